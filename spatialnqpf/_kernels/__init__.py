@@ -1,0 +1,1 @@
+"""Pure numerical kernels (numpy/scipy/numba only; no pandas, no plotting, no I/O)."""

@@ -1,0 +1,172 @@
+"""Shared input checks: panels keyed by (id, time), id alignment with weights.
+
+Every public function of the package funnels its user input through these
+helpers so that errors name the offending ids, years, cells or columns.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "SpatialNQPFError", "DataError", "PanelError", "IdMismatchError",
+    "format_values", "require_columns", "check_panel", "check_finite",
+    "graph_ids", "graph_to_sparse", "as_1d_float",
+]
+
+
+class SpatialNQPFError(ValueError):
+    """Base class of the package's input errors (a ``ValueError``)."""
+
+
+class DataError(SpatialNQPFError):
+    """Missing, non-numeric or otherwise unusable data values."""
+
+
+class PanelError(SpatialNQPFError):
+    """Duplicate (id, time) rows, unbalanced panels, gaps."""
+
+
+class IdMismatchError(SpatialNQPFError):
+    """Ids of the data and of the spatial weights do not match."""
+
+
+def format_values(values: Iterable, limit: int = 20) -> str:
+    """Comma-separated repr of ``values``, truncated after ``limit`` items."""
+    vals = list(values)
+    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in vals[:limit])
+    if len(vals) > limit:
+        shown += f", ... ({len(vals) - limit} more)"
+    return shown
+
+
+def require_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "data") -> None:
+    """Raise :class:`DataError` naming every column of ``columns`` absent from ``data``."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise DataError(f"column(s) not found in {what}: {format_values(missing)}; "
+                        f"available: {format_values(list(data.columns), 40)}")
+
+
+def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
+                columns: Sequence[str] = (), balanced: bool = False,
+                allow_missing: bool = False) -> pd.DataFrame:
+    """Validate a long panel and return a copy sorted by (time, id).
+
+    Checks, each with an error that names what is wrong:
+
+    * ``id``/``time``/``columns`` exist;
+    * no duplicated (id, time) pair (or duplicated id in a cross-section);
+    * ``columns`` are numeric and (unless ``allow_missing``) have no NaN/inf;
+    * with ``balanced=True``, every id is observed in every period.
+
+    Rows are sorted time-major (all units of the first period, then the next),
+    the stacking used by the panel estimators.
+    """
+    keys = [id] + ([time] if time is not None else [])
+    require_columns(data, list(keys) + list(columns))
+    df = data.loc[:, list(dict.fromkeys(keys + list(columns)))].copy()
+    for k in keys:
+        if df[k].isna().any():
+            rows = df.index[df[k].isna()].tolist()
+            raise PanelError(f"column {k!r} has missing values at rows {format_values(rows)}")
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        pairs = df.loc[dup, keys].drop_duplicates().itertuples(index=False, name=None)
+        pairs = [p if len(p) > 1 else p[0] for p in pairs]
+        label = f"({id}, {time})" if time is not None else id
+        raise PanelError(f"duplicated {label} rows: {format_values(pairs)}")
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            examples = df.loc[bad, keys + [c]].head(5).to_dict("records")
+            raise DataError(f"column {c!r} is not numeric; e.g. {examples}")
+    if not allow_missing and len(columns):
+        check_finite(df, columns, keys)
+    if balanced and time is not None:
+        ids = pd.Index(df[id].unique())
+        times = pd.Index(df[time].unique())
+        if len(df) != len(ids) * len(times):
+            full = pd.MultiIndex.from_product([ids, times], names=[id, time])
+            have = pd.MultiIndex.from_frame(df[[id, time]])
+            missing = full.difference(have)
+            raise PanelError(f"unbalanced panel: {len(missing)} ({id}, {time}) pair(s) absent: "
+                             f"{format_values(list(missing))}")
+    sort_keys = ([time] if time is not None else []) + [id]
+    return df.sort_values(sort_keys, kind="mergesort").reset_index(drop=True)
+
+
+def check_finite(df: pd.DataFrame, columns: Sequence[str], keys: Sequence[str] = ()) -> None:
+    """Raise :class:`DataError` listing every non-finite cell of ``columns``."""
+    problems = []
+    for c in columns:
+        vals = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            where = (df.loc[bad, list(keys)].itertuples(index=False, name=None)
+                     if keys else df.index[bad])
+            where = [w if not isinstance(w, tuple) or len(w) > 1 else w[0] for w in where]
+            problems.append(f"{c!r} at {format_values(where, 10)}")
+    if problems:
+        raise DataError("missing or non-finite values: " + "; ".join(problems))
+
+
+def as_1d_float(values, name: str = "values") -> np.ndarray:
+    """Return ``values`` as a finite 1-D float array; refuse 2-D input and NaN."""
+    arr = np.asarray(values, dtype=float) if not isinstance(values, pd.Series) else values.to_numpy(dtype=float)
+    if arr.ndim != 1:
+        raise DataError(f"{name} must be one-dimensional, got an array of shape {arr.shape}")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        labels = values.index[bad].tolist() if isinstance(values, pd.Series) else bad.tolist()
+        raise DataError(f"{name} has missing or non-finite values at {format_values(labels)}")
+    return arr
+
+
+def graph_ids(w) -> pd.Index:
+    """Ids of a libpysal ``Graph`` or ``W`` (in the weights' own order)."""
+    if hasattr(w, "unique_ids"):
+        return pd.Index(w.unique_ids)
+    if hasattr(w, "id_order"):
+        return pd.Index(w.id_order)
+    raise TypeError(f"expected a libpysal Graph or W, got {type(w).__name__}")
+
+
+def graph_to_sparse(w, ids: Sequence) -> sp.csr_matrix:
+    """Weights of ``w`` as a CSR matrix whose rows/columns follow ``ids``.
+
+    ``w`` is a libpysal ``Graph`` (preferred) or ``W``.  The data's ids and the
+    weights' ids must be the same set; otherwise an :class:`IdMismatchError`
+    lists the ids found only in the data and only in the weights.  Duplicated
+    ids are refused.  The weights' stored values are used as they are (no
+    re-standardisation after alignment).
+    """
+    ids = pd.Index(ids)
+    if ids.has_duplicates:
+        raise IdMismatchError(f"duplicated ids: {format_values(ids[ids.duplicated()].unique())}")
+    wids = graph_ids(w)
+    only_data = ids.difference(wids)
+    only_w = wids.difference(ids)
+    if len(only_data) or len(only_w):
+        msg = ["ids of the data and of the weights differ."]
+        if len(only_data):
+            msg.append(f"In the data but not in the weights: {format_values(list(only_data))}.")
+        if len(only_w):
+            msg.append(f"In the weights but not in the data: {format_values(list(only_w))}.")
+        msg.append("Rebuild the weights for the data's ids (e.g. weights.contiguity(ids=...)) "
+                   "or subset the data.")
+        raise IdMismatchError(" ".join(msg))
+    if hasattr(w, "sparse") and hasattr(w, "unique_ids"):
+        m = w.sparse
+    else:
+        m = w.sparse
+    m = sp.csr_matrix(m, dtype=float)
+    pos = wids.get_indexer(ids)
+    if np.array_equal(pos, np.arange(len(ids))):
+        return m
+    return m[pos][:, pos].tocsr()

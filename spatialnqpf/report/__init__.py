@@ -1,0 +1,1 @@
+"""Reports: publication tables, figures and the HTML/Markdown report (no estimation here)."""
