@@ -1,0 +1,205 @@
+"""Bundled data: the demo provincial panel, its data dictionary, and the shapes.
+
+The demo panel is real official statistics for the 31 mainland provinces,
+2012–2022 (science and technology from the China Statistical Yearbook on
+Science and Technology via the R package ``techme``; GDP and sector shares
+from NBS; CO₂ from CEADs to 2019).  Nothing is invented or interpolated:
+missing cells stay missing.  See ``DATA_SOURCES.md`` in the package (or
+:func:`data_sources`) for provenance, licences and caveats.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from ._validation import DataError, check_panel, format_values
+
+__all__ = [
+    "load_demo_panel", "data_dictionary", "data_sources", "load_source",
+    "load_provinces", "load_cities", "DEMO_YEARS",
+]
+
+DEMO_YEARS = range(2012, 2023)
+
+_SOURCES = {
+    "techme": "China Statistical Yearbook on Science and Technology (NBS/MOST), national R&D "
+              "bulletins, China Statistical Yearbook; repackaged by the R package techme "
+              "(Hu Huaping, MIT)",
+    "nbs_gdp": "NBS provincial annual data (GDP, three-sector composition), as first published",
+    "ceads": "CEADs provincial emission inventories (Shan et al. 2016, 2018, 2020; Guan et al. 2021)",
+    "chncapitalstock": "CHNCapitalStock (as listed in coverage_2012_2022.csv)",
+}
+
+# column: (unit, source key, description)
+_DICTIONARY = {
+    "gdp": ("亿元 (current prices)", "nbs_gdp", "地区生产总值 GDP"),
+    "share_primary": ("% of GDP", "nbs_gdp", "primary sector share"),
+    "share_secondary": ("% of GDP", "nbs_gdp", "secondary sector share"),
+    "share_tertiary": ("% of GDP", "nbs_gdp", "tertiary sector share"),
+    "gfcf": ("亿元 (as in source; unit not documented upstream)", "chncapitalstock",
+             "gross fixed capital formation, 2012–2017 only"),
+    "rd_exp_total": ("万元", "techme", "R&D经费内部支出 合计"),
+    "rd_exp_basic": ("万元", "techme", "R&D经费 基础研究"),
+    "rd_exp_applied": ("万元", "techme", "R&D经费 应用研究"),
+    "rd_exp_experimental": ("万元", "techme", "R&D经费 试验发展"),
+    "rd_exp_gov_funds": ("万元", "techme", "R&D经费 政府资金"),
+    "rd_exp_business_funds": ("万元", "techme", "R&D经费 企业资金"),
+    "rd_exp_foreign_funds": ("万元", "techme", "R&D经费 境外资金"),
+    "rd_exp_other_funds": ("万元", "techme", "R&D经费 其他资金"),
+    "rd_exp_bulletin": ("亿元", "techme", "R&D经费 (national R&D bulletin)"),
+    "rd_intensity": ("% of GDP", "techme", "R&D经费投入强度 (R&D / GDP)"),
+    "rd_fte_total": ("person-years", "techme", "R&D人员折合全时当量 合计"),
+    "rd_fte_researchers": ("person-years", "techme", "R&D人员折合全时当量 研究人员"),
+    "rd_fte_basic": ("person-years", "techme", "R&D人员折合全时当量 基础研究"),
+    "rd_fte_applied": ("person-years", "techme", "R&D人员折合全时当量 应用研究"),
+    "rd_fte_experimental": ("person-years", "techme", "R&D人员折合全时当量 试验发展"),
+    "patent_app_total": ("count", "techme", "国内专利申请受理量 合计"),
+    "patent_app_invention": ("count", "techme", "国内专利申请受理量 发明"),
+    "patent_app_utility": ("count", "techme", "国内专利申请受理量 实用新型"),
+    "patent_app_design": ("count", "techme", "国内专利申请受理量 外观设计"),
+    "patent_grant_total": ("count", "techme", "国内专利申请授权量 合计"),
+    "patent_grant_invention": ("count", "techme", "国内专利申请授权量 发明"),
+    "patent_grant_utility": ("count", "techme", "国内专利申请授权量 实用新型"),
+    "patent_grant_design": ("count", "techme", "国内专利申请授权量 外观设计"),
+    "patent_valid_total": ("count", "techme", "国内有效专利 合计"),
+    "patent_valid_invention": ("count", "techme", "国内有效专利 发明"),
+    "hitech_firms": ("count", "techme", "高技术产业 企业数 (no 2017)"),
+    "hitech_revenue": ("亿元", "techme", "高技术产业 主营业务收入 (no 2017)"),
+    "hitech_profit": ("亿元", "techme", "高技术产业 利润总额 (no 2017)"),
+    "hitech_rd_exp": ("万元", "techme", "高技术产业 R&D经费 (2016 on)"),
+    "hitech_rd_fte": ("person-years", "techme", "高技术产业 R&D人员折合全时当量 (2016 on)"),
+    "hitech_rd_institutions": ("count", "techme", "高技术产业 R&D机构数 (2016 on)"),
+    "hitech_newprod_dev_exp": ("万元", "techme", "高技术产业 新产品开发经费 (2016 on)"),
+    "hitech_newprod_sales": ("万元", "techme", "高技术产业 新产品销售收入 (2016 on)"),
+    "hitech_newprod_export": ("万元", "techme", "高技术产业 新产品出口 (2016 on)"),
+    "hitech_patent_app": ("count", "techme", "高技术产业 专利申请数 (2018 on)"),
+    "hitech_patent_valid_invention": ("count", "techme", "高技术产业 有效发明专利 (2018 on)"),
+    "hitech_export": ("million USD", "techme", "高技术产品出口 (2016–2018 only)"),
+    "hitech_import": ("million USD", "techme", "高技术产品进口 (2016–2018 only)"),
+    "techmkt_outflow_value": ("万元", "techme", "技术市场成交额 (by seller province)"),
+    "techmkt_outflow_contracts": ("contracts", "techme", "技术市场成交合同数 (by seller province)"),
+    "techmkt_inflow_value": ("万元", "techme", "技术市场 吸纳技术成交额 (by buyer province)"),
+    "techmkt_inflow_contracts": ("contracts", "techme", "技术市场 吸纳技术合同数 (by buyer province)"),
+    "papers_sci": ("count", "techme", "papers indexed by SCI"),
+    "papers_ei": ("count", "techme", "papers indexed by EI"),
+    "papers_cpcis": ("count", "techme", "papers indexed by CPCI-S"),
+    "budget_exp_total": ("亿元", "techme", "地方一般公共预算支出 合计"),
+    "budget_exp_education": ("亿元", "techme", "地方一般公共预算支出 教育"),
+    "budget_exp_scitech": ("亿元", "techme", "地方一般公共预算支出 科学技术"),
+    "co2_scope1_total_mt": ("Mt CO2", "ceads", "CO₂ emissions, IPCC sectoral approach, scope 1 (no Tibet; to 2019)"),
+    "co2_process_mt": ("Mt CO2", "ceads", "CO₂ from cement process (no Tibet; to 2019)"),
+    "co2_coal_mt": ("Mt CO2", "ceads", "CO₂ from coal products (no Tibet; to 2019)"),
+}
+
+_RAW_FILES = {
+    "panel": "nqpf_panel_2012_2022.csv",
+    "techme": "techme_st_2000_2023_wide.csv",
+    "gdp": "gdp_sectors_1952_2022.csv",
+    "co2": "ceads_co2_1997_2019.csv",
+    "provinces": "provinces.csv",
+    "capitals": "capitals.csv",
+    "coverage": "coverage_2012_2022.csv",
+}
+
+
+def _data_file(name: str):
+    return resources.files("spatialnqpf.data").joinpath(name)
+
+
+def load_source(name: str) -> pd.DataFrame:
+    """One of the bundled source tables as shipped: ``"panel"``, ``"techme"``,
+    ``"gdp"``, ``"co2"``, ``"provinces"``, ``"capitals"`` or ``"coverage"``."""
+    if name not in _RAW_FILES:
+        raise ValueError(f"unknown source {name!r}; choose from {sorted(_RAW_FILES)}")
+    with _data_file(_RAW_FILES[name]).open(encoding="utf-8") as fh:
+        return pd.read_csv(fh)
+
+
+@lru_cache(maxsize=1)
+def _panel() -> pd.DataFrame:
+    raw = load_source("panel").rename(columns={
+        "name_cn": "name_zh", "name_cn_short": "short_zh", "name_pinyin": "name_en"})
+    numeric = [c for c in raw.columns if c not in ("code", "year", "name_zh", "short_zh", "name_en")]
+    df = check_panel(raw, "code", "year", columns=numeric, balanced=True, allow_missing=True)
+    df = df.merge(raw[["code", "year", "name_zh", "short_zh", "name_en"]], on=["code", "year"])
+    return df[["code", "year", "name_zh", "short_zh", "name_en"] + numeric].sort_values(
+        ["code", "year"], kind="mergesort").reset_index(drop=True)
+
+
+def load_demo_panel(years=None, columns=None) -> pd.DataFrame:
+    """The bundled 31-province demo panel in long format (one row per province-year).
+
+    Parameters
+    ----------
+    years : iterable of int, optional
+        Subset of 2012–2022; a year outside the data is an error.
+    columns : list of str, optional
+        Variables to keep (the id, year and name columns are always kept).
+
+    Returns
+    -------
+    DataFrame with ``code`` (int GB/T 2260), ``year``, ``name_zh``,
+    ``short_zh``, ``name_en`` and the variables of :func:`data_dictionary`,
+    sorted by (code, year).  ``df.attrs`` holds ``units``, ``sources``,
+    ``description`` and ``caveats``.  Missing cells are NaN, never filled.
+    """
+    df = _panel().copy()
+    if years is not None:
+        years = list(years)
+        bad = [y for y in years if y not in DEMO_YEARS]
+        if bad:
+            raise DataError(f"year(s) outside the demo panel ({DEMO_YEARS.start}–"
+                            f"{DEMO_YEARS.stop - 1}): {format_values(bad)}")
+        df = df[df["year"].isin(years)].reset_index(drop=True)
+    if columns is not None:
+        unknown = [c for c in columns if c not in _DICTIONARY]
+        if unknown:
+            raise DataError(f"unknown demo variable(s): {format_values(unknown)}; see data_dictionary()")
+        df = df[["code", "year", "name_zh", "short_zh", "name_en"] + list(columns)]
+    keep = [c for c in df.columns if c in _DICTIONARY]
+    df.attrs = {
+        "units": {c: _DICTIONARY[c][0] for c in keep},
+        "sources": {c: _SOURCES[_DICTIONARY[c][1]] for c in keep},
+        "description": {c: _DICTIONARY[c][2] for c in keep},
+        "id": "code", "time": "year",
+        "caveats": "See spatialnqpf.datasets.data_sources(): transcription from yearbook scans; "
+                   "GDP level break 2018→2019 (no back-revision after the 2018 census); CO₂ has "
+                   "no Tibet and ends in 2019; high-tech series have gaps (no 2017).",
+    }
+    return df
+
+
+def data_dictionary() -> pd.DataFrame:
+    """Variables of the demo panel: unit, source, description and coverage."""
+    cov = load_source("coverage").set_index("variable")
+    rows = []
+    for col, (unit, src, desc) in _DICTIONARY.items():
+        c = cov.loc[col] if col in cov.index else None
+        rows.append({
+            "variable": col, "unit": unit, "description": desc, "source": _SOURCES[src],
+            "cells": int(c["cells"]) if c is not None else np.nan,
+            "fraction": float(c["fraction"]) if c is not None else np.nan,
+            "years": c["years"] if c is not None else "",
+            "missing_years": c["missing_years"] if c is not None and isinstance(c["missing_years"], str) else "",
+        })
+    return pd.DataFrame(rows).set_index("variable")
+
+
+def data_sources() -> str:
+    """Provenance, licences and caveats of the bundled data (``DATA_SOURCES.md``)."""
+    return resources.files("spatialnqpf.data").joinpath("DATA_SOURCES.md").read_text(encoding="utf-8")
+
+
+def load_provinces(include_sar: bool = False):
+    """Province polygons (GeoDataFrame indexed by code); see :mod:`spatialnqpf._shapes`."""
+    from ._shapes import load_provinces as _lp
+    return _lp(include_sar=include_sar)
+
+
+def load_cities(province=None):
+    """Prefecture-level city polygons (GeoDataFrame indexed by six-digit code)."""
+    from ._shapes import load_cities as _lc
+    return _lc(province=province)

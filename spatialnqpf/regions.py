@@ -1,0 +1,450 @@
+"""Registry of China's provinces and prefecture-level cities.
+
+One table for the 31 mainland provincial-level divisions plus Taiwan, Hong
+Kong and Macao (flagged with ``is_sar`` and excluded by default): GB/T 2260
+code, official Chinese name, short name, English name, pinyin, the NBS four
+regions, the three belts, the eight comprehensive economic zones and the
+capital with its coordinates.
+
+Ids
+---
+Province ids are the two-digit GB/T 2260 codes as ``int`` (11 Beijing ...
+65 Xinjiang; 71 Taiwan, 81 Hong Kong, 82 Macao).  City ids are six-digit
+GB/T 2260 codes as ``int`` (e.g. 440100 Guangzhou).  :func:`normalize` turns
+the labels found in yearbooks, Stata files and spreadsheets into these codes.
+
+Regional schemes
+----------------
+``region4``  NBS four regions (国家统计局 2011): East 10 (京 津 冀 沪 苏 浙 闽 鲁 粤 琼),
+             Central 6 (晋 皖 赣 豫 鄂 湘), West 12 (蒙 桂 渝 川 贵 云 藏 陕 甘 青 宁 新),
+             Northeast 3 (辽 吉 黑).
+``belt3``    The three belts of the 7th Five-Year Plan as used after the Western
+             Development programme (2000), which moved Inner Mongolia and Guangxi
+             to the West: East 11 (京 津 冀 辽 沪 苏 浙 闽 鲁 粤 琼), Central 8
+             (晋 吉 黑 皖 赣 豫 鄂 湘), West 12.
+``zone8``    The eight comprehensive economic zones of the State Council DRC (2005):
+             Northeast, Northern coast, Eastern coast, Southern coast, Middle Yellow
+             River, Middle Yangtze River, Southwest, Northwest.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+import numpy as np
+import pandas as pd
+
+from ._validation import SpatialNQPFError, format_values
+
+__all__ = [
+    "UnknownRegionError", "provinces", "capitals", "normalize", "names", "groups",
+    "cities", "SCHEMES",
+]
+
+
+class UnknownRegionError(SpatialNQPFError):
+    """Labels that name no province (or city), or name more than one."""
+
+    def __init__(self, message, unknown=(), ambiguous=None):
+        super().__init__(message)
+        self.unknown = list(unknown)
+        self.ambiguous = dict(ambiguous or {})
+
+
+# code, official name, short name, English, pinyin, region4, belt3, zone8, capital zh, capital en
+_TABLE = [
+    (11, "北京市", "北京", "Beijing", "Beijing", "East", "East", "Northern coast", "北京", "Beijing"),
+    (12, "天津市", "天津", "Tianjin", "Tianjin", "East", "East", "Northern coast", "天津", "Tianjin"),
+    (13, "河北省", "河北", "Hebei", "Hebei", "East", "East", "Northern coast", "石家庄", "Shijiazhuang"),
+    (14, "山西省", "山西", "Shanxi", "Shanxi", "Central", "Central", "Middle Yellow River", "太原", "Taiyuan"),
+    (15, "内蒙古自治区", "内蒙古", "Inner Mongolia", "Neimenggu", "West", "West", "Middle Yellow River", "呼和浩特", "Hohhot"),
+    (21, "辽宁省", "辽宁", "Liaoning", "Liaoning", "Northeast", "East", "Northeast", "沈阳", "Shenyang"),
+    (22, "吉林省", "吉林", "Jilin", "Jilin", "Northeast", "Central", "Northeast", "长春", "Changchun"),
+    (23, "黑龙江省", "黑龙江", "Heilongjiang", "Heilongjiang", "Northeast", "Central", "Northeast", "哈尔滨", "Harbin"),
+    (31, "上海市", "上海", "Shanghai", "Shanghai", "East", "East", "Eastern coast", "上海", "Shanghai"),
+    (32, "江苏省", "江苏", "Jiangsu", "Jiangsu", "East", "East", "Eastern coast", "南京", "Nanjing"),
+    (33, "浙江省", "浙江", "Zhejiang", "Zhejiang", "East", "East", "Eastern coast", "杭州", "Hangzhou"),
+    (34, "安徽省", "安徽", "Anhui", "Anhui", "Central", "Central", "Middle Yangtze River", "合肥", "Hefei"),
+    (35, "福建省", "福建", "Fujian", "Fujian", "East", "East", "Southern coast", "福州", "Fuzhou"),
+    (36, "江西省", "江西", "Jiangxi", "Jiangxi", "Central", "Central", "Middle Yangtze River", "南昌", "Nanchang"),
+    (37, "山东省", "山东", "Shandong", "Shandong", "East", "East", "Northern coast", "济南", "Jinan"),
+    (41, "河南省", "河南", "Henan", "Henan", "Central", "Central", "Middle Yellow River", "郑州", "Zhengzhou"),
+    (42, "湖北省", "湖北", "Hubei", "Hubei", "Central", "Central", "Middle Yangtze River", "武汉", "Wuhan"),
+    (43, "湖南省", "湖南", "Hunan", "Hunan", "Central", "Central", "Middle Yangtze River", "长沙", "Changsha"),
+    (44, "广东省", "广东", "Guangdong", "Guangdong", "East", "East", "Southern coast", "广州", "Guangzhou"),
+    (45, "广西壮族自治区", "广西", "Guangxi", "Guangxi", "West", "West", "Southwest", "南宁", "Nanning"),
+    (46, "海南省", "海南", "Hainan", "Hainan", "East", "East", "Southern coast", "海口", "Haikou"),
+    (50, "重庆市", "重庆", "Chongqing", "Chongqing", "West", "West", "Southwest", "重庆", "Chongqing"),
+    (51, "四川省", "四川", "Sichuan", "Sichuan", "West", "West", "Southwest", "成都", "Chengdu"),
+    (52, "贵州省", "贵州", "Guizhou", "Guizhou", "West", "West", "Southwest", "贵阳", "Guiyang"),
+    (53, "云南省", "云南", "Yunnan", "Yunnan", "West", "West", "Southwest", "昆明", "Kunming"),
+    (54, "西藏自治区", "西藏", "Tibet", "Xizang", "West", "West", "Northwest", "拉萨", "Lhasa"),
+    (61, "陕西省", "陕西", "Shaanxi", "Shaanxi", "West", "West", "Middle Yellow River", "西安", "Xi'an"),
+    (62, "甘肃省", "甘肃", "Gansu", "Gansu", "West", "West", "Northwest", "兰州", "Lanzhou"),
+    (63, "青海省", "青海", "Qinghai", "Qinghai", "West", "West", "Northwest", "西宁", "Xining"),
+    (64, "宁夏回族自治区", "宁夏", "Ningxia", "Ningxia", "West", "West", "Northwest", "银川", "Yinchuan"),
+    (65, "新疆维吾尔自治区", "新疆", "Xinjiang", "Xinjiang", "West", "West", "Northwest", "乌鲁木齐", "Urumqi"),
+    (71, "台湾省", "台湾", "Taiwan", "Taiwan", None, None, None, "台北", "Taipei"),
+    (81, "香港特别行政区", "香港", "Hong Kong", "Xianggang", None, None, None, "香港", "Hong Kong"),
+    (82, "澳门特别行政区", "澳门", "Macao", "Aomen", None, None, None, "澳门", "Macao"),
+]
+
+# Capitals of the three flagged units (the 31 mainland capitals come from data/capitals.csv).
+_EXTRA_CAPITALS = {71: (121.565418, 25.032969), 81: (114.169361, 22.319304), 82: (113.543873, 22.198745)}
+
+_REGION4_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北"}
+_ZONE8_ZH = {
+    "Northeast": "东北综合经济区", "Northern coast": "北部沿海综合经济区",
+    "Eastern coast": "东部沿海综合经济区", "Southern coast": "南部沿海综合经济区",
+    "Middle Yellow River": "黄河中游综合经济区", "Middle Yangtze River": "长江中游综合经济区",
+    "Southwest": "大西南综合经济区", "Northwest": "大西北综合经济区",
+}
+SCHEMES = ("region4", "region4_zh", "belt3", "belt3_zh", "zone8", "zone8_zh")
+
+# English and romanised variants beyond the name_en / pinyin columns.
+_EXTRA_ALIASES = {
+    11: ["Peking", "Beijing Municipality", "Beijing Shi"],
+    12: ["Tientsin", "Tianjin Municipality"],
+    13: ["Hopeh", "Hopei"],
+    14: ["Shansi", "Shan xi"],
+    15: ["Nei Mongol", "Nei Menggu", "Nei Monggol", "Inner Mongolia Autonomous Region",
+         "Neimonggol", "Neimongol", "InnerMongolia", "Mongolia Inner"],
+    21: ["Liaoning Province"],
+    22: ["Kirin"],
+    23: ["Heilungkiang", "Hei Longjiang"],
+    31: ["Shanghai Municipality"],
+    32: ["Kiangsu"],
+    33: ["Chekiang"],
+    35: ["Fukien"],
+    36: ["Kiangsi"],
+    37: ["Shantung"],
+    41: ["Honan"],
+    42: ["Hupeh"],
+    43: ["Hunan Province"],
+    44: ["Kwangtung"],
+    45: ["Guangxi Zhuang", "Guangxi Zhuang Autonomous Region", "Kwangsi"],
+    46: ["Hainan Province"],
+    50: ["Chungking", "Chongqing Municipality"],
+    51: ["Szechwan", "Szechuan"],
+    52: ["Kweichow"],
+    53: ["Yunnan Province"],
+    54: ["Xizang Autonomous Region", "Tibet Autonomous Region", "Xizang Zizhiqu"],
+    61: ["Shensi", "Shaanxi Province", "Shan3xi"],
+    62: ["Kansu"],
+    63: ["Tsinghai"],
+    64: ["Ningxia Hui", "Ningsia", "Ningxia Hui Autonomous Region"],
+    65: ["Xinjiang Uygur", "Xinjiang Uyghur", "Xinjiang Uighur", "Sinkiang",
+         "Xinjiang Uygur Autonomous Region"],
+    71: ["Taiwan Province", "Chinese Taipei"],
+    81: ["Hong Kong SAR", "HongKong", "HK", "Hong Kong Special Administrative Region", "HKSAR"],
+    82: ["Macau", "Macao SAR", "Macau SAR", "Macao Special Administrative Region"],
+}
+
+# Traditional → simplified for every character that differs in province and common city names.
+_T2S = str.maketrans({
+    "內": "内", "遼": "辽", "龍": "龙", "蘇": "苏", "東": "东", "廣": "广", "壯": "壮",
+    "慶": "庆", "貴": "贵", "雲": "云", "陝": "陕", "肅": "肃", "寧": "宁", "維": "维",
+    "爾": "尔", "臺": "台", "灣": "湾", "門": "门", "區": "区", "國": "国", "島": "岛",
+    "長": "长", "陽": "阳", "濟": "济", "鄭": "郑", "漢": "汉", "蘭": "兰", "烏": "乌",
+    "魯": "鲁", "齊": "齐", "瀋": "沈", "連": "连", "錫": "锡", "興": "兴", "華": "华",
+    "門": "门", "夏": "夏", "噶": "噶", "蒙": "蒙", "黃": "黄", "湯": "汤", "澤": "泽",
+    "衛": "卫", "銀": "银", "寶": "宝", "鄉": "乡", "縣": "县", "莊": "庄", "鎮": "镇",
+    "廈": "厦", "紹": "绍", "溫": "温", "麗": "丽", "嶽": "岳", "開": "开", "馬": "马",
+    "鞍": "鞍", "滬": "沪", "蘆": "芦", "頭": "头", "圖": "图", "爾": "尔", "雞": "鸡",
+})
+
+# Suffixes removed (longest first) before a second look-up of Chinese labels.
+_ZH_SUFFIXES = sorted([
+    "壮族自治区", "回族自治区", "维吾尔自治区", "维吾尔族自治区", "特别行政区", "自治区", "省", "市",
+], key=len, reverse=True)
+_EN_WORDS = re.compile(
+    r"(specialadministrativeregion|autonomousregion|municipality|province|zizhiqu|sheng|"
+    r"zhuang|uygur|uyghur|uighur|hui|sar|shi)$")
+
+
+def _key(label) -> str:
+    """Canonical look-up key: NFKC, simplified characters, no spaces/punctuation, lower case."""
+    s = unicodedata.normalize("NFKC", str(label)).translate(_T2S)
+    s = re.sub(r"[\s\u3000'’`\-_.,·•/()（）]+", "", s)
+    return s.lower()
+
+
+def _strip_suffixes(key: str) -> list[str]:
+    """Candidate keys with administrative suffixes removed (Chinese and English)."""
+    out = []
+    for suf in _ZH_SUFFIXES:
+        if key.endswith(suf) and len(key) > len(suf) + 1:
+            out.append(key[: -len(suf)])
+    k = key
+    for _ in range(3):
+        k2 = _EN_WORDS.sub("", k)
+        if k2 == k or not k2:
+            break
+        k = k2
+        out.append(k)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _province_table() -> pd.DataFrame:
+    cols = ["code", "name_zh", "short_zh", "name_en", "pinyin", "region4", "belt3", "zone8",
+            "capital_zh", "capital_en"]
+    df = pd.DataFrame(_TABLE, columns=cols).set_index("code")
+    caps = pd.read_csv(resources.files("spatialnqpf.data").joinpath("capitals.csv").open(encoding="utf-8"))
+    caps = caps.set_index("code")
+    df["lon"] = caps["lon"].reindex(df.index)
+    df["lat"] = caps["lat"].reindex(df.index)
+    for code, (lon, lat) in _EXTRA_CAPITALS.items():
+        df.loc[code, ["lon", "lat"]] = lon, lat
+    df["region4_zh"] = df["region4"].map(_REGION4_ZH)
+    df["belt3_zh"] = df["belt3"].map({"East": "东部", "Central": "中部", "West": "西部"})
+    df["zone8_zh"] = df["zone8"].map(_ZONE8_ZH)
+    df["is_sar"] = df.index.isin([71, 81, 82])
+    df.index.name = "code"
+    return df
+
+
+def provinces(include_sar: bool = False) -> pd.DataFrame:
+    """Table of provinces indexed by two-digit GB/T 2260 code (int).
+
+    Parameters
+    ----------
+    include_sar : bool, default False
+        Include Taiwan (71), Hong Kong (81) and Macao (82), flagged in ``is_sar``.
+
+    Returns
+    -------
+    DataFrame with columns ``name_zh, short_zh, name_en, pinyin, region4,
+    region4_zh, belt3, belt3_zh, zone8, zone8_zh, capital_zh, capital_en, lon,
+    lat, is_sar`` (capital coordinates in degrees, about WGS-84).
+    """
+    df = _province_table().copy()
+    return df if include_sar else df[~df["is_sar"]]
+
+
+def capitals(include_sar: bool = False) -> pd.DataFrame:
+    """Capital of each province: ``code`` (index), ``capital_zh``, ``capital_en``, ``lon``, ``lat``."""
+    return provinces(include_sar)[["capital_zh", "capital_en", "lon", "lat"]]
+
+
+@lru_cache(maxsize=None)
+def _province_aliases() -> dict[str, frozenset]:
+    aliases: dict[str, set] = {}
+
+    def add(label, code):
+        aliases.setdefault(_key(label), set()).add(code)
+
+    for code, row in _province_table().iterrows():
+        for label in (row["name_zh"], row["short_zh"], row["name_en"], row["pinyin"]):
+            add(label, code)
+        for label in _EXTRA_ALIASES.get(code, []):
+            add(label, code)
+    return {k: frozenset(v) for k, v in aliases.items()}
+
+
+def _code_from_number(value, level: str):
+    """Interpret integer-like values (11, '11', '110000', 11.0) as codes; None if not a code."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        s = str(int(value))
+    elif isinstance(value, (float, np.floating)):
+        if not np.isfinite(value) or value != int(value):
+            return None
+        s = str(int(value))
+    else:
+        s = unicodedata.normalize("NFKC", str(value)).strip()
+        if re.fullmatch(r"\d+\.0+", s):
+            s = s.split(".")[0]
+        if not s.isdigit():
+            return None
+    if level == "province":
+        if len(s) == 2:
+            return int(s)
+        if len(s) == 6 and s.endswith("0000"):
+            return int(s[:2])
+        if len(s) == 4 and s.endswith("00"):
+            return int(s[:2])
+        return -1  # numeric but not a province code
+    if len(s) == 6:
+        return int(s)
+    if len(s) == 4:
+        return int(s) * 100
+    return -1
+
+
+def _lookup_one(value, level: str):
+    """Return (code or None, candidates) for one label."""
+    num = _code_from_number(value, level)
+    valid = set(_province_table().index) if level == "province" else set(_city_table().index)
+    if num is not None:
+        return (num, None) if num in valid else (None, None)
+    aliases = _province_aliases() if level == "province" else _city_aliases()
+    key = _key(value)
+    cands = aliases.get(key)
+    if cands is None:
+        for k in _strip_suffixes(key):
+            if k in aliases:
+                cands = aliases[k]
+                break
+    if cands is None:
+        return None, None
+    if len(cands) > 1:
+        return None, sorted(cands)
+    return next(iter(cands)), None
+
+
+def normalize(values, level: str = "province", errors: str = "raise"):
+    """Map messy region labels to GB/T 2260 codes (ints).
+
+    Accepts integer or string codes (``11``, ``"11"``, ``"110000"``,
+    ``110000``), full and short Chinese names with or without 省/市/自治区
+    suffixes (``内蒙古``, ``内蒙古自治区``, ``广西壮族自治区``), traditional
+    characters (``廣東``), full-width or ideographic spaces as in yearbook
+    tables (``北　京``, ``黑 龙 江``), English and pinyin variants (``Inner
+    Mongolia``, ``Nei Mongol``, ``Neimenggu``; ``Shanxi`` 山西 and ``Shaanxi``
+    陕西 are kept apart) and old postal spellings (``Kwangtung``).
+
+    Parameters
+    ----------
+    values : scalar, list, array, Index or Series
+        Labels to map.
+    level : {"province", "city"}
+        ``"city"`` maps prefecture-level city names/codes to six-digit codes.
+    errors : {"raise", "coerce"}
+        ``"raise"`` (default) raises one :class:`UnknownRegionError` listing
+        every unknown or ambiguous label; ``"coerce"`` returns ``None`` (NaN in
+        a Series) for them.
+
+    Returns
+    -------
+    The codes in the container type of ``values`` (Series keeps its index).
+    """
+    if level not in ("province", "city"):
+        raise ValueError(f"level must be 'province' or 'city', got {level!r}")
+    if errors not in ("raise", "coerce"):
+        raise ValueError(f"errors must be 'raise' or 'coerce', got {errors!r}")
+    scalar = np.ndim(values) == 0 and not isinstance(values, (list, tuple))
+    seq = [values] if scalar else list(values)
+    out, unknown, ambiguous = [], [], {}
+    memo: dict = {}
+    for v in seq:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            unknown.append(v)
+            out.append(None)
+            continue
+        mk = (type(v).__name__, v) if not isinstance(v, np.generic) else (type(v).__name__, v.item())
+        if mk not in memo:
+            memo[mk] = _lookup_one(v, level)
+        code, cands = memo[mk]
+        if code is None:
+            if cands:
+                ambiguous[v] = cands
+            elif v not in unknown:
+                unknown.append(v)
+        out.append(code)
+    if errors == "raise" and (unknown or ambiguous):
+        parts = []
+        if unknown:
+            parts.append(f"unknown {level} label(s): {format_values(unknown, 50)}")
+        if ambiguous:
+            parts.append("ambiguous label(s): " + "; ".join(
+                f"{k!r} could be {format_values(v)}" for k, v in ambiguous.items()))
+        raise UnknownRegionError("; ".join(parts), unknown=unknown, ambiguous=ambiguous)
+    if scalar:
+        return out[0]
+    if isinstance(values, pd.Series):
+        dtype = "int64" if all(c is not None for c in out) else "Int64"
+        return pd.Series(out, index=values.index, name=values.name, dtype=dtype)
+    if isinstance(values, pd.Index):
+        return pd.Index(out, name=values.name)
+    if isinstance(values, np.ndarray):
+        return np.array(out, dtype=int if all(c is not None for c in out) else object)
+    return out
+
+
+def names(codes, lang: str = "zh", level: str = "province"):
+    """Names of codes: ``lang`` in ``"zh"`` (official), ``"short"``, ``"en"``, ``"pinyin"``.
+
+    ``codes`` may be any labels accepted by :func:`normalize`; returns a list
+    (a Series for Series input, a str for a scalar).
+    """
+    col = {"zh": "name_zh", "short": "short_zh", "en": "name_en", "pinyin": "pinyin"}
+    if lang not in col:
+        raise ValueError(f"lang must be one of {sorted(col)}, got {lang!r}")
+    norm = normalize(codes, level=level)
+    table = _province_table() if level == "province" else _city_table()
+    c = col[lang] if lang in ("zh", "short") or level == "province" else "name_zh"
+    if level == "city" and lang == "short":
+        c = "short_zh"
+    if np.ndim(norm) == 0 and not isinstance(norm, (list, tuple)):
+        return table.loc[norm, c]
+    if isinstance(norm, pd.Series):
+        return norm.map(table[c])
+    return [table.loc[k, c] for k in norm]
+
+
+def groups(codes=None, scheme: str = "region4") -> pd.Series:
+    """Regional group of each province as a Series indexed by code.
+
+    Parameters
+    ----------
+    codes : labels, optional
+        Provinces to classify (any form :func:`normalize` accepts); default all 31.
+    scheme : {"region4", "region4_zh", "belt3", "belt3_zh", "zone8", "zone8_zh"}
+        See the module docstring for the definitions.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    table = _province_table()
+    idx = provinces().index if codes is None else pd.Index(normalize(list(codes)), name="code")
+    out = table[scheme].reindex(idx)
+    if out.isna().any():
+        bad = list(out.index[out.isna()])
+        raise UnknownRegionError(f"no {scheme} group for code(s) {format_values(bad)} "
+                                 "(Taiwan, Hong Kong and Macao belong to no NBS region)", unknown=bad)
+    out.name = scheme
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Prefecture-level cities (table derived from the bundled city shapes)
+
+@lru_cache(maxsize=None)
+def _city_table() -> pd.DataFrame:
+    try:
+        from ._shapes import city_table
+    except ImportError as exc:  # pragma: no cover - shapes are part of the package
+        raise SpatialNQPFError("the city table needs the bundled city shapes "
+                               "(spatialnqpf._shapes)") from exc
+    df = city_table().copy()
+    if "code" in df.columns:
+        df = df.set_index("code")
+    return df
+
+
+def cities(province=None) -> pd.DataFrame:
+    """Prefecture-level cities indexed by six-digit code, with ``name_zh``, ``short_zh``, ``province``.
+
+    ``province`` restricts to one or more provinces (any labels).
+    """
+    df = _city_table().copy()
+    if province is not None:
+        provs = normalize(province if np.ndim(province) else [province])
+        df = df[df["province"].isin(list(provs))]
+    return df
+
+
+@lru_cache(maxsize=None)
+def _city_aliases() -> dict[str, frozenset]:
+    aliases: dict[str, set] = {}
+    table = _city_table()
+    for code, row in table.iterrows():
+        labels = {row["name_zh"]}
+        if "short_zh" in table.columns and isinstance(row["short_zh"], str):
+            labels.add(row["short_zh"])
+        for label in labels:
+            aliases.setdefault(_key(label), set()).add(code)
+    return {k: frozenset(v) for k, v in aliases.items()}
+
