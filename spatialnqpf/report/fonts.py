@@ -1,0 +1,106 @@
+"""Find a font that renders Chinese glyphs in matplotlib, or fall back to English.
+
+Matplotlib's default DejaVu Sans has no CJK glyphs: Chinese labels then come out
+as empty boxes and matplotlib emits "Glyph ... missing from font" warnings.
+:func:`find_cjk_font` looks through the fonts matplotlib knows for a family with
+CJK coverage (Noto/Source Han, WenQuanYi, SimHei, Microsoft YaHei, PingFang,
+Droid Sans Fallback, ...); :func:`setup_language` installs it and returns the
+language the figures can actually use ("zh" only when such a font exists).
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+__all__ = ["CJK_FAMILIES", "find_cjk_font", "setup_language", "CJKFontWarning"]
+
+#: Preferred CJK families, best first (Simplified Chinese coverage).
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "Noto Serif CJK SC", "Source Han Serif SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+    "Microsoft YaHei", "SimHei", "SimSun", "PingFang SC", "Hiragino Sans GB", "Heiti SC",
+    "STHeiti", "Sarasa Gothic SC", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+    "Noto Sans CJK JP", "Noto Sans CJK TC",
+)
+
+_PROBE = "中国省份新质生产力"
+
+
+class CJKFontWarning(UserWarning):
+    """No font with Chinese glyphs was found; figures use English labels."""
+
+
+def _covers(path: str, text: str = _PROBE) -> bool:
+    """True when the font file at ``path`` has a glyph for every character of ``text``."""
+    try:
+        from matplotlib.ft2font import FT2Font
+        font = FT2Font(str(path))
+        cmap = font.get_charmap()
+        return all(ord(ch) in cmap for ch in text)
+    except Exception:  # unreadable font files are simply not candidates
+        return False
+
+
+def find_cjk_font(extra_paths=()) -> str | None:
+    """Return the family name of an installed font with Chinese glyphs, or ``None``.
+
+    Parameters
+    ----------
+    extra_paths : iterable of path-like
+        Font files (.ttf/.otf/.ttc) to register with matplotlib first, e.g. a
+        font the user downloaded (``[fonts] path`` in the report config).
+
+    Notes
+    -----
+    Families in :data:`CJK_FAMILIES` are tried first; then any other font whose
+    character map covers a probe string of common Chinese characters.
+    """
+    from matplotlib import font_manager as fm
+
+    for p in extra_paths or ():
+        p = Path(p)
+        if p.exists():
+            fm.fontManager.addfont(str(p))
+    by_name = {}
+    for f in fm.fontManager.ttflist:
+        by_name.setdefault(f.name, f.fname)
+    for fam in CJK_FAMILIES:
+        if fam in by_name and _covers(by_name[fam]):
+            return fam
+    for name, path in sorted(by_name.items()):
+        if any(k in name for k in ("CJK", "Han", "Hei", "Song", "Kai", "Ming", "Gothic", "Fallback")):
+            if _covers(path):
+                return name
+    return None
+
+
+def setup_language(lang: str = "zh", extra_paths=(), warn: bool = True) -> tuple[str, str | None]:
+    """Configure matplotlib for ``lang`` and return ``(effective_lang, font_family)``.
+
+    With ``lang="zh"`` a CJK font is searched (:func:`find_cjk_font`) and put first
+    in ``rcParams["font.sans-serif"]`` (``axes.unicode_minus`` is switched off so the
+    minus sign renders).  Without one, a :class:`CJKFontWarning` is issued and
+    ``"en"`` is returned so callers label figures in English.  ``lang="en"``
+    leaves the fonts alone.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    if lang == "en":
+        return "en", None
+    import matplotlib
+
+    fam = find_cjk_font(extra_paths)
+    if fam is None:
+        if warn:
+            warnings.warn("no font with Chinese glyphs found (tried: " + ", ".join(CJK_FAMILIES[:6])
+                          + ", ...); figures fall back to English labels. Install e.g. "
+                          "fonts-noto-cjk or set [fonts] path in the config.", CJKFontWarning,
+                          stacklevel=2)
+        return "en", None
+    sans = list(matplotlib.rcParams.get("font.sans-serif", []))
+    if fam in sans:
+        sans.remove(fam)
+    matplotlib.rcParams["font.sans-serif"] = [fam] + sans
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return "zh", fam

@@ -1,0 +1,850 @@
+r"""Journal-layout tables: regression tables and generic frames, in six formats.
+
+A :class:`Table` is a frozen grid of formatted cells plus the raw numbers behind
+them.  It is written as a LaTeX booktabs three-line table, a Word ``.docx``
+(python-docx), an Excel ``.xlsx`` (openpyxl), CSV, HTML and Markdown.  Every cell
+keeps the float it was formatted from, so the exported files can be checked
+against ``results.json``.
+
+Two builders:
+
+* :func:`regression_table` — one column per model (or per weight matrix), the
+  layout of applied spatial econometrics papers (METHODS §5.6): coefficient with
+  its standard error (or t) in parentheses underneath, significance stars
+  ``*** p<0.01, ** p<0.05, * p<0.1``, spatial parameters, σ², fixed-effect flags,
+  N, R², log-likelihood, and direct / indirect / total effects under the
+  coefficients.
+* :func:`frame_table` — any :class:`pandas.DataFrame` (Moran by year, Dagum
+  decomposition, index weights, ...).
+
+Stars use two-sided p-values: the model's ``pvalues`` when present, otherwise
+:math:`p = 2\,(1 - \Phi(|b / se|))`.
+
+No estimation happens here; results objects are read through a small protocol
+(attributes ``params``, ``bse``, ``pvalues``, ``nobs``, ``llf``, ``rsquared``,
+``fe``...; see :func:`extract_model`), so statsmodels, linearmodels-like and
+spatialnqpf results all tabulate.
+"""
+from __future__ import annotations
+
+import csv
+import html as _html
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Cell", "Row", "Table", "stars", "format_number", "extract_model", "regression_table",
+    "frame_table", "write_table", "write_workbook", "write_document", "LABELS", "term_label",
+]
+
+#: Fixed labels of the regression layout, Chinese and English.
+LABELS = {
+    "zh": {
+        "rho": "ρ (W×y)", "lambda": "λ (W×u)", "sigma2": "σ²", "nobs": "样本量 N",
+        "r2": "R²", "llf": "对数似然值", "aic": "AIC", "fe_individual": "地区固定效应",
+        "fe_time": "时间固定效应", "yes": "YES", "no": "NO", "direct": "直接效应",
+        "indirect": "间接效应", "total": "总效应", "coefficients": "系数",
+        "effects": "效应分解", "const": "常数项", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
+        "se_note": "括号内为标准误", "t_note": "括号内为 t 值", "variable": "变量",
+        "statistics": "统计量",
+    },
+    "en": {
+        "rho": "ρ (W×y)", "lambda": "λ (W×u)", "sigma2": "σ²", "nobs": "Observations",
+        "r2": "R²", "llf": "Log-likelihood", "aic": "AIC", "fe_individual": "Province FE",
+        "fe_time": "Year FE", "yes": "YES", "no": "NO", "direct": "Direct effect",
+        "indirect": "Indirect effect", "total": "Total effect", "coefficients": "Coefficients",
+        "effects": "Effects", "const": "Constant", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
+        "se_note": "Standard errors in parentheses", "t_note": "t statistics in parentheses",
+        "variable": "Variable", "statistics": "Statistics",
+    },
+}
+
+
+def _lang(lang: str) -> str:
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}, got {lang!r}")
+    return lang
+
+
+def stars(p: float, levels: Sequence[float] = (0.01, 0.05, 0.1)) -> str:
+    """Significance stars: ``***`` if p < levels[0], ``**`` if < levels[1], ``*`` if < levels[2].
+
+    A missing p-value gives no stars.  Levels must be increasing.
+    """
+    if p is None or not np.isfinite(p):
+        return ""
+    lv = sorted(levels)
+    for k, cut in enumerate(lv):
+        if p < cut:
+            return "*" * (len(lv) - k)
+    return ""
+
+
+def format_number(x, digits: int = 3) -> str:
+    """Fixed-point text of ``x`` with ``digits`` decimals; ints stay ints; NaN → ``""``.
+
+    Negative zero after rounding prints as ``0.000``.  Very large or very small
+    magnitudes (``|x| >= 1e7`` or ``0 < |x| < 10**-digits``) use scientific notation
+    so no value is shown as a misleading 0.000.
+    """
+    if x is None:
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return "YES" if x else "NO"
+    if isinstance(x, (int, np.integer)):
+        return f"{int(x)}"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if not np.isfinite(v):
+        return "" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+    if v != 0 and (abs(v) >= 1e7 or abs(v) < 0.5 * 10.0 ** (-digits)):
+        return f"{v:.{max(digits - 1, 1)}e}"
+    s = f"{v:.{digits}f}"
+    if float(s) == 0:
+        s = s.lstrip("-")
+    return s
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One formatted cell and the number behind it (``value`` is ``None`` for text)."""
+
+    text: str
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row: stub label, cells, and a kind.
+
+    ``kind`` is ``"body"`` (ordinary values), ``"se"`` (the parenthesised line
+    under a coefficient), ``"section"`` (a heading spanning the table; a rule is
+    drawn above it) or ``"stat"`` (model statistics below the coefficients).
+    """
+
+    label: str
+    cells: tuple[Cell, ...]
+    kind: str = "body"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A frozen journal-layout table.
+
+    Attributes
+    ----------
+    name : str
+        File stem (``tables/<name>.tex`` ...).
+    title : str
+        Caption.
+    stub : str
+        Header of the label column.
+    columns : tuple of str
+        Headers of the value columns.
+    rows : tuple of Row
+    notes : tuple of str
+        Lines printed under the bottom rule.
+    """
+
+    name: str
+    title: str
+    stub: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...] = ()
+    meta: Mapping = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        k = len(self.columns)
+        for r in self.rows:
+            if r.kind != "section" and len(r.cells) != k:
+                raise ValueError(f"row {r.label!r} of table {self.name!r} has {len(r.cells)} cells, "
+                                 f"expected {k}")
+
+    # ------------------------------------------------------------------ views
+    def grid(self) -> list[list[str]]:
+        """Header row then one list of strings per row (sections fill the first column)."""
+        out = [[self.stub, *self.columns]]
+        for r in self.rows:
+            if r.kind == "section":
+                out.append([r.label] + [""] * len(self.columns))
+            else:
+                out.append([r.label, *(c.text for c in r.cells)])
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Formatted cells as a DataFrame of strings (stub as index)."""
+        g = self.grid()
+        df = pd.DataFrame(g[1:], columns=g[0])
+        return df.set_index(g[0][0] if g[0][0] else df.columns[0])
+
+    def values(self) -> list[dict]:
+        """Every numeric cell as ``{"row", "column", "value", "text"}`` (for results.json)."""
+        out = []
+        for i, r in enumerate(self.rows):
+            for c, cell in zip(self.columns, r.cells):
+                if cell.value is not None:
+                    out.append({"row": i, "label": r.label, "kind": r.kind, "column": c,
+                                "value": cell.value, "text": cell.text})
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready description: title, header, formatted grid, notes and raw values."""
+        return {"name": self.name, "title": self.title, "grid": self.grid(),
+                "notes": list(self.notes), "values": self.values()}
+
+    def summary(self) -> str:
+        """Plain-text rendering with aligned columns."""
+        g = self.grid()
+        width = [max(_textwidth(row[j]) for row in g) for j in range(len(g[0]))]
+
+        def line(row):
+            return "  ".join(_pad(v, width[j], left=j == 0) for j, v in enumerate(row))
+        total = sum(width) + 2 * (len(width) - 1)
+        parts = [self.title, "=" * total, line(g[0]), "-" * total]
+        for r, row in zip(self.rows, g[1:]):
+            if r.kind == "section":
+                parts.append("-" * total)
+            parts.append(line(row))
+        parts.append("=" * total)
+        parts.extend(self.notes)
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    # --------------------------------------------------------------- formats
+    def to_latex(self, label: str | None = None, float_env: bool = True) -> str:
+        """LaTeX booktabs three-line table (``\\toprule``, ``\\midrule``, ``\\bottomrule``).
+
+        Needs ``\\usepackage{booktabs}``; Chinese text needs ``ctex`` or ``xeCJK``
+        (compile with XeLaTeX).  Notes go in a ``tablenotes``-free footnote-size
+        paragraph so the table compiles with booktabs alone.
+        """
+        ncol = len(self.columns)
+        lines = []
+        if float_env:
+            lines += ["\\begin{table}[htbp]", "\\centering",
+                      f"\\caption{{{latex_escape(self.title)}}}",
+                      f"\\label{{{label or 'tab:' + self.name}}}"]
+        lines.append("\\begin{tabular}{l" + "c" * ncol + "}")
+        lines.append("\\toprule")
+        lines.append(" & ".join(latex_escape(h) for h in [self.stub, *self.columns]) + " \\\\")
+        lines.append("\\midrule")
+        for r in self.rows:
+            if r.kind == "section":
+                lines.append("\\midrule")
+                lines.append(f"\\multicolumn{{{ncol + 1}}}{{l}}{{\\textit{{{latex_escape(r.label)}}}}} \\\\")
+                continue
+            lines.append(" & ".join([latex_escape(r.label)] + [latex_escape(c.text) for c in r.cells])
+                         + " \\\\")
+        lines.append("\\bottomrule")
+        lines.append("\\end{tabular}")
+        if self.notes:
+            lines.append("\\par\\vspace{2pt}{\\footnotesize " +
+                         " \\\\ ".join(latex_escape(n) for n in self.notes) + "}")
+        if float_env:
+            lines.append("\\end{table}")
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        """GitHub-flavoured Markdown table with the title in bold and notes below."""
+        g = self.grid()
+
+        def esc(s):
+            return str(s).replace("|", "\\|")
+        out = [f"**{esc(self.title)}**", "",
+               "| " + " | ".join(esc(h) for h in g[0]) + " |",
+               "|" + "|".join([":---"] + [":---:"] * len(self.columns)) + "|"]
+        for r, row in zip(self.rows, g[1:]):
+            cells = [esc(v) for v in row]
+            if r.kind == "section":
+                cells[0] = f"*{cells[0]}*"
+            out.append("| " + " | ".join(cells) + " |")
+        if self.notes:
+            out.append("")
+            out.extend(f"{esc(n)}  " for n in self.notes)
+        return "\n".join(out) + "\n"
+
+    def to_html(self) -> str:
+        """HTML ``<table class="three-line">`` with caption and notes (no external CSS needed)."""
+        e = _html.escape
+        out = ['<table class="three-line" style="border-collapse:collapse;border-top:2px solid #000;'
+               'border-bottom:2px solid #000;margin:0.5em 0">',
+               f"<caption style=\"caption-side:top;font-weight:bold;text-align:left\">{e(self.title)}</caption>",
+               "<thead><tr>" + "".join(
+                   f'<th style="border-bottom:1px solid #000;padding:2px 10px;'
+                   f'text-align:{"left" if j == 0 else "center"}">{e(h)}</th>'
+                   for j, h in enumerate([self.stub, *self.columns])) + "</tr></thead>", "<tbody>"]
+        for r in self.rows:
+            if r.kind == "section":
+                out.append(f'<tr><td colspan="{len(self.columns) + 1}" style="border-top:1px solid #000;'
+                           f'font-style:italic;padding:2px 10px">{e(r.label)}</td></tr>')
+                continue
+            color = "color:#444;" if r.kind == "se" else ""
+            out.append("<tr>" + f'<td style="padding:1px 10px;text-align:left">{e(r.label)}</td>' + "".join(
+                f'<td style="padding:1px 10px;text-align:center;{color}">{e(c.text)}</td>'
+                for c in r.cells) + "</tr>")
+        out.append("</tbody></table>")
+        if self.notes:
+            out.append('<p class="table-notes" style="font-size:85%;margin-top:0">' +
+                       "<br>".join(e(n) for n in self.notes) + "</p>")
+        return "\n".join(out) + "\n"
+
+    def to_csv(self, path=None) -> str:
+        """CSV of the formatted grid (UTF-8 with BOM when written, so Excel shows Chinese)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for row in self.grid():
+            w.writerow(row)
+        for n in self.notes:
+            w.writerow([n])
+        text = buf.getvalue()
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8-sig")
+        return text
+
+    def to_docx(self, path=None, document=None):
+        """Word three-line table via python-docx; returns the ``Document``.
+
+        With ``document`` given, the caption and table are appended to it
+        (several tables in one file); with ``path`` the document is saved.
+        """
+        import docx
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
+
+        doc = document if document is not None else docx.Document()
+        cap = doc.add_paragraph()
+        run = cap.add_run(self.title)
+        run.bold = True
+        g = self.grid()
+        t = doc.add_table(rows=len(g), cols=len(g[0]))
+        for i, row in enumerate(g):
+            for j, v in enumerate(row):
+                cell = t.cell(i, j)
+                cell.text = v
+                par = cell.paragraphs[0]
+                par.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
+                for rn in par.runs:
+                    rn.font.size = Pt(9)
+                    if i > 0 and self.rows[i - 1].kind == "section":
+                        rn.italic = True
+        last = len(g) - 1
+        for j in range(len(g[0])):
+            _docx_border(t.cell(0, j), top=12, bottom=6)
+            _docx_border(t.cell(last, j), bottom=12)
+        for i, r in enumerate(self.rows, start=1):
+            if r.kind == "section":
+                for j in range(len(g[0])):
+                    _docx_border(t.cell(i, j), top=6)
+        for n in self.notes:
+            p = doc.add_paragraph()
+            rn = p.add_run(n)
+            rn.font.size = Pt(8)
+        if path is not None:
+            doc.save(str(path))
+        return doc
+
+    def to_xlsx(self, path=None, workbook=None, sheet: str | None = None):
+        """Excel sheet via openpyxl with three-line borders; returns the ``Workbook``.
+
+        Cells whose text is exactly the formatted number are written as numbers
+        (with a matching number format) so they stay computable in Excel; cells
+        with stars or parentheses are written as text.
+        """
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Border, Font, Side
+
+        wb = workbook
+        if wb is None:
+            wb = Workbook()
+            ws = wb.active
+            ws.title = _sheet_name(sheet or self.name)
+        else:
+            ws = wb.create_sheet(_sheet_name(sheet or self.name, existing=wb.sheetnames))
+        ws.cell(row=1, column=1, value=self.title).font = Font(bold=True)
+        thick, thin = Side(style="medium"), Side(style="thin")
+        ncol = len(self.columns) + 1
+        header = [self.stub, *self.columns]
+        r0 = 2
+        for j, h in enumerate(header, start=1):
+            c = ws.cell(row=r0, column=j, value=h)
+            c.border = Border(top=thick, bottom=thin)
+            c.alignment = Alignment(horizontal="left" if j == 1 else "center")
+        for i, r in enumerate(self.rows, start=r0 + 1):
+            ws.cell(row=i, column=1, value=r.label)
+            if r.kind == "section":
+                ws.cell(row=i, column=1).font = Font(italic=True)
+                for j in range(1, ncol + 1):
+                    ws.cell(row=i, column=j).border = Border(top=thin)
+                continue
+            for j, cell in enumerate(r.cells, start=2):
+                c = ws.cell(row=i, column=j)
+                num = _plain_number(cell)
+                if num is not None:
+                    c.value = num[0]
+                    c.number_format = num[1]
+                else:
+                    c.value = cell.text
+                c.alignment = Alignment(horizontal="center")
+        last = r0 + len(self.rows)
+        for j in range(1, ncol + 1):
+            c = ws.cell(row=last, column=j)
+            c.border = Border(top=c.border.top, bottom=thick)
+        for k, n in enumerate(self.notes, start=last + 1):
+            ws.cell(row=k, column=1, value=n).font = Font(size=8)
+        ws.column_dimensions["A"].width = max(12, min(40, max(_textwidth(x[0]) for x in self.grid()) + 2))
+        if path is not None:
+            wb.save(str(path))
+        return wb
+
+
+# ---------------------------------------------------------------- helpers
+def _textwidth(s: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(s))
+
+
+def _pad(s: str, width: int, left: bool) -> str:
+    fill = " " * (width - _textwidth(s))
+    return s + fill if left else fill + s
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "σ": r"$\sigma$", "ρ": r"$\rho$", "λ": r"$\lambda$",
+                  "²": r"$^2$", "×": r"$\times$", "θ": r"$\theta$", "β": r"$\beta$", "≤": r"$\le$",
+                  "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$"}
+
+
+def latex_escape(s) -> str:
+    """Escape LaTeX special characters and map the Greek letters we use to math mode."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(s))
+
+
+def _sheet_name(name: str, existing=()) -> str:
+    base = re.sub(r"[\[\]\*\?/\\:]", "_", str(name))[:31] or "table"
+    out, k = base, 1
+    while out in existing:
+        k += 1
+        out = f"{base[:28]}_{k}"
+    return out
+
+
+def _plain_number(cell: Cell):
+    """(number, format) when the cell's text is just its formatted value, else None."""
+    if cell.value is None or not np.isfinite(cell.value):
+        return None
+    t = cell.text
+    if re.fullmatch(r"-?\d+", t):
+        return int(t), "0"
+    m = re.fullmatch(r"-?\d+\.(\d+)", t)
+    if m:
+        return float(t), "0." + "0" * len(m.group(1))
+    return None
+
+
+def _docx_border(cell, top: int | None = None, bottom: int | None = None) -> None:
+    """Set single top/bottom borders (size in eighths of a point) on a python-docx cell."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tcPr = cell._tc.get_or_add_tcPr()
+    borders = tcPr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tcPr.append(borders)
+    for edge, size in (("top", top), ("bottom", bottom)):
+        if size is None:
+            continue
+        el = borders.find(qn(f"w:{edge}"))
+        if el is None:
+            el = OxmlElement(f"w:{edge}")
+            borders.append(el)
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(size))
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+
+
+# ----------------------------------------------------------- model protocol
+def _series(obj, names) -> pd.Series | None:
+    for n in names:
+        v = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
+        if v is not None:
+            if callable(v) and not isinstance(v, (pd.Series, np.ndarray)):
+                continue
+            return pd.Series(v) if not isinstance(v, pd.Series) else v
+    return None
+
+
+def _scalar(obj, names):
+    for n in names:
+        try:
+            v = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
+        except Exception:  # lazy attributes that cannot be computed for this model
+            v = None
+        if v is None or callable(v):
+            continue
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _fe_flags(obj) -> tuple[bool | None, bool | None]:
+    fe = obj.get("fe") if isinstance(obj, Mapping) else getattr(obj, "fe", None)
+    if fe is None:
+        return None, None
+    if isinstance(fe, (tuple, list)) and len(fe) == 2:
+        return bool(fe[0]), bool(fe[1])
+    fe = str(fe).lower()
+    table = {"none": (False, False), "pooled": (False, False), "individual": (True, False),
+             "entity": (True, False), "time": (False, True), "twoways": (True, True),
+             "both": (True, True), "two-way": (True, True), "random": (False, False)}
+    return table.get(fe, (None, None))
+
+
+def extract_model(result) -> dict:
+    """Read a fitted model through the table protocol.
+
+    Accepts any object (or mapping) exposing ``params`` and ``bse`` (or
+    ``std_errors``) as labelled Series; optional ``pvalues``, ``nobs``, ``llf``
+    (or ``loglik``), ``rsquared`` (or ``r2``, ``pseudo_r2``), ``sigma2``, ``aic`` and
+    ``fe`` (``"none"|"individual"|"time"|"twoways"`` or a pair of booleans).
+
+    Returns
+    -------
+    dict with keys ``params``, ``bse``, ``pvalues`` (Series aligned on params),
+    ``stats`` (dict of floats) and ``fe`` (pair of bools or None).
+    """
+    params = _series(result, ["params", "coef", "coefficients"])
+    bse = _series(result, ["bse", "std_errors", "se", "stderr"])
+    if params is None or bse is None:
+        raise TypeError(f"cannot tabulate {type(result).__name__}: it needs labelled 'params' and "
+                        "'bse' (or 'std_errors')")
+    params = params.astype(float)
+    bse = bse.astype(float).reindex(params.index)
+    pv = _series(result, ["pvalues", "pvals"])
+    if pv is None:
+        from scipy import stats as _st
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pv = pd.Series(2 * _st.norm.sf(np.abs(params / bse)), index=params.index)
+    pv = pv.astype(float).reindex(params.index)
+    stats = {
+        "nobs": _scalar(result, ["nobs", "n_obs", "N"]),
+        "r2": _scalar(result, ["rsquared", "r2", "pseudo_r2", "rsquared_within"]),
+        "llf": _scalar(result, ["llf", "loglik", "log_likelihood"]),
+        "sigma2": _scalar(result, ["sigma2", "s2"]),
+        "aic": _scalar(result, ["aic"]),
+    }
+    return {"params": params, "bse": bse, "pvalues": pv, "stats": stats, "fe": _fe_flags(result)}
+
+
+def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> str:
+    """Display label of a coefficient name (``W_x`` → ``W×<label of x>``; ρ, λ, σ², constant)."""
+    L = LABELS[_lang(lang)]
+    labels = labels or {}
+    if term in labels:
+        return labels[term]
+    if term in ("rho", "lambda", "sigma2"):
+        return L[term]
+    if term.lower() in ("const", "intercept", "(intercept)", "constant", "cons", "_cons"):
+        return L["const"]
+    if term.startswith("W_"):
+        return "W×" + term_label(term[2:], lang, labels)
+    return term
+
+
+def _effects_parts(eff: pd.DataFrame, kind: str):
+    """(estimate, se, p) Series of one effect kind from a flexible effects frame."""
+    cols = eff.columns
+    if isinstance(cols, pd.MultiIndex):
+        get = lambda sub: eff[(kind, sub)] if (kind, sub) in cols else None  # noqa: E731
+        est = get("estimate") if get("estimate") is not None else get("mean")
+        return est, get("se"), get("p") if get("p") is not None else get("pvalue")
+
+    def pick(cands):
+        for c in cands:
+            if c in cols:
+                return eff[c].astype(float)
+        return None
+    est = pick([kind, f"{kind}_estimate", f"{kind}_mean"])
+    se = pick([f"{kind}_se", f"se_{kind}", f"{kind}_sd", f"{kind}_std"])
+    p = pick([f"{kind}_p", f"p_{kind}", f"{kind}_pvalue", f"{kind}_pval"])
+    if p is None and est is not None and se is not None:
+        from scipy import stats as _st
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = pd.Series(2 * _st.norm.sf(np.abs(est / se)), index=eff.index)
+    return est, se, p
+
+
+def regression_table(models, *, name: str = "regression", title: str | None = None,
+                     lang: str = "en", labels: Mapping | None = None,
+                     effects: Mapping | None = None, digits: int = 3,
+                     paren: str = "se", order: Sequence[str] | None = None,
+                     star_levels: Sequence[float] = (0.01, 0.05, 0.1),
+                     extra_rows: Mapping | None = None, notes: Sequence[str] = ()) -> Table:
+    """Side-by-side regression table in the layout of applied papers.
+
+    Parameters
+    ----------
+    models : mapping of column title → result, or a sequence of results
+        Each result is read with :func:`extract_model`.
+    lang : {"en", "zh"}
+        Language of the fixed labels (FE flags, N, R², ...).
+    labels : mapping, optional
+        Display labels of variable names (``W_x`` rows reuse the label of ``x``).
+    effects : mapping of column title → DataFrame, optional
+        Direct / indirect / total effects by variable for that column, e.g. the
+        frame of ``res.effects()``; columns ``direct``, ``direct_se``,
+        ``direct_p`` (or a (kind, stat) MultiIndex).  Printed under the
+        coefficients in a section of their own with the same star convention.
+    paren : {"se", "t"}
+        What goes in parentheses under each coefficient.
+    order : sequence of str, optional
+        Coefficient order; default: regressors, then ``W_`` terms, then ρ/λ.
+    extra_rows : mapping of label → mapping column → value, optional
+        Additional statistic rows (e.g. a Hausman test).
+
+    Returns
+    -------
+    Table
+        Rows: coefficients with their parenthesised SE (or t), spatial
+        parameters, σ²; the effects section; then FE flags, N, R² and the
+        log-likelihood.  Stars: ``*** p<0.01, ** p<0.05, * p<0.1`` (two-sided).
+    """
+    lang = _lang(lang)
+    L = LABELS[lang]
+    if paren not in ("se", "t"):
+        raise ValueError(f"paren must be 'se' or 't', got {paren!r}")
+    if isinstance(models, Mapping):
+        items = list(models.items())
+    else:
+        items = [(f"({k + 1})", m) for k, m in enumerate(models)]
+    if not items:
+        raise ValueError("regression_table needs at least one model")
+    cols = tuple(str(k) for k, _ in items)
+    ext = [extract_model(m) for _, m in items]
+    terms: list[str] = []
+    for e in ext:
+        for t in e["params"].index:
+            if t not in terms:
+                terms.append(str(t))
+    if order is None:
+        tail = [t for t in ("rho", "lambda") if t in terms]
+        sig = [t for t in ("sigma2",) if t in terms]
+        wx = [t for t in terms if t.startswith("W_")]
+        x = [t for t in terms if t not in tail and t not in sig and t not in wx]
+        order = x + wx + tail + sig
+    else:
+        unknown = [t for t in order if t not in terms]
+        if unknown:
+            raise KeyError(f"order names terms no model has: {unknown}")
+    rows: list[Row] = []
+    for t in order:
+        main, sub = [], []
+        for e in ext:
+            if t in e["params"].index and np.isfinite(e["params"][t]):
+                b, s, p = float(e["params"][t]), float(e["bse"][t]), float(e["pvalues"][t])
+                main.append(Cell(format_number(b, digits) + stars(p, star_levels), b))
+                if paren == "se":
+                    sub.append(Cell(f"({format_number(s, digits)})" if np.isfinite(s) else "", s))
+                else:
+                    tv = b / s if s else float("nan")
+                    sub.append(Cell(f"({format_number(tv, 2)})" if np.isfinite(tv) else "", tv))
+            else:
+                main.append(Cell(""))
+                sub.append(Cell(""))
+        rows.append(Row(term_label(t, lang, labels), tuple(main), "body"))
+        rows.append(Row("", tuple(sub), "se"))
+    if effects:
+        unknown = [k for k in effects if k not in cols]
+        if unknown:
+            raise KeyError(f"effects given for columns not in the table: {unknown}; columns: {list(cols)}")
+        for kind in ("direct", "indirect", "total"):
+            parts = {k: _effects_parts(v, kind) for k, v in effects.items() if v is not None}
+            evars = []
+            for est, _, _ in parts.values():
+                if est is not None:
+                    evars += [str(v) for v in est.index if str(v) not in evars]
+            if not evars:
+                continue
+            rows.append(Row(L[kind], (), "section"))
+            for v in evars:
+                main, sub = [], []
+                for c in cols:
+                    est, se, p = parts.get(c, (None, None, None))
+                    if est is not None and v in est.index:
+                        b = float(est[v])
+                        pv = float(p[v]) if p is not None else float("nan")
+                        main.append(Cell(format_number(b, digits) + stars(pv, star_levels), b))
+                        s = float(se[v]) if se is not None else float("nan")
+                        if paren == "se":
+                            sub.append(Cell(f"({format_number(s, digits)})" if np.isfinite(s) else "", s))
+                        else:
+                            tv = b / s if s else float("nan")
+                            sub.append(Cell(f"({format_number(tv, 2)})" if np.isfinite(tv) else "", tv))
+                    else:
+                        main.append(Cell(""))
+                        sub.append(Cell(""))
+                rows.append(Row(term_label(v, lang, labels), tuple(main), "body"))
+                rows.append(Row("", tuple(sub), "se"))
+    stat_rows: list[Row] = []
+    fe = [e["fe"] for e in ext]
+    if any(f != (None, None) for f in fe):
+        for k, key in enumerate(("fe_individual", "fe_time")):
+            stat_rows.append(Row(L[key], tuple(
+                Cell("" if f[k] is None else (L["yes"] if f[k] else L["no"])) for f in fe), "stat"))
+    for key, dg in (("nobs", 0), ("r2", digits), ("llf", digits), ("aic", digits)):
+        vals = [e["stats"][key] for e in ext]
+        if all(v is None for v in vals):
+            continue
+        cells = []
+        for v in vals:
+            if v is None:
+                cells.append(Cell(""))
+            elif key == "nobs":
+                cells.append(Cell(str(int(round(v))), float(v)))
+            else:
+                cells.append(Cell(format_number(v, dg), float(v)))
+        stat_rows.append(Row(L[key], tuple(cells), "stat"))
+    for lab, vals in (extra_rows or {}).items():
+        stat_rows.append(Row(str(lab), tuple(
+            Cell(format_number(vals.get(c), digits), _float_or_none(vals.get(c))) for c in cols), "stat"))
+    if stat_rows:
+        rows.append(Row(L["statistics"], (), "section"))
+        rows.extend(stat_rows)
+    note = [L["se_note"] if paren == "se" else L["t_note"], L["stars_note"], *notes]
+    return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
+                 rows=tuple(rows), notes=tuple(note))
+
+
+def _float_or_none(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f
+
+
+def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mapping = 3,
+                index: bool = True, stub: str | None = None, labels: Mapping | None = None,
+                notes: Sequence[str] = (), percent: Iterable[str] = ()) -> Table:
+    """Any DataFrame as a three-line :class:`Table`.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Values; numeric cells are formatted with ``digits`` decimals (or a mapping
+        column → digits), text cells are kept.  A MultiIndex on columns is joined
+        with ``" "``.
+    index : bool
+        Use the index as the stub column (otherwise the first column).
+    labels : mapping, optional
+        Relabel columns and index entries for display.
+    percent : iterable of str
+        Columns shown as percentages (value × 100 with a % sign; the raw share is
+        kept as the cell value).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"frame_table needs a DataFrame, got {type(df).__name__}")
+    labels = dict(labels or {})
+    d = df if index else df.set_index(df.columns[0])
+    percent = set(percent)
+
+    def lab(x):
+        if isinstance(x, tuple):
+            return " ".join(str(labels.get(p, p)) for p in x)
+        return str(labels.get(x, x))
+    cols = tuple(lab(c) for c in d.columns)
+    rows = []
+    for idx, rec in zip(d.index, d.itertuples(index=False, name=None)):
+        cells = []
+        for c, v in zip(d.columns, rec):
+            dg = digits.get(c, 3) if isinstance(digits, Mapping) else digits
+            if isinstance(v, (bool, np.bool_)):
+                cells.append(Cell("YES" if v else "NO"))
+            elif isinstance(v, (int, np.integer)):
+                cells.append(Cell(str(int(v)), float(v)))
+            elif isinstance(v, (float, np.floating)):
+                fv = float(v)
+                if c in percent and np.isfinite(fv):
+                    cells.append(Cell(f"{fv * 100:.{max(dg - 2, 1)}f}%", fv))
+                else:
+                    cells.append(Cell(format_number(fv, dg), fv if np.isfinite(fv) else None))
+            elif v is None or (isinstance(v, float) and math.isnan(v)):
+                cells.append(Cell(""))
+            else:
+                cells.append(Cell(str(v)))
+        rows.append(Row(lab(idx), tuple(cells), "body"))
+    stub_name = stub if stub is not None else (lab(d.index.name) if d.index.name is not None else "")
+    return Table(name=name, title=title, stub=stub_name, columns=cols, rows=tuple(rows),
+                 notes=tuple(notes))
+
+
+def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "xlsx", "csv", "html", "md")
+                ) -> dict[str, Path]:
+    """Write ``table`` as ``folder/<name>.<ext>`` for each format; returns the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for fmt in formats:
+        p = folder / f"{table.name}.{fmt}"
+        if fmt == "tex":
+            p.write_text(table.to_latex(), encoding="utf-8")
+        elif fmt == "md":
+            p.write_text(table.to_markdown(), encoding="utf-8")
+        elif fmt == "html":
+            p.write_text("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n"
+                         + table.to_html() + "</body></html>\n", encoding="utf-8")
+        elif fmt == "csv":
+            table.to_csv(p)
+        elif fmt == "docx":
+            table.to_docx(p)
+        elif fmt == "xlsx":
+            table.to_xlsx(p)
+        else:
+            raise ValueError(f"unknown table format {fmt!r}; use tex, docx, xlsx, csv, html or md")
+        out[fmt] = p
+    return out
+
+
+def write_workbook(tables: Sequence[Table], path) -> Path:
+    """All ``tables`` in one Excel workbook, one sheet per table."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.remove(wb.active)
+    for t in tables:
+        t.to_xlsx(workbook=wb)
+    if not tables:
+        wb.create_sheet("empty")
+    wb.save(str(path))
+    return Path(path)
+
+
+def write_document(tables: Sequence[Table], path, heading: str | None = None) -> Path:
+    """All ``tables`` in one Word document, in order, each with its caption and notes."""
+    import docx
+    doc = docx.Document()
+    if heading:
+        doc.add_heading(heading, level=1)
+    for t in tables:
+        t.to_docx(document=doc)
+        doc.add_paragraph()
+    doc.save(str(path))
+    return Path(path)
