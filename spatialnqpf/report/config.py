@@ -1,0 +1,495 @@
+"""Report configuration (TOML) and data loading for ``spatialnqpf report``.
+
+A configuration declares the data file (CSV, Excel or Stata), its id and time
+columns (province labels in any form are normalised with
+:func:`spatialnqpf.regions.normalize`), derived variables, the indicator system,
+the weight matrices, the models, the seed and the missing-value policy.  With
+no configuration the bundled demo panel and the demo indicator system are used.
+
+:func:`template` returns a fully commented configuration; ``spatialnqpf init``
+writes it.  :func:`load_data` reads and checks the data and returns a
+:class:`PreparedData` that records every cell it changed or dropped.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .._validation import DataError, PanelError, SpatialNQPFError, format_values
+
+__all__ = ["ReportConfig", "PreparedData", "ConfigError", "DEFAULTS", "template", "load_config",
+           "load_data", "read_table", "MISSING_POLICIES"]
+
+MISSING_POLICIES = ("error", "interpolate", "drop_rows", "drop_units")
+
+
+class ConfigError(SpatialNQPFError):
+    """The configuration file is malformed or names unknown options."""
+
+
+#: Default configuration (what ``spatialnqpf report`` with no arguments runs).
+DEFAULTS: dict = {
+    "data": {"file": "", "sheet": 0, "id": "code", "time": "year", "years": [],
+             "missing": "error", "encoding": ""},
+    "variables": {},
+    "index": {"method": "entropy_topsis", "system": "demo", "shift": 1e-4, "indicators": []},
+    "weights": {"matrices": ["contiguity", "distance"], "islands": "guangdong", "k": 4},
+    "autocorrelation": {"variable": "index", "permutations": 999, "lisa_years": []},
+    "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
+    "dynamics": {"variable": "index", "markov_classes": 4},
+    "models": {"y": "index", "x": ["share_secondary", "share_tertiary", "scitech_budget_share"],
+               "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
+               "effects_nsim": 1000, "specification_search": True},
+    "seeds": {"seed": 20240501},
+    "output": {"lang": "zh", "formats": ["tex", "docx", "xlsx", "csv", "html", "md"],
+               "figures": ["png", "svg"], "dpi": 150},
+    "fonts": {"path": ""},
+}
+
+#: Derived variables of the demo (evaluated with ``DataFrame.eval``).
+DEMO_VARIABLES = {"scitech_budget_share": "budget_exp_scitech / budget_exp_total"}
+
+
+def template() -> str:
+    """A commented TOML configuration with every option and its default."""
+    return '''# spatialnqpf report configuration.  Run:  spatialnqpf report --config analysis.toml
+# Every key is optional; the values shown are the defaults (the bundled demo).
+
+[data]
+# CSV (.csv), Excel (.xlsx/.xls) or Stata (.dta) file in long format: one row per province-year.
+# Leave empty to use the bundled 31-province demo panel 2012-2022.
+file = ""
+sheet = 0                 # Excel sheet (index or name)
+id = "code"               # column with province codes or names (北京, 北京市, Beijing, 11, "110000" ...)
+time = "year"             # column with the year
+years = []                # e.g. [2013, 2022] keeps 2013..2022; empty = all years
+# What to do with missing values in the columns the analysis uses:
+#   "error"        stop and list every missing cell (default)
+#   "interpolate"  linear interpolation within each province (interior gaps only)
+#   "drop_rows"    drop the affected province-years (spatial stages need a balanced panel)
+#   "drop_units"   drop every province with a missing cell
+# Whatever is changed or dropped is listed in the report.
+missing = "error"
+encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
+
+[variables]
+# Derived columns, evaluated with pandas DataFrame.eval (log, exp, sqrt are available):
+# ln_gdp = "log(gdp)"
+# scitech_budget_share = "budget_exp_scitech / budget_exp_total"
+
+[index]
+method = "entropy_topsis" # entropy_topsis | entropy | critic | equal
+system = "demo"           # "demo" (bundled demo indicator system) or "inline" (the list below)
+shift = 1e-4              # entropy shift epsilon
+# Inline indicator system: one [[index.indicators]] block per indicator.
+# [[index.indicators]]
+# column = "rd_intensity"  # data column
+# direction = 1            # +1 more is better, -1 less is better
+# pillar = "科技创新"        # optional pillar name
+# label = "R&D intensity"  # optional display label
+
+[weights]
+# Spatial weight matrices (all row-standardised):
+# contiguity (queen, Hainan linked by the islands rule), distance (inverse great-circle distance
+# between capitals), knn (k nearest capitals)
+matrices = ["contiguity", "distance"]
+islands = "guangdong"     # Hainan rule: guangdong | guangdong+guangxi | nearest | keep
+k = 4                     # neighbours for knn
+
+[autocorrelation]
+variable = "index"        # "index" (the composite index) or a data column
+permutations = 999
+lisa_years = []           # years for LISA maps; empty = first and last year
+
+[inequality]
+variable = "index"
+groups = "region4"        # region4 (NBS East/Central/West/Northeast) | belt3 | zone8
+bootstrap = 0             # bootstrap replications for Dagum confidence intervals (0 = none)
+
+[dynamics]
+variable = "index"
+markov_classes = 4        # quantile classes of the pooled panel
+
+[models]
+y = "index"
+x = ["share_secondary", "share_tertiary", "scitech_budget_share"]
+model = "sdm"             # sar | sem | sdm | sdem | sac
+fe = "twoways"            # none | individual | time | twoways
+lee_yu = true             # true (Lee-Yu transformation) | "elhorst" | false
+weights = []              # which matrices to fit under; empty = all of [weights] matrices
+effects_nsim = 1000       # simulation draws for the effects' standard errors
+specification_search = true
+
+[seeds]
+seed = 20240501           # one seed for every random step (permutations, bootstrap, simulations)
+
+[output]
+lang = "zh"               # zh | en  (figures fall back to English without a CJK font)
+formats = ["tex", "docx", "xlsx", "csv", "html", "md"]
+figures = ["png", "svg"]
+dpi = 150
+
+[fonts]
+path = ""                 # optional .ttf/.otf/.ttc with Chinese glyphs
+'''
+
+
+def _merge(base: dict, over: Mapping, where: str = "") -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        key = f"{where}{k}"
+        if k not in base:
+            if where == "":
+                raise ConfigError(f"unknown section [{k}] in the configuration; known: "
+                                  f"{format_values(sorted(base))}")
+            raise ConfigError(f"unknown option {key!r} in the configuration; known in "
+                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}")
+        if isinstance(base.get(k), dict) and k != "variables":
+            if not isinstance(v, Mapping):
+                raise ConfigError(f"[{key}] must be a table, got {v!r}")
+            out[k] = _merge(base[k], v, key + ".")
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """Validated report configuration (defaults merged with the user's TOML).
+
+    Use :meth:`get` for values (``cfg.get("models", "fe")``) and :meth:`to_dict`
+    for the full mapping written into the report footer.
+    """
+
+    settings: Mapping = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
+    source: str = "<defaults>"
+    base_dir: str = "."
+
+    def __post_init__(self):
+        s = self.settings
+        miss = s["data"]["missing"]
+        if miss not in MISSING_POLICIES:
+            raise ConfigError(f"[data] missing = {miss!r} is not one of {format_values(MISSING_POLICIES)}")
+        if s["output"]["lang"] not in ("zh", "en"):
+            raise ConfigError(f"[output] lang must be 'zh' or 'en', got {s['output']['lang']!r}")
+        for ind in s["index"]["indicators"]:
+            if not isinstance(ind, Mapping) or "column" not in ind:
+                raise ConfigError(f"each [[index.indicators]] needs a 'column'; got {ind!r}")
+            if ind.get("direction", 1) not in (1, -1, "+", "-", "positive", "negative"):
+                raise ConfigError(f"indicator {ind['column']!r}: direction must be 1 or -1, "
+                                  f"got {ind.get('direction')!r}")
+        if s["index"]["system"] not in ("demo", "inline"):
+            raise ConfigError(f"[index] system must be 'demo' or 'inline', got {s['index']['system']!r}")
+        if s["index"]["system"] == "inline" and not s["index"]["indicators"]:
+            raise ConfigError("[index] system = 'inline' needs at least one [[index.indicators]] block")
+        if not isinstance(s["seeds"]["seed"], int):
+            raise ConfigError(f"[seeds] seed must be an integer, got {s['seeds']['seed']!r}")
+
+    def get(self, section: str, key: str | None = None):
+        sec = self.settings[section]
+        return sec if key is None else sec[key]
+
+    @property
+    def seed(self) -> int:
+        return int(self.settings["seeds"]["seed"])
+
+    @property
+    def lang(self) -> str:
+        return self.settings["output"]["lang"]
+
+    @property
+    def is_demo(self) -> bool:
+        return not self.settings["data"]["file"]
+
+    def data_path(self) -> Path | None:
+        f = self.settings["data"]["file"]
+        if not f:
+            return None
+        p = Path(f).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def variables(self) -> dict:
+        """Derived-variable expressions (the demo's defaults plus the user's)."""
+        out = dict(DEMO_VARIABLES) if self.is_demo else {}
+        out.update(self.settings["variables"])
+        return out
+
+    def replace(self, **sections) -> "ReportConfig":
+        """New config with some sections (dicts) merged in, e.g. ``replace(output={"lang": "en"})``."""
+        return ReportConfig(_merge(self.settings, sections), self.source, self.base_dir)
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(self.settings, default=str))
+
+    def summary(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def load_config(path=None, **overrides) -> ReportConfig:
+    """Read a TOML configuration (or the defaults with ``path=None``) and validate it.
+
+    Unknown sections and options are errors that name them (a typo must not be
+    silently ignored).  Relative data paths are resolved against the config
+    file's folder.
+    """
+    settings: dict = copy.deepcopy(DEFAULTS)
+    source, base = "<defaults>", "."
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(f"configuration file not found: {str(p)!r}")
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib
+        try:
+            user = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+        settings = _merge(settings, user)
+        source, base = str(p), str(p.resolve().parent)
+    if overrides:
+        settings = _merge(settings, overrides)
+    return ReportConfig(settings, source, base)
+
+
+# ------------------------------------------------------------------- data
+def read_table(path, sheet=0, encoding: str = "") -> pd.DataFrame:
+    """Read a CSV, Excel or Stata file into a DataFrame (CSV encodings tried in turn)."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"data file not found: {str(p)!r}")
+    ext = p.suffix.lower()
+    if ext in (".xlsx", ".xlsm", ".xls"):
+        return pd.read_excel(p, sheet_name=sheet)
+    if ext == ".dta":
+        return pd.read_stata(p)
+    if ext in (".csv", ".txt", ".tsv"):
+        sep = "\t" if ext == ".tsv" else ","
+        encs = [encoding] if encoding else ["utf-8", "utf-8-sig", "gb18030"]
+        last = None
+        for enc in encs:
+            try:
+                df = pd.read_csv(p, sep=sep, encoding=enc)
+                df.columns = [str(c).lstrip("\ufeff") for c in df.columns]
+                return df
+            except UnicodeDecodeError as exc:
+                last = exc
+        raise DataError(f"cannot decode {p.name} with encodings {encs}: {last}")
+    raise DataError(f"unsupported data file type {ext!r} ({p.name}); use .csv, .xlsx or .dta")
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_frame(df: pd.DataFrame) -> str:
+    """Checksum of a frame's CSV serialisation (used for the bundled demo panel)."""
+    return hashlib.sha256(df.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """The analysis panel and the log of what loading did to it.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Columns ``code`` (int province code), ``year`` and the data columns,
+        sorted by (year, code).
+    source : str
+        File path or ``"bundled demo panel"``.
+    checksum : str
+        SHA-256 of the file (or of the demo frame's CSV).
+    changes : tuple of dict
+        One record per cell interpolated or row dropped (``action``, ``code``,
+        ``year``, ``column``, ``old``, ``new``).
+    unused_columns : tuple of str
+        Columns in the file that no part of the analysis uses.
+    labels : dict
+        Original label → code for the id column (how names were read).
+    """
+
+    frame: pd.DataFrame
+    source: str
+    checksum: str
+    id_column: str
+    time_column: str
+    missing_policy: str
+    changes: tuple = ()
+    unused_columns: tuple = ()
+    labels: Mapping = field(default_factory=dict)
+    derived: Mapping = field(default_factory=dict)
+
+    def summary(self) -> str:
+        f = self.frame
+        return (f"{self.source}: {f['code'].nunique()} provinces x {f['year'].nunique()} years "
+                f"({len(f)} rows); missing policy {self.missing_policy!r}: "
+                f"{len(self.changes)} change(s)")
+
+
+def _apply_missing(df: pd.DataFrame, used: list[str], policy: str):
+    changes = []
+    na = df[used].isna()
+    if not na.to_numpy().any():
+        return df, changes
+    cells = [(int(df.at[i, "code"]), int(df.at[i, "year"]), c)
+             for c in used for i in df.index[na[c].to_numpy()]]
+    if policy == "error":
+        raise DataError(f"{len(cells)} missing value(s) in the columns the analysis uses "
+                        f"(code, year, column): {format_values(cells, 30)}. Set [data] missing = "
+                        f"'interpolate', 'drop_rows' or 'drop_units' to handle them.")
+    if policy == "interpolate":
+        df = df.sort_values(["code", "year"]).copy()
+        leftover = []
+        for c in used:
+            if not df[c].isna().any():
+                continue
+            new = df.groupby("code")[c].transform(
+                lambda s: s.interpolate(method="linear", limit_area="inside"))
+            filled = df[c].isna() & new.notna()
+            for i in df.index[filled.to_numpy()]:
+                changes.append({"action": "interpolated", "code": int(df.at[i, "code"]),
+                                "year": int(df.at[i, "year"]), "column": c, "old": None,
+                                "new": float(new[i])})
+            df[c] = new
+            still = df[c].isna()
+            leftover += [(int(df.at[i, "code"]), int(df.at[i, "year"]), c) for i in df.index[still.to_numpy()]]
+        if leftover:
+            raise DataError("missing value(s) at the start or end of a province's series cannot be "
+                            f"interpolated (code, year, column): {format_values(leftover, 30)}; "
+                            "use missing = 'drop_rows' or 'drop_units'")
+        return df, changes
+    if policy == "drop_rows":
+        bad = na.any(axis=1)
+        for i in df.index[bad.to_numpy()]:
+            cols = [c for c in used if pd.isna(df.at[i, c])]
+            changes.append({"action": "dropped row", "code": int(df.at[i, "code"]),
+                            "year": int(df.at[i, "year"]), "column": ", ".join(cols), "old": None,
+                            "new": None})
+        return df.loc[~bad].copy(), changes
+    if policy == "drop_units":
+        bad_codes = sorted(set(df.loc[na.any(axis=1), "code"].astype(int)))
+        for code in bad_codes:
+            cols = sorted({c for (cd, _, c) in cells if cd == code})
+            changes.append({"action": "dropped province", "code": code, "year": None,
+                            "column": ", ".join(cols), "old": None, "new": None})
+        return df.loc[~df["code"].isin(bad_codes)].copy(), changes
+    raise ConfigError(f"unknown missing policy {policy!r}")
+
+
+def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
+    """Load the configured data (or the demo), normalise ids, derive variables, handle gaps.
+
+    Parameters
+    ----------
+    config : ReportConfig
+    used_columns : iterable of str, optional
+        Columns the analysis needs (indicators, model variables).  Missing values
+        are handled (per ``[data] missing``) only in these; other columns are
+        left as they are.  Columns absent from the data are an error naming them.
+
+    Raises
+    ------
+    spatialnqpf.regions.UnknownRegionError
+        A province label that cannot be recognised (all of them are named).
+    PanelError
+        Duplicated (province, year) rows, missing years or ids.
+    DataError
+        Missing values under ``missing = "error"``, unknown columns, bad years.
+    """
+    from .. import regions
+
+    d = config.get("data")
+    labels = {}
+    if config.is_demo:
+        from .. import datasets
+        raw = datasets.load_demo_panel()
+        source = "bundled demo panel (spatialnqpf.datasets.load_demo_panel)"
+        checksum = sha256_frame(raw)
+        df = raw.copy()
+        id_col, time_col = "code", "year"
+    else:
+        path = config.data_path()
+        raw = read_table(path, d["sheet"], d["encoding"])
+        source = str(path)
+        checksum = sha256_file(path)
+        id_col, time_col = d["id"], d["time"]
+        missing_cols = [c for c in (id_col, time_col) if c not in raw.columns]
+        if missing_cols:
+            raise DataError(f"id/time column(s) {format_values(missing_cols)} not in {path.name}; "
+                            f"columns are {format_values(list(raw.columns), 40)}; set [data] id/time")
+        df = raw.copy()
+        if df[id_col].isna().any():
+            rows = [int(i) + 2 for i in df.index[df[id_col].isna()]]
+            raise PanelError(f"column {id_col!r} is empty in file row(s) {format_values(rows)}")
+        codes = regions.normalize(df[id_col])  # raises naming every unknown label
+        labels = dict(zip(df[id_col].astype(str), (int(c) for c in codes)))
+        years = pd.to_numeric(df[time_col], errors="coerce")
+        if years.isna().any() or (years % 1 != 0).any():
+            bad = df.loc[years.isna() | (years % 1 != 0), time_col].tolist()
+            raise DataError(f"column {time_col!r} has values that are not years: {format_values(bad)}")
+        df = df.drop(columns=[c for c in ("code", "year") if c in df.columns and c not in (id_col, time_col)])
+        df = df.rename(columns={id_col: "_label", time_col: "year"})
+        df.insert(0, "code", pd.Series(np.asarray(codes, dtype=int), index=df.index))
+        df["year"] = years.astype(int)
+        df = df.drop(columns=["_label"])
+        for c in df.columns:
+            if c not in ("code", "year") and df[c].dtype == object:
+                conv = pd.to_numeric(df[c], errors="coerce")
+                if conv.notna().sum() == df[c].notna().sum():
+                    df[c] = conv
+    dup = df.duplicated(["code", "year"], keep=False)
+    if dup.any():
+        pairs = df.loc[dup, ["code", "year"]].drop_duplicates().itertuples(index=False, name=None)
+        raise PanelError(f"duplicated (province code, year) rows: {format_values(list(pairs))}")
+    yrs = d["years"]
+    if yrs:
+        if len(yrs) != 2:
+            raise ConfigError(f"[data] years must be [first, last], got {yrs!r}")
+        have = set(df["year"])
+        outside = [y for y in yrs if y not in have]
+        if outside:
+            raise DataError(f"[data] years {format_values(outside)} not in the data "
+                            f"({min(have)}-{max(have)})")
+        df = df.loc[df["year"].between(yrs[0], yrs[1])]
+    derived = {}
+    for name, expr in config.variables().items():
+        try:
+            df[name] = df.eval(expr, engine="python")
+        except Exception as exc:
+            raise ConfigError(f"[variables] {name} = {expr!r} failed: {exc}") from None
+        derived[name] = expr
+    used = [c for c in dict.fromkeys(used_columns or []) if c not in ("code", "year")]
+    absent = [c for c in used if c not in df.columns]
+    if absent:
+        raise DataError(f"column(s) {format_values(absent)} needed by the configuration are not in the "
+                        f"data; available: {format_values([c for c in df.columns], 80)}")
+    for c in used:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            bad = df.loc[pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna(), ["code", "year", c]]
+            raise DataError(f"column {c!r} is not numeric, e.g. {bad.head(5).to_dict('records')}")
+    missing_before = {c: int(df[c].isna().sum()) for c in used}
+    df, changes = _apply_missing(df.reset_index(drop=True), used, d["missing"])
+    df = df.sort_values(["year", "code"], kind="mergesort").reset_index(drop=True)
+    unused = ()
+    if not config.is_demo:
+        keep = set(used) | set(derived) | {"code", "year"}
+        for e in derived.values():
+            keep |= {c for c in df.columns if c in e}
+        unused = tuple(c for c in raw.columns if c not in keep and c not in (id_col, time_col))
+    return PreparedData(frame=df, source=source, checksum=checksum, id_column=id_col,
+                        time_column=time_col, missing_policy=d["missing"], changes=tuple(changes),
+                        unused_columns=unused, labels=labels,
+                        derived={"expressions": derived, "missing_before": missing_before})
