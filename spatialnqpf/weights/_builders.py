@@ -1,0 +1,117 @@
+"""Pure array kernels of the weights builders: arrays in, arrays out.
+
+No pandas, no ids: the public builders in :mod:`spatialnqpf.weights._api`
+resolve ids and coordinates and call these.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+__all__ = ["EARTH_RADIUS_KM", "haversine", "unit_vectors", "pairwise_haversine",
+           "knn_edges", "band_edges", "distance_transform", "economic_matrix"]
+
+#: mean Earth radius used by the great-circle distances (km)
+EARTH_RADIUS_KM = 6371.0
+
+
+def haversine(lon1, lat1, lon2, lat2, radius: float = EARTH_RADIUS_KM):
+    r"""Great-circle distance by the haversine formula (degrees in, km out).
+
+    .. math::
+        d = 2R \arcsin\sqrt{\sin^2\frac{\varphi_2-\varphi_1}{2}
+            + \cos\varphi_1\cos\varphi_2\sin^2\frac{\lambda_2-\lambda_1}{2}}
+    """
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * radius * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def unit_vectors(lon, lat) -> np.ndarray:
+    """Points on the unit sphere (n x 3); chord length is monotone in great-circle distance."""
+    lon, lat = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def pairwise_haversine(lon, lat, radius: float = EARTH_RADIUS_KM) -> np.ndarray:
+    """Dense n x n haversine distance matrix (for full inverse-distance matrices)."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    return haversine(lon[:, None], lat[:, None], lon[None, :], lat[None, :], radius)
+
+
+def knn_edges(lon, lat, k: int, radius: float = EARTH_RADIUS_KM):
+    """k nearest neighbours by great-circle distance.
+
+    Candidates come from a KD-tree on unit vectors (chord distance is monotone
+    in arc length); distances are then the haversine ones.  Ties are broken
+    by position (the lower index first), so the result is deterministic.
+    Returns ``(rows, cols, dist)``.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    n = lon.size
+    xyz = unit_vectors(lon, lat)
+    tree = cKDTree(xyz)
+    kk = min(n, k + 1 + 8)  # a few extra candidates to resolve ties exactly
+    _, cand = tree.query(xyz, k=kk)
+    cand = np.atleast_2d(cand)
+    rows, cols, dist = [], [], []
+    for i in range(n):
+        c = cand[i][cand[i] != i]
+        d = haversine(lon[i], lat[i], lon[c], lat[c], radius)
+        order = np.lexsort((c, d))
+        c, d = c[order], d[order]
+        # if the k-th distance ties beyond the candidate list, fall back to all points
+        if c.size < n - 1 and c.size > k and np.isclose(d[k - 1], d[-1]):
+            c = np.delete(np.arange(n), i)
+            d = haversine(lon[i], lat[i], lon[c], lat[c], radius)
+            order = np.lexsort((c, d))
+            c, d = c[order], d[order]
+        rows.append(np.full(k, i))
+        cols.append(c[:k])
+        dist.append(d[:k])
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(dist)
+
+
+def band_edges(lon, lat, cutoff: float, radius: float = EARTH_RADIUS_KM):
+    """All ordered pairs (i != j) with great-circle distance <= ``cutoff`` km.
+
+    Sparse (KD-tree ball query on unit vectors); returns ``(rows, cols, dist)``
+    sorted by row then column.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    xyz = unit_vectors(lon, lat)
+    chord = 2 * np.sin(min(cutoff / radius, np.pi) / 2)
+    tree = cKDTree(xyz)
+    pairs = tree.query_pairs(chord * (1 + 1e-9), output_type="ndarray")
+    if pairs.size == 0:
+        return np.empty(0, int), np.empty(0, int), np.empty(0)
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = haversine(lon[i], lat[i], lon[j], lat[j], radius)
+    keep = d <= cutoff
+    i, j, d = i[keep], j[keep], d[keep]
+    rows, cols, dist = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([d, d])
+    order = np.lexsort((cols, rows))
+    return rows[order], cols[order], dist[order]
+
+
+def distance_transform(d: np.ndarray, transform: str, power: float = 1.0,
+                       bandwidth: float | None = None) -> np.ndarray:
+    r"""Weights from distances: ``inverse`` :math:`d^{-p}`, ``exponential``
+    :math:`\exp(-d/\delta)`, ``binary`` 1."""
+    d = np.asarray(d, float)
+    if transform == "inverse":
+        return d ** (-float(power))
+    if transform == "exponential":
+        return np.exp(-d / float(bandwidth))
+    if transform == "binary":
+        return np.ones_like(d)
+    raise ValueError(f"unknown transform {transform!r}")
+
+
+def economic_matrix(means: np.ndarray) -> sp.csr_matrix:
+    r"""Economic-distance weights :math:`w_{ij} = 1/|\bar Y_i - \bar Y_j|`, zero diagonal."""
+    m = np.asarray(means, float)
+    diff = np.abs(m[:, None] - m[None, :])
+    np.fill_diagonal(diff, np.inf)
+    return sp.csr_matrix(1.0 / diff)

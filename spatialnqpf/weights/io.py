@@ -1,0 +1,506 @@
+"""Read and write spatial weights in the formats users exchange.
+
+========== ============================================================== =========
+format     layout                                                          weights
+========== ============================================================== =========
+gal        GeoDa/libpysal GAL: header ``0 n spatialnqpf code``, then per   binary
+           unit ``id k`` and a line of its k neighbour ids
+gwt        GeoDa/libpysal GWT: header, then ``i j w_ij`` per link          yes
+           (islands as ``i i 0``)
+edges      CSV edge list ``focal,neighbor,weight`` (islands as ``i,i,0``,  yes
+           the libpysal ``Graph`` convention)
+dense_csv  square matrix with ids (codes or Chinese/English names) as     yes
+           column headers and first column; what Excel/Stata users share
+excel      the same in the first sheet of an ``.xlsx`` workbook            yes
+stata      Stata ``spmatrix export``/``import`` text: first line n, then   yes
+           per row the id followed by the n weights
+mat        MATLAB ``.mat`` (scipy.io): ``W`` (dense, or sparse for n >     yes
+           2000), ``ids`` (column vector), ``recipe`` (JSON text)
+========== ============================================================== =========
+
+Weights are written with Python's shortest round-trip float representation,
+so ``read(write(w))`` restores ids and weights exactly.  Reading with
+``ids=`` (the data's ids) checks the file's ids against them and lists the
+differences; the result follows the order of ``ids``.
+"""
+from __future__ import annotations
+
+import io as _io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._validation import DataError, IdMismatchError, SpatialNQPFError, format_values, graph_ids, graph_to_sparse
+from ._graph import WeightsGraph, _canonical_std
+from .recipe import Recipe
+
+__all__ = ["FORMATS", "read", "write"]
+
+FORMATS = ("gal", "gwt", "edges", "dense_csv", "excel", "stata", "mat")
+_EXT = {".gal": "gal", ".gwt": "gwt", ".xlsx": "excel", ".xls": "excel", ".mat": "mat",
+        ".txt": "stata", ".csv": "dense_csv"}
+
+
+def _fmt_of(path, format):
+    if format is not None:
+        if format not in FORMATS:
+            raise SpatialNQPFError(f"format must be one of {FORMATS}, got {format!r}")
+        return format
+    ext = Path(path).suffix.lower()
+    if ext not in _EXT:
+        raise SpatialNQPFError(f"cannot infer the format of {str(path)!r} from its extension; "
+                               f"pass format= one of {FORMATS}")
+    return _EXT[ext]
+
+
+def _r(x: float) -> str:
+    """Shortest repr that round-trips exactly ("1" for 1.0)."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def _id_str(v) -> str:
+    s = str(v.item() if isinstance(v, np.generic) else v)
+    if any(ch.isspace() for ch in s):
+        raise SpatialNQPFError(f"id {s!r} contains whitespace and cannot be written to this format")
+    return s
+
+
+# ---------------------------------------------------------------------------
+# writing
+
+def write(w, path, format: str | None = None, labels: str = "code", sheet_name: str = "W") -> Path:
+    """Write weights ``w`` to ``path``.
+
+    Parameters
+    ----------
+    w : Graph (spatialnqpf :class:`WeightsGraph` or libpysal)
+    path : str or Path
+    format : one of :data:`FORMATS`, optional
+        Inferred from the extension (``.gal``, ``.gwt``, ``.csv`` = dense_csv,
+        ``.xlsx``, ``.txt`` = stata, ``.mat``); ``"edges"`` must be named.
+    labels : {"code", "zh", "short", "en", "pinyin"}
+        Dense CSV/Excel only: label rows and columns with province codes
+        (default) or names (:func:`spatialnqpf.regions.names`).
+    sheet_name : str
+        Excel sheet.
+
+    Notes
+    -----
+    GAL stores the neighbour structure only (weights become 1 on reading).
+    """
+    fmt = _fmt_of(path, format)
+    path = Path(path)
+    ids = graph_ids(w)
+    m = sp.csr_matrix(graph_to_sparse(w, ids), dtype=float)
+    m.eliminate_zeros()
+    m.sort_indices()
+    n = len(ids)
+    if fmt == "gal":
+        lines = [f"0 {n} spatialnqpf code"]
+        for i in range(n):
+            nb = [c for c in m.indices[m.indptr[i]:m.indptr[i + 1]] if c != i]
+            lines.append(f"{_id_str(ids[i])} {len(nb)}")
+            lines.append(" ".join(_id_str(ids[c]) for c in nb))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif fmt == "gwt":
+        lines = [f"0 {n} spatialnqpf code"]
+        for i in range(n):
+            s, e = m.indptr[i], m.indptr[i + 1]
+            if s == e:
+                lines.append(f"{_id_str(ids[i])} {_id_str(ids[i])} 0")
+            for c, v in zip(m.indices[s:e], m.data[s:e]):
+                lines.append(f"{_id_str(ids[i])} {_id_str(ids[c])} {_r(v)}")
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif fmt == "edges":
+        out = ["focal,neighbor,weight"]
+        for i in range(n):
+            s, e = m.indptr[i], m.indptr[i + 1]
+            if s == e:
+                out.append(f"{_csv(ids[i])},{_csv(ids[i])},0")
+            for c, v in zip(m.indices[s:e], m.data[s:e]):
+                out.append(f"{_csv(ids[i])},{_csv(ids[c])},{_r(v)}")
+        path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    elif fmt in ("dense_csv", "excel"):
+        lab = _labels(ids, labels)
+        d = m.toarray()
+        if fmt == "dense_csv":
+            buf = _io.StringIO()
+            buf.write(",".join(["id"] + [_csv(x) for x in lab]) + "\n")
+            for i in range(n):
+                buf.write(",".join([_csv(lab[i])] + [_r(v) for v in d[i]]) + "\n")
+            path.write_text(buf.getvalue(), encoding="utf-8-sig")
+        else:
+            df = pd.DataFrame(d, index=pd.Index(lab, name="id"), columns=lab)
+            df.to_excel(path, sheet_name=sheet_name)
+    elif fmt == "stata":
+        bad = [v for v in ids if not _is_intlike(v)]
+        if bad:
+            raise SpatialNQPFError(f"Stata spmatrix needs numeric ids; got {format_values(bad)}")
+        d = m.toarray()
+        lines = [str(n)] + [" ".join([_id_str(ids[i])] + [_r(v) for v in d[i]]) for i in range(n)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif fmt == "mat":
+        from scipy.io import savemat
+
+        payload = {"W": m if n > 2000 else m.toarray()}
+        if all(_is_intlike(v) for v in ids):
+            payload["ids"] = np.asarray([int(v) for v in ids], dtype=np.int64).reshape(-1, 1)
+        else:
+            payload["ids"] = np.asarray([str(v) for v in ids], dtype=object).reshape(-1, 1)
+        rec = getattr(w, "recipe", None)
+        if rec is not None:
+            payload["recipe"] = rec.to_json()
+        savemat(path, payload, do_compression=True)
+    return path
+
+
+def _csv(v) -> str:
+    s = str(v.item() if isinstance(v, np.generic) else v)
+    if any(ch in s for ch in ',"\n'):
+        s = '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _is_intlike(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _labels(ids, labels):
+    if labels == "code":
+        return list(ids)
+    from .. import regions
+
+    level = "city" if all(_is_intlike(v) and int(v) >= 100000 for v in ids) else "province"
+    return list(regions.names(list(ids), lang=labels, level=level))
+
+
+# ---------------------------------------------------------------------------
+# reading
+
+def read(path, format: str | None = None, ids=None, level: str = "province",
+         standardize: str = "none", sheet_name=0, variable: str = "W",
+         blank_as_zero: bool = False) -> WeightsGraph:
+    """Read weights from ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+    format : one of :data:`FORMATS`, optional
+        Inferred from the extension; a ``.csv`` whose header is
+        ``focal,neighbor,weight`` is read as an edge list, any other as a
+        dense matrix.
+    ids : list, optional
+        The data's ids.  The file's ids must be exactly these (otherwise an
+        :class:`~spatialnqpf._validation.IdMismatchError` lists the ids only in
+        the file and only in the data) and the result follows their order.
+        For a ``.mat`` file without an ``ids`` variable they are taken as the
+        ids of the rows, in file order.
+    level : {"province", "city"}
+        How to interpret non-numeric labels (Chinese or English names are
+        mapped with :func:`spatialnqpf.regions.normalize`).
+    standardize : {"none", "row", "spectral"}
+        Applied after reading; default keeps the file's weights.
+    sheet_name : Excel sheet (name or position).
+    variable : str
+        Name of the matrix in a ``.mat`` file.
+    blank_as_zero : bool
+        Dense CSV/Excel: treat empty cells as 0 (default: error naming them).
+
+    Returns
+    -------
+    WeightsGraph
+        With a ``kind="file"`` recipe naming the file and format (or, for
+        ``.mat`` files written by spatialnqpf, the stored recipe).
+    """
+    fmt = _fmt_of(path, format)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    stored_recipe = None
+    stored_ids = None
+    if fmt == "dense_csv":
+        with open(path, encoding="utf-8-sig") as fh:
+            first = fh.readline().strip().lower().replace(" ", "")
+        if first.split(",")[:3] == ["focal", "neighbor", "weight"]:
+            fmt = "edges"
+    if fmt in ("gal", "gwt"):
+        file_ids, m = _read_gal_gwt(path, fmt)
+    elif fmt == "edges":
+        df = pd.read_csv(path, dtype={"focal": str, "neighbor": str}, encoding="utf-8-sig")
+        for c in ("focal", "neighbor", "weight"):
+            if c not in df.columns:
+                raise DataError(f"edge list {str(path)!r} lacks column {c!r}")
+        w = pd.to_numeric(df["weight"], errors="coerce")
+        if w.isna().any():
+            raise DataError(f"non-numeric or missing weights in {str(path)!r} at lines "
+                            f"{format_values((df.index[w.isna()] + 2).tolist())}")
+        file_ids, pos = _unique_in_order(pd.concat([df["focal"], df["neighbor"]]).tolist())
+        m = sp.csr_matrix((w.to_numpy(float), (df["focal"].map(pos), df["neighbor"].map(pos))),
+                          shape=(len(file_ids), len(file_ids)))
+        _check_no_dup_edges(df, path)
+    elif fmt in ("dense_csv", "excel"):
+        if fmt == "excel":
+            raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object)
+        else:
+            raw = pd.read_csv(path, header=None, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                              na_values=[""])
+        file_ids, m = _parse_dense(raw, path, blank_as_zero)
+    elif fmt == "stata":
+        file_ids, m = _read_stata(path)
+    elif fmt == "mat":
+        file_ids, m, stored_recipe, stored_ids = _read_mat(path, variable, ids)
+    else:  # pragma: no cover
+        raise SpatialNQPFError(fmt)
+    codes = _to_codes(file_ids, level)
+    codes_idx = pd.Index(codes)
+    if codes_idx.has_duplicates:
+        dup = codes_idx[codes_idx.duplicated(keep=False)]
+        shown = [(lab, c) for lab, c in zip(file_ids, codes) if c in set(dup)]
+        raise IdMismatchError(f"duplicated ids in {str(path)!r}: {format_values(shown)}")
+    ids_given_as_file_order = fmt == "mat" and stored_ids is False
+    if ids is not None and not ids_given_as_file_order:
+        want = pd.Index(_to_codes(list(ids), level))
+        only_file, only_data = codes_idx.difference(want), want.difference(codes_idx)
+        if len(only_file) or len(only_data) or want.has_duplicates:
+            msg = [f"ids of {str(path)!r} and the data's ids differ."]
+            if len(only_file):
+                msg.append(f"Only in the file: {format_values(list(only_file))}.")
+            if len(only_data):
+                msg.append(f"Only in the data: {format_values(list(only_data))}.")
+            if want.has_duplicates:
+                msg.append(f"Duplicated data ids: {format_values(want[want.duplicated()].unique())}.")
+            raise IdMismatchError(" ".join(msg))
+        pos = codes_idx.get_indexer(want)
+        m = sp.csr_matrix(m)[pos][:, pos]
+        codes_idx = want
+    std = _canonical_std(standardize)
+    m = sp.csr_matrix(m, dtype=float)
+    if stored_recipe is not None and std == "none":
+        # a matrix written by spatialnqpf: keep its recipe and its (standardised) weights
+        from ._graph import _LIBPYSAL_CODE, _adjacency_from_sparse
+
+        rec = stored_recipe.replace(ids=tuple(codes_idx.tolist()),
+                                    notes=stored_recipe.notes + (f"read from {path.name}",))
+        code = _LIBPYSAL_CODE.get(rec.standardization, "C")
+        return WeightsGraph(_adjacency_from_sparse(m, codes_idx), transformation=code,
+                            recipe=rec, raw=m)
+    rec = Recipe(kind="file", level=level if _looks_like_codes(codes_idx) else "custom",
+                 params=(("path", str(path)), ("format", fmt)),
+                 notes=("weights as stored in the file",))
+    return WeightsGraph._from_raw(m, codes_idx, rec, std)
+
+
+def _looks_like_codes(idx) -> bool:
+    return all(_is_intlike(v) for v in idx)
+
+
+def _unique_in_order(values):
+    seen = {}
+    for v in values:
+        if v not in seen:
+            seen[v] = len(seen)
+    return list(seen), seen
+
+
+def _check_no_dup_edges(df, path):
+    dup = df.duplicated(["focal", "neighbor"], keep=False)
+    if dup.any():
+        pairs = list(df.loc[dup, ["focal", "neighbor"]].drop_duplicates().itertuples(index=False, name=None))
+        raise DataError(f"duplicated (focal, neighbor) edges in {str(path)!r}: {format_values(pairs)}")
+
+
+def _read_gal_gwt(path, fmt):
+    text = path.read_text(encoding="utf-8-sig").split("\n")
+    lines = [ln.strip() for ln in text if ln.strip()]
+    if not lines:
+        raise DataError(f"{str(path)!r} is empty")
+    head = lines[0].split()
+    if len(head) == 1:
+        n = int(head[0])
+    elif len(head) >= 2:
+        n = int(head[1])
+    else:  # pragma: no cover
+        raise DataError(f"bad header in {str(path)!r}: {lines[0]!r}")
+    body = lines[1:]
+    if fmt == "gal":
+        if len(body) != 2 * n and not (len(body) < 2 * n):
+            raise DataError(f"{str(path)!r}: expected {n} units (2 lines each), got {len(body)} lines")
+        ids, nbrs = [], []
+        k = 0
+        while k < len(body):
+            parts = body[k].split()
+            if len(parts) != 2:
+                raise DataError(f"{str(path)!r}: expected 'id count' at line {k + 2}, got {body[k]!r}")
+            cnt = int(parts[1])
+            ids.append(parts[0])
+            if cnt:
+                nb = body[k + 1].split()
+                if len(nb) != cnt:
+                    raise DataError(f"{str(path)!r}: unit {parts[0]} declares {cnt} neighbours "
+                                    f"but lists {len(nb)}")
+                nbrs.append(nb)
+                k += 2
+            else:
+                nbrs.append([])
+                # an empty neighbour line may have been stripped
+                k += 1
+        if len(ids) != n:
+            raise DataError(f"{str(path)!r}: header says {n} units, found {len(ids)}")
+        ids_idx, pos = _unique_in_order(ids)
+        if len(ids_idx) != len(ids):
+            dup = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
+            raise IdMismatchError(f"duplicated ids in {str(path)!r}: {format_values(list(dup))}")
+        unknown = sorted({x for nb in nbrs for x in nb} - set(pos))
+        if unknown:
+            raise IdMismatchError(f"{str(path)!r} lists neighbours that are not units: {format_values(unknown)}")
+        rows = [pos[i] for i, nb in zip(ids, nbrs) for _ in nb]
+        cols = [pos[x] for nb in nbrs for x in nb]
+        m = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        return ids, m
+    rows_l, cols_l, vals = [], [], []
+    for k, ln in enumerate(body):
+        parts = ln.split()
+        if len(parts) != 3:
+            raise DataError(f"{str(path)!r}: expected 'i j w' at line {k + 2}, got {ln!r}")
+        rows_l.append(parts[0])
+        cols_l.append(parts[1])
+        try:
+            vals.append(float(parts[2]))
+        except ValueError:
+            raise DataError(f"{str(path)!r}: non-numeric weight at line {k + 2}: {ln!r}") from None
+    ids, pos = _unique_in_order(rows_l + cols_l)
+    if len(ids) != n:
+        raise DataError(f"{str(path)!r}: header says {n} units, the links name {len(ids)}")
+    df = pd.DataFrame({"focal": rows_l, "neighbor": cols_l})
+    _check_no_dup_edges(df, path)
+    m = sp.csr_matrix((vals, ([pos[i] for i in rows_l], [pos[j] for j in cols_l])), shape=(n, n))
+    return ids, m
+
+
+def _parse_dense(raw: pd.DataFrame, path, blank_as_zero):
+    raw = raw.dropna(how="all").dropna(axis=1, how="all").reset_index(drop=True)
+    raw.columns = range(raw.shape[1])
+    header = [_cell_label(x) for x in raw.iloc[0].tolist()]
+    body = raw.iloc[1:].reset_index(drop=True)
+    nrow, ncol = body.shape
+    if ncol == nrow + 1:
+        col_labels = header[1:]
+        row_labels = [_cell_label(x) for x in body.iloc[:, 0].tolist()]
+        vals = body.iloc[:, 1:]
+    elif ncol == nrow:
+        col_labels = header
+        row_labels = list(header)
+        vals = body
+    else:
+        raise DataError(f"{str(path)!r}: a dense matrix needs n rows and n (+1 label) columns; "
+                        f"got {nrow} data rows and {ncol} columns")
+    num = vals.apply(lambda s: pd.to_numeric(s, errors="coerce"))
+    blank = vals.isna() | vals.apply(lambda s: s.astype(str).str.strip() == "")
+    nonnum = num.isna() & ~blank
+    if nonnum.to_numpy().any():
+        cells = [(row_labels[i], col_labels[j], vals.iat[i, j]) for i, j in zip(*np.nonzero(nonnum.to_numpy()))]
+        raise DataError(f"{str(path)!r}: non-numeric cells (row, column, value): {format_values(cells, 10)}")
+    if blank.to_numpy().any():
+        if not blank_as_zero:
+            cells = [(row_labels[i], col_labels[j]) for i, j in zip(*np.nonzero(blank.to_numpy()))]
+            raise DataError(f"{str(path)!r}: empty cells (row, column): {format_values(cells, 10)}; "
+                            "pass blank_as_zero=True if empty means 0")
+        num = num.fillna(0.0)
+    d = num.to_numpy(dtype=float)
+    if not np.isfinite(d).all():
+        cells = [(row_labels[i], col_labels[j]) for i, j in zip(*np.nonzero(~np.isfinite(d)))]
+        raise DataError(f"{str(path)!r}: non-finite cells: {format_values(cells, 10)}")
+    if list(map(str, row_labels)) != list(map(str, col_labels)):
+        rset, cset = set(map(str, row_labels)), set(map(str, col_labels))
+        if rset != cset or len(rset) != len(row_labels):
+            raise IdMismatchError(f"{str(path)!r}: row and column labels differ: rows only "
+                                  f"{format_values(sorted(rset - cset))}; columns only "
+                                  f"{format_values(sorted(cset - rset))}")
+        order = [list(map(str, col_labels)).index(str(r)) for r in row_labels]
+        d = d[:, order]
+    return row_labels, sp.csr_matrix(d)
+
+
+def _cell_label(x):
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return str(x).strip()
+
+
+def _read_stata(path):
+    lines = [ln.split() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
+    try:
+        n = int(lines[0][0])
+    except (IndexError, ValueError):
+        raise DataError(f"{str(path)!r}: the first line of a Stata spmatrix file is n") from None
+    body = lines[1:]
+    if len(body) != n or any(len(r) != n + 1 for r in body):
+        raise DataError(f"{str(path)!r}: expected {n} lines of an id and {n} weights")
+    ids = [r[0] for r in body]
+    try:
+        d = np.array([[float(x) for x in r[1:]] for r in body])
+    except ValueError as exc:
+        raise DataError(f"{str(path)!r}: non-numeric weight ({exc})") from None
+    return ids, sp.csr_matrix(d)
+
+
+def _read_mat(path, variable, ids):
+    from scipy.io import loadmat
+
+    data = loadmat(path)
+    if variable not in data:
+        have = [k for k in data if not k.startswith("__")]
+        raise DataError(f"{str(path)!r} has no variable {variable!r}; variables: {format_values(have)}")
+    W = data[variable]
+    m = sp.csr_matrix(W, dtype=float)
+    n = m.shape[0]
+    if m.shape != (n, n):
+        raise DataError(f"{variable!r} in {str(path)!r} is not square: {m.shape}")
+    rec = None
+    if "recipe" in data:
+        txt = data["recipe"]
+        txt = str(txt[0]) if np.ndim(txt) else str(txt)
+        rec = Recipe.from_json(txt)
+    if "ids" in data:
+        raw_ids = np.asarray(data["ids"]).ravel()
+        file_ids = [str(x.item() if hasattr(x, "item") else x).strip() for x in raw_ids]
+        file_ids = [str(np.ravel(x)[0]).strip() if isinstance(x, np.ndarray) else s
+                    for x, s in zip(raw_ids, file_ids)]
+    elif ids is not None:
+        file_ids = [str(v) for v in ids]
+        if len(file_ids) != n:
+            raise IdMismatchError(f"{str(path)!r} holds a {n} x {n} matrix but {len(file_ids)} ids were given")
+    else:
+        raise IdMismatchError(f"{str(path)!r} has no 'ids' variable: pass ids= (the ids of the rows, "
+                              "in the file's order)")
+    return file_ids, m, rec, "ids" in data
+
+
+def _to_codes(labels, level):
+    """File labels -> ids: integers stay integers, names become region codes."""
+    out = []
+    names = []
+    for v in labels:
+        s = v if not isinstance(v, np.generic) else v.item()
+        if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
+            out.append(int(s))
+            continue
+        st = str(s).strip()
+        if st.lstrip("-").isdigit():
+            out.append(int(st))
+        else:
+            out.append(None)
+            names.append(st)
+    if names:
+        from .. import regions
+
+        codes = iter(regions.normalize(names, level=level))
+        out = [c if c is not None else int(next(codes)) for c in out]
+    return out
