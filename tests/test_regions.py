@@ -125,3 +125,27 @@ def test_names():
     assert regions.names(44) == "广东省"
     assert regions.names(["Shaanxi", 14], lang="en") == ["Shaanxi", "Shanxi"]
     assert regions.names("Neimenggu", lang="short") == "内蒙古"
+
+
+# Prefecture-level cities: six-digit GB/T 2260 codes (reference: the 2020 GB/T 2260 code list).
+CITY_CASES = [
+    ("广州市", 440100), ("广州", 440100), ("廣州", 440100), ("440100", 440100), ("4401", 440100),
+    (440100, 440100), ("苏州市", 320500), ("深圳", 440300), ("延边朝鲜族自治州", 222400),
+    ("吉林市", 220200), ("朝阳市", 211300), ("杭州", 330100), ("成都市", 510100),
+    ("石家庄", 130100), ("乌鲁木齐市", 650100), ("拉萨", 540100), ("舟山市", 330900),
+]
+
+
+@pytest.mark.parametrize("label,code", CITY_CASES)
+def test_normalize_cities(label, code):
+    assert normalize(label, level="city") == code
+
+
+def test_city_table_parents_and_errors():
+    c = regions.cities()
+    assert len(c) > 330
+    assert set(c["province"]) <= set(regions.provinces(include_sar=True).index)
+    assert (c.index // 10000 == c["province"]).all()
+    assert set(regions.cities("广东").index) >= {440100, 440300, 441900}
+    with pytest.raises(UnknownRegionError, match="Gotham"):
+        normalize(["广州", "Gotham"], level="city")
