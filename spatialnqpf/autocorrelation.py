@@ -289,7 +289,7 @@ def _align(w, ids, year, islands):
     return W, c
 
 
-def _values(sub, column, year, nonneg=False):
+def _values(sub, column, year, nonneg=False, id=None):
     x = sub[column].to_numpy(dtype=float)
     if x.size < 4:
         raise DataError(f"{column!r}{_in_year(year)} has {x.size} observations; at least 4 needed")
@@ -297,7 +297,7 @@ def _values(sub, column, year, nonneg=False):
         raise DataError(f"column {column!r} is constant ({x[0]!r}){_in_year(year)}: "
                         "spatial autocorrelation is undefined")
     if nonneg and (x < 0).any():
-        bad = sub.loc[x < 0, sub.columns[0]].tolist()
+        bad = sub.loc[x < 0, id if id is not None else sub.columns[0]].tolist()
         raise DataError(f"Getis-Ord G needs non-negative values; {column!r} is negative"
                         f"{_in_year(year)} for ids {format_values(bad)}")
     return x
@@ -335,7 +335,7 @@ def _global(kind, data, column, w, id, time, permutations, seed, alternative, is
         for pos, (yr, sub) in enumerate(groups):
             ids = pd.Index(sub[id].to_numpy())
             W, c = _align(g, ids, yr, islands)
-            x = _values(sub, column, yr, nonneg=(kind == "getis_ord"))
+            x = _values(sub, column, yr, nonneg=(kind == "getis_ord"), id=id)
             if kind == "moran":
                 r = _k.moran_global(x, W, c, alternative)
             elif kind == "geary":
@@ -572,15 +572,15 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
             raise DataError("X has missing or non-finite values")
         for j, col in enumerate(Xf.columns):
             frame[f"_x{j}"] = Xv[:, j]
-    df, groups = _prepare(frame, ["_e"], id, tcol)
+    xcols = [col for col in frame.columns if col.startswith("_x")]
+    df, groups = _prepare(frame, ["_e"] + xcols, id, tcol)
     rows, index = [], []
     for wname, g in _weights_items(w):
         for pos, (yr, sub) in enumerate(groups):
             ids = pd.Index(sub[id].to_numpy())
             W, c = _align(g, ids, yr, islands)
             e = _values(sub, "_e", yr)
-            Xm = (sub[[col for col in sub.columns if col.startswith("_x")]].to_numpy()
-                  if Xf is not None else np.ones((len(e), 1)))
+            Xm = sub[xcols].to_numpy() if xcols else np.ones((len(e), 1))
             if Xf is not None and np.linalg.matrix_rank(Xm) < Xm.shape[1]:
                 raise DataError(f"X is rank deficient{_in_year(yr)}")
             r = _k.residual_moran(e, Xm, W, c, alternative)
