@@ -1,0 +1,858 @@
+"""Distribution dynamics: kernel density by year, Markov and spatial Markov chains, convergence.
+
+* :func:`kernel_density` / :func:`kernel_density_by_year` -- Gaussian kernel
+  density with Silverman's rule, for the nation and each region.
+* :func:`markov`, :func:`spatial_markov`, :func:`markov_homogeneity` --
+  classical and spatial (Rey 2001) Markov chains on quantile classes of the
+  pooled panel, computed by giddy after aligning the data and the weights by
+  id; tables in the layout of applied papers.
+* :func:`sigma_convergence`, :func:`beta_convergence`,
+  :func:`spatial_beta_convergence` -- sigma and (absolute, conditional,
+  spatial) beta convergence with two-way fixed effects.
+
+References
+----------
+Silverman, B. W. (1986). *Density Estimation for Statistics and Data
+Analysis*. Chapman & Hall, eq. (3.31).
+
+Quah, D. (1993). Empirical cross-section dynamics in economic growth.
+*European Economic Review* 37, 426-434.
+
+Rey, S. J. (2001). Spatial empirics for economic growth and convergence.
+*Geographical Analysis* 33(3), 195-214.
+
+Bickenbach, F. & Bode, E. (2003). Evaluating the Markov property in studies
+of economic convergence. *International Regional Science Review* 26(3), 363-392.
+
+Barro, R. J. & Sala-i-Martin, X. (1992). Convergence. *Journal of Political
+Economy* 100(2), 223-251.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+
+from ._validation import (DataError, IdMismatchError, PanelError, as_1d_float, check_panel,
+                          format_values, graph_to_sparse)
+from .inequality import _panel_groups, cv as _cv
+
+__all__ = [
+    "silverman_bandwidth", "kernel_density", "kernel_density_by_year", "KernelDensityResult",
+    "quantile_classes", "markov", "MarkovResult", "spatial_markov", "SpatialMarkovResult",
+    "markov_homogeneity", "sigma_convergence", "SigmaResult", "beta_convergence", "BetaResult",
+    "spatial_beta_convergence", "within_transform",
+]
+
+
+# ----------------------------------------------------------------------------
+# kernel density
+# ----------------------------------------------------------------------------
+def silverman_bandwidth(values) -> float:
+    r"""Silverman's rule of thumb, :math:`h = 0.9\min(s, \mathrm{IQR}/1.349)\, n^{-1/5}`.
+
+    ``s`` is the sample standard deviation (``ddof=1``).  If the IQR is zero
+    the standard deviation alone is used.  (R's ``bw.nrd0`` divides the IQR
+    by 1.34 instead of 1.349.)
+    """
+    x = as_1d_float(values)
+    if x.size < 2:
+        raise DataError("a bandwidth needs at least two values")
+    sd = x.std(ddof=1)
+    iqr = np.subtract(*np.percentile(x, [75, 25]))
+    spread = min(sd, iqr / 1.349) if iqr > 0 else sd
+    if not spread > 0:
+        raise DataError("values are constant: the kernel density is degenerate")
+    return float(0.9 * spread * x.size ** (-0.2))
+
+
+def _gauss_kde(x, grid, h, chunk=2_000_000):
+    out = np.zeros(len(grid))
+    step = max(1, chunk // max(len(x), 1))
+    c = 1.0 / (len(x) * h * np.sqrt(2 * np.pi))
+    for s in range(0, len(grid), step):
+        g = grid[s:s + step]
+        out[s:s + step] = np.exp(-0.5 * ((g[:, None] - x[None, :]) / h) ** 2).sum(axis=1) * c
+    return out
+
+
+def _bandwidth(x, bandwidth):
+    if isinstance(bandwidth, str):
+        if bandwidth != "silverman":
+            raise ValueError(f"bandwidth must be 'silverman' or a positive number, got {bandwidth!r}")
+        return silverman_bandwidth(x)
+    h = float(bandwidth)
+    if not h > 0:
+        raise ValueError(f"bandwidth must be positive, got {bandwidth!r}")
+    return h
+
+
+def kernel_density(values, grid=None, bandwidth="silverman", n_grid: int = 256, cut: float = 3.0):
+    r"""Gaussian kernel density :math:`\hat f(x) = \frac{1}{nh}\sum_i \phi((x - x_i)/h)`.
+
+    Parameters
+    ----------
+    values : array-like (n,)
+    grid : array-like, optional
+        Evaluation points (default ``n_grid`` points from ``min - cut h`` to ``max + cut h``).
+    bandwidth : "silverman" or float
+        Silverman's rule (:func:`silverman_bandwidth`) or a user bandwidth.
+
+    Returns
+    -------
+    grid, density : ndarray
+    h : float
+        The bandwidth used.
+    """
+    x = as_1d_float(values)
+    h = _bandwidth(x, bandwidth)
+    if grid is None:
+        grid = np.linspace(x.min() - cut * h, x.max() + cut * h, n_grid)
+    grid = as_1d_float(grid, "grid")
+    return grid, _gauss_kde(x, grid, h), h
+
+
+@dataclass(frozen=True)
+class KernelDensityResult:
+    """Kernel densities by year for the nation and each group (frozen).
+
+    ``density[g]`` is an array (years x grid) for group ``g`` (``"nation"``
+    first); ``bandwidth`` a DataFrame year x group.
+    """
+
+    column: str
+    grid: np.ndarray = field(repr=False)
+    years: tuple = ()
+    groups: tuple = ()
+    density: Mapping = field(default_factory=dict, repr=False)
+    bandwidth: pd.DataFrame = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: group, year, x, density."""
+        parts = []
+        for g in self.groups:
+            d = self.density[g]
+            parts.append(pd.DataFrame({
+                "group": g, "year": np.repeat(self.years, len(self.grid)),
+                "x": np.tile(self.grid, len(self.years)), "density": d.ravel()}))
+        return pd.concat(parts, ignore_index=True)
+
+    def peaks(self) -> pd.DataFrame:
+        """Location of the main peak (mode) by year and group."""
+        return pd.DataFrame({g: self.grid[np.argmax(self.density[g], axis=1)] for g in self.groups},
+                            index=pd.Index(self.years, name="year"))
+
+    def summary(self) -> str:
+        return (f"Gaussian kernel density of {self.column!r}, {len(self.years)} years, "
+                f"groups: {', '.join(map(str, self.groups))}\nmain peak by year:\n"
+                + self.peaks().to_string(float_format=lambda v: f"{v:.4g}")
+                + "\nbandwidth by year:\n"
+                + self.bandwidth.to_string(float_format=lambda v: f"{v:.4g}"))
+
+
+def kernel_density_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
+                           time: str = "year", bandwidth="silverman", grid=None,
+                           n_grid: int = 256, cut: float = 3.0, national: bool = True
+                           ) -> KernelDensityResult:
+    """Kernel density of ``column`` for every year, nationally and by group.
+
+    All densities share one grid (spanning every year and group, padded by
+    ``cut`` times the largest bandwidth) so they can be overlaid or drawn
+    as a surface (:mod:`spatialnqpf.report.plot_inequality`).
+
+    Parameters
+    ----------
+    group : None, False, str, mapping or Series
+        As in :func:`spatialnqpf.inequality.dagum_gini_by_year` (``None``:
+        NBS four regions); ``False`` for the nation only.
+    bandwidth : "silverman" or float
+        Silverman's rule per year and group, or one user bandwidth.
+    """
+    df = check_panel(data, id=id, time=time, columns=[column])
+    if group is False:
+        lab, order = np.array(["nation"] * len(df), dtype=object), []
+        national = True
+    else:
+        lab, order = _panel_groups(df, group, id)
+    df = df.assign(_g=lab)
+    years = sorted(pd.unique(df[time]))
+    names = (["nation"] if national else []) + list(order)
+    subsets = {}
+    bw = pd.DataFrame(index=pd.Index(years, name=time), columns=names, dtype=float)
+    for yr in years:
+        sub = df[df[time] == yr]
+        for g in names:
+            x = sub[column].to_numpy(dtype=float) if g == "nation" else \
+                sub.loc[sub["_g"] == g, column].to_numpy(dtype=float)
+            if x.size < 2:
+                raise DataError(f"{time}={yr}, group {g!r}: fewer than two values for a density")
+            try:
+                bw.loc[yr, g] = _bandwidth(x, bandwidth)
+            except DataError as e:
+                raise DataError(f"{time}={yr}, group {g!r}: {e}") from None
+            subsets[(yr, g)] = x
+    if grid is None:
+        hmax = np.nanmax(bw.to_numpy())
+        lo, hi = df[column].min(), df[column].max()
+        grid = np.linspace(lo - cut * hmax, hi + cut * hmax, n_grid)
+    grid = as_1d_float(grid, "grid")
+    dens = {g: np.vstack([_gauss_kde(subsets[(yr, g)], grid, bw.loc[yr, g]) for yr in years])
+            for g in names}
+    return KernelDensityResult(column=column, grid=grid, years=tuple(years), groups=tuple(names),
+                               density=dens, bandwidth=bw)
+
+
+# ----------------------------------------------------------------------------
+# Markov chains
+# ----------------------------------------------------------------------------
+def _wide(data, column, id, time):
+    df = check_panel(data, id=id, time=time, columns=[column], balanced=True)
+    wide = df.pivot(index=id, columns=time, values=column).sort_index()
+    wide = wide[sorted(wide.columns)]
+    if wide.shape[1] < 2:
+        raise PanelError(f"a Markov chain needs at least two periods; got {list(wide.columns)}")
+    return wide
+
+
+def _class_labels(k, labels):
+    if labels is None:
+        return [f"Q{i + 1}" for i in range(k)]
+    labels = list(labels)
+    if len(labels) != k:
+        raise ValueError(f"labels has {len(labels)} entries for k={k} classes")
+    return labels
+
+
+def quantile_classes(data: pd.DataFrame, column: str, k: int = 4, *, id: str = "code",
+                     time: str = "year", cutoffs: Sequence[float] | None = None):
+    """Classify a balanced panel into ``k`` quantile classes of the pooled values.
+
+    Class ``c`` (0-based) holds values in ``(b_{c-1}, b_c]`` with ``b`` the
+    pooled quantiles at ``c/k`` (mapclassify ``Quantiles``, as giddy's
+    ``Spatial_Markov(fixed=True)`` does); user ``cutoffs`` (``k - 1`` upper
+    bounds) override them.
+
+    Returns
+    -------
+    classes : DataFrame (ids x periods) of int
+    bounds : ndarray (k,) upper bounds (the last is the maximum or inf)
+    """
+    import mapclassify as mc
+
+    wide = _wide(data, column, id, time)
+    y = wide.to_numpy(dtype=float)
+    if cutoffs is None:
+        if k < 2:
+            raise ValueError(f"k must be at least 2, got {k}")
+        q = mc.Quantiles(y.ravel(), k=k)
+        bounds = np.asarray(q.bins, dtype=float)
+        if len(bounds) < k:
+            raise DataError(f"only {len(bounds)} distinct quantile classes for k={k} "
+                            f"(too many tied values in {column!r})")
+        cls = q.yb.reshape(y.shape)
+    else:
+        bounds = np.append(np.asarray(cutoffs, dtype=float), np.inf)
+        if np.any(np.diff(bounds) <= 0):
+            raise ValueError(f"cutoffs must increase strictly, got {list(cutoffs)}")
+        cls = np.searchsorted(bounds, y, side="left")
+    return pd.DataFrame(cls, index=wide.index, columns=wide.columns), bounds
+
+
+def _giddy_markov(class_ids, k):
+    from giddy.markov import Markov
+    return Markov(np.asarray(class_ids), classes=np.arange(k), summary=False)
+
+
+def _steady_mfpt(P):
+    """Steady state and mean first passage times of ``P`` through giddy.ergodic.
+
+    A chain with several recurrent classes has no unique steady state: NaN is
+    returned (and the MFPT of unreachable states are inf, as giddy reports).
+    """
+    import warnings
+
+    from giddy.ergodic import mfpt, steady_state
+
+    P = np.asarray(P, dtype=float)
+    k = P.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ss = np.atleast_2d(np.asarray(steady_state(P, fill_empty_classes=True), dtype=float))
+        fm = np.asarray(mfpt(P, fill_empty_classes=True), dtype=float)
+    ss = ss[0] if ss.shape == (1, k) else np.full(k, np.nan)
+    if fm.shape != (k, k):
+        fm = np.full((k, k), np.nan)
+    else:
+        # transient states never recur: giddy returns 1/(rounding noise) on the diagonal
+        transient = np.isfinite(ss) & (ss < 1e-12)
+        fm[transient, transient] = np.inf
+    return ss, fm
+
+
+@dataclass(frozen=True)
+class MarkovResult:
+    """Classical Markov chain on quantile classes (frozen).
+
+    Attributes
+    ----------
+    transitions : DataFrame (k x k) of counts, rows class at t, columns at t+1
+    P : DataFrame (k x k) transition probabilities :math:`n_{ij}/n_i`
+    steady_state : Series (k,)
+    mfpt : DataFrame (k x k) mean first passage times (diagonal: recurrence times)
+    classes : DataFrame ids x periods of class indices (0-based)
+    bounds : ndarray upper bounds of the classes
+    """
+
+    column: str
+    labels: tuple
+    bounds: np.ndarray = field(repr=False)
+    classes: pd.DataFrame = field(repr=False)
+    transitions: pd.DataFrame = field(repr=False)
+    P: pd.DataFrame = field(repr=False)
+    steady_state: pd.Series = field(repr=False)
+    mfpt: pd.DataFrame = field(repr=False)
+
+    @property
+    def k(self) -> int:
+        return len(self.labels)
+
+    def table(self, decimals: int = 4) -> pd.DataFrame:
+        """Paper layout: rows t/t+1 classes, transition probabilities and the row count n."""
+        tab = self.P.round(decimals)
+        tab.insert(0, "n", self.transitions.sum(axis=1).astype(int))
+        tab.index.name = "t \\ t+1"
+        return tab
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: from, to, count, probability."""
+        t = self.transitions.stack().rename("count")
+        p = self.P.stack().rename("probability")
+        df = pd.concat([t, p], axis=1)
+        df.index.names = ["from", "to"]
+        return df
+
+    def summary(self) -> str:
+        b = ", ".join(f"{v:.4g}" for v in self.bounds)
+        return (f"Markov chain of {self.column!r}: {self.k} quantile classes (upper bounds {b}), "
+                f"{int(self.transitions.to_numpy().sum())} transitions\n"
+                + self.table().to_string()
+                + "\nsteady state: " + ", ".join(f"{k}={v:.4f}" for k, v in self.steady_state.items()))
+
+
+def markov(data: pd.DataFrame, column: str, k: int = 4, *, id: str = "code", time: str = "year",
+           cutoffs=None, labels=None) -> MarkovResult:
+    r"""Classical Markov chain on quantile classes of the pooled panel.
+
+    Transition probabilities :math:`P_{ij} = n_{ij}/n_i` pooled over all
+    consecutive years (giddy ``Markov``); steady state and mean first
+    passage times from giddy's ``ergodic`` routines.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Balanced long panel (``id``, ``time``, ``column``).
+    k : int, default 4
+        Number of quantile classes (pooled quantiles, see :func:`quantile_classes`).
+    cutoffs : sequence, optional
+        ``k - 1`` user class bounds instead of quantiles.
+    labels : sequence, optional
+        Class labels (default ``Q1 .. Qk``, Q1 lowest).
+    """
+    cls, bounds = quantile_classes(data, column, k, id=id, time=time, cutoffs=cutoffs)
+    k = len(bounds)
+    labels = _class_labels(k, labels)
+    mk = _giddy_markov(cls.to_numpy(), k)
+    ss, fm = _steady_mfpt(mk.p)
+    ss = pd.Series(ss, index=labels)
+    fm = pd.DataFrame(fm, index=labels, columns=labels)
+    return MarkovResult(column=column, labels=tuple(labels), bounds=bounds, classes=cls,
+                        transitions=pd.DataFrame(mk.transitions, index=labels, columns=labels),
+                        P=pd.DataFrame(mk.p, index=labels, columns=labels),
+                        steady_state=ss, mfpt=fm)
+
+
+def _aligned_w(w, ids, transform):
+    """libpysal W in the order of ``ids`` (aligned by id), optionally row-standardised."""
+    from libpysal.weights import WSP
+
+    m = graph_to_sparse(w, ids).tocsr()
+    rs = np.asarray(m.sum(axis=1)).ravel()
+    islands = [ids[i] for i in np.flatnonzero(rs == 0)]
+    if islands:
+        raise IdMismatchError(f"unit(s) without neighbours in the weights: {format_values(islands)}; "
+                              "their spatial lag would be 0. Link them (e.g. weights.contiguity("
+                              "islands='guangdong')) or drop them explicitly")
+    if transform == "r":
+        m = sp.diags(1.0 / rs) @ m
+    elif transform not in (None, "none", "asis"):
+        raise ValueError(f"transform must be 'r' or None, got {transform!r}")
+    return WSP(m.tocsr(), id_order=list(ids)).to_W(silence_warnings=True), m
+
+
+@dataclass(frozen=True)
+class SpatialMarkovResult:
+    """Spatial Markov chain (Rey 2001) conditioned on the class of the spatial lag (frozen).
+
+    ``P``, ``transitions`` and ``mfpt`` are dicts lag class -> DataFrame
+    (k x k); ``steady_state`` is lag class x class (NaN for a lag class whose
+    chain has several recurrent classes); ``tests`` holds giddy's homogeneity
+    tests (LR and Q, with df and p).
+    """
+
+    column: str
+    labels: tuple
+    lag_labels: tuple
+    bounds: np.ndarray = field(repr=False)
+    lag_bounds: np.ndarray = field(repr=False)
+    classes: pd.DataFrame = field(repr=False)
+    lag_classes: pd.DataFrame = field(repr=False)
+    P: Mapping = field(repr=False)
+    transitions: Mapping = field(repr=False)
+    P_global: pd.DataFrame = field(repr=False)
+    steady_state: pd.DataFrame = field(repr=False)
+    mfpt: Mapping = field(repr=False)
+    tests: pd.DataFrame = field(repr=False)
+
+    def table(self, decimals: int = 4) -> pd.DataFrame:
+        """Paper layout: blocks by lag class; rows class at t, columns class at t+1, plus n."""
+        blocks = []
+        for lag in self.lag_labels:
+            tab = self.P[lag].round(decimals)
+            tab.insert(0, "n", self.transitions[lag].sum(axis=1).astype(int))
+            tab.index = pd.MultiIndex.from_product([[lag], tab.index], names=["lag class", "t \\ t+1"])
+            blocks.append(tab)
+        return pd.concat(blocks)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: lag class, from, to, count, probability."""
+        rows = []
+        for lag in self.lag_labels:
+            t = self.transitions[lag].stack().rename("count")
+            p = self.P[lag].stack().rename("probability")
+            df = pd.concat([t, p], axis=1)
+            df.index.names = ["from", "to"]
+            rows.append(df.assign(lag=lag).set_index("lag", append=True).reorder_levels([2, 0, 1]))
+        return pd.concat(rows)
+
+    def summary(self) -> str:
+        return (f"Spatial Markov chain of {self.column!r}: {len(self.labels)} classes, "
+                f"{len(self.lag_labels)} lag classes\n" + self.table().to_string()
+                + "\nhomogeneity tests:\n" + self.tests.to_string(float_format=lambda v: f"{v:.4f}"))
+
+
+def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None = None, *,
+                   id: str = "code", time: str = "year", transform: str | None = "r",
+                   cutoffs=None, lag_cutoffs=None, labels=None) -> SpatialMarkovResult:
+    r"""Spatial Markov chain: transition matrices conditioned on the spatial lag's class.
+
+    The spatial lag :math:`\sum_j w_{ij} y_{jt}` uses the weights aligned to
+    the data by id (:func:`spatialnqpf._validation.graph_to_sparse`), row
+    standardised by default; the lag is classified into ``m`` pooled
+    quantile classes, the variable into ``k``.  Estimation and the
+    homogeneity tests (likelihood ratio and :math:`\chi^2` Q, Bickenbach &
+    Bode 2003) are giddy's ``Spatial_Markov`` (Rey 2001).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Balanced long panel.
+    w : libpysal.graph.Graph or W
+        Weights keyed by the data's ids.
+    k, m : int
+        Classes of the variable and of its spatial lag (``m`` defaults to ``k``).
+    transform : "r" or None
+        Row-standardise after alignment (default), or use the weights as stored.
+
+    Raises
+    ------
+    IdMismatchError
+        Ids of data and weights differ (both sides named), or units without
+        neighbours.
+    """
+    from giddy.markov import Spatial_Markov
+
+    m = k if m is None else m
+    wide = _wide(data, column, id, time)
+    ids = list(wide.index)
+    W, _ = _aligned_w(w, ids, transform)
+    y = wide.to_numpy(dtype=float)
+    sm = Spatial_Markov(y, W, k=k, m=m, fixed=True, cutoffs=cutoffs, lag_cutoffs=lag_cutoffs)
+    k, m = sm.k, sm.m
+    labels = _class_labels(k, labels)
+    lag_labels = [f"lag {x}" for x in _class_labels(m, None)]
+    P = {lag_labels[i]: pd.DataFrame(sm.P[i], index=labels, columns=labels) for i in range(m)}
+    T = {lag_labels[i]: pd.DataFrame(sm.T[i], index=labels, columns=labels) for i in range(m)}
+    sf = [_steady_mfpt(sm.P[i]) for i in range(m)]
+    ss = pd.DataFrame([x[0] for x in sf], index=lag_labels, columns=labels)
+    mf = {lag_labels[i]: pd.DataFrame(sf[i][1], index=labels, columns=labels) for i in range(m)}
+    tests = pd.DataFrame({"statistic": [sm.LR, sm.Q], "df": [sm.dof_hom, sm.dof_hom],
+                          "p_value": [sm.LR_p_value, sm.Q_p_value]},
+                         index=pd.Index(["LR", "Q"], name="test"))
+    bounds = np.append(np.asarray(sm.cutoffs, dtype=float), np.nan)
+    lag_bounds = np.asarray(sm.lag_cutoffs, dtype=float)
+    return SpatialMarkovResult(
+        column=column, labels=tuple(labels), lag_labels=tuple(lag_labels),
+        bounds=bounds, lag_bounds=lag_bounds,
+        classes=pd.DataFrame(sm.class_ids, index=wide.index, columns=wide.columns),
+        lag_classes=pd.DataFrame(sm.lclass_ids, index=wide.index, columns=wide.columns),
+        P=P, transitions=T, P_global=pd.DataFrame(sm.p, index=labels, columns=labels),
+        steady_state=ss, mfpt=mf, tests=tests)
+
+
+def markov_homogeneity(data: pd.DataFrame, column: str, group=None, k: int = 4, *,
+                       id: str = "code", time: str = "year", cutoffs=None) -> pd.DataFrame:
+    """Test that the transition matrices of several groups (e.g. regions) are equal.
+
+    Classes are the pooled quantiles of the whole panel; each group's
+    transitions are counted and giddy's ``homogeneity`` computes the
+    likelihood-ratio and :math:`\\chi^2` Q statistics (Bickenbach & Bode 2003).
+
+    Returns
+    -------
+    DataFrame with rows LR and Q: statistic, df, p_value.
+    """
+    from giddy.markov import homogeneity
+
+    cls, bounds = quantile_classes(data, column, k, id=id, time=time, cutoffs=cutoffs)
+    k = len(bounds)
+    gdf = pd.DataFrame({id: cls.index})
+    lab, order = _panel_groups(gdf, group, id)
+    mats = []
+    for g in order:
+        sub = cls.to_numpy()[lab == g]
+        mats.append(_giddy_markov(sub, k).transitions)
+    h = homogeneity(np.array(mats), regime_names=[str(g) for g in order])
+    return pd.DataFrame({"statistic": [h.LR, h.Q], "df": [h.dof, h.dof],
+                         "p_value": [h.LR_p_value, h.Q_p_value]},
+                        index=pd.Index(["LR", "Q"], name="test"))
+
+
+# ----------------------------------------------------------------------------
+# convergence
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SigmaResult:
+    """Sigma convergence: dispersion by year and group, with its linear trend (frozen)."""
+
+    column: str
+    measure: str
+    table: pd.DataFrame = field(repr=False)
+    trend: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def summary(self) -> str:
+        return (f"sigma convergence of {self.column!r} ({self.measure}) by year\n"
+                + self.table.to_string(float_format=lambda v: f"{v:.4f}")
+                + "\nlinear trend (negative slope: sigma convergence):\n"
+                + self.trend.to_string(float_format=lambda v: f"{v:.4g}"))
+
+
+def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
+                      time: str = "year", measure: str = "cv", ddof: int = 0) -> SigmaResult:
+    r"""Sigma convergence: dispersion across units by year, nationally and by group.
+
+    ``measure``: ``"cv"`` (:math:`\sigma_t/\bar x_t`, population sd by
+    default), ``"sd_log"`` (standard deviation of :math:`\ln x`) or ``"sd"``.
+    The trend is the OLS slope of the measure on the year (statsmodels), with
+    its p-value; a negative significant slope indicates sigma convergence.
+    """
+    import statsmodels.api as sm
+
+    if measure not in ("cv", "sd_log", "sd"):
+        raise ValueError(f"measure must be 'cv', 'sd_log' or 'sd', got {measure!r}")
+    df = check_panel(data, id=id, time=time, columns=[column])
+    if measure == "sd_log" and (df[column] <= 0).any():
+        bad = df.loc[df[column] <= 0, [id, time]].itertuples(index=False, name=None)
+        raise DataError(f"sd_log needs positive values; non-positive {column!r} at "
+                        f"({id}, {time}) = {format_values(list(bad))}")
+    if group is False:
+        lab, order = np.array(["nation"] * len(df), dtype=object), []
+    else:
+        lab, order = _panel_groups(df, group, id)
+    df = df.assign(_g=lab)
+
+    def disp(x):
+        if x.size < 2:
+            return np.nan
+        if measure == "cv":
+            return _cv(x, ddof=ddof)
+        if measure == "sd_log":
+            return float(np.log(x).std(ddof=ddof))
+        return float(x.std(ddof=ddof))
+
+    rows = {}
+    for yr, sub in df.groupby(time, sort=True):
+        x = sub[column].to_numpy(dtype=float)
+        row = {"nation": disp(x)}
+        for g in order:
+            row[g] = disp(x[(sub["_g"] == g).to_numpy()])
+        rows[yr] = row
+    tab = pd.DataFrame(rows).T.rename_axis(time)
+    trend = {}
+    for c in tab.columns:
+        s = tab[c].dropna()
+        if len(s) < 3:
+            trend[c] = {"slope": np.nan, "se": np.nan, "p_value": np.nan}
+            continue
+        fit = sm.OLS(s.to_numpy(), sm.add_constant(np.asarray(s.index, dtype=float))).fit()
+        trend[c] = {"slope": fit.params[1], "se": fit.bse[1], "p_value": fit.pvalues[1]}
+    return SigmaResult(column=column, measure=measure, table=tab,
+                       trend=pd.DataFrame(trend).T.rename_axis("group"))
+
+
+def within_transform(X: np.ndarray, unit: np.ndarray, period: np.ndarray, fe: str = "twoways",
+                     tol: float = 1e-13, max_iter: int = 10_000) -> np.ndarray:
+    r"""Remove unit and/or period means (the fixed-effects "within" transformation).
+
+    Balanced two-way panels use :math:`x_{it} - \bar x_{i\cdot} - \bar x_{\cdot t} + \bar x`;
+    unbalanced ones alternate the one-way projections until they converge
+    (method of alternating projections; Guimarães & Portugal 2010).
+    """
+    X = np.asarray(X, dtype=float)
+    squeeze = X.ndim == 1
+    X = X.reshape(len(X), -1).copy()
+    ui = pd.factorize(unit)[0]
+    ti = pd.factorize(period)[0]
+
+    def demean(A, codes):
+        cnt = np.bincount(codes).astype(float)
+        means = np.vstack([np.bincount(codes, weights=A[:, j]) for j in range(A.shape[1])]).T
+        return A - means[codes] / cnt[codes, None]
+
+    if fe == "individual":
+        X = demean(X, ui)
+    elif fe == "time":
+        X = demean(X, ti)
+    elif fe == "twoways":
+        balanced = len(X) == (ui.max() + 1) * (ti.max() + 1)
+        if balanced:
+            X = demean(demean(X, ui), ti)
+        else:
+            for _ in range(max_iter):
+                new = demean(demean(X, ui), ti)
+                if np.max(np.abs(new - X)) < tol * max(1.0, np.max(np.abs(X))):
+                    X = new
+                    break
+                X = new
+            else:
+                raise RuntimeError("two-way demeaning did not converge")
+    elif fe != "none":
+        raise ValueError(f"fe must be 'twoways', 'individual', 'time' or 'none', got {fe!r}")
+    return X.ravel() if squeeze else X
+
+
+@dataclass(frozen=True)
+class BetaResult:
+    r"""Beta convergence regression with fixed effects (frozen).
+
+    ``params``, ``bse``, ``tvalues``, ``pvalues`` are labelled Series;
+    ``beta`` is the coefficient on :math:`\ln x_{it}`; ``speed``
+    :math:`s = -\ln(1+\beta)/\tau` and ``half_life`` :math:`\ln 2/s`
+    (NaN when :math:`\beta \ge 0` or :math:`\beta \le -1`).
+    """
+
+    column: str
+    fe: str
+    tau: int
+    params: pd.Series
+    bse: pd.Series
+    cov: pd.DataFrame = field(repr=False)
+    nobs: int = 0
+    n_units: int = 0
+    n_periods: int = 0
+    df_resid: int = 0
+    r2_within: float = np.nan
+    sigma2: float = np.nan
+    cov_type: str = "unadjusted"
+    dropped: tuple = ()
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return self.params / self.bse
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return pd.Series(2 * stats.t.sf(np.abs(self.tvalues), self.df_resid), index=self.params.index)
+
+    @property
+    def beta(self) -> float:
+        return float(self.params.iloc[0])
+
+    @property
+    def speed(self) -> float:
+        b = self.beta
+        return float(-np.log1p(b) / self.tau) if -1 < b < 0 else np.nan
+
+    @property
+    def speed_se(self) -> float:
+        """Delta-method standard error of the speed, :math:`se(\\beta)/(\\tau(1+\\beta))`."""
+        b = self.beta
+        return float(self.bse.iloc[0] / (self.tau * (1 + b))) if -1 < b < 0 else np.nan
+
+    @property
+    def half_life(self) -> float:
+        s = self.speed
+        return float(np.log(2) / s) if s > 0 else np.nan
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"coef": self.params, "se": self.bse, "t": self.tvalues,
+                             "p_value": self.pvalues})
+
+    def summary(self) -> str:
+        conv = "converges" if self.beta < 0 else "no convergence"
+        return (f"beta convergence of {self.column!r} (fe={self.fe}, tau={self.tau}, "
+                f"cov={self.cov_type}); N={self.nobs}, units={self.n_units}, "
+                f"periods={self.n_periods}, within R2={self.r2_within:.4f}\n"
+                + self.to_frame().to_string(float_format=lambda v: f"{v:.6g}")
+                + f"\nbeta={self.beta:.6g} ({conv}); speed={self.speed:.6g} per period "
+                  f"(se {self.speed_se:.3g}); half-life={self.half_life:.4g} periods"
+                + (f"\ndropped: {self.dropped}" if self.dropped else ""))
+
+
+def _growth_frame(data, column, id, time, controls, tau):
+    cols = [column] + list(controls)
+    df = check_panel(data, id=id, time=time, columns=cols)
+    bad = df[column] <= 0
+    if bad.any():
+        where = df.loc[bad, [id, time]].itertuples(index=False, name=None)
+        raise DataError(f"beta convergence takes logs: non-positive {column!r} at "
+                        f"({id}, {time}) = {format_values(list(where))}")
+    df = df.sort_values([id, time])
+    nxt = df.groupby(id)[[time, column]].shift(-1)
+    step = nxt[time] - df[time]
+    # require the next observation to be exactly tau periods later (no gaps)
+    ok = step == tau
+    gaps = df.loc[nxt[time].notna() & ~ok, [id, time]].itertuples(index=False, name=None)
+    gaps = list(gaps)
+    out = df.loc[ok].copy()
+    out["growth"] = np.log(nxt.loc[ok, column].to_numpy() / out[column].to_numpy())
+    out["ln_" + column] = np.log(out[column])
+    dropped = tuple(gaps)
+    return out, dropped
+
+
+def beta_convergence(data: pd.DataFrame, column: str, controls: Sequence[str] = (), *,
+                     id: str = "code", time: str = "year", fe: str = "twoways", tau: int = 1,
+                     cov_type: str = "unadjusted") -> BetaResult:
+    r"""Absolute or conditional beta convergence with fixed effects.
+
+    .. math::
+
+        \ln\frac{x_{i,t+\tau}}{x_{it}} = \beta \ln x_{it} + \gamma' Z_{it}
+            + \mu_i + \eta_t + \varepsilon_{it},
+
+    estimated by OLS on within-transformed data (two-way by default;
+    :func:`within_transform`), which equals the least-squares dummy-variable
+    regression.  :math:`\beta < 0` indicates convergence; speed
+    :math:`s = -\ln(1+\beta)/\tau`, half-life :math:`\ln 2/s`.
+
+    Parameters
+    ----------
+    column : str
+        Positive level variable :math:`x` (logged internally).
+    controls : sequence of str
+        Columns :math:`Z_{it}` for conditional convergence (used as given).
+    fe : {"twoways", "individual", "time", "none"}
+        Fixed effects absorbed; ``"none"`` fits pooled OLS with a constant.
+    tau : int
+        Step between the two periods of the growth rate (in units of ``time``);
+        pairs that are not exactly ``tau`` apart are skipped and listed in
+        ``dropped``.
+    cov_type : {"unadjusted", "cluster"}
+        Classical OLS covariance with the dummy-variable degrees of freedom,
+        or cluster-robust by unit with the small-sample factor
+        :math:`G/(G-1)\cdot(N-1)/(N-K)` (K counting the absorbed effects, as
+        the dummy-variable regression in statsmodels does).
+
+    References
+    ----------
+    Barro & Sala-i-Martin (1992).
+    """
+    if cov_type not in ("unadjusted", "cluster"):
+        raise ValueError(f"cov_type must be 'unadjusted' or 'cluster', got {cov_type!r}")
+    controls = list(controls)
+    df, dropped = _growth_frame(data, column, id, time, controls, tau)
+    names = ["ln_" + column] + controls
+    y = df["growth"].to_numpy()
+    X = df[names].to_numpy(dtype=float)
+    unit, period = df[id].to_numpy(), df[time].to_numpy()
+    n_u, n_t = len(pd.unique(unit)), len(pd.unique(period))
+    if fe == "none":
+        X = np.column_stack([X, np.ones(len(y))])
+        names = names + ["const"]
+        absorbed = 0
+        yt, Xt = y, X
+    else:
+        yt = within_transform(y, unit, period, fe)
+        Xt = within_transform(X, unit, period, fe)
+        absorbed = {"twoways": n_u + n_t - 1, "individual": n_u, "time": n_t}[fe]
+    flat = [names[j] for j in range(Xt.shape[1]) if np.allclose(Xt[:, j], 0, atol=1e-12)]
+    if flat:
+        raise DataError(f"regressor(s) with no variation after removing the fixed effects: "
+                        f"{format_values(flat)}")
+    nobs, kx = Xt.shape
+    df_resid = nobs - kx - absorbed
+    if df_resid <= 0:
+        raise DataError(f"not enough observations: {nobs} for {kx} regressors and {absorbed} effects")
+    XtX_inv = np.linalg.inv(Xt.T @ Xt)
+    b = XtX_inv @ (Xt.T @ yt)
+    e = yt - Xt @ b
+    s2 = float(e @ e / df_resid)
+    if cov_type == "unadjusted":
+        cov = s2 * XtX_inv
+    else:
+        codes = pd.factorize(unit)[0]
+        G = codes.max() + 1
+        scores = np.vstack([np.bincount(codes, weights=Xt[:, j] * e, minlength=G)
+                            for j in range(kx)]).T
+        meat = scores.T @ scores
+        k_all = kx + absorbed
+        c = G / (G - 1) * (nobs - 1) / (nobs - k_all)
+        cov = c * XtX_inv @ meat @ XtX_inv
+    ssr_tot = float(((yt - yt.mean()) ** 2).sum()) if fe == "none" else float(yt @ yt)
+    r2 = 1 - float(e @ e) / ssr_tot if ssr_tot > 0 else np.nan
+    return BetaResult(column=column, fe=fe, tau=tau, params=pd.Series(b, index=names),
+                      bse=pd.Series(np.sqrt(np.diag(cov)), index=names),
+                      cov=pd.DataFrame(cov, index=names, columns=names), nobs=nobs,
+                      n_units=n_u, n_periods=n_t, df_resid=df_resid, r2_within=r2, sigma2=s2,
+                      cov_type=cov_type, dropped=dropped)
+
+
+def spatial_beta_convergence(data: pd.DataFrame, column: str, w, controls: Sequence[str] = (), *,
+                             id: str = "code", time: str = "year", tau: int = 1,
+                             fe: str = "twoways", **kwargs):
+    r"""Spatial beta convergence with the spatial Durbin panel model.
+
+    .. math::
+
+        g_{it} = \rho \sum_j w_{ij} g_{jt} + \beta \ln x_{it} + \theta \sum_j w_{ij}\ln x_{jt}
+                 + \gamma' Z_{it} + \mu_i + \eta_t + \varepsilon_{it},
+        \quad g_{it} = \ln(x_{i,t+\tau}/x_{it}),
+
+    fitted by :func:`spatialnqpf.models.spatial_panel` (``model="sdm"``,
+    two-way FE by default, with its Lee-Yu correction and effects).  The
+    convergence coefficient is the *direct effect* of :math:`\ln x` (or
+    :math:`\beta` itself, as many papers report); speed and half-life follow
+    as for :func:`beta_convergence`.  The years of the growth rates are
+    those of the initial level (a balanced panel loses its last year).
+
+    Returns
+    -------
+    The results object of :func:`spatialnqpf.models.spatial_panel`.
+    """
+    from .models import spatial_panel
+
+    controls = list(controls)
+    df, dropped = _growth_frame(data, column, id, time, controls, tau)
+    if dropped:
+        raise PanelError(f"growth rates need consecutive periods; gaps at ({id}, {time}) = "
+                         f"{format_values(list(dropped))}")
+    return spatial_panel(df, y="growth", x=["ln_" + column] + controls, w=w, id=id, time=time,
+                         model="sdm", fe=fe, **kwargs)
