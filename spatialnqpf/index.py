@@ -585,12 +585,12 @@ def _check_normalize(normalize, X, cols, dirs, index):
 
 
 def _warn_constant(cols, const):
+    if const.all():
+        raise DataError(f"all indicators are constant ({format_values(cols)}): no weights can be formed")
     names = [c for c, k in zip(cols, const) if k]
     if names:
         warnings.warn(f"indicator(s) with zero variance carry no information and get weight 0: "
                       f"{format_values(names)}", IndexWarning, stacklevel=3)
-    if const.all():
-        raise DataError(f"all indicators are constant ({format_values(cols)}): no weights can be formed")
 
 
 def entropy_weights(frame: pd.DataFrame, directions=None, shift: float = 1e-4,
@@ -757,7 +757,8 @@ def _handle_missing(df: pd.DataFrame, id: str, time: str | None, cols: list, mis
     inf = np.isinf(vals.to_numpy(dtype=float))
     if inf.any():
         keys = [id] + ([time] if time else [])
-        cells = [(tuple(df.iloc[i][keys]), cols[j]) for i, j in zip(*np.nonzero(inf))]
+        kl = list(df[keys].itertuples(index=False, name=None))
+        cells = [(kl[i], cols[j]) for i, j in zip(*np.nonzero(inf))]
         raise DataError(f"infinite indicator values (not treated as missing): {format_values(cells, 15)}")
     na = vals.isna()
     if not na.to_numpy().any():
@@ -765,10 +766,11 @@ def _handle_missing(df: pd.DataFrame, id: str, time: str | None, cols: list, mis
     keys = [id] + ([time] if time else [])
 
     def cells_of(mask):
+        key_list = list(df[keys].itertuples(index=False, name=None))
         out = []
         for j, c in enumerate(cols):
             for i in np.flatnonzero(mask[:, j]):
-                k = tuple(df.iloc[i][keys].tolist())
+                k = key_list[i]
                 out.append((k if len(k) > 1 else k[0], c))
         return out
 
@@ -810,11 +812,11 @@ def _handle_missing(df: pd.DataFrame, id: str, time: str | None, cols: list, mis
     if "drop" in pol:
         na_arr = na.to_numpy()
         rows = np.flatnonzero(na_arr.any(axis=1))
+        key_list = list(df[keys].itertuples(index=False, name=None))
         for i in rows:
             for j in np.flatnonzero(na_arr[i]):
-                rec = {id: df.iloc[i][id], "column": cols[j], "action": "dropped row", "value": np.nan}
-                if time:
-                    rec[time] = df.iloc[i][time]
+                rec = dict(zip(keys, key_list[i]))
+                rec.update({"column": cols[j], "action": "dropped row", "value": np.nan})
                 records.append(rec)
         df = df.drop(index=df.index[rows]).reset_index(drop=True)
     report = pd.DataFrame(records, columns=report_cols)
@@ -914,8 +916,9 @@ class CouplingResult(_Frozen):
                  "C = s [prod U / (sum U)^s]^(1/s); T = sum alpha U; D = sqrt(C T)",
                  "alpha: " + ", ".join(f"{k}={v:.4g}" for k, v in self._alpha.items()),
                  f"D: mean {t['D'].mean():.4f}, min {t['D'].min():.4f}, max {t['D'].max():.4f}",
-                 "levels: " + ", ".join(f"{k}: {v}" for k, v in
-                                        t["label_en"].value_counts().sort_index().items())]
+                 "observations by level: " + ", ".join(
+                     f"{int(k)} {COUPLING_LEVELS.at[int(k), 'label_en']}: {v}"
+                     for k, v in t["level"].dropna().value_counts().sort_index().items())]
         return "\n".join(lines)
 
 
@@ -982,7 +985,7 @@ def coupling_coordination(scores: pd.DataFrame, alpha=None) -> CouplingResult:
     if zero.any():
         warnings.warn(f"coupling degree undefined (all subsystem scores 0) at "
                       f"{format_values(scores.index[zero])}: set to NaN", IndexWarning, stacklevel=2)
-    lvl = np.where(np.isnan(D), np.nan, np.minimum(np.floor(np.round(D, 12) * 10) + 1, 10))
+    lvl = np.where(np.isnan(D), np.nan, np.minimum(np.floor(np.round(D * 10, 9)) + 1, 10))
     table = scores.copy()
     table["C"], table["T"], table["D"] = C, T, D
     table["level"] = pd.array(lvl, dtype="Int64") if zero.any() else lvl.astype(int)
