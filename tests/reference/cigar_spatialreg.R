@@ -89,6 +89,6 @@ hdr <- c(sprintf("# R %s; spatialreg %s; spdep %s; plm %s; date %s", getRversion
          "# Produced by tests/reference/cigar_spatialreg.R (method='eigen'); see its header for the transformations.",
          "# sigma2 = ML residual variance (fit$s2; SSE/NT for lm); llf = logLik(fit); se = asymptotic SE from summary()$Coef / rho.se / lambda.se")
 writeLines(hdr, "cigar_spatialreg_results.csv")
-suppressWarnings(write.table(format(res, digits = 15), "cigar_spatialreg_results.csv", sep = ",", append = TRUE,
+suppressWarnings(write.table(res, "cigar_spatialreg_results.csv", sep = ",", append = TRUE, na = "",
             row.names = FALSE, quote = FALSE))
 print(res)

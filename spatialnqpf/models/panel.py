@@ -1,0 +1,609 @@
+"""Spatial panel models with fixed effects by maximum likelihood (Elhorst 2003, 2014; Lee & Yu 2010).
+
+Public entry point: :func:`spatial_panel`.
+
+Model (stacked time-major: all units of year 1, then year 2, ...)::
+
+    y_t = ρ W y_t + X_t β + W X_t θ + μ + α_t ι + u_t,     u_t = λ W u_t + ε_t
+
+SAR: θ = 0, λ = 0.  SDM: λ = 0.  SEM: ρ = 0, θ = 0.  SDEM: ρ = 0.  SLX: ρ = λ = 0.  OLS: all
+spatial terms 0.  ``fe`` selects μ (individual), α_t (time), both (two-way) or neither (pooled,
+with an intercept).
+
+Estimation
+----------
+The fixed effects are removed by demeaning **every** variable, including the spatial lags
+W·y and W·X, within units / within years / both (two-way: v − v̄_i· − v̄_·t + v̄_··).  Demeaning
+after lagging is the exact ML estimator with unit and year dummies: the year dummies are
+concentrated out of e(ρ) = M_D (y − ρ W y − Z β), and M_D (W y) is the year-demeaned lag,
+which differs from W (M_D y) because the column sums of W are not 1.  Unit demeaning commutes
+with kron(I_T, W), so for individual effects both orders agree.  (Elhorst's MATLAB code
+estimates with demeaned(W y) but evaluates the reported log-likelihood with W·demeaned(y);
+ANCHORS.md item 14.)  For the error models the same holds when W is row-standardised,
+because (I − λW) ι = (1 − λ) ι keeps the transformed year dummies in the span of the
+dummies.
+
+With e(ρ) the residual of the demeaned data, the concentrated log-likelihood is
+
+    ℓ(ρ) = −(m/2) [ln(2π σ²(ρ)) + 1] + T* [ln|I − ρW| − c ln(1 − ρ)],   σ²(ρ) = e′e / m
+
+with, for ``lee_yu=False`` (direct ML) and ``"elhorst"``: m = NT, T* = T, c = 0; for the
+Lee–Yu (2010) transformation approach (``lee_yu=True``, the default; METHODS.md §5.3):
+
+========== ================ ======= ===
+fe          m                T*      c
+========== ================ ======= ===
+individual  N(T − 1)         T − 1   0
+time        (N − 1) T        T       1
+twoways     (N − 1)(T − 1)   T − 1   1
+none        N T              T       0
+========== ================ ======= ===
+
+(the time transformation F_{N,N−1} removes the eigenvalue 1 of a row-standardised W, hence
+the −ln(1 − ρ) term; it requires row-standardised W).  The log-determinant is
+:class:`spatialnqpf.models._logdet.LogDet` (eigenvalues for n ≤ 2 000, sparse LU up to 20 000,
+Chebyshev or Barry–Pace Monte Carlo above).  The optimum over ρ is found by bounded Brent
+search; β and σ² follow in closed form.
+
+Standard errors come from the analytic information matrix of the likelihood that was
+maximised (Elhorst 2014, ch. 3; Lee & Yu 2010, eq. 13) with G = W (I − ρW)^{-1}:
+
+    I_ββ = Z′Z/σ²,   I_βρ = Z′ Q(I_T ⊗ G) Z β / σ²,
+    I_ρρ = T* [tr(G̃G̃) + tr(G̃′G̃)] + ‖Q(I_T ⊗ G) Z β‖²/σ²,
+    I_ρσ² = T* tr(G̃)/σ²,   I_σ²σ² = m/(2σ⁴)
+
+(Z the demeaned regressors, Q the demeaning).  For the Lee–Yu time/two-way likelihood G̃ is
+G restricted to the complement of ι: tr(G̃) = tr(G) − 1/(1 − ρ), tr(G̃G̃) = tr(GG) − 1/(1 − ρ)²,
+tr(G̃′G̃) = tr(G′G) − ‖G′ι‖²/N.  The error models use the same λ block and I_ββ = Z*′Z*/σ²
+with Z* = Z − λ Q(I_T ⊗ W) Z, I_βλ = 0.  Traces are exact for N ≤ 2 000 and stochastic
+(Hutchinson, seeded) above; ``results.info`` says which.
+
+``lee_yu="elhorst"`` reproduces the one-step correction of Elhorst's code: with ψ̂ = (β̂, ρ̂, σ̂²)
+the direct ML estimate and Σ̂ its information matrix, for two-way effects
+ψ_bc = ψ̂ + (Σ̂/NT)^{-1} [0_k; 1/(1 − ρ̂); 1/(2σ̂²)] / N and then σ²_bc ← T/(T − 1) σ²_bc; for
+individual effects only σ² ← σ² T/(T − 1); for time effects only σ² ← σ² N/(N − 1).  The
+information matrix is recomputed at ψ_bc.
+
+Fixed effects are recovered from r = y − ρ W y − Z β (raw data; SEM/SDEM: r = y − Z β):
+μ_i = r̄_i· (two-way: r̄_i· − r̄_··), α_t = r̄_·t (two-way: r̄_·t − r̄_··), intercept r̄_·· for
+two-way; var(μ̂_i) ≈ σ²/T + a_i′ V a_i with a_i the (centred) unit means of the regressors
+and of W y (Elhorst 2014, §3.4); var(α̂_t) ≈ σ²/N + a_t′ V a_t.
+
+References
+----------
+Elhorst, J. P. (2003). Specification and estimation of spatial panel data models. IRSR 26, 244-268.
+Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatial Panels. Springer.
+Lee, L.-F. & Yu, J. (2010). Estimation of spatial autoregressive panel data models with fixed
+effects. Journal of Econometrics 154, 165-185.
+LeSage, J. & Pace, R. K. (2009). Introduction to Spatial Econometrics. CRC.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy import optimize, stats
+
+from .._validation import (DataError, SpatialNQPFError, check_panel, format_values,
+                           graph_ids, graph_to_sparse)
+from ._effects import EffectsCore
+from ._logdet import EIGEN_MAX_N, LogDet, spatial_traces
+from .results import SpatialResults
+
+__all__ = ["spatial_panel", "PanelDesign", "prepare_panel", "MODELS", "FE_TYPES"]
+
+MODELS = ("ols", "slx", "sar", "sdm", "sem", "sdem")
+FE_TYPES = ("none", "individual", "time", "twoways")
+_LAG = ("sar", "sdm")
+_ERR = ("sem", "sdem")
+_DURBIN = ("sdm", "sdem", "slx")
+
+
+class ConvergenceError(SpatialNQPFError):
+    """The likelihood optimiser did not converge (message carries the last state)."""
+
+
+# --------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class PanelDesign:
+    """Balanced panel arrays aligned to the weights, stacked time-major (internal).
+
+    ``Y`` is (T, N); ``X`` is (T, N, k); ``W`` the (N, N) CSR weights aligned to ``ids``.
+    """
+
+    Y: np.ndarray
+    X: np.ndarray
+    W: sp.csr_matrix
+    ids: pd.Index
+    times: pd.Index
+    xnames: tuple
+    yname: str
+    id: str
+    time: str
+    row_standardised: bool
+
+    @property
+    def N(self):
+        return self.Y.shape[1]
+
+    @property
+    def T(self):
+        return self.Y.shape[0]
+
+
+def _lag(W, A):
+    """(I_T ⊗ W) applied to A of shape (T, N) or (T, N, k)."""
+    T, N = A.shape[:2]
+    rest = A.shape[2:]
+    M = np.moveaxis(A.reshape(T, N, -1), 1, 0).reshape(N, -1)     # (N, T*k)
+    out = np.asarray(W @ M).reshape(N, T, -1)
+    return np.moveaxis(out, 0, 1).reshape((T, N) + rest)
+
+
+def _demean(A, fe):
+    """Within transformation of A (T, N, ...) for the fixed-effects type ``fe``."""
+    if fe == "none":
+        return A
+    if fe == "individual":
+        return A - A.mean(axis=0, keepdims=True)
+    if fe == "time":
+        return A - A.mean(axis=1, keepdims=True)
+    return (A - A.mean(axis=0, keepdims=True) - A.mean(axis=1, keepdims=True)
+            + A.mean(axis=(0, 1), keepdims=True))
+
+
+def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
+    """Validate a long panel and return time-major arrays aligned to ``w`` by id.
+
+    Raises :class:`~spatialnqpf._validation.PanelError` for duplicates, gaps or an unbalanced
+    panel (naming the absent (id, time) pairs), :class:`DataError` for NaN/non-numeric values
+    (naming the cells) and :class:`IdMismatchError` when the ids of ``w`` differ from the data.
+    """
+    if isinstance(x, str):
+        x = [x]
+    x = list(x)
+    if not x:
+        raise DataError("x must name at least one regressor")
+    dup = [c for c in x if x.count(c) > 1]
+    if dup:
+        raise DataError(f"regressor(s) listed twice in x: {format_values(sorted(set(dup)))}")
+    if y in x:
+        raise DataError(f"the dependent variable {y!r} is also listed among the regressors x")
+    df = check_panel(data, id, time, [y] + x, balanced=True)
+    ids = pd.Index(pd.unique(df[id]))
+    times = pd.Index(pd.unique(df[time]))
+    N, T = len(ids), len(times)
+    if T < 2:
+        raise DataError(f"a panel needs at least 2 periods; {time!r} has {T}")
+    # check_panel sorted by (time, id): ids are in sorted order within every period
+    ids = pd.Index(df[id].iloc[:N])
+    W = graph_to_sparse(w, ids)
+    rs = np.asarray(W.sum(axis=1)).ravel()
+    islands = ids[rs == 0]
+    if len(islands):
+        raise DataError(f"the weights have unit(s) without neighbours (islands): "
+                        f"{format_values(list(islands))}; link them (e.g. Hainan to Guangdong) "
+                        "or drop them")
+    rowstd = bool(np.allclose(rs, 1.0, atol=1e-10))
+    Y = df[y].to_numpy(dtype=float).reshape(T, N)
+    X = df[x].to_numpy(dtype=float).reshape(T, N, len(x))
+    return PanelDesign(Y, X, W, ids, times, tuple(x), y, id, time, rowstd)
+
+
+def _check_design(Z, names, fe, design):
+    """Refuse regressors without variation after the FE transformation, and collinear sets."""
+    sd = Z.std(axis=0)
+    scale = np.maximum(np.abs(Z).max(axis=0), 1e-300)
+    const = [nm for nm, s, c in zip(names, sd, scale) if nm != "const" and s <= 1e-12 * max(c, 1.0)]
+    if const:
+        what = {"individual": "within units (absorbed by the individual fixed effects)",
+                "time": "within years (absorbed by the time fixed effects)",
+                "twoways": "after removing unit and year means (absorbed by the two-way fixed effects)",
+                "none": "at all (constant; the pooled model already has an intercept)"}[fe]
+        raise DataError(f"regressor(s) {format_values(const)} do not vary {what}")
+    # collinearity: SVD of the column-scaled design, name the columns of the null space
+    Zs = Z / np.where(sd > 0, np.sqrt((Z ** 2).mean(axis=0)), 1.0)
+    _, s, Vt = np.linalg.svd(Zs, full_matrices=False)
+    tol = s.max() * max(Zs.shape) * np.finfo(float).eps * 10
+    null = Vt[s <= max(tol, 1e-9 * s.max())]
+    if len(null):
+        involved = [nm for j, nm in enumerate(names) if np.any(np.abs(null[:, j]) > 1e-6)]
+        raise DataError(f"perfectly collinear regressors (after the {fe!r} fixed-effects "
+                        f"transformation): {format_values(involved)}; drop one of them")
+
+
+# ------------------------------------------------------------------- linear algebra
+class _Solver:
+    """(I − ρW)^{-1} V and the trace terms of the information matrix."""
+
+    def __init__(self, W, ld: LogDet, trace_method="auto", nsim=100, seed=0):
+        self.W = W
+        self.ld = ld
+        self.n = W.shape[0]
+        self.trace_method = ("exact" if self.n <= EIGEN_MAX_N else "mc") if trace_method == "auto" else trace_method
+        self.nsim = nsim
+        self.seed = seed
+
+    def solve(self, rho, V, trans=False):
+        A = (sp.identity(self.n, format="csc") - rho * self.W).tocsc()
+        if trans:
+            A = A.T.tocsc()
+        if self.n <= EIGEN_MAX_N:
+            return np.linalg.solve(A.toarray(), V)
+        return spla.splu(A).solve(np.ascontiguousarray(V, dtype=float))
+
+    def G_apply(self, rho, A):
+        """(I_T ⊗ G) A for A (T, N) with G = W (I − ρW)^{-1}."""
+        T, N = A.shape
+        S = self.solve(rho, A.T)              # (N, T)
+        return np.asarray(self.W @ S).T
+
+    def traces(self, rho, lee_yu_time: bool):
+        tr = spatial_traces(self.W, rho, method=self.trace_method,
+                            eigenvalues=self.ld.eigenvalues, nsim=self.nsim, seed=self.seed)
+        trG, trGG, trGtG = tr.trG, tr.trGG, tr.trGtG
+        if lee_yu_time:
+            n = self.n
+            one = np.ones(n)
+            gti = self.solve(rho, np.asarray(self.W.T @ one), trans=True)   # G'ι = A^{-T} W'ι
+            trG -= 1.0 / (1.0 - rho)
+            trGG -= 1.0 / (1.0 - rho) ** 2
+            trGtG -= float(gti @ gti) / n
+        return trG, trGG, trGtG, tr.method
+
+
+def _ols(Z, v):
+    coef, *_ = np.linalg.lstsq(Z, v, rcond=None)
+    return coef, v - Z @ coef
+
+
+# ----------------------------------------------------------------------- the model
+def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: str = "sdm",
+                  fe: str = "twoways", lee_yu=True, *, logdet: str = "auto",
+                  traces: str = "auto", trace_nsim: int = 100, seed: int = 0,
+                  effects_method: str = "auto", tol: float = 1e-10,
+                  maxiter: int = 500) -> SpatialResults:
+    """Fit a spatial panel model with fixed effects by maximum likelihood.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel, one row per (id, time); any row order (aligned internally by id and time).
+    y : str
+        Dependent variable.
+    x : list of str
+        Regressors (no constant: the fixed effects or, for ``fe="none"``, an intercept
+        ``"const"`` are added).
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights keyed by the values of ``id`` (aligned by id, never by position).
+        Usually row-standardised; the Lee–Yu transformation with time effects requires it.
+    id, time : str
+        Columns identifying units and periods.
+    model : {"sdm", "sar", "sem", "sdem", "slx", "ols"}
+        SDM: y = ρWy + Xβ + WXθ; SAR: θ = 0; SEM/SDEM: error λWu (+ WXθ); SLX: Xβ + WXθ.
+    fe : {"twoways", "individual", "time", "none"}
+        Fixed effects removed by the within transformation (see module docstring).
+    lee_yu : {True, "elhorst", False}
+        ``True``: Lee–Yu (2010) transformation approach (default; METHODS.md §5.3);
+        ``"elhorst"``: the one-step correction of Elhorst's MATLAB code, to reproduce
+        published tables; ``False``: uncorrected direct ML.
+    logdet : {"auto", "eigen", "lu", "chebyshev", "mc"}
+        Log-determinant method (:class:`~spatialnqpf.models._logdet.LogDet`).  ``"auto"``:
+        eigen for N ≤ 2 000, LU up to 20 000, above that Chebyshev for symmetric W patterns
+        and Barry–Pace Monte Carlo otherwise.
+    traces : {"auto", "exact", "mc"}
+        Traces of the information matrix: exact (N ≤ 2 000) or Hutchinson (``trace_nsim``
+        vectors, ``seed``).
+    seed : int
+        Seed of all stochastic approximations (traces, Monte Carlo log-determinant).
+    effects_method : {"auto", "exact", "traces"}
+        How :meth:`SpatialResults.effects` evaluates tr((I − ρW)^{-1}) etc.
+    tol, maxiter : optimiser settings (bounded Brent on ρ or λ).
+
+    Returns
+    -------
+    SpatialResults
+        ``params`` (x, ``W_<x>``, ``rho``/``lambda``; ``const`` for ``fe="none"``), ``bse``,
+        ``sigma2``, ``llf`` (of the maximised likelihood), ``nobs`` = NT, ``info`` (fe,
+        lee_yu, n, T, logdet and trace methods, ρ bounds, R²), ``extra["fixed_effects"]``
+        (estimates and SEs), ``effects(...)``.
+
+    Raises
+    ------
+    PanelError
+        Duplicated (id, time) rows, gaps or an unbalanced panel (the absent pairs are named).
+    DataError
+        NaN/inf values, a regressor without variation under the chosen fixed effects,
+        perfectly collinear regressors (named), islands in ``w``.
+    IdMismatchError
+        Ids of ``w`` and of the data differ (both sets named).
+    ConvergenceError
+        The optimiser failed (last ρ/λ and log-likelihood in the message).
+
+    Warns
+    -----
+    RuntimeWarning
+        ρ̂ or λ̂ at (within 1e-4 of) the bound of the admissible interval.
+
+    Examples
+    --------
+    >>> res = spatial_panel(cigar, "logc", ["logp", "logy"], w, id="state", time="year",
+    ...                     model="sdm", fe="twoways")            # doctest: +SKIP
+    >>> res.effects(nsim=1000, seed=0)                               # doctest: +SKIP
+    """
+    model = str(model).lower()
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}"
+                         + ("; SAC panels are not implemented" if model == "sac" else ""))
+    fe = {"both": "twoways", "two-way": "twoways", "twoway": "twoways", "unit": "individual",
+          "entity": "individual", "period": "time"}.get(str(fe).lower(), str(fe).lower())
+    if fe not in FE_TYPES:
+        raise ValueError(f"fe must be one of {FE_TYPES}, got {fe!r}")
+    if lee_yu not in (True, False, "elhorst"):
+        raise ValueError(f"lee_yu must be True, False or 'elhorst', got {lee_yu!r}")
+    d = prepare_panel(data, y, x, w, id, time)
+    return _fit(d, model, fe, lee_yu, logdet=logdet, traces=traces, trace_nsim=trace_nsim,
+                seed=seed, effects_method=effects_method, tol=tol, maxiter=maxiter,
+                weights_label=_weights_label(w))
+
+
+def _weights_label(w):
+    for attr in ("recipe", "_recipe"):
+        r = getattr(w, attr, None)
+        if r is not None:
+            return str(getattr(r, "name", r))[:80]
+    tr = getattr(w, "transformation", None)
+    return f"{type(w).__name__} (transformation {tr!r})" if tr is not None else type(w).__name__
+
+
+def _choose_logdet(W, method, seed):
+    n = W.shape[0]
+    if method == "auto" and n > 20000:
+        sym = (abs((W != 0).astype(np.int8) - (W.T != 0).astype(np.int8))).nnz == 0
+        method = "chebyshev" if sym else "mc"
+    rs = np.asarray(W.sum(axis=1)).ravel()
+    bounds = None
+    if n > EIGEN_MAX_N and np.allclose(rs, 1.0) and method != "eigen":
+        # row-standardised: all eigenvalues lie in the unit disc; avoid ARPACK at large n
+        bounds = (-1.0, 1.0)
+    return LogDet(W, method=method, bounds=bounds, seed=seed)
+
+
+def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", trace_nsim=100,
+         seed=0, effects_method="auto", tol=1e-10, maxiter=500, weights_label=None,
+         _ld=None, _solver=None):
+    N, T = d.N, d.T
+    W = d.W
+    xn = list(d.xnames)
+    k = len(xn)
+    ly = lee_yu is True
+    if ly and fe in ("time", "twoways") and model in _LAG + _ERR and not d.row_standardised:
+        raise SpatialNQPFError(
+            "the Lee-Yu transformation with time effects needs a row-standardised W "
+            "(W 1 = 1); row-standardise the weights or use lee_yu=False / 'elhorst'")
+    # ---- design
+    WX = _lag(W, d.X)
+    Wy = _lag(W, d.Y)
+    blocks, names = [d.X], list(xn)
+    if model in _DURBIN:
+        blocks.append(WX)
+        names += ["W_" + v for v in xn]
+    Zraw = np.concatenate(blocks, axis=2)
+    if fe == "none":
+        Zraw = np.concatenate([np.ones((T, N, 1)), Zraw], axis=2)
+        names = ["const"] + names
+    p = len(names)
+    Zd = _demean(Zraw, fe).reshape(N * T, p)
+    yd = _demean(d.Y, fe).ravel()
+    Wyd = _demean(Wy, fe).ravel()
+    _check_design(Zd, names, fe, d)
+    # ---- likelihood constants
+    if ly:
+        m = {"individual": N * (T - 1), "time": (N - 1) * T, "twoways": (N - 1) * (T - 1),
+             "none": N * T}[fe]
+        Tj = T - 1 if fe in ("individual", "twoways") else T
+        c1 = 1.0 if fe in ("time", "twoways") else 0.0
+    else:
+        m, Tj, c1 = N * T, T, 0.0
+    info = {"fe": fe, "lee_yu": {True: "Lee-Yu transformation", False: "none (direct ML)",
+                                 "elhorst": "Elhorst one-step correction"}[lee_yu],
+            "n": N, "T": T, "weights": weights_label,
+            "weights_row_standardised": d.row_standardised}
+    spatial = model in _LAG + _ERR
+    pname = "rho" if model in _LAG else "lambda"
+    ld = None
+    if spatial:
+        ld = _ld if _ld is not None else _choose_logdet(W, logdet, seed)
+        lo, hi = ld.bounds
+        info.update(logdet=ld.method, rho_bounds=f"({lo:.6g}, {hi:.6g})")
+
+    def jac(r):
+        v = Tj * ld(r)
+        if c1:
+            v -= Tj * c1 * np.log1p(-r)
+        return v
+
+    # ---- estimation
+    if not spatial:
+        beta, e = _ols(Zd, yd)
+        s2 = float(e @ e) / (m if lee_yu is not False else N * T)
+        if lee_yu == "elhorst":
+            s2 = float(e @ e) / (N * T) * _elhorst_s2_factor(fe, N, T)
+        V = s2 * np.linalg.inv(Zd.T @ Zd)
+        par = np.asarray(beta)
+        pnames = names
+        llf = -0.5 * m * np.log(2 * np.pi * s2) - float(e @ e) / (2 * s2)
+        resid = e
+        rhat = None
+        info["logdet"] = None
+    elif model in _LAG:
+        b0, e0 = _ols(Zd, yd)
+        b1, e1 = _ols(Zd, Wyd)
+        a, bq, cq = e0 @ e0, e0 @ e1, e1 @ e1
+
+        def negll(r):
+            s2 = (a - 2 * r * bq + r * r * cq) / m
+            return 0.5 * m * (np.log(2 * np.pi * s2) + 1) - jac(r)
+
+        rhat, llc = _maximise(negll, lo, hi, tol, maxiter, pname)
+        beta = b0 - rhat * b1
+        e = e0 - rhat * e1
+        s2 = float(e @ e) / m
+    else:
+        WZd = _demean(_lag(W, Zraw), fe).reshape(N * T, p)
+
+        def gls(r):
+            Zs = Zd - r * WZd
+            ys = yd - r * Wyd
+            b, e = _ols(Zs, ys)
+            return b, e
+
+        def negll(r):
+            _, e = gls(r)
+            s2 = float(e @ e) / m
+            return 0.5 * m * (np.log(2 * np.pi * s2) + 1) - jac(r)
+
+        rhat, llc = _maximise(negll, lo, hi, tol, maxiter, pname)
+        beta, e = gls(rhat)
+        s2 = float(e @ e) / m
+    if spatial:
+        solver = _solver if _solver is not None else _Solver(W, ld, traces, trace_nsim, seed)
+        lyt = ly and fe in ("time", "twoways")
+        Iinfo, tmeth = _information(model, Zd, WZd if model in _ERR else None, beta, rhat, s2,
+                                    m, Tj, fe, N, T, solver, lyt)
+        llf = -llc
+        if lee_yu == "elhorst":
+            psi = np.r_[beta, rhat, s2]
+            if fe == "twoways":
+                bvec = np.r_[np.zeros(p), 1.0 / (1.0 - rhat), 1.0 / (2.0 * s2)]
+                psi = psi + np.linalg.solve(Iinfo / (N * T), bvec) / N
+                psi[-1] *= T / (T - 1)
+            else:
+                psi[-1] *= _elhorst_s2_factor(fe, N, T)
+            beta, rhat, s2 = psi[:p], float(psi[p]), float(psi[p + 1])
+            if model in _LAG:
+                e = yd - rhat * Wyd - Zd @ beta
+            else:
+                e = (yd - rhat * Wyd) - (Zd - rhat * WZd) @ beta
+            Iinfo, tmeth = _information(model, Zd, WZd if model in _ERR else None, beta, rhat,
+                                        s2, m, Tj, fe, N, T, solver, False)
+            llf = float(-0.5 * m * np.log(2 * np.pi * s2) + jac(rhat) - (e @ e) / (2 * s2))
+        Vfull = np.linalg.inv(Iinfo)
+        V = Vfull[:p + 1, :p + 1]
+        par = np.r_[beta, rhat]
+        pnames = names + [pname]
+        resid = e
+        info["traces"] = tmeth
+        _boundary_warning(rhat, lo, hi, pname)
+    params = pd.Series(par, index=pnames, dtype=float)
+    cov = pd.DataFrame(V, index=pnames, columns=pnames)
+    # ---- fit statistics, fixed effects
+    tss = float(yd @ yd) if fe != "none" else float(((yd - yd.mean()) ** 2).sum())
+    info["r2_within" if fe != "none" else "r2"] = 1.0 - float(resid @ resid) / tss
+    if model in _LAG:
+        fitted_d = yd - resid
+        info["corr2"] = float(np.corrcoef(fitted_d, yd)[0, 1] ** 2)
+    fe_tab = _fixed_effects(d, fe, model, Zraw, Wy, params, cov, s2, names)
+    idx = pd.MultiIndex.from_arrays([np.repeat(d.times.to_numpy(), N), np.tile(d.ids.to_numpy(), T)],
+                                    names=[d.time, d.id])
+    resid_s = pd.Series(resid, index=idx, name="residual")
+    core = None
+    if model in ("sar", "sdm", "sem", "sdem", "slx", "ols"):
+        core = EffectsCore(W, xn, model=model, ids=list(d.ids), method=effects_method,
+                           bounds=ld.bounds if ld is not None else None,
+                           eigenvalues=ld.eigenvalues if (ld is not None and model in _LAG) else None,
+                           trace_seed=seed)
+        info["effects"] = core.method if core.lag else "linear (beta direct, theta indirect)"
+    info["nobs_effective"] = m
+    extra = {"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu}
+    return SpatialResults(params, cov, s2, llf, N * T, model, n_params=len(params) + 1,
+                          residuals=resid_s, fitted=None, info=info, effects_core=core,
+                          extra=extra)
+
+
+def _elhorst_s2_factor(fe, N, T):
+    return {"individual": T / (T - 1), "time": N / (N - 1), "twoways": T / (T - 1),
+            "none": 1.0}[fe]
+
+
+def _maximise(negll, lo, hi, tol, maxiter, pname):
+    eps = 1e-7 * (hi - lo)
+    with np.errstate(all="ignore"):
+        r = optimize.minimize_scalar(negll, bounds=(lo + eps, hi - eps), method="bounded",
+                                     options={"xatol": tol, "maxiter": maxiter})
+    if not r.success or not np.isfinite(r.fun):
+        raise ConvergenceError(f"the concentrated likelihood in {pname} did not converge after "
+                               f"{getattr(r, 'nit', '?')} iterations: last {pname} = {r.x!r}, "
+                               f"log-likelihood = {-r.fun!r}, message: {r.message!r}; "
+                               "try a larger maxiter, a looser tol, or check the data/weights")
+    return float(r.x), float(r.fun)
+
+
+def _boundary_warning(rhat, lo, hi, pname):
+    span = hi - lo
+    if rhat - lo < 1e-4 * span or hi - rhat < 1e-4 * span:
+        warnings.warn(f"{pname} = {rhat:.6g} is at the bound of its admissible interval "
+                      f"({lo:.6g}, {hi:.6g}); the estimate and its standard error are unreliable "
+                      "(check W and the model)", RuntimeWarning, stacklevel=4)
+
+
+def _information(model, Zd, WZd, beta, rho, s2, m, Tj, fe, N, T, solver, lyt):
+    """Analytic information matrix of (β, ρ|λ, σ²); see the module docstring."""
+    p = Zd.shape[1]
+    trG, trGG, trGtG, meth = solver.traces(rho, lyt)
+    I = np.zeros((p + 2, p + 2))
+    if model in _LAG:
+        xb = (Zd @ beta).reshape(T, N)
+        gz = _demean(solver.G_apply(rho, xb), fe).ravel()
+        I[:p, :p] = Zd.T @ Zd / s2
+        I[:p, p] = I[p, :p] = Zd.T @ gz / s2
+        I[p, p] = Tj * (trGG + trGtG) + gz @ gz / s2
+    else:
+        Zs = Zd - rho * WZd
+        I[:p, :p] = Zs.T @ Zs / s2
+        I[p, p] = Tj * (trGG + trGtG)
+    I[p, p + 1] = I[p + 1, p] = Tj * trG / s2
+    I[p + 1, p + 1] = m / (2 * s2 * s2)
+    return I, meth
+
+
+def _fixed_effects(d, fe, model, Zraw, Wy, params, cov, s2, names):
+    """Recovered fixed effects with approximate standard errors (module docstring)."""
+    if fe == "none":
+        return None
+    N, T = d.N, d.T
+    p = len(names)
+    beta = params.iloc[:p].to_numpy()
+    R = d.Y - Zraw @ beta
+    A = Zraw.copy()
+    if model in _LAG:
+        rho = float(params["rho"])
+        R = R - rho * Wy
+        A = np.concatenate([A, Wy[:, :, None]], axis=2)
+    Vb = cov.to_numpy()[:A.shape[2], :A.shape[2]]
+    out = []
+    grand = R.mean()
+    gA = A.mean(axis=(0, 1))
+    two = fe == "twoways"
+    if fe in ("individual", "twoways"):
+        mu = R.mean(axis=0) - (grand if two else 0.0)
+        a = A.mean(axis=0) - (gA if two else 0.0)
+        se = np.sqrt(s2 / T + np.einsum("ij,jk,ik->i", a, Vb, a))
+        out.append(pd.DataFrame({"effect": "individual", "label": d.ids, "estimate": mu, "se": se}))
+    if fe in ("time", "twoways"):
+        al = R.mean(axis=1) - (grand if two else 0.0)
+        a = A.mean(axis=1) - (gA if two else 0.0)
+        se = np.sqrt(s2 / N + np.einsum("ij,jk,ik->i", a, Vb, a))
+        out.append(pd.DataFrame({"effect": "time", "label": d.times, "estimate": al, "se": se}))
+    if two:
+        se = np.sqrt(s2 / (N * T) + gA @ Vb @ gA)
+        out.append(pd.DataFrame({"effect": ["intercept"], "label": ["intercept"],
+                                 "estimate": [grand], "se": [se]}))
+    tab = pd.concat(out, ignore_index=True)
+    tab["t"] = tab["estimate"] / tab["se"]
+    tab["p"] = 2 * stats.norm.sf(np.abs(tab["t"]))
+    return tab
