@@ -235,14 +235,18 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
     links: list[tuple[int, int]] = []
     notes: list[str] = []
     pts_choice = points or ("capitals" if level == "province" else "centroids")
+    used_nearest = False
+    if level == "city" and islands in ("guangdong", "guangdong+guangxi"):
+        # Hainan's cities touch each other but not the mainland: bridge the strait
+        pos = {c: k for k, c in enumerate(idx)}
+        for a, b in _CITY_HAINAN_LINKS[islands]:
+            if a in pos and b in pos and m[pos[a], pos[b]] == 0:
+                links.append((a, b))
     if found and islands != "keep":
         pos = {c: k for k, c in enumerate(idx)}
         remaining = list(found)
-        if islands in ("guangdong", "guangdong+guangxi"):
-            if level == "province":
-                rule = [(HAINAN, GUANGDONG)] + ([(HAINAN, GUANGXI)] if islands == "guangdong+guangxi" else [])
-            else:
-                rule = list(_CITY_HAINAN_LINKS[islands])
+        if islands in ("guangdong", "guangdong+guangxi") and level == "province":
+            rule = [(HAINAN, GUANGDONG)] + ([(HAINAN, GUANGXI)] if islands == "guangdong+guangxi" else [])
             for a, b in rule:
                 if a in pos and a in remaining:
                     if b not in pos:
@@ -252,10 +256,8 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
                     links.append((a, b))
             done = {a for a, _ in links}
             remaining = [c for c in remaining if c not in done]
-            if level == "city" and any(c // 10000 == HAINAN for c in remaining):
-                # other Hainan cities join through Haikou's island (they touch each other)
-                pass
         if remaining:
+            used_nearest = True
             coords, _ = resolve_points(pts_choice, idx, level)
             lon, lat = coords["lon"].to_numpy(), coords["lat"].to_numpy()
             for c in remaining:
@@ -269,20 +271,29 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
                        f"were linked to their nearest unit by {pts_choice}")
                 notes.append(msg)
                 warnings.warn(msg, UserWarning, stacklevel=2)
+    elif found:
+        msg = f"contiguity islands kept without neighbours: {format_values(found)}"
+        notes.append(msg)
+        warnings.warn(msg, UserWarning, stacklevel=2)
+    if links:
+        pos = {c: k for k, c in enumerate(idx)}
         m = m.tolil()
         for a, b in links:
             m[pos[a], pos[b]] = 1.0
             m[pos[b], pos[a]] = 1.0
         m = m.tocsr()
-    elif found:
-        msg = f"contiguity islands kept without neighbours: {format_values(found)}"
-        notes.append(msg)
-        warnings.warn(msg, UserWarning, stacklevel=2)
+    from scipy.sparse.csgraph import connected_components
+
+    ncomp, lab = connected_components(m, directed=False)
+    if ncomp > 1:
+        sizes = np.bincount(lab)
+        main = int(np.argmax(sizes))
+        detached = [idx[lab == k].tolist() for k in range(ncomp) if k != main]
+        notes.append(f"{ncomp} connected components; detached from the largest: {detached}")
     recipe = Recipe(kind="contiguity", level=level,
                     params=(("rook", bool(rook)),),
                     islands=islands, islands_found=tuple(found), links=tuple(links),
-                    points=(pts_choice if found and islands != "keep" and
-                            (islands == "nearest" or len(links) > 0) else None),
+                    points=pts_choice if used_nearest else None,
                     notes=tuple(notes),
                     )
     return WeightsGraph._from_raw(m, idx, recipe, std)

@@ -1,0 +1,561 @@
+"""Tests of spatialnqpf.weights builders (contiguity, distance, knn, economic, nested).
+
+References used (each test says which):
+
+* TRUE_QUEEN below: the land borders of China's 31 mainland provinces written out by hand from
+  the administrative map (independent of the bundled shapes), plus the Hainan-Guangdong link.
+* tests/reference/weights_spdep.R and its outputs weights_spdep_*.csv: R spdep 1.2.7
+  ``poly2nb`` / ``nb2listw(style="W")`` / ``knearneigh(longlat=TRUE)`` on the same shapes and capitals.
+* spatialnqpf._shapes.full_resolution_adjacency: queen pairs of the full-resolution source
+  polygons stored at build time by the shapes engineer (a different geometry, same borders).
+* Plain numpy transcriptions in this file (spherical law of cosines instead of haversine, brute
+  force argsort for knn, explicit formulas for economic, nested and economic-geographic matrices,
+  numpy.linalg.eigvals for the spectral radius).
+* METHODS.md section 2 / issue 3 anchors: Beijing-Shanghai 1067.3 km, Guangzhou-Haikou 459.6 km.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from spatialnqpf import weights as W
+from spatialnqpf._validation import DataError, IdMismatchError, PanelError, SpatialNQPFError, graph_to_sparse
+
+REF = Path(__file__).parent / "reference"
+DATA = Path(__file__).parents[1] / "spatialnqpf" / "data"
+
+# Land neighbours of every mainland province (GB/T 2260 codes), from the administrative map.
+# 11 Beijing 12 Tianjin 13 Hebei 14 Shanxi 15 Inner Mongolia 21 Liaoning 22 Jilin 23 Heilongjiang
+# 31 Shanghai 32 Jiangsu 33 Zhejiang 34 Anhui 35 Fujian 36 Jiangxi 37 Shandong 41 Henan 42 Hubei
+# 43 Hunan 44 Guangdong 45 Guangxi 46 Hainan 50 Chongqing 51 Sichuan 52 Guizhou 53 Yunnan
+# 54 Tibet 61 Shaanxi 62 Gansu 63 Qinghai 64 Ningxia 65 Xinjiang
+LAND = {
+    11: [12, 13],
+    12: [11, 13],
+    13: [11, 12, 14, 15, 21, 37, 41],
+    14: [13, 15, 41, 61],
+    15: [13, 14, 21, 22, 23, 61, 62, 64],
+    21: [13, 15, 22],
+    22: [15, 21, 23],
+    23: [15, 22],
+    31: [32, 33],
+    32: [31, 33, 34, 37],
+    33: [31, 32, 34, 35, 36],
+    34: [32, 33, 36, 37, 41, 42],
+    35: [33, 36, 44],
+    36: [33, 34, 35, 42, 43, 44],
+    37: [13, 32, 34, 41],
+    41: [13, 14, 34, 37, 42, 61],
+    42: [34, 36, 41, 43, 50, 61],
+    43: [36, 42, 44, 45, 50, 52],
+    44: [35, 36, 43, 45],
+    45: [43, 44, 52, 53],
+    46: [],
+    50: [42, 43, 51, 52, 61],
+    51: [50, 52, 53, 54, 61, 62, 63],
+    52: [43, 45, 50, 51, 53],
+    53: [45, 51, 52, 54],
+    54: [51, 53, 63, 65],
+    61: [14, 15, 41, 42, 50, 51, 62, 64],
+    62: [15, 51, 61, 63, 64, 65],
+    63: [51, 54, 62, 65],
+    64: [15, 61, 62],
+    65: [54, 62, 63],
+}
+TRUE_QUEEN = {k: sorted(v) for k, v in LAND.items()}
+TRUE_QUEEN[46] = [44]
+TRUE_QUEEN[44] = sorted(LAND[44] + [46])
+
+
+def nb_lists(w):
+    return {int(k): sorted(int(x) for x in v) for k, v in w.neighbors.items()}
+
+
+def ref_edges(name):
+    df = pd.read_csv(REF / name, comment="#")
+    return {(int(a), int(b)) for a, b in zip(df.focal, df.neighbor)}
+
+
+def edge_set(w):
+    m = sp.coo_matrix(w.sparse)
+    ids = w.unique_ids
+    return {(int(ids[i]), int(ids[j])) for i, j, v in zip(m.row, m.col, m.data) if v != 0 and i != j}
+
+
+# independent great-circle distance: spherical law of cosines on unit vectors (not haversine)
+def gc_km(lon1, lat1, lon2, lat2, R=6371.0):
+    p1 = np.array([np.cos(np.radians(lat1)) * np.cos(np.radians(lon1)),
+                   np.cos(np.radians(lat1)) * np.sin(np.radians(lon1)), np.sin(np.radians(lat1))])
+    p2 = np.array([np.cos(np.radians(lat2)) * np.cos(np.radians(lon2)),
+                   np.cos(np.radians(lat2)) * np.sin(np.radians(lon2)), np.sin(np.radians(lat2))])
+    # atan2(|p1 x p2|, p1 . p2): well conditioned at all distances
+    return R * np.arctan2(np.linalg.norm(np.cross(p1, p2, axis=0), axis=0), np.sum(p1 * p2, axis=0))
+
+
+@pytest.fixture(scope="module")
+def capitals():
+    return pd.read_csv(DATA / "capitals.csv", index_col="code").sort_index()
+
+
+@pytest.fixture(scope="module")
+def dist_km(capitals):
+    lon, lat = capitals.lon.to_numpy(), capitals.lat.to_numpy()
+    return pd.DataFrame(gc_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]),
+                        index=capitals.index, columns=capitals.index)
+
+
+@pytest.fixture(scope="module")
+def queen():
+    return W.contiguity()
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return pd.read_csv(DATA / "nqpf_panel_2012_2022.csv")
+
+
+# ---------------------------------------------------------------------------
+# contiguity
+
+
+class TestProvinceContiguity:
+    """Reference: TRUE_QUEEN (hand-written map adjacency) and spdep poly2nb (weights_spdep_*.csv)."""
+
+    def test_queen_equals_known_adjacency_with_hainan_rule(self, queen):
+        assert list(queen.unique_ids) == sorted(TRUE_QUEEN)
+        assert nb_lists(queen) == TRUE_QUEEN
+        assert nb_lists(queen)[13] == [11, 12, 14, 15, 21, 37, 41]  # Hebei (issue text)
+        assert nb_lists(queen)[34] == [32, 33, 36, 37, 41, 42]  # Anhui (issue text)
+        assert queen.recipe.islands == "guangdong"
+        assert queen.recipe.islands_found == (46,)
+        assert queen.recipe.links == ((46, 44),)
+
+    def test_rook_equals_queen_for_provinces(self):
+        # no two provinces meet at a single point only (full-resolution shared borders all > 26 km)
+        assert nb_lists(W.contiguity(rook=True)) == TRUE_QUEEN
+
+    def test_matches_spdep_poly2nb(self):
+        with pytest.warns(UserWarning, match="46"):
+            keep = W.contiguity(islands="keep")
+        assert edge_set(keep) == ref_edges("weights_spdep_province_queen.csv")
+        with pytest.warns(UserWarning):
+            rook = W.contiguity(islands="keep", rook=True)
+        assert edge_set(rook) == ref_edges("weights_spdep_province_rook.csv")
+
+    def test_row_standardised_equals_spdep_listw(self, queen):
+        ref = pd.read_csv(REF / "weights_spdep_province_queen_hainan_W.csv", comment="#", index_col="id")
+        ref.columns = ref.columns.astype(int)
+        ours = graph_to_sparse(queen, ref.index).toarray()
+        np.testing.assert_allclose(ours, ref.to_numpy(), rtol=0, atol=1e-15)
+
+    def test_island_rules(self, dist_km):
+        gg = W.contiguity(islands="guangdong+guangxi")
+        assert nb_lists(gg)[46] == [44, 45]
+        assert 46 in nb_lists(gg)[45] and 46 in nb_lists(gg)[44]
+        near = W.contiguity(islands="nearest")
+        d = dist_km.loc[46].drop(46)
+        assert nb_lists(near)[46] == [int(d.idxmin())] == [45]  # Nanning 373.8 km < Guangzhou 459.6 km
+        assert near.recipe.points == "capitals"
+        with pytest.warns(UserWarning, match="46"):
+            keep = W.contiguity(islands="keep")
+        assert nb_lists(keep)[46] == []
+        assert W.describe(keep).islands == (46,)
+        assert keep.sparse[list(keep.unique_ids).index(46)].sum() == 0
+
+    def test_subset_without_tibet_is_rebuilt(self, queen):
+        ids = [c for c in TRUE_QUEEN if c != 54]
+        w = W.contiguity(ids=ids)
+        assert list(w.unique_ids) == ids
+        expect = {k: [x for x in v if x != 54] for k, v in TRUE_QUEEN.items() if k != 54}
+        assert nb_lists(w) == expect
+        np.testing.assert_allclose(np.asarray(w.sparse.sum(axis=1)).ravel(), 1.0, rtol=0, atol=1e-15)
+        sub = queen.subgraph(ids)
+        assert (abs(sub.sparse - w.sparse) > 1e-15).nnz == 0
+        assert sub.recipe.kind == "contiguity"
+
+    def test_subset_without_guangdong_links_hainan_to_nearest(self, dist_km):
+        ids = [c for c in TRUE_QUEEN if c != 44]
+        with pytest.warns(UserWarning, match="46"):
+            w = W.contiguity(ids=ids)
+        d = dist_km.loc[46, ids].drop(46)
+        assert nb_lists(w)[46] == [int(d.idxmin())]
+        assert any("44" in n for n in w.recipe.notes)
+
+    def test_names_accepted_as_ids(self):
+        w = W.contiguity(ids=["北京", "天津市", "Hebei"])
+        assert list(w.unique_ids) == [11, 12, 13]
+        assert nb_lists(w) == {11: [12, 13], 12: [11, 13], 13: [11, 12]}
+
+
+class TestCityContiguity:
+    """Reference: spdep poly2nb on the city shapes; full-resolution adjacency of the source polygons."""
+
+    @pytest.fixture(scope="class")
+    def city_keep(self):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            w = W.contiguity(level="city", islands="keep", standardize="none")
+        return w, [str(r.message) for r in rec]
+
+    def test_matches_spdep_and_full_resolution(self, city_keep):
+        from spatialnqpf import _shapes
+
+        w, _ = city_keep
+        assert edge_set(w) == ref_edges("weights_spdep_city_queen.csv")
+        full = _shapes.full_resolution_adjacency("city")
+        assert edge_set(w) == set(zip(full.focal.astype(int), full.neighbor.astype(int)))
+
+    def test_islands_reported(self, city_keep):
+        w, msgs = city_keep
+        assert w.recipe.islands_found == (460300,)  # Sansha: the only city without a land neighbour
+        assert any("460300" in m for m in msgs)
+        assert any("components" in n for n in w.recipe.notes)  # Hainan's cities form their own component
+
+    def test_default_rule_bridges_hainan_and_links_sansha(self):
+        with pytest.warns(UserWarning, match="460300"):
+            w = W.contiguity(level="city")
+        d = W.describe(w)
+        assert d.islands == () and d.n_components == 1
+        links = set(w.recipe.links)
+        assert (460100, 440800) in links  # Haikou - Zhanjiang
+        assert any(a == 460300 for a, _ in links)
+        np.testing.assert_allclose(np.asarray(w.sparse.sum(axis=1)).ravel(), 1.0, rtol=0, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# distance and knn
+
+
+class TestDistance:
+    """Reference: issue-3 anchors; numpy spherical law of cosines (gc_km) on capitals.csv."""
+
+    def test_anchor_distances(self):
+        w = W.distance(standardize="none")
+        d = w.dense()
+        assert abs(1 / d.loc[11, 31] - 1067.3) <= 0.5  # Beijing - Shanghai
+        assert abs(1 / d.loc[44, 46] - 459.6) <= 0.5  # Guangzhou - Haikou
+        assert W.haversine(116.405285, 39.904989, 121.472644, 31.231706) == pytest.approx(1067.2966, abs=1e-3)
+
+    def test_inverse_distance_equals_numpy(self, dist_km):
+        w = W.distance(standardize="none")
+        d = dist_km.to_numpy()
+        expect = np.where(np.eye(31, dtype=bool), 0.0, 1 / np.where(d == 0, 1, d))
+        got = graph_to_sparse(w, dist_km.index).toarray()
+        np.testing.assert_allclose(got, expect, rtol=1e-12, atol=0)
+        assert np.all(np.diag(got) == 0)
+        assert np.array_equal(got, got.T)  # exactly symmetric
+
+    @pytest.mark.parametrize("kw, f", [
+        ({"transform": "inverse", "power": 2}, lambda d: d ** -2.0),
+        ({"transform": "exponential", "bandwidth": 500.0}, lambda d: np.exp(-d / 500.0)),
+        ({"transform": "inverse", "cutoff": 1600.0}, lambda d: np.where(d <= 1600.0, 1 / d, 0.0)),
+        ({"transform": "binary", "cutoff": 1500.0}, lambda d: (d <= 1500.0).astype(float)),
+    ])
+    def test_transforms_equal_numpy(self, dist_km, kw, f):
+        w = W.distance(standardize="none", **kw)
+        d = dist_km.to_numpy().copy()
+        np.fill_diagonal(d, np.inf)
+        expect = f(d)
+        np.fill_diagonal(expect, 0.0)
+        got = graph_to_sparse(w, dist_km.index).toarray()
+        np.testing.assert_allclose(got, expect, rtol=1e-12, atol=1e-300)
+
+    def test_row_standardised(self, dist_km):
+        w = W.distance()
+        d = dist_km.to_numpy().copy()
+        np.fill_diagonal(d, np.inf)
+        expect = (1 / d) / (1 / d).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(graph_to_sparse(w, dist_km.index).toarray(), expect, rtol=1e-12)
+
+    def test_cutoff_that_isolates_a_unit_is_an_error(self):
+        with pytest.raises(SpatialNQPFError, match=r"54.*65|65.*54"):
+            W.distance(cutoff=600.0)  # Lhasa and Urumqi are > 600 km from every other capital
+
+    def test_user_points_and_zero_distance(self):
+        pts = pd.DataFrame({"lon": [0.0, 1.0, 0.0], "lat": [0.0, 0.0, 1.0]}, index=["a", "b", "c"])
+        w = W.distance(points=pts, standardize="none")
+        assert list(w.unique_ids) == ["a", "b", "c"]
+        assert 1 / w.dense().loc["a", "b"] == pytest.approx(6371.0 * np.pi / 180, rel=1e-12)
+        dup = pd.DataFrame({"lon": [0.0, 1.0, 0.0], "lat": [0.0, 0.0, 0.0]}, index=["a", "b", "c"])
+        with pytest.raises(DataError, match=r"zero distance.*'a', 'c'"):
+            W.distance(points=dup)
+
+    def test_centroids(self, dist_km):
+        w = W.distance(points="centroids", standardize="none")
+        assert "equal-area" in w.recipe.points
+        # equal-area centroid of Beijing is within ~60 km of Tiananmen; of Shanghai within ~40 km
+        d = 1 / w.dense().loc[11, 31]
+        assert abs(d - dist_km.loc[11, 31]) < 100
+
+
+class TestKnn:
+    """Reference: numpy brute-force argsort of gc_km; spdep knearneigh(k=4, longlat=TRUE)."""
+
+    @pytest.mark.parametrize("k", [1, 4, 6])
+    def test_equals_numpy(self, dist_km, k):
+        w = W.knn(k=k, standardize="none")
+        d = dist_km.to_numpy().copy()
+        np.fill_diagonal(d, np.inf)
+        expect = np.zeros_like(d)
+        for i in range(31):
+            expect[i, np.argsort(d[i], kind="stable")[:k]] = 1
+        np.testing.assert_array_equal(graph_to_sparse(w, dist_km.index).toarray(), expect)
+        assert W.describe(w).n_asymmetric == int((expect != expect.T).sum())
+
+    def test_neighbour_sets_match_spdep(self):
+        assert edge_set(W.knn(k=4)) == ref_edges("weights_spdep_knn4_capitals.csv")
+
+    def test_bad_k(self):
+        with pytest.raises(SpatialNQPFError, match="k=31"):
+            W.knn(k=31)
+        with pytest.raises(SpatialNQPFError, match="positive integer"):
+            W.knn(k=0)
+
+
+# ---------------------------------------------------------------------------
+# economic, nested, economic-geographic
+
+
+class TestEconomic:
+    """Reference: numpy transcription of 1/|Ybar_i - Ybar_j| on the demo panel (gdp, 2012-2022)."""
+
+    def test_equals_numpy(self, panel):
+        w = W.economic(panel, column="gdp", standardize="none")
+        ybar = panel.groupby("code")["gdp"].mean().sort_index()
+        diff = np.abs(ybar.to_numpy()[:, None] - ybar.to_numpy()[None, :])
+        expect = np.where(np.eye(31, dtype=bool), 0.0, 1 / np.where(diff == 0, 1, diff))
+        np.testing.assert_allclose(graph_to_sparse(w, ybar.index).toarray(), expect, rtol=1e-13)
+        wr = W.economic(panel, column="gdp")
+        np.testing.assert_allclose(graph_to_sparse(wr, ybar.index).toarray(),
+                                   expect / expect.sum(1, keepdims=True), rtol=1e-13)
+
+    def test_years_and_ids(self, panel):
+        w = W.economic(panel, column="gdp", years=(2015, 2019), ids=["北京", "上海", "广东"],
+                       standardize="none")
+        sub = panel[(panel.year >= 2015) & (panel.year <= 2019)]
+        ybar = sub.groupby("code")["gdp"].mean()
+        assert list(w.unique_ids) == [11, 31, 44]
+        assert w.dense().loc[11, 44] == pytest.approx(1 / abs(ybar[11] - ybar[44]), rel=1e-13)
+
+    def test_equal_means_named(self):
+        vals = pd.Series({11: 1.0, 12: 2.0, 13: 2.0, 14: 3.0})
+        with pytest.raises(DataError, match=r"12 and 13"):
+            W.economic(vals)
+
+    def test_nan_non_numeric_and_duplicates(self, panel):
+        bad = panel.copy()
+        bad.loc[(bad.code == 35) & (bad.year == 2016), "gdp"] = np.nan
+        with pytest.raises(DataError, match=r"\(35, 2016\)"):
+            W.economic(bad, column="gdp")
+        txt = panel[["code", "year", "gdp"]].copy().astype({"gdp": object})
+        txt.loc[(txt.code == 42) & (txt.year == 2020), "gdp"] = "n/a"
+        with pytest.raises(DataError, match="not numeric"):
+            W.economic(txt, column="gdp")
+        dup = pd.concat([panel, panel[(panel.code == 11) & (panel.year == 2012)]])
+        with pytest.raises(PanelError, match=r"\(11, 2012\)"):
+            W.economic(dup, column="gdp")
+        with pytest.raises(DataError, match="'x'"):
+            W.economic(pd.Series({11: 1.0, 12: "x"}))
+        with pytest.raises(IdMismatchError, match="99"):
+            W.economic(panel, column="gdp", ids=[11, 99])
+
+
+class TestCombined:
+    """Reference: numpy formulas phi*Wd + (1-phi)*We and Wd diag(Ybar_i / Ybar), then row-standardise."""
+
+    def test_nested(self, panel):
+        wd, we = W.distance(), W.economic(panel, column="gdp")
+        ids = wd.unique_ids
+        a, b = graph_to_sparse(wd, ids).toarray(), graph_to_sparse(we, ids).toarray()
+        for phi in (0.5, 0.3):
+            w = W.nested(wd, we, phi=phi)
+            m = phi * a + (1 - phi) * b
+            np.testing.assert_allclose(graph_to_sparse(w, ids).toarray(), m / m.sum(1, keepdims=True),
+                                       rtol=1e-13)
+        assert w.recipe.kind == "nested" and w.recipe.param("phi") == 0.3
+        assert [c.kind for c in w.recipe.components] == ["distance", "economic"]
+        with pytest.raises(SpatialNQPFError, match="phi"):
+            W.nested(wd, we, phi=1.5)
+
+    def test_nested_requires_same_ids(self, panel):
+        wd = W.distance(ids=[c for c in TRUE_QUEEN if c != 54])
+        we = W.economic(panel, column="gdp")
+        with pytest.raises(IdMismatchError, match="54"):
+            W.nested(wd, we)
+
+    def test_economic_geographic(self, panel, dist_km):
+        wd = W.distance(standardize="none")
+        w = W.economic_geographic(wd, panel, column="gdp")
+        ybar = panel.groupby("code")["gdp"].mean().loc[dist_km.index].to_numpy()
+        d = dist_km.to_numpy().copy()
+        np.fill_diagonal(d, np.inf)
+        m = (1 / d) @ np.diag(ybar / ybar.mean())
+        expect = m / m.sum(1, keepdims=True)
+        np.testing.assert_allclose(graph_to_sparse(w, dist_km.index).toarray(), expect, rtol=1e-12)
+        # distinct from the nested form and not symmetric
+        assert W.describe(w).symmetric is False
+        assert w.recipe.kind == "economic_geographic"
+        # row standardisation makes the result independent of the scale of w_dist
+        w2 = W.economic_geographic(W.distance(), panel, column="gdp")
+        np.testing.assert_allclose(w2.sparse.toarray(), w.sparse.toarray(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# standardisation, graph behaviour, recipe
+
+
+class TestStandardisation:
+    """Reference: numpy row sums and numpy.linalg.eigvals."""
+
+    def test_row_sums_one(self, queen, panel):
+        for w in (queen, W.distance(), W.knn(), W.economic(panel, column="gdp")):
+            np.testing.assert_allclose(np.asarray(w.sparse.sum(axis=1)).ravel(), 1.0, rtol=0, atol=1e-14)
+
+    def test_spectral_radius_one(self, queen):
+        for w in (queen.standardize("spectral"), W.distance(standardize="spectral"),
+                  W.knn(k=3, standardize="spectral")):
+            ev = np.linalg.eigvals(w.sparse.toarray())
+            assert np.max(np.abs(ev)) == pytest.approx(1.0, abs=1e-12)
+            assert w.recipe.standardization == "spectral" and w.recipe.scale > 0
+        raw = W.contiguity(standardize="none").sparse.toarray()
+        s = queen.standardize("spectral")
+        np.testing.assert_allclose(s.sparse.toarray(), raw / np.max(np.abs(np.linalg.eigvals(raw))),
+                                   rtol=1e-13)
+
+    def test_none_is_binary_contiguity(self, queen):
+        raw = W.contiguity(standardize="none")
+        assert set(np.unique(raw.sparse.data)) == {1.0}
+        assert (abs(queen.standardize("none").sparse - raw.sparse)).nnz == 0
+
+    def test_transform_keeps_recipe_and_libpysal_codes(self, queen):
+        b = queen.transform("B")
+        assert isinstance(b, W.WeightsGraph) and b.recipe.islands == "guangdong"
+        assert set(np.unique(b.sparse.data)) == {1.0}
+        r = b.transform("r")
+        assert r.recipe.standardization == "row" and r.transformation == "R"
+        np.testing.assert_array_equal(r.sparse.toarray(), queen.sparse.toarray())
+        with pytest.raises(SpatialNQPFError, match="standardize"):
+            W.distance(standardize="minmax")
+
+
+class TestGraphBehaviour:
+    """The weights are libpysal Graphs keyed by code and immutable."""
+
+    def test_is_libpysal_graph_and_aligns_by_id(self, queen):
+        from libpysal.graph import Graph
+
+        assert isinstance(queen, Graph)
+        ids = list(queen.unique_ids)[::-1]
+        m = graph_to_sparse(queen, ids).toarray()
+        assert m[ids.index(46), ids.index(44)] == 1.0
+        y = pd.Series(np.arange(31.0), index=queen.unique_ids)
+        np.testing.assert_allclose(queen.lag(y.to_numpy()), queen.sparse @ y.to_numpy())
+
+    def test_immutable(self, queen):
+        with pytest.raises(AttributeError):
+            queen.transformation = "B"
+        with pytest.raises(AttributeError):
+            queen._recipe = None
+        with pytest.raises(dataclass_error()):
+            queen.recipe.kind = "knn"
+        raw = queen.raw
+        raw[0, 1] = 99.0
+        assert queen.raw[0, 1] != 99.0
+
+
+def dataclass_error():
+    import dataclasses
+
+    return dataclasses.FrozenInstanceError
+
+
+class TestRecipe:
+    """Round trips of the recipe (JSON) and rebuilding each builder from it."""
+
+    def test_printable(self, queen):
+        text = str(queen.recipe)
+        assert "island rule: guangdong" in text and "(46, 44)" in text and "standardisation: row" in text
+        assert "libpysal" in text
+
+    def test_json_round_trip_and_rebuild(self, queen, panel):
+        pts = {"a": (100.0, 30.0), "b": (101.0, 31.0), "c": (103.0, 29.5)}
+        built = [queen, W.contiguity(islands="nearest", rook=True, standardize="spectral"),
+                 W.distance(transform="exponential", bandwidth=300.0), W.knn(k=3, standardize="none"),
+                 W.distance(points=pts), W.economic(panel, column="gdp", years=(2013, 2020)),
+                 W.nested(W.distance(), W.economic(panel, column="gdp"), phi=0.4),
+                 W.economic_geographic(W.distance(), panel, column="gdp", standardize="spectral")]
+        for w in built:
+            r = W.Recipe.from_json(w.recipe.to_json())
+            assert r == w.recipe
+            again = r.rebuild()
+            assert list(again.unique_ids) == list(w.unique_ids)
+            assert abs(again.sparse - w.sparse).max() <= 1e-15 * max(1.0, abs(w.sparse).max())
+            assert again.recipe.kind == w.recipe.kind
+
+
+# ---------------------------------------------------------------------------
+# bad input and describe
+
+
+class TestBadInput:
+    def test_unknown_and_duplicate_ids(self):
+        with pytest.raises(IdMismatchError, match=r"unknown province id\(s\): 99"):
+            W.contiguity(ids=[11, 12, 99])
+        with pytest.raises(IdMismatchError, match=r"duplicated ids: 11"):
+            W.distance(ids=[11, "北京", 12])
+        with pytest.raises(IdMismatchError, match="81"):
+            W.knn(ids=[11, 12, 13, 44, 81], k=2)  # Hong Kong is excluded by default
+        with pytest.raises(Exception, match="火星"):
+            W.contiguity(ids=["北京", "火星"])
+
+    def test_ids_missing_from_shapes(self, monkeypatch):
+        from spatialnqpf import _shapes
+
+        full = _shapes.load_provinces()
+        monkeypatch.setattr(_shapes, "load_provinces", lambda include_sar=False: full.drop(index=[54, 65]))
+        with pytest.raises(IdMismatchError, match=r"missing from the bundled province shapes: 54, 65"):
+            W.contiguity()
+
+    def test_bad_options(self):
+        with pytest.raises(SpatialNQPFError, match="islands"):
+            W.contiguity(islands="hainan")
+        with pytest.raises(SpatialNQPFError, match="bandwidth"):
+            W.distance(transform="exponential")
+        with pytest.raises(SpatialNQPFError, match="cutoff"):
+            W.distance(transform="binary")
+        with pytest.raises(SpatialNQPFError, match="capitals"):
+            W.distance(level="city", points="capitals", ids=[110100, 120100])
+        with pytest.raises(DataError, match="'b'"):
+            W.distance(points=pd.DataFrame({"lon": [1.0, np.nan], "lat": [2.0, 3.0]}, index=["a", "b"]))
+
+
+class TestDescribe:
+    """Reference: counts from TRUE_QUEEN; numpy."""
+
+    def test_queen(self, queen):
+        d = W.describe(queen)
+        n_links = sum(len(v) for v in TRUE_QUEEN.values())
+        assert (d.n, d.n_links) == (31, n_links) == (31, 138)
+        assert d.mean_neighbors == pytest.approx(138 / 31)
+        assert (d.min_neighbors, d.max_neighbors) == (1, 8)
+        assert d.islands == () and d.n_components == 1 and d.symmetric
+        assert d.row_sum_min == pytest.approx(1) and d.diagonal_nonzero == 0
+        assert d.neighbors.loc[15] == 8 and d.neighbors.loc[46] == 1
+        assert "island rule: guangdong" in d.summary()
+        f = d.to_frame()
+        assert f.loc["n_links", "value"] == 138 and f.loc["islands", "value"] == "none"
+
+    def test_plain_libpysal_graph(self):
+        from libpysal.graph import Graph
+
+        # 1<->2 (weight 1), 1->3 (weight 2), 3 and 4 have no outgoing link, 4 none at all
+        g = Graph.from_arrays([1, 1, 2, 3, 4], [2, 3, 1, 3, 4], [1.0, 2.0, 1.0, 0.0, 0.0])
+        d = W.describe(g)
+        assert d.islands == (3, 4) and d.n_components == 2 and d.component_sizes == (3, 1)
+        assert not d.symmetric and d.n_asymmetric == 2
+        assert d.max_asymmetry == 2.0 and d.recipe == ""
