@@ -543,7 +543,8 @@ class TestDescribe:
         assert (d.n, d.n_links) == (31, n_links) == (31, 138)
         assert d.mean_neighbors == pytest.approx(138 / 31)
         assert (d.min_neighbors, d.max_neighbors) == (1, 8)
-        assert d.islands == () and d.n_components == 1 and d.symmetric
+        assert d.islands == () and d.n_components == 1 and d.links_symmetric and not d.symmetric
+        assert W.describe(queen.standardize("none")).symmetric
         assert d.row_sum_min == pytest.approx(1) and d.diagonal_nonzero == 0
         assert d.neighbors.loc[15] == 8 and d.neighbors.loc[46] == 1
         assert "island rule: guangdong" in d.summary()
@@ -557,5 +558,5 @@ class TestDescribe:
         g = Graph.from_arrays([1, 1, 2, 3, 4], [2, 3, 1, 3, 4], [1.0, 2.0, 1.0, 0.0, 0.0])
         d = W.describe(g)
         assert d.islands == (3, 4) and d.n_components == 2 and d.component_sizes == (3, 1)
-        assert not d.symmetric and d.n_asymmetric == 2
+        assert not d.symmetric and not d.links_symmetric and d.n_asymmetric == 2
         assert d.max_asymmetry == 2.0 and d.recipe == ""

@@ -31,6 +31,10 @@ class WeightsDescription:
         Connected components (weak connectivity: a link in either direction).
     component_sizes : tuple of int
         Sizes, largest first.
+    links_symmetric : bool
+        Whether j is a neighbour of i exactly when i is a neighbour of j
+        (a row-standardised contiguity matrix has symmetric links but not
+        symmetric weights).
     symmetric : bool
         Whether :math:`w_{ij} = w_{ji}` for all pairs (to 1e-12 relative).
     n_asymmetric : int
@@ -55,6 +59,7 @@ class WeightsDescription:
     islands: tuple
     n_components: int
     component_sizes: tuple
+    links_symmetric: bool
     symmetric: bool
     n_asymmetric: int
     max_asymmetry: float
@@ -80,7 +85,7 @@ class WeightsDescription:
             f"max {self.max_neighbors}",
             f"  islands: {', '.join(map(str, self.islands)) or 'none'}",
             f"  connected components: {self.n_components} (sizes {list(self.component_sizes)})",
-            f"  symmetric: {self.symmetric} ({self.n_asymmetric} asymmetric pairs, "
+            f"  links symmetric: {self.links_symmetric}; weights symmetric: {self.symmetric} ({self.n_asymmetric} asymmetric pairs, "
             f"max |w_ij - w_ji| = {self.max_asymmetry:.6g})",
             f"  row sums: {self.row_sum_min:.6g} .. {self.row_sum_max:.6g}; "
             f"non-zero diagonal entries: {self.diagonal_nonzero}",
@@ -121,12 +126,14 @@ def describe(w) -> WeightsDescription:
     diff = sp.csr_matrix(m - m.T)
     diff.data[np.abs(diff.data) <= 1e-12 * max(abs(m).max() if m.nnz else 1.0, 1e-300)] = 0
     diff.eliminate_zeros()
+    b = (off != 0).astype(np.int8)
+    links_sym = (b != b.T).nnz == 0
     rs = np.asarray(m.sum(axis=1)).ravel()
     recipe = getattr(w, "recipe", None)
     return WeightsDescription(
         n=n, n_links=int(off.nnz), mean_neighbors=float(nb.mean()) if n else 0.0,
         min_neighbors=int(nb.min()) if n else 0, max_neighbors=int(nb.max()) if n else 0,
-        islands=islands, n_components=int(ncomp), component_sizes=sizes,
+        islands=islands, n_components=int(ncomp), component_sizes=sizes, links_symmetric=bool(links_sym),
         symmetric=diff.nnz == 0, n_asymmetric=int(diff.nnz),
         max_asymmetry=float(abs(diff).max()) if diff.nnz else 0.0,
         row_sum_min=float(rs.min()) if n else 0.0, row_sum_max=float(rs.max()) if n else 0.0,
