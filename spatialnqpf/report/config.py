@@ -27,7 +27,7 @@ from .._validation import DataError, PanelError, SpatialNQPFError, format_values
 __all__ = ["ReportConfig", "PreparedData", "ConfigError", "DEFAULTS", "template", "load_config",
            "load_data", "read_table", "MISSING_POLICIES"]
 
-MISSING_POLICIES = ("error", "interpolate", "drop_rows", "drop_units")
+MISSING_POLICIES = ("auto", "error", "interpolate", "drop_rows", "drop_units")
 
 
 class ConfigError(SpatialNQPFError):
@@ -37,9 +37,10 @@ class ConfigError(SpatialNQPFError):
 #: Default configuration (what ``spatialnqpf report`` with no arguments runs).
 DEFAULTS: dict = {
     "data": {"file": "", "sheet": 0, "id": "code", "time": "year", "years": [],
-             "missing": "error", "encoding": ""},
+             "missing": "auto", "encoding": ""},
     "variables": {},
-    "index": {"method": "entropy_topsis", "system": "demo", "shift": 1e-4, "indicators": []},
+    "index": {"method": "entropy_topsis", "system": "demo", "pillars": ["technology"], "shift": 1e-4,
+              "indicators": []},
     "weights": {"matrices": ["contiguity", "distance"], "islands": "guangdong", "k": 4},
     "autocorrelation": {"variable": "index", "permutations": 999, "lisa_years": []},
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
@@ -71,12 +72,13 @@ id = "code"               # column with province codes or names (北京, 北京�
 time = "year"             # column with the year
 years = []                # e.g. [2013, 2022] keeps 2013..2022; empty = all years
 # What to do with missing values in the columns the analysis uses:
-#   "error"        stop and list every missing cell (default)
+#   "auto"         "error" for your data; "interpolate" for the bundled demo (default)
+#   "error"        stop and list every missing cell
 #   "interpolate"  linear interpolation within each province (interior gaps only)
 #   "drop_rows"    drop the affected province-years (spatial stages need a balanced panel)
 #   "drop_units"   drop every province with a missing cell
 # Whatever is changed or dropped is listed in the report.
-missing = "error"
+missing = "auto"
 encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
 
 [variables]
@@ -87,6 +89,7 @@ encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
 [index]
 method = "entropy_topsis" # entropy_topsis | entropy | critic | equal
 system = "demo"           # "demo" (bundled demo indicator system) or "inline" (the list below)
+pillars = ["technology"]  # demo pillars to use: technology (2012-2022), green (30 provinces, to 2019)
 shift = 1e-4              # entropy shift epsilon
 # Inline indicator system: one [[index.indicators]] block per indicator.
 # [[index.indicators]]
@@ -203,6 +206,14 @@ class ReportConfig:
     @property
     def lang(self) -> str:
         return self.settings["output"]["lang"]
+
+    @property
+    def missing(self) -> str:
+        """Effective missing-value policy ("auto": interpolate for the demo, error otherwise)."""
+        m = self.settings["data"]["missing"]
+        if m == "auto":
+            return "interpolate" if self.is_demo else "error"
+        return m
 
     @property
     def is_demo(self) -> bool:
@@ -420,6 +431,15 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
         checksum = sha256_frame(raw)
         df = raw.copy()
         id_col, time_col = "code", "year"
+        if config.get("index", "system") == "demo":
+            try:
+                from .. import index as _index
+                ind = _index.demo_indicators(raw)
+            except (ImportError, AttributeError):
+                ind = None  # the index stage reports that the index module is absent
+            if ind is not None:
+                new = [c for c in ind.columns if c not in df.columns]
+                df = df.merge(ind[["code", "year", *new]], on=["code", "year"], how="left")
     else:
         path = config.data_path()
         raw = read_table(path, d["sheet"], d["encoding"])
@@ -481,7 +501,7 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
             bad = df.loc[pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna(), ["code", "year", c]]
             raise DataError(f"column {c!r} is not numeric, e.g. {bad.head(5).to_dict('records')}")
     missing_before = {c: int(df[c].isna().sum()) for c in used}
-    df, changes = _apply_missing(df.reset_index(drop=True), used, d["missing"])
+    df, changes = _apply_missing(df.reset_index(drop=True), used, config.missing)
     df = df.sort_values(["year", "code"], kind="mergesort").reset_index(drop=True)
     unused = ()
     if not config.is_demo:
@@ -490,6 +510,6 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
             keep |= {c for c in df.columns if c in e}
         unused = tuple(c for c in raw.columns if c not in keep and c not in (id_col, time_col))
     return PreparedData(frame=df, source=source, checksum=checksum, id_column=id_col,
-                        time_column=time_col, missing_policy=d["missing"], changes=tuple(changes),
+                        time_column=time_col, missing_policy=config.missing, changes=tuple(changes),
                         unused_columns=unused, labels=labels,
                         derived={"expressions": derived, "missing_before": missing_before})

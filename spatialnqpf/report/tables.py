@@ -491,12 +491,19 @@ def _series(obj, names) -> pd.Series | None:
     return None
 
 
+def _info(obj) -> Mapping:
+    inf = None if isinstance(obj, Mapping) else getattr(obj, "info", None)
+    return inf if isinstance(inf, Mapping) else {}
+
+
 def _scalar(obj, names):
     for n in names:
         try:
             v = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
         except Exception:  # lazy attributes that cannot be computed for this model
             v = None
+        if v is None:
+            v = _info(obj).get(n)
         if v is None or callable(v):
             continue
         try:
@@ -508,6 +515,8 @@ def _scalar(obj, names):
 
 def _fe_flags(obj) -> tuple[bool | None, bool | None]:
     fe = obj.get("fe") if isinstance(obj, Mapping) else getattr(obj, "fe", None)
+    if fe is None:
+        fe = _info(obj).get("fe")
     if fe is None:
         return None, None
     if isinstance(fe, (tuple, list)) and len(fe) == 2:
