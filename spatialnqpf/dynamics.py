@@ -46,7 +46,7 @@ __all__ = [
     "silverman_bandwidth", "kernel_density", "kernel_density_by_year", "KernelDensityResult",
     "quantile_classes", "markov", "MarkovResult", "spatial_markov", "SpatialMarkovResult",
     "markov_homogeneity", "sigma_convergence", "SigmaResult", "beta_convergence", "BetaResult",
-    "spatial_beta_convergence", "within_transform",
+    "spatial_beta_convergence", "within_transform", "convergence_speed",
 ]
 
 
@@ -825,6 +825,18 @@ def beta_convergence(data: pd.DataFrame, column: str, controls: Sequence[str] = 
                       cov_type=cov_type, dropped=dropped)
 
 
+def convergence_speed(beta: float, tau: int = 1) -> tuple[float, float]:
+    r"""Speed :math:`s = -\ln(1+\beta)/\tau` and half-life :math:`\ln 2 / s` of a beta coefficient.
+
+    NaN for :math:`\beta \ge 0` (no convergence) or :math:`\beta \le -1`.
+    """
+    beta = float(beta)
+    if not -1 < beta < 0:
+        return np.nan, np.nan
+    s = -np.log1p(beta) / tau
+    return float(s), float(np.log(2) / s)
+
+
 def spatial_beta_convergence(data: pd.DataFrame, column: str, w, controls: Sequence[str] = (), *,
                              id: str = "code", time: str = "year", tau: int = 1,
                              fe: str = "twoways", **kwargs):
@@ -840,8 +852,10 @@ def spatial_beta_convergence(data: pd.DataFrame, column: str, w, controls: Seque
     two-way FE by default, with its Lee-Yu correction and effects).  The
     convergence coefficient is the *direct effect* of :math:`\ln x` (or
     :math:`\beta` itself, as many papers report); speed and half-life follow
-    as for :func:`beta_convergence`.  The years of the growth rates are
-    those of the initial level (a balanced panel loses its last year).
+    as for :func:`beta_convergence` (:func:`convergence_speed`).  The years
+    of the growth rates are those of the initial level (a balanced panel
+    loses its last year).  With two-way effects the Lee-Yu transformation of
+    ``spatial_panel`` needs a row-standardised ``w`` (``w.transform("r")``).
 
     Returns
     -------

@@ -1,0 +1,131 @@
+"""Figures for regional differences and their dynamics (no estimation here).
+
+* :func:`plot_kde_overlay` -- overlaid kernel density curves by year (one panel per group);
+* :func:`plot_kde_surface` -- 3-D surface (x, year, density) or a ridge plot;
+* :func:`plot_markov_heatmap` -- transition-probability heatmap(s), classical or spatial;
+* :func:`plot_dagum` -- Dagum decomposition by year (G, contribution shares).
+
+Each takes a results object from :mod:`spatialnqpf.dynamics` or
+:mod:`spatialnqpf.inequality` and returns the matplotlib ``Figure``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_kde_overlay", "plot_kde_surface", "plot_markov_heatmap", "plot_dagum"]
+
+
+def _plt():
+    import matplotlib.pyplot as plt  # headless sessions fall back to Agg by themselves
+    return plt
+
+
+def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, figsize=None):
+    """Overlaid density curves, one colour per year, one panel per group.
+
+    Parameters
+    ----------
+    kde : spatialnqpf.dynamics.KernelDensityResult
+    groups : sequence, optional
+        Groups to draw (default all, ``"nation"`` first).
+    """
+    plt = _plt()
+    groups = list(kde.groups if groups is None else groups)
+    ncols = min(ncols, len(groups))
+    nrows = int(np.ceil(len(groups) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (4.2 * ncols, 3.2 * nrows),
+                             squeeze=False)
+    colours = plt.get_cmap(cmap)(np.linspace(0, 1, len(kde.years)))
+    for ax, g in zip(axes.ravel(), groups):
+        for c, yr, d in zip(colours, kde.years, kde.density[g]):
+            ax.plot(kde.grid, d, color=c, lw=1.2, label=str(yr))
+        ax.set_title(str(g))
+        ax.set_xlabel(kde.column)
+        ax.set_ylabel("density")
+    for ax in axes.ravel()[len(groups):]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=7, ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_kde_surface(kde, group: str = "nation", kind: str = "surface", cmap: str = "viridis",
+                     figsize=(7, 5), overlap: float = 0.8):
+    """Density over (value, year) as a 3-D surface (``kind="surface"``) or ridge plot (``"ridge"``)."""
+    plt = _plt()
+    dens = kde.density[group]
+    years = np.asarray(kde.years, dtype=float)
+    if kind == "surface":
+        fig = plt.figure(figsize=figsize)
+        ax = fig.add_subplot(projection="3d")
+        X, Y = np.meshgrid(kde.grid, years)
+        ax.plot_surface(X, Y, dens, cmap=cmap, linewidth=0, antialiased=True)
+        ax.set_xlabel(kde.column)
+        ax.set_ylabel("year")
+        ax.set_zlabel("density")
+        ax.set_title(str(group))
+        return fig
+    if kind != "ridge":
+        raise ValueError(f"kind must be 'surface' or 'ridge', got {kind!r}")
+    fig, ax = plt.subplots(figsize=figsize)
+    scale = overlap / np.nanmax(dens)
+    colours = plt.get_cmap(cmap)(np.linspace(0, 1, len(years)))
+    for i in range(len(years) - 1, -1, -1):
+        base = i
+        ax.fill_between(kde.grid, base, base + dens[i] * scale, color=colours[i], alpha=0.8, lw=0)
+        ax.plot(kde.grid, base + dens[i] * scale, color="k", lw=0.6)
+    ax.set_yticks(range(len(years)))
+    ax.set_yticklabels([str(y) for y in kde.years])
+    ax.set_xlabel(kde.column)
+    ax.set_title(str(group))
+    return fig
+
+
+def plot_markov_heatmap(result, cmap: str = "Blues", figsize=None, decimals: int = 2):
+    """Heatmap of transition probabilities; one panel per lag class for a spatial Markov chain."""
+    plt = _plt()
+    if hasattr(result, "lag_labels"):
+        mats = [(lab, result.P[lab]) for lab in result.lag_labels]
+    else:
+        mats = [("Markov", result.P)]
+    fig, axes = plt.subplots(1, len(mats), figsize=figsize or (3.6 * len(mats), 3.4), squeeze=False)
+    for ax, (title, P) in zip(axes[0], mats):
+        vals = P.to_numpy(dtype=float)
+        ax.imshow(vals, cmap=cmap, vmin=0, vmax=1)
+        ax.set_xticks(range(P.shape[1]))
+        ax.set_xticklabels(P.columns)
+        ax.set_yticks(range(P.shape[0]))
+        ax.set_yticklabels(P.index)
+        ax.set_xlabel("t+1")
+        ax.set_ylabel("t")
+        ax.set_title(str(title))
+        for i in range(vals.shape[0]):
+            for j in range(vals.shape[1]):
+                ax.text(j, i, f"{vals[i, j]:.{decimals}f}", ha="center", va="center",
+                        color="white" if vals[i, j] > 0.6 else "black", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_dagum(panel_result, figsize=(10, 3.6)):
+    """Dagum decomposition by year: G with G_w, G_nb, G_t (left) and contribution shares (right)."""
+    plt = _plt()
+    tab = panel_result.to_frame()
+    years = tab.index.to_numpy()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize)
+    for col, lab in (("G", "G (overall)"), ("G_w", "within"), ("G_nb", "net between"),
+                     ("G_t", "transvariation")):
+        a1.plot(years, tab[col], marker="o", ms=3, label=lab)
+    a1.set_xlabel("year")
+    a1.set_ylabel("Gini")
+    a1.legend(frameon=False, fontsize=8)
+    bottom = np.zeros(len(years))
+    for col, lab in (("share_w", "within"), ("share_nb", "net between"), ("share_t", "transvariation")):
+        a2.bar(years, tab[col] * 100, bottom=bottom, label=lab)
+        bottom += tab[col].to_numpy() * 100
+    a2.set_ylabel("contribution (%)")
+    a2.set_xlabel("year")
+    a2.legend(frameon=False, fontsize=8)
+    fig.suptitle(f"Dagum Gini decomposition of {panel_result.column}")
+    fig.tight_layout()
+    return fig
