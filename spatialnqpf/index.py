@@ -786,23 +786,30 @@ def _handle_missing(df: pd.DataFrame, id: str, time: str | None, cols: list, mis
             raise DataError("missing='interpolate' needs a time column (interpolation is over time within each id)")
         if not pd.api.types.is_numeric_dtype(df[time]):
             raise DataError(f"missing='interpolate' needs a numeric time column; {time!r} is {df[time].dtype}")
-        for uid, idx in df.groupby(id, sort=False).groups.items():
-            sub = df.loc[idx].sort_values(time)
-            t = sub[time].to_numpy(dtype=float)
-            for c in cols:
-                y = pd.to_numeric(sub[c], errors="coerce").to_numpy(dtype=float)
+        positions = df.groupby(id, sort=False).indices  # id -> positional rows
+        t_all = df[time].to_numpy(dtype=float)
+        id_all = df[id].to_numpy()
+        for c in cols:
+            miss_c = na[c].to_numpy()
+            if not miss_c.any():
+                continue
+            y_all = vals[c].to_numpy(dtype=float).copy()
+            for uid in pd.unique(id_all[miss_c]):
+                pos = positions[uid]
+                pos = pos[np.argsort(t_all[pos], kind="mergesort")]
+                t, y = t_all[pos], y_all[pos]
                 miss = np.isnan(y)
-                if not miss.any() or miss.all():
+                if miss.all():
                     continue
                 ok = np.flatnonzero(~miss)
                 interior = miss & (t > t[ok[0]]) & (t < t[ok[-1]])
                 if interior.any():
                     filled = np.interp(t[interior], t[~miss], y[~miss])
-                    rows = sub.index[interior]
-                    df.loc[rows, c] = filled
-                    for r, v in zip(rows, filled):
-                        records.append({id: uid, time: df.at[r, time], "column": c,
+                    y_all[pos[interior]] = filled
+                    for r, v in zip(pos[interior], filled):
+                        records.append({id: id_all[r], time: df[time].iat[r], "column": c,
                                         "action": "interpolated", "value": float(v)})
+            df[c] = y_all
         na = df[cols].apply(pd.to_numeric, errors="coerce").isna()
         if na.to_numpy().any() and "drop" not in pol:
             cells = cells_of(na.to_numpy())
@@ -820,6 +827,7 @@ def _handle_missing(df: pd.DataFrame, id: str, time: str | None, cols: list, mis
                 records.append(rec)
         df = df.drop(index=df.index[rows]).reset_index(drop=True)
     report = pd.DataFrame(records, columns=report_cols)
+    report = report.sort_values(keys + ["column"], kind="mergesort").reset_index(drop=True)
     n_i = (report["action"] == "interpolated").sum()
     dropped = report.loc[report["action"] == "dropped row", keys].drop_duplicates()
     msg = []
