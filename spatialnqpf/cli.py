@@ -1,20 +1,131 @@
-"""Command line interface: ``spatialnqpf --version | info | report``."""
+"""Command line interface of spatialnqpf.
+
+::
+
+    spatialnqpf --version
+    spatialnqpf info
+    spatialnqpf init [analysis.toml]             write a commented configuration template
+    spatialnqpf report [--config analysis.toml] [--data file.csv|.xlsx|.dta] [--out DIR] [--lang zh|en]
+    spatialnqpf index|weights|moran|dagum|model [same options]   one stage, same tables
+
+With no arguments ``spatialnqpf report`` analyses the bundled 31-province demo
+panel with the demo indicator system and writes ``./spatialnqpf-report/``.
+Nothing is written outside the ``--out`` folder.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+#: single-stage subcommands → the report stages they run (data always runs first)
+SINGLE_STAGES = {
+    "index": ("index",),
+    "weights": ("weights",),
+    "moran": ("index", "weights", "autocorrelation"),
+    "dagum": ("index", "inequality"),
+    "model": ("index", "weights", "models"),
+}
+
+_HELP = {
+    "index": "composite index only (weights, scores, ranking)",
+    "weights": "spatial weight matrices only",
+    "moran": "Moran's I by year and LISA (runs the index and weights first)",
+    "dagum": "Dagum Gini decomposition, Theil, CV (runs the index first)",
+    "model": "spatial panel models and effects (runs the index and weights first)",
+}
+
+
+def _add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
+    p.add_argument("--config", "-c", help="TOML configuration (see `spatialnqpf init`)")
+    p.add_argument("--data", "-d", help="data file (.csv, .xlsx, .dta); overrides [data] file")
+    p.add_argument("--out", "-o", default=default_out, help=f"output folder (default: ./{default_out})")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of tables and figures")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = argparse.ArgumentParser(
+        prog="spatialnqpf",
+        description="Spatial econometrics of China's regional development: index, weights, "
+                    "autocorrelation, regional differences, spatial panel models, reports.")
+    parser.add_argument("--version", action="version", version=f"spatialnqpf {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    sub.add_parser("info", help="package, data and dependency information")
+    p = sub.add_parser("init", help="write a commented configuration template")
+    p.add_argument("path", nargs="?", default="analysis.toml", help="file to write (default analysis.toml)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p = sub.add_parser("report", help="the whole analysis as a report (default: the bundled demo)")
+    _add_run_options(p, "spatialnqpf-report")
+    for name, help_ in _HELP.items():
+        p = sub.add_parser(name, help=help_)
+        _add_run_options(p, f"spatialnqpf-{name}")
+    return parser
+
+
+def _info() -> int:
+    from . import __version__
+    from .report.builder import _versions
+    print(f"spatialnqpf {__version__}")
+    try:
+        from . import datasets
+        panel = datasets.load_demo_panel()
+        print(f"demo panel: {panel['code'].nunique()} provinces x {panel['year'].nunique()} years "
+              f"({panel['year'].min()}-{panel['year'].max()}), {panel.shape[1]} columns")
+    except Exception as exc:  # info must work even on a broken install
+        print(f"demo panel: unavailable ({exc})")
+    for mod in ("regions", "datasets", "index", "weights", "autocorrelation", "inequality", "dynamics",
+                "models"):
+        try:
+            __import__(f"spatialnqpf.{mod}")
+            status = "ok"
+        except Exception as exc:
+            status = f"unavailable ({type(exc).__name__}: {exc})"
+        print(f"  spatialnqpf.{mod}: {status}")
+    from .report.fonts import find_cjk_font
+    print(f"CJK font for figures: {find_cjk_font() or 'none (figures fall back to English)'}")
+    for k, v in _versions().items():
+        print(f"  {k}: {v}")
+    return 0
+
+
+def _init(path: str, force: bool) -> int:
+    from .report.config import template
+    p = Path(path)
+    if p.exists() and not force:
+        print(f"error: {p} exists; use --force to overwrite", file=sys.stderr)
+        return 2
+    p.write_text(template(), encoding="utf-8")
+    print(f"wrote {p}; edit it and run: spatialnqpf report --config {p}")
+    return 0
+
+
+def _run(args, stages) -> int:
+    from ._validation import SpatialNQPFError
+    from .report.builder import build_report
+    try:
+        res = build_report(args.config, out=args.out, data=args.data, lang=args.lang, stages=stages,
+                           progress=not args.quiet)
+    except SpatialNQPFError as exc:  # user input: one clear line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(res.summary())
+    print(f"open {Path(res.files['html']).resolve()}")
+    return 0 if res.ok else 1
 
 
 def main(argv=None) -> int:
-    from . import __version__
-    parser = argparse.ArgumentParser(prog="spatialnqpf", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"spatialnqpf {__version__}")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("info", help="package, data and dependency information")
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "info":
-        print(f"spatialnqpf {__version__}")
-        return 0
+        return _info()
+    if args.command == "init":
+        return _init(args.path, args.force)
+    if args.command == "report":
+        return _run(args, None)
+    if args.command in SINGLE_STAGES:
+        return _run(args, SINGLE_STAGES[args.command])
     parser.print_help()
     return 0
 
