@@ -112,7 +112,7 @@ def _parse_directions(directions) -> dict[str, int]:
         raise TypeError(f"directions must be a mapping {{column: +1/-1}}, got {type(directions).__name__}")
     if len(directions) == 0:
         raise DataError("directions is empty: name at least one indicator")
-    return {str(k) if not isinstance(k, str) else k: _direction(v, k) for k, v in directions.items()}
+    return {k: _direction(v, k) for k, v in directions.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -962,6 +962,23 @@ def coupling_coordination(scores: pd.DataFrame, alpha=None) -> CouplingResult:
     -----
     IndexWarning
         Observations where every U is 0 (C undefined: NaN), named.
+
+    Notes
+    -----
+    This is the "normative" traditional form as restated by Wang Shujia et
+    al. (2021) and Liu Chunlin (2017), who found about half of the papers
+    they surveyed using a mis-written C.  Wang et al. also propose a
+    *modified* C with better spread over [0, 1]; it is not implemented here
+    (its formula could not be checked against the original for this release).
+
+    References
+    ----------
+    .. [1] Wang Shujia, Kong Wei, Ren Liang, Zhi Dandan, Dai Binting (2021).
+       国内耦合协调度模型的误区及修正 (Research on misuses and modification of
+       coupling coordination degree model in China). *Journal of Natural
+       Resources* 36(3), 793-810. doi:10.31497/zrzyxb.20210319
+    .. [2] Liu Chunlin (2017). 耦合度计算的常见错误分析. *Journal of Jiangsu
+       Normal University (Natural Science Edition)*.
     """
     if not isinstance(scores, pd.DataFrame):
         raise TypeError(f"scores must be a DataFrame with one column per subsystem, got {type(scores).__name__}")
@@ -1086,6 +1103,13 @@ def obstacle_degree(normalized: pd.DataFrame, weights: pd.Series, pillars: Mappi
         ``{indicator: pillar}``.
     top_k : int
         Default k of :meth:`ObstacleResult.top`.
+
+    Notes
+    -----
+    The formula is the one used throughout the Chinese applied literature
+    (因子贡献度 x 指标偏离度, normalised).  It is tested against hand-worked
+    numbers; it has not been checked against a published table (METHODS.md
+    marks it **verify**).
     """
     cols = list(normalized.columns)
     w = pd.Series(weights, dtype=float)
@@ -1450,6 +1474,9 @@ def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: 
     else:
         pillar_of, sub_of = {}, {}
 
+    if isinstance(data, pd.DataFrame) and any(k is not None and k not in data.columns and k in data.index.names
+                                              for k in (id, time)):
+        data = data.reset_index()  # ids/times given as index levels
     df = check_panel(data, id, time, columns=cols, allow_missing=True)
     df, report = _handle_missing(df, id, time, cols, missing)
     if time is not None:

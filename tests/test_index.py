@@ -560,3 +560,42 @@ class TestCoupling:
         Z = res.normalized
         np.testing.assert_allclose(lin["Q"].to_numpy(), (Z[["x3", "x4"]] @ w[["x3", "x4"]]).to_numpy() / w[["x3", "x4"]].sum())
         assert "Coupling coordination" in cc.summary()
+
+
+class TestOptionsAndShapes:
+    """Per-year obstacles, index-level ids, cross-sections (numpy transcription in this file)."""
+
+    def test_per_year_obstacles_use_each_years_weights(self):
+        df, dirs = random_panel(30)
+        res = ix.entropy_topsis(df, dirs, per_year=True)
+        ob = res.obstacles()
+        for year in (2010, 2013):
+            Z = res.normalized.xs(year, level="year").to_numpy()
+            FI = res.weights_by_time.loc[year].to_numpy() * (1 - Z)
+            np.testing.assert_allclose(ob.degrees.xs(year, level="year").to_numpy(),
+                                       FI / FI.sum(1, keepdims=True), rtol=1e-12)
+
+    def test_ids_in_the_index(self):
+        df, dirs = random_panel(31)
+        base = ix.entropy_topsis(df, dirs)
+        res = ix.entropy_topsis(df.set_index(["code", "year"]), dirs)
+        pd.testing.assert_series_equal(res.scores, base.scores)
+
+    def test_cross_section_tables(self):
+        res = ix.entropy_topsis(example_frame(), DIRS_EX, time=None)
+        rt = res.rank_table()
+        assert rt.index.tolist() == [14, 12, 11, 13]
+        with pytest.raises(DataError, match="cross-section"):
+            res.national_mean()
+        assert res.settings["n_times"] == 1
+        with pytest.raises(DataError, match="interpolate.*time"):
+            ix.entropy_topsis(example_frame().assign(a=[1.0, np.nan, 2.0, 3.0]), DIRS_EX, time=None,
+                              missing="interpolate")
+
+    def test_per_year_constant_in_one_year(self):
+        df, dirs = random_panel(32)
+        df.loc[df.year == 2011, "x1"] = 3.0
+        with pytest.warns(ix.IndexWarning, match=r"in some periods.*'x1'"):
+            res = ix.entropy_topsis(df, dirs, per_year=True)
+        assert res.weights_by_time.loc[2011, "x1"] == 0
+        assert res.weights_by_time.loc[2012, "x1"] > 0
