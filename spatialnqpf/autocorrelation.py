@@ -308,8 +308,9 @@ def _in_year(year):
 
 
 def _perm_summary(stat, sims, alternative, P):
-    ge = int(np.count_nonzero(sims >= stat))
-    le = int(np.count_nonzero(sims <= stat))
+    tol = _k.TIE_RTOL * max(abs(stat), float(np.abs(sims).max()))
+    ge = int(np.count_nonzero(sims >= stat - tol))
+    le = int(np.count_nonzero(sims <= stat + tol))
     p = float(_k.pvalues_from_counts(np.array([ge]), np.array([le]), P, alternative)[0])
     m, s = float(sims.mean()), float(sims.std())
     return dict(mean_perm=m, sd_perm=s, z_perm=(stat - m) / s if s > 0 else np.nan, p_perm=p)

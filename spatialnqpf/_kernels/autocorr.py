@@ -40,6 +40,8 @@ __all__ = [
 
 #: work size (n * permutations * mean cardinality) above which the numba kernel is used
 NUMBA_THRESHOLD = 2e8
+#: simulated and observed statistics closer than this (relative) are ties, counted on both sides
+TIE_RTOL = 1e-10
 
 
 # --------------------------------------------------------------------------- constants
@@ -275,6 +277,7 @@ def neighbour_draws(n: int, max_k: int, permutations: int, rng: np.random.Genera
 
 
 def _crand_numpy(zlag, indptr, data, rids, lag_obs, sign):
+    zmax = float(np.abs(zlag).max()) if zlag.size else 0.0
     n = lag_obs.size
     P = rids.shape[0]
     ge = np.zeros(n, dtype=np.int64)
@@ -291,8 +294,9 @@ def _crand_numpy(zlag, indptr, data, rids, lag_obs, sign):
         sims = zlag[idx] @ data[a:b]                     # permuted lags, length P
         sims *= sign[i]
         obs = lag_obs[i] * sign[i]
-        ge[i] = np.count_nonzero(sims >= obs)
-        le[i] = np.count_nonzero(sims <= obs)
+        tol = TIE_RTOL * zmax * np.abs(data[a:b]).sum()   # equal sums in another order = tie
+        ge[i] = np.count_nonzero(sims >= obs - tol)
+        le[i] = np.count_nonzero(sims <= obs + tol)
         s1[i] = sims.sum()
         s2[i] = sims @ sims
     return ge, le, s1, s2
@@ -306,6 +310,10 @@ def _crand_loop(zlag, indptr, data, rids, lag_obs, sign):
     """Scalar loop of the conditional permutation (compiled by numba, never run by Python)."""
     n = lag_obs.size
     P = rids.shape[0]
+    zmax = 0.0
+    for j in range(zlag.size):
+        if abs(zlag[j]) > zmax:
+            zmax = abs(zlag[j])
     ge = np.zeros(n, dtype=np.int64)
     le = np.zeros(n, dtype=np.int64)
     s1 = np.zeros(n)
@@ -317,6 +325,10 @@ def _crand_loop(zlag, indptr, data, rids, lag_obs, sign):
             continue
         sg = sign[i]
         obs = lag_obs[i] * sg
+        wabs = 0.0
+        for m in range(k):
+            wabs += abs(data[a + m])
+        tol = 1e-10 * zmax * wabs
         g = 0
         l_ = 0
         t1 = 0.0
@@ -329,9 +341,9 @@ def _crand_loop(zlag, indptr, data, rids, lag_obs, sign):
                     r += 1
                 s += data[a + m] * zlag[r]
             s *= sg
-            if s >= obs:
+            if s >= obs - tol:
                 g += 1
-            if s <= obs:
+            if s <= obs + tol:
                 l_ += 1
             t1 += s
             t2 += s * s
@@ -399,6 +411,7 @@ def pvalues_from_counts(ge: np.ndarray, le: np.ndarray, permutations: int,
                         alternative: str) -> np.ndarray:
     """Pseudo p-values from the counts of simulated statistics ``>=`` / ``<=`` the observed.
 
+    Ties (equal up to rounding, relative 1e-10) count in both tails.
     greater: (#{I* >= I} + 1) / (P + 1);  less: (#{I* <= I} + 1) / (P + 1);
     two-sided: min(1, 2 min(p_greater, p_less));  folded (esda's ``p_sim``):
     (min(#{I* >= I}, P - #{I* >= I}) + 1) / (P + 1), about half the two-sided value.

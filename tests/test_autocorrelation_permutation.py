@@ -1,0 +1,243 @@
+"""Permutation inference: reproducibility with a seed and convergence to exact moments.
+
+References used (each test names its own):
+
+* the randomisation variance of Moran's I / Geary's C (Cliff & Ord 1981) is the exact
+  variance of the statistic over all permutations, and E[I] = -1/(n-1) its exact mean;
+  the analytic values are themselves checked against spdep in test_autocorrelation.py;
+* the conditional-randomisation moments of local Moran (Sokal et al. 1998, spdep
+  ``localmoran(conditional=TRUE)``) are the exact mean and variance of I_i under
+  conditional permutation;
+* esda 2.8 ``Moran_Local.p_sim`` (independent implementation of the folded pseudo p-value);
+* statsmodels ``multipletests(method="fdr_bh")`` for the Benjamini-Hochberg q-values.
+
+Monte Carlo tolerances are 5 standard errors of the estimate.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from libpysal.graph import Graph
+
+sys.path.insert(0, str(Path(__file__).parent / "reference"))
+import spdep_columbus_values as R  # noqa: E402
+
+from spatialnqpf import autocorrelation as ac  # noqa: E402
+from spatialnqpf._kernels import autocorr as K  # noqa: E402
+
+
+def columbus_graph(style="W"):
+    g = Graph.from_dicts({i: list(nb) for i, nb in R.NEIGHBOURS.items()})
+    return g.transform("r") if style == "W" else g
+
+
+@pytest.fixture(scope="module")
+def columbus():
+    return pd.DataFrame({"id": R.IDS, "CRIME": R.CRIME, "INC": R.INC, "HOVAL": R.HOVAL})
+
+
+@pytest.fixture(scope="module")
+def lattice():
+    """20 x 20 rook lattice (n = 400), row-standardised, with a spatial moving-average field."""
+    side = 20
+    ids = [f"c{r:02d}{c:02d}" for r in range(side) for c in range(side)]
+    nbrs = {}
+    for r in range(side):
+        for c in range(side):
+            nb = [f"c{rr:02d}{cc:02d}" for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
+                  if 0 <= rr < side and 0 <= cc < side]
+            nbrs[f"c{r:02d}{c:02d}"] = nb
+    g = Graph.from_dicts(nbrs).transform("r")
+    rng = np.random.default_rng(2024)
+    e = rng.normal(size=len(ids))
+    W = g.sparse
+    x = e + 0.08 * (W @ e)          # weak autocorrelation: p-values in the informative range
+    df = pd.DataFrame({"id": list(g.unique_ids), "x": x, "year": 2020})
+    return g, df
+
+
+class TestReproducible:
+    def test_same_seed_same_numbers(self, columbus):
+        a = ac.moran_by_year(columbus, "CRIME", columbus_graph(), id="id", time=None,
+                             permutations=499, seed=7).to_frame()
+        b = ac.moran_by_year(columbus, "CRIME", columbus_graph(), id="id", time=None,
+                             permutations=499, seed=7).to_frame()
+        c = ac.moran_by_year(columbus, "CRIME", columbus_graph(), id="id", time=None,
+                             permutations=499, seed=8).to_frame()
+        pd.testing.assert_frame_equal(a, b)
+        assert a["sd_perm"].iloc[0] != c["sd_perm"].iloc[0]
+        la = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=499, seed=7)
+        lb = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=499, seed=7)
+        pd.testing.assert_frame_equal(la.to_frame(), lb.to_frame())
+
+    def test_seed_none_is_recorded_and_reproduces(self, columbus):
+        a = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=199)
+        assert isinstance(a.seed, int)
+        b = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=199,
+                    seed=a.seed)
+        pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+    def test_year_draws_do_not_depend_on_other_years(self, columbus):
+        panel = pd.concat([columbus.assign(year=2001), columbus.assign(year=2002, CRIME=columbus["HOVAL"])])
+        both = ac.lisa(panel, "CRIME", columbus_graph(), id="id", permutations=299, seed=5).to_frame()
+        one = ac.lisa(panel[panel.year == 2002], "CRIME", columbus_graph(), id="id", permutations=299,
+                      seed=5).to_frame()
+        pd.testing.assert_frame_equal(both[both.year == 2002].reset_index(drop=True), one)
+        g_both = ac.moran_by_year(panel, "CRIME", columbus_graph(), id="id", permutations=299, seed=5)
+        g_one = ac.moran_by_year(panel[panel.year == 2002], "CRIME", columbus_graph(), id="id",
+                                 permutations=299, seed=5)
+        assert g_both.to_frame().loc[("w", 2002), "p_perm"] == g_one.to_frame().iloc[0]["p_perm"]
+
+    def test_numpy_and_numba_engines_agree_exactly(self, columbus):
+        pytest.importorskip("numba")
+        a = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=999,
+                    seed=3, engine="numpy")
+        b = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=999,
+                    seed=3, engine="numba")
+        assert a.engine == "numpy" and b.engine == "numba"
+        pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), rtol=1e-12)
+
+
+class TestConvergence:
+    def test_global_permutation_moments_converge_to_randomisation(self, lattice):
+        """Mean and variance of permuted I and C equal E and Var under randomisation (exact)."""
+        g, df = lattice
+        P = 20000
+        for fn, lab in ((ac.moran_by_year, "I"), (ac.geary_by_year, "C")):
+            row = fn(df, "x", g, id="id", permutations=P, seed=11).to_frame().iloc[0]
+            se_mean = row["sd_rand"] / np.sqrt(P)
+            assert abs(row["mean_perm"] - row[f"E[{lab}]"]) < 5 * se_mean
+            # sd of a sample variance ~ var * sqrt((kurt - 1)/P), kurt ~ 3
+            assert abs(row["sd_perm"] ** 2 / row["sd_rand"] ** 2 - 1) < 5 * np.sqrt(2 / P)
+            # p-values: permutation vs normal approximation under randomisation (n = 400)
+            assert 0.001 < row["p_rand"] < 0.5
+            assert abs(row["p_perm"] - row["p_rand"]) < 0.02
+            assert abs(row["z_perm"] - row["z_rand"]) < 0.1
+
+    def test_getis_ord_permutation_converges(self, lattice):
+        g, df = lattice
+        d = df.assign(x=df["x"] - df["x"].min() + 0.5)
+        row = ac.getis_ord_by_year(d, "x", g, id="id", permutations=20000, seed=2).to_frame().iloc[0]
+        assert abs(row["mean_perm"] - row["E[G]"]) < 5 * row["sd_rand"] / np.sqrt(20000)
+        assert abs(row["sd_perm"] ** 2 / row["sd_rand"] ** 2 - 1) < 5 * np.sqrt(2 / 20000)
+
+    def test_local_permutation_moments_converge_to_conditional(self, lattice):
+        """E and Var of I_i under conditional permutation = spdep's conditional moments."""
+        g, df = lattice
+        P = 9999
+        f = ac.lisa(df, "x", g, id="id", permutations=P, seed=4).to_frame()
+        se = np.sqrt(f["V_Ii"] / P)
+        assert (np.abs(f["EI_sim"] - f["E_Ii"]) < 5 * se + 1e-12).all()
+        ratio = f["sd_sim"] ** 2 / f["V_Ii"]
+        ok = f["V_Ii"] > 1e-6
+        assert (np.abs(ratio[ok] - 1) < 0.15).all()
+        assert abs(ratio[ok].mean() - 1) < 5 * np.sqrt(2 / P)  # draws shared by units
+
+    def test_numba_engine_moments(self, lattice):
+        pytest.importorskip("numba")
+        g, df = lattice
+        f = ac.lisa(df, "x", g, id="id", permutations=4999, seed=4, engine="numba").to_frame()
+        ratio = f["sd_sim"] ** 2 / f["V_Ii"]
+        assert abs(ratio[f["V_Ii"] > 1e-6].mean() - 1) < 5 * np.sqrt(2 / 4999)
+
+    def test_folded_against_esda(self, columbus):
+        """esda Moran_Local p_sim (folded) with 9999 permutations vs ours: same distribution,
+        independent draws: |difference| < 5 binomial standard errors per unit."""
+        import esda
+        g = columbus_graph()
+        x = pd.Series(R.CRIME, index=R.IDS).loc[list(g.unique_ids)].to_numpy()
+        P = 9999
+        e = esda.Moran_Local(x, g, permutations=P, seed=12345, keep_simulations=False)
+        ours = ac.lisa(columbus, "CRIME", g, id="id", time=None, permutations=P, seed=1,
+                       alternative="folded").to_frame().set_index("id").loc[list(g.unique_ids)]
+        p = ours["p"].to_numpy()
+        se = np.sqrt(p * (1 - p) / P * 2) + 1e-4
+        assert (np.abs(p - e.p_sim) < 5 * se).all()
+
+    def test_alternatives_relations(self, columbus):
+        """two-sided = min(1, 2 min(greater, less)); greater + less = 1 + (1 + ties)/(P+1);
+        folded = (min(#ge, P - #ge) + 1)/(P+1) <= min(greater, less); without ties
+        two-sided = min(1, 2 folded).  Columbus has units with 2 neighbours, so exact ties
+        (the same neighbour set drawn again) occur."""
+        g = columbus_graph()
+        P = 999
+        res = {a: ac.lisa(columbus, "CRIME", g, id="id", time=None, permutations=P, seed=9,
+                          alternative=a).to_frame()["p"].to_numpy()
+               for a in ("two-sided", "folded", "greater", "less")}
+        np.testing.assert_allclose(res["two-sided"],
+                                   np.minimum(1, 2 * np.minimum(res["greater"], res["less"])))
+        ties = (res["greater"] + res["less"] - 1) * (P + 1) - 1
+        np.testing.assert_allclose(ties, np.round(ties), atol=1e-9)
+        assert (np.round(ties) >= 0).all()
+        ge = res["greater"] * (P + 1) - 1
+        np.testing.assert_allclose(res["folded"], (np.minimum(ge, P - ge) + 1) / (P + 1))
+        no_tie = np.round(ties) == 0
+        np.testing.assert_allclose(res["two-sided"][no_tie], np.minimum(1, 2 * res["folded"][no_tie]))
+
+
+class TestFDR:
+    def test_bh_matches_statsmodels(self):
+        from statsmodels.stats.multitest import multipletests
+        p = np.random.default_rng(0).uniform(size=200) ** 3
+        np.testing.assert_allclose(K.bh_adjust(p), multipletests(p, method="fdr_bh")[1], rtol=1e-12)
+        p2 = p.copy()
+        p2[[3, 7]] = np.nan
+        q2 = K.bh_adjust(p2)
+        assert np.isnan(q2[[3, 7]]).all()
+        keep = np.isfinite(p2)
+        np.testing.assert_allclose(q2[keep], multipletests(p2[keep], method="fdr_bh")[1], rtol=1e-12)
+
+    def test_fdr_flags(self, columbus):
+        r = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=999,
+                    seed=1, fdr=0.05)
+        f = r.to_frame()
+        assert ((f["q"] <= 0.05) == f["significant"]).all()
+        assert (f["q"] >= f["p"] - 1e-15).all()
+        plain = ac.lisa(columbus, "CRIME", columbus_graph(), id="id", time=None, permutations=999,
+                        seed=1).to_frame()
+        assert f["significant"].sum() <= plain["significant"].sum()
+        assert "Benjamini-Hochberg" in r.summary()
+
+
+class TestKernels:
+    def test_neighbour_draws_without_replacement(self):
+        rng = np.random.default_rng(0)
+        for n, k in ((31, 8), (200, 6), (5000, 6)):
+            d = K.neighbour_draws(n, k, 3000, rng)
+            assert d.shape == (3000, k) and d.min() >= 0 and d.max() <= n - 2
+            s = np.sort(d, axis=1)
+            assert not (s[:, 1:] == s[:, :-1]).any()
+            # every column uniform over the n - 1 positions (chi-square goodness of fit)
+            if n <= 200:
+                from scipy.stats import chisquare
+                for col in (0, k - 1):
+                    counts = np.bincount(d[:, col], minlength=n - 1)
+                    assert chisquare(counts).pvalue > 1e-3
+
+    def test_crand_numpy_matches_bruteforce(self):
+        """Counts of the vectorised kernel equal a direct loop over permutations."""
+        rng = np.random.default_rng(5)
+        n = 12
+        W = sp.random(n, n, density=0.3, random_state=1, format="csr")
+        W.setdiag(0)
+        W.eliminate_zeros()
+        W.sort_indices()
+        z = rng.normal(size=n)
+        z -= z.mean()
+        rids = K.neighbour_draws(n, int(np.diff(W.indptr).max()), 50, np.random.default_rng(1))
+        lag = W @ z
+        sign = np.where(z > 0, 1.0, -1.0)
+        ge, le, s1, s2 = K._crand_numpy(z, W.indptr, W.data, rids, lag, sign)
+        for i in range(n):
+            a, b = W.indptr[i], W.indptr[i + 1]
+            others = np.delete(np.arange(n), i)
+            sims = np.array([W.data[a:b] @ z[others[rids[p, :b - a]]] for p in range(50)]) * sign[i]
+            obs = lag[i] * sign[i]
+            tol = 1e-10 * np.abs(z).max() * np.abs(W.data[a:b]).sum()
+            assert ge[i] == ((sims >= obs - tol).sum() if b > a else 0)
+            assert le[i] == ((sims <= obs + tol).sum() if b > a else 0)
