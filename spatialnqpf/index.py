@@ -1137,8 +1137,10 @@ def obstacle_degree(normalized: pd.DataFrame, weights: pd.Series, pillars: Mappi
 class IndexResult(_Frozen):
     """Frozen result of :func:`entropy_topsis`.
 
-    Attributes (read-only; each returns a copy)
-    -------------------------------------------
+    All attributes are read-only and return copies.
+
+    Attributes
+    ----------
     weights : Series
         Indicator weights (per-year runs: mean over years, see ``weights_by_time``).
     weights_by_time : DataFrame or None
@@ -1515,6 +1517,10 @@ def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: 
             where = "" if bk is None else f" in {time} {bk!r}"
             raise DataError(f"all indicators are constant{where} ({format_values(cols)}): no weights can be formed")
         e, dv, we, info, wc, w = _weights_for(Zb, const, shift, weights, combine, alpha, cols)
+        if not w[~const].sum() > 0:
+            where = "" if bk is None else f" in {time} {bk!r}"
+            raise DataError(f"all weight is on constant indicators{where}: "
+                            f"{format_values([c for c, k in zip(cols, const) if k])}; scores are undefined")
         p_, m_, c_ = _topsis_kernel(Zb + shift, w, distance)
         Z[rows], C[rows], dp[rows], dm[rows] = Zb, c_, p_, m_
         S[rows] = (Zb + shift) @ w

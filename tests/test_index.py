@@ -368,6 +368,9 @@ class TestBadInput:
             ix.entropy_topsis(df, dirs, pillars={"p": ["x0", "nope"]})
         with pytest.raises(DataError, match="infinite"):
             ix.entropy_topsis(df.assign(x0=np.where(df.index == 3, np.inf, df.x0)), dirs)
+        with pytest.raises(DataError, match="all weight is on constant indicators: 'k'"):
+            ix.entropy_topsis(example_frame().assign(k=1.0), {"a": 1, "k": 1}, time=None,
+                              weights={"a": 0.0, "k": 1.0})
         one = pd.DataFrame({"code": [1, 2], "a": [1.0, 2.0]})
         with pytest.raises(DataError, match="CRITIC"):
             ix.critic_weights(one, {"a": 1})
