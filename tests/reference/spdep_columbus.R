@@ -69,3 +69,25 @@ for (style in c("W", "B")) {
   lbv <- localmoran_bv(columbus$INC, columbus$CRIME, lw, nsim = 99)
   out("LOCAL_BV_INC_CRIME_", style, " = ", num(lbv[, 1]))
 }
+# Island case: unit 1005 loses its links (both directions); zero.policy = TRUE.
+nb_isl <- col.gal.nb
+k <- which(ids == 1005)
+for (j in nb_isl[[k]]) nb_isl[[j]] <- setdiff(nb_isl[[j]], k)
+nb_isl[[k]] <- 0L
+for (j in seq_along(nb_isl)) if (length(nb_isl[[j]]) == 0) nb_isl[[j]] <- 0L
+out("ISLAND_ID = 1005")
+out("NEIGHBOURS_ISLAND = {")
+for (i in seq_along(ids)) out("    ", ids[i], ": ", if (nb_isl[[i]][1] == 0L) "[]" else num(ids[nb_isl[[i]]]), ",")
+out("}")
+lwi <- nb2listw(nb_isl, style = "W", zero.policy = TRUE)
+for (adj in c(TRUE, FALSE)) {
+  m <- moran.test(columbus$CRIME, lwi, randomisation = TRUE, zero.policy = TRUE, adjust.n = adj,
+                  alternative = two)
+  out("ISLAND_MORAN_CRIME_W_RAND_ADJUSTN_", if (adj) "TRUE" else "FALSE", " = dict(I=",
+      sprintf("%.17g", m$estimate[1]), ", EI=", sprintf("%.17g", m$estimate[2]),
+      ", VI=", sprintf("%.17g", m$estimate[3]), ", z=", sprintf("%.17g", m$statistic),
+      ", p=", sprintf("%.17g", m$p.value), ")")
+}
+li <- localmoran(columbus$CRIME, lwi, zero.policy = TRUE, alternative = two)
+out("ISLAND_LOCAL_CRIME_W_COND = dict(Ii=", num(li[, 1]), ", EIi=", num(li[, 2]), ", VIi=", num(li[, 3]),
+    ", z=", gsub("NaN", "float('nan')", num(li[, 4])), ", p=", gsub("NaN|NA", "float('nan')", num(li[, 5])), ")")
