@@ -204,6 +204,16 @@ class TestSpatialMarkov:
         assert r.tests.loc["Q", "p_value"] == pytest.approx(ref.Q_p_value, rel=1e-12)
         assert r.table().shape == (16, 5)
 
+    def test_heatmaps(self, panel, knn_graph, output_dir):
+        import matplotlib.pyplot as plt
+        from spatialnqpf.report.plot_inequality import plot_markov_heatmap
+        fig = plot_markov_heatmap(dyn.spatial_markov(panel, "rd_intensity", knn_graph))
+        assert len(fig.axes) == 4
+        fig.savefig(output_dir / "spatial_markov_rd_intensity.png", dpi=110)
+        plot_markov_heatmap(dyn.markov(panel, "rd_intensity")).savefig(
+            output_dir / "markov_rd_intensity.png", dpi=110)
+        plt.close("all")
+
     def test_id_mismatch_named(self, panel, knn_graph):
         sub = panel[panel["code"] != 54]
         with pytest.raises(IdMismatchError, match="weights but not in the data: 54"):

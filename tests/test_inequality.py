@@ -399,6 +399,24 @@ class TestDemoPanel:
         assert np.allclose(tab["G"], tab["G_w"] + tab["G_nb"] + tab["G_t"], atol=1e-12, rtol=0)
         tab.to_csv(output_dir / "dagum_rd_intensity_by_year.csv", float_format="%.6f")
         (output_dir / "dagum_rd_intensity_summary.txt").write_text(res.summary(), encoding="utf-8")
+        import matplotlib.pyplot as plt
+        from spatialnqpf.report.plot_inequality import plot_dagum
+        plot_dagum(res).savefig(output_dir / "dagum_rd_intensity_by_year.png", dpi=110)
+        plt.close("all")
+
+    def test_weighted_and_bootstrap_by_year(self, panel):
+        # Reference: the cross-section function with the same weights/seed stream.
+        df = panel.assign(pop=np.random.default_rng(1).uniform(1, 10, len(panel)))
+        res = ineq.dagum_gini_by_year(df, "rd_intensity", weights="pop")
+        sub = df[df["year"] == 2012]
+        from spatialnqpf import regions
+        grp = regions.groups(sub["code"]).reindex(sub["code"]).to_numpy()
+        one = ineq.dagum_gini(sub["rd_intensity"].to_numpy(), grp, sub["pop"].to_numpy())
+        pd.testing.assert_series_equal(res[2012].to_series(), one.to_series(), rtol=1e-13)
+        b1 = ineq.dagum_gini_by_year(df[df["year"] <= 2013], "rd_intensity", n_boot=30, seed=4)
+        b2 = ineq.dagum_gini_by_year(df[df["year"] <= 2013], "rd_intensity", n_boot=30, seed=4)
+        pd.testing.assert_frame_equal(b1.to_frame(ci=True), b2.to_frame(ci=True))
+        assert b1.to_frame(ci=True).loc[2013, ("G", "low")] < b1[2013].G
 
     def test_theil_and_cv_by_year(self, panel):
         th = ineq.theil_by_year(panel, "rd_intensity")
