@@ -165,7 +165,7 @@ class WeightsGraph(Graph):
 
     def __repr__(self):
         return (f"<spatialnqpf {self._recipe.kind} weights: {self.n} units, "
-                f"{self.n_edges - len(self.isolates)} links, standardisation "
+                f"{int(np.count_nonzero(self._adjacency.to_numpy()))} links, standardisation "
                 f"{self._recipe.standardization!r}>")
 
     def __str__(self):

@@ -135,8 +135,7 @@ def write(w, path, format: str | None = None, labels: str = "code", sheet_name: 
                 buf.write(",".join([_csv(lab[i])] + [_r(v) for v in d[i]]) + "\n")
             path.write_text(buf.getvalue(), encoding="utf-8-sig")
         else:
-            df = pd.DataFrame(d, index=pd.Index(lab, name="id"), columns=lab)
-            df.to_excel(path, sheet_name=sheet_name)
+            _write_excel(path, d, lab, sheet_name, getattr(w, "recipe", None))
     elif fmt == "stata":
         bad = [v for v in ids if not _is_intlike(v)]
         if bad:
@@ -157,6 +156,63 @@ def write(w, path, format: str | None = None, labels: str = "code", sheet_name: 
             payload["recipe"] = rec.to_json()
         savemat(path, payload, do_compression=True)
     return path
+
+
+_EXACT_SHEET = "spatialnqpf_exact"
+
+
+def _write_excel(path, d, lab, sheet_name, recipe):
+    """Visible sheet: numbers (openpyxl stores 16 significant digits, Excel shows 15).
+
+    A hidden sheet ``spatialnqpf_exact`` keeps every weight as its exact
+    shortest-repr text (and the recipe), so that our own round trip is
+    exact; :func:`read` uses it only while the visible numbers still agree
+    with it (i.e. nobody edited the matrix in Excel).
+    """
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet_name
+    ex = wb.create_sheet(_EXACT_SHEET)
+    ex.sheet_state = "hidden"
+    ws.cell(1, 1, "id")
+    for j, x in enumerate(lab):
+        ws.cell(1, j + 2, x.item() if isinstance(x, np.generic) else x)
+    for i, x in enumerate(lab):
+        ws.cell(i + 2, 1, x.item() if isinstance(x, np.generic) else x)
+        for j in range(len(lab)):
+            v = float(d[i, j])
+            ws.cell(i + 2, j + 2, v)
+            if v != 0.0:
+                ex.cell(i + 1, j + 1, repr(v))
+    ex.cell(len(lab) + 2, 1, "recipe")
+    if recipe is not None:
+        ex.cell(len(lab) + 2, 2, recipe.to_json())
+    wb.save(path)
+
+
+def _exact_from_excel(path, d: np.ndarray, sheet_name):
+    """Exact weights from the hidden sheet if it exists and agrees with the visible one."""
+    import openpyxl
+
+    if sheet_name not in (0, None):
+        # only the first sheet is written by spatialnqpf
+        wb = openpyxl.load_workbook(path, read_only=True)
+        first = wb.sheetnames[0]
+        wb.close()
+        if sheet_name != first:
+            return d
+    try:
+        ex = pd.read_excel(path, sheet_name=_EXACT_SHEET, header=None, dtype=str)
+    except (ValueError, KeyError):
+        return d
+    n = d.shape[0]
+    vals = ex.iloc[:n, :n].reindex(index=range(n), columns=range(n))
+    exact = vals.apply(lambda c: pd.to_numeric(c, errors="coerce")).fillna(0.0).to_numpy(float)
+    if exact.shape != d.shape or not np.allclose(exact, d, rtol=1e-15, atol=0):
+        return d
+    return exact
 
 
 def _csv(v) -> str:
@@ -249,7 +305,19 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
         else:
             raw = pd.read_csv(path, header=None, dtype=str, encoding="utf-8-sig", keep_default_na=False,
                               na_values=[""])
-        file_ids, m = _parse_dense(raw, path, blank_as_zero)
+        file_ids, col_labels, d = _parse_dense(raw, path, blank_as_zero)
+        if fmt == "excel":
+            d = _exact_from_excel(path, d, sheet_name)
+        rc, cc = _to_codes(file_ids, level), _to_codes(col_labels, level)
+        if rc != cc:
+            rset, cset = set(rc), set(cc)
+            if rset != cset or len(rset) != len(rc) or len(cset) != len(cc):
+                raise IdMismatchError(
+                    f"{str(path)!r}: row and column labels differ: rows only "
+                    f"{format_values([l for l, c in zip(file_ids, rc) if c not in cset])}; columns only "
+                    f"{format_values([l for l, c in zip(col_labels, cc) if c not in rset])}")
+            d = d[:, [cc.index(r) for r in rc]]
+        m = sp.csr_matrix(d)
     elif fmt == "stata":
         file_ids, m = _read_stata(path)
     elif fmt == "mat":
@@ -415,15 +483,7 @@ def _parse_dense(raw: pd.DataFrame, path, blank_as_zero):
     if not np.isfinite(d).all():
         cells = [(row_labels[i], col_labels[j]) for i, j in zip(*np.nonzero(~np.isfinite(d)))]
         raise DataError(f"{str(path)!r}: non-finite cells: {format_values(cells, 10)}")
-    if list(map(str, row_labels)) != list(map(str, col_labels)):
-        rset, cset = set(map(str, row_labels)), set(map(str, col_labels))
-        if rset != cset or len(rset) != len(row_labels):
-            raise IdMismatchError(f"{str(path)!r}: row and column labels differ: rows only "
-                                  f"{format_values(sorted(rset - cset))}; columns only "
-                                  f"{format_values(sorted(cset - rset))}")
-        order = [list(map(str, col_labels)).index(str(r)) for r in row_labels]
-        d = d[:, order]
-    return row_labels, sp.csr_matrix(d)
+    return row_labels, col_labels, d
 
 
 def _cell_label(x):
