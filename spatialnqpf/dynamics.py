@@ -47,6 +47,7 @@ __all__ = [
     "quantile_classes", "markov", "MarkovResult", "spatial_markov", "SpatialMarkovResult",
     "markov_homogeneity", "sigma_convergence", "SigmaResult", "beta_convergence", "BetaResult",
     "spatial_beta_convergence", "within_transform", "convergence_speed",
+    "beta_convergence_by_group",
 ]
 
 
@@ -823,6 +824,31 @@ def beta_convergence(data: pd.DataFrame, column: str, controls: Sequence[str] = 
                       cov=pd.DataFrame(cov, index=names, columns=names), nobs=nobs,
                       n_units=n_u, n_periods=n_t, df_resid=df_resid, r2_within=r2, sigma2=s2,
                       cov_type=cov_type, dropped=dropped)
+
+
+def beta_convergence_by_group(data: pd.DataFrame, column: str, group=None,
+                              controls: Sequence[str] = (), *, id: str = "code",
+                              time: str = "year", national: bool = True, **kwargs) -> pd.DataFrame:
+    """:func:`beta_convergence` for the nation and separately within each group (region).
+
+    ``group`` as in :func:`spatialnqpf.inequality.dagum_gini_by_year` (default:
+    NBS four regions); ``kwargs`` go to :func:`beta_convergence`.  Returns one
+    row per sample: beta, se, t, p_value, speed, half_life, nobs, n_units.
+    """
+    df = check_panel(data, id=id, time=time, columns=[column, *controls])
+    lab, order = _panel_groups(df, group, id)
+    samples = ([("nation", np.ones(len(df), bool))] if national else []) + \
+        [(g, lab == g) for g in order]
+    rows = {}
+    for name, m in samples:
+        try:
+            r = beta_convergence(df.loc[m], column, controls, id=id, time=time, **kwargs)
+        except DataError as e:
+            raise DataError(f"group {name!r}: {e}") from None
+        rows[name] = {"beta": r.beta, "se": r.bse.iloc[0], "t": r.tvalues.iloc[0],
+                      "p_value": r.pvalues.iloc[0], "speed": r.speed, "half_life": r.half_life,
+                      "nobs": r.nobs, "n_units": r.n_units}
+    return pd.DataFrame(rows).T.rename_axis("group")
 
 
 def convergence_speed(beta: float, tau: int = 1) -> tuple[float, float]:

@@ -40,7 +40,7 @@ from ._validation import (DataError, as_1d_float, check_panel, format_values,
 __all__ = [
     "DagumResult", "DagumPanelResult", "TheilResult", "NestedTheilResult",
     "gini", "dagum_gini", "dagum_gini_by_year", "theil", "theil_by_year",
-    "theil_nested", "cv", "cv_by_year",
+    "theil_nested", "theil_nested_by_year", "cv", "cv_by_year",
 ]
 
 # Canonical display orders of the package's regional schemes.
@@ -646,7 +646,9 @@ def theil(values, groups=None, weights=None, *, index: str = "both") -> TheilRes
 
     with unit weights :math:`w_i` (population; 1 by default), weight sums
     :math:`W, W_g` and weighted means :math:`\mu, \mu_g`.  Zeros are allowed
-    for T (:math:`0 \ln 0 = 0`) but not for L.
+    for T (:math:`0 \ln 0 = 0`) but not for L.  Written here because PySAL's
+    ``inequality.theil.TheilD`` is unweighted, one-level, T only, and replaces
+    zeros by a small constant.
 
     Parameters
     ----------
@@ -803,6 +805,62 @@ def theil_nested(values, upper, lower, weights=None, *, index: str = "T") -> Nes
     return NestedTheilResult(index=index, total=total, between_upper=getattr(top, col_b),
                              between_lower=float(between_lower), within_lower=float(within_lower),
                              upper=pd.DataFrame(rows).set_index("upper"))
+
+
+def theil_nested_by_year(data: pd.DataFrame, column: str, upper=None, lower=None, *,
+                         id: str = "code", time: str = "year", weights: str | None = None,
+                         index: str = "T") -> pd.DataFrame:
+    """Two-stage nested Theil decomposition (:func:`theil_nested`) for every year.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel of units below the province (e.g. cities with six-digit
+        GB/T 2260 codes) or any units with explicit group columns.
+    upper, lower : str, optional
+        Columns with the upper (region) and lower (province) labels.  By
+        default ``lower`` is the province code of a city code
+        (``code // 10000``) and ``upper`` its NBS four-region label from
+        :func:`spatialnqpf.regions.groups`.
+    weights : str, optional
+        Column of unit weights (population).
+
+    Returns
+    -------
+    DataFrame with one row per year: ``total``, ``between_upper``,
+    ``between_lower``, ``within_lower`` and their shares.
+    """
+    df = _panel(data, column, id, time, weights)
+    if lower is None:
+        codes = df[id].to_numpy()
+        if not np.issubdtype(codes.dtype, np.integer) or (codes < 100000).any():
+            raise DataError(f"default lower groups need six-digit city codes in {id!r}; "
+                            "pass lower= (and upper=) columns instead")
+        low = codes // 10000
+    else:
+        low = data.loc[:, [id, time, lower]].merge(df[[id, time]], on=[id, time], how="right")[lower]
+        low = low.to_numpy(dtype=object)
+    if upper is None:
+        from . import regions
+        up = pd.Series(low).map(regions.groups(pd.unique(low))).to_numpy(dtype=object)
+        if pd.isna(up).any():
+            raise DataError(f"no region for lower group(s) {format_values(pd.unique(low[pd.isna(up)]))}")
+    else:
+        up = data.loc[:, [id, time, upper]].merge(df[[id, time]], on=[id, time], how="right")[upper]
+        up = up.to_numpy(dtype=object)
+    out = {}
+    for yr in sorted(pd.unique(df[time])):
+        m = (df[time] == yr).to_numpy()
+        try:
+            r = theil_nested(df.loc[m, column].to_numpy(dtype=float), up[m], low[m],
+                             None if weights is None else df.loc[m, weights].to_numpy(dtype=float),
+                             index=index)
+        except DataError as e:
+            raise DataError(f"{time}={yr}: {e}") from None
+        row = r.to_frame()["value"].to_dict()
+        row.update({f"share_{k}": v for k, v in r.shares.items()})
+        out[yr] = row
+    return pd.DataFrame(out).T.rename_axis(time)
 
 
 def theil_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",

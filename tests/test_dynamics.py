@@ -273,6 +273,16 @@ class TestConvergence:
         assert ri.beta == pytest.approx(refi.params["lx"], rel=1e-10)
         assert ri.bse.iloc[0] == pytest.approx(refi.bse["lx"], rel=1e-10)
 
+    def test_beta_by_region(self, panel):
+        from spatialnqpf import regions
+        tab = dyn.beta_convergence_by_group(panel, "rd_intensity")
+        west = panel[panel["code"].map(regions.groups(panel["code"].unique())) == "West"]
+        ref = self._lsdv(west)
+        assert tab.loc["West", "beta"] == pytest.approx(ref.params["lx"], rel=1e-10)
+        assert tab.loc["West", "se"] == pytest.approx(ref.bse["lx"], rel=1e-10)
+        assert tab.loc["West", "n_units"] == 12
+        assert list(tab.index) == ["nation", "East", "Central", "West", "Northeast"]
+
     def test_sigma(self, panel):
         s = dyn.sigma_convergence(panel, "rd_intensity", measure="sd_log")
         x = np.log(panel.loc[panel["year"] == 2013, "rd_intensity"].to_numpy())

@@ -311,6 +311,30 @@ class TestTheil:
             assert nt.within_lower == pytest.approx(getattr(one_p, f"{index}_w"), rel=1e-12)
             assert nt.shares.sum() == pytest.approx(1.0, rel=1e-12)
 
+    def test_nested_by_year_city_codes(self):
+        # Reference: one-stage decompositions of each year (same identities as above),
+        # with provinces from city codes (code // 10000) and NBS regions by hand.
+        rng = np.random.default_rng(8)
+        cities = [110100, 120100, 130100, 130200, 140100, 140200, 440100, 440300, 460100,
+                  460200, 210100, 210200, 510100, 510300, 510400]
+        region = {11: "East", 12: "East", 13: "East", 44: "East", 46: "East", 14: "Central",
+                  21: "Northeast", 51: "West"}
+        df = pd.DataFrame([(c, y, rng.lognormal(), rng.uniform(1, 9)) for y in (2020, 2021)
+                           for c in cities], columns=["code", "year", "v", "pop"])
+        tab = ineq.theil_nested_by_year(df, "v", weights="pop")
+        for yr in (2020, 2021):
+            sub = df[df["year"] == yr]
+            prov = (sub["code"] // 10000).to_numpy()
+            reg = np.array([region[p] for p in prov])
+            one_r = ineq.theil(sub["v"].to_numpy(), reg, sub["pop"].to_numpy())
+            one_p = ineq.theil(sub["v"].to_numpy(), prov, sub["pop"].to_numpy())
+            assert tab.loc[yr, "total"] == pytest.approx(one_r.T, rel=1e-12)
+            assert tab.loc[yr, "between_upper"] == pytest.approx(one_r.T_b, rel=1e-12)
+            assert tab.loc[yr, "within_lower"] == pytest.approx(one_p.T_w, rel=1e-12)
+        with pytest.raises(DataError, match="six-digit"):
+            ineq.theil_nested_by_year(df.assign(code=df["code"] // 10000 + 100 * df.index),
+                                      "v")
+
     def test_nested_refuses_non_nested_labels(self):
         with pytest.raises(DataError, match="p1"):
             ineq.theil_nested([1.0, 2, 3, 4], ["E", "E", "W", "W"], ["p0", "p1", "p1", "p2"])
