@@ -87,7 +87,7 @@ class EffectsCore:
     q_max : int
         Number of powers in the trace series (``"traces"``).
     trace_method : {"auto", "exact", "mc"}
-        How tr(W^q) are obtained for ``"traces"``.
+        How tr(W^q) are obtained for ``"traces"`` (auto: exact for n ≤ 2 000).
     trace_nsim, trace_seed : Monte Carlo settings of the traces.
     bounds : (float, float), optional
         Admissible interval of ρ (simulated draws outside are discarded).
@@ -125,7 +125,8 @@ class EffectsCore:
         if method == "exact":
             D = W.toarray()
             if eigenvalues is None:
-                ev, V = np.linalg.eig(D)
+                from ._logdet import eigenvalues as _eig
+                ev, V = _eig(W), None
             else:
                 ev, V = np.asarray(eigenvalues), None
             self._ev = ev
@@ -148,9 +149,15 @@ class EffectsCore:
                 except np.linalg.LinAlgError:
                     self._ab = None
         else:
-            self.trace_method = trace_method if trace_method != "auto" else "mc"
+            if trace_method == "auto":
+                trace_method = "exact" if n <= EIGEN_MAX_N else "mc"
+            self.trace_method = trace_method
             self.q_max = q_max
-            self._tr = power_traces(W, q_max + 1, self.trace_method, trace_nsim, trace_seed)
+            if self.trace_method == "exact" and eigenvalues is not None:
+                ev = np.asarray(eigenvalues)
+                self._tr = np.real(np.array([np.sum(ev ** q) for q in range(q_max + 2)]))
+            else:
+                self._tr = power_traces(W, q_max + 1, self.trace_method, trace_nsim, trace_seed)
             s = np.empty(q_max + 2)
             v = np.ones(n)
             for q in range(q_max + 2):

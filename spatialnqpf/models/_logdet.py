@@ -56,7 +56,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["LogDet", "power_traces", "spatial_traces", "SpatialTraces",
+__all__ = ["LogDet", "power_traces", "spatial_traces", "SpatialTraces", "eigenvalues",
+           "symmetrizer",
            "EIGEN_MAX_N", "LU_MAX_N"]
 
 #: largest n for which the dense eigenvalue method is chosen by ``method="auto"``
@@ -78,6 +79,53 @@ def _as_csr(W) -> sp.csr_matrix:
 def _rademacher(n: int, p: int, seed) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.choice(np.array([-1.0, 1.0]), size=(n, p))
+
+
+def symmetrizer(W) -> np.ndarray | None:
+    """Positive d with diag(d) W symmetric, or None if there is none.
+
+    A row-standardised W built from symmetric weights C (w_ij = c_ij / r_i) has d = r (up
+    to a scale per connected component).  Then D^{1/2} W D^{-1/2} is symmetric and similar
+    to W, so W has real eigenvalues obtainable by a symmetric eigensolver (Ord 1975).
+    d is found by walking the graph: d_j = d_i w_ij / w_ji, then checked on every edge.
+    """
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+    W = _as_csr(W)
+    n = W.shape[0]
+    Wt = W.T.tocsr()
+    if (W != 0).astype(int).__ne__((Wt != 0).astype(int)).nnz:
+        return None
+    if (W.data < 0).any():
+        return None
+    ncomp, labels = connected_components(W, directed=False)
+    d = np.zeros(n)
+    for c in range(ncomp):
+        root = int(np.flatnonzero(labels == c)[0])
+        order, pred = breadth_first_order(W, root, directed=False, return_predecessors=True)
+        d[root] = 1.0
+        for j in order[1:]:
+            i = pred[j]
+            d[j] = d[i] * W[i, j] / Wt[i, j]
+    C = sp.diags(d) @ W
+    if abs(C - C.T).max() > 1e-10 * max(abs(C).max(), 1e-300):
+        return None
+    return d
+
+
+def eigenvalues(W) -> np.ndarray:
+    """Eigenvalues of W (dense; small n).  Real and by a symmetric solver when W is similar to
+    a symmetric matrix (:func:`symmetrizer`), otherwise ``numpy.linalg.eigvals`` (complex
+    eigenvalues kept only if their imaginary parts are not negligible)."""
+    W = _as_csr(W)
+    d = symmetrizer(W)
+    if d is not None:
+        s = np.sqrt(d)
+        S = (sp.diags(s) @ W @ sp.diags(1 / s)).toarray()
+        return np.linalg.eigvalsh((S + S.T) / 2)
+    ev = np.linalg.eigvals(W.toarray())
+    if np.max(np.abs(ev.imag)) < 1e-10 * max(1.0, np.max(np.abs(ev.real))):
+        ev = ev.real
+    return ev
 
 
 def power_traces(W, q: int = 10, method: str = "auto", nsim: int = 50, seed: int = 0) -> np.ndarray:
@@ -192,10 +240,7 @@ class LogDet:
         self.eigenvalues = None
         self._ident = sp.identity(n, format="csc")
         if method == "eigen":
-            ev = np.linalg.eigvals(W.toarray())
-            if np.max(np.abs(ev.imag)) < 1e-10 * max(1.0, np.max(np.abs(ev.real))):
-                ev = ev.real
-            self.eigenvalues = ev
+            self.eigenvalues = eigenvalues(W)
         self.order = order if order is not None else (20 if method == "chebyshev" else 30)
         if bounds is None:
             bounds = self._default_bounds()
