@@ -83,6 +83,8 @@ def _resolve_ids(ids, level: str, available: pd.Index | None = None) -> pd.Index
     if len(unknown):
         raise IdMismatchError(f"unknown {level} id(s): {format_values(list(unknown))}; "
                               f"known ids are {format_values(sorted(available.tolist()), 40)}")
+    if len(idx) < 2:
+        raise SpatialNQPFError(f"spatial weights need at least two units, got {format_values(list(idx))}")
     return idx
 
 
@@ -455,6 +457,8 @@ def _ids_and_points(ids, points, level):
         idx = pd.Index(list(ids))
         if idx.has_duplicates:
             raise IdMismatchError(f"duplicated ids: {format_values(idx[idx.duplicated()].unique())}")
+    if len(idx) < 2:
+        raise SpatialNQPFError(f"spatial weights need at least two units, got {format_values(list(idx))}")
     coords, source = resolve_points(points, idx, level)
     return idx, coords, source, "custom"
 

@@ -43,34 +43,44 @@ def pairwise_haversine(lon, lat, radius: float = EARTH_RADIUS_KM) -> np.ndarray:
 def knn_edges(lon, lat, k: int, radius: float = EARTH_RADIUS_KM):
     """k nearest neighbours by great-circle distance.
 
-    Candidates come from a KD-tree on unit vectors (chord distance is monotone
-    in arc length); distances are then the haversine ones.  Ties are broken
-    by position (the lower index first), so the result is deterministic.
+    Candidates come from a KD-tree on unit vectors (chord length is monotone
+    in arc length); their distances are then the haversine ones and each row
+    is ordered by (distance, position), so ties at the k-th distance go to
+    the unit that comes first.  A row whose k-th distance ties with its last
+    candidate is recomputed against all points, so the result is exact.
     Returns ``(rows, cols, dist)``.
     """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     n = lon.size
     xyz = unit_vectors(lon, lat)
     tree = cKDTree(xyz)
-    kk = min(n, k + 1 + 8)  # a few extra candidates to resolve ties exactly
+    kk = min(n, k + 1 + 8)  # a few spare candidates to order ties exactly
     _, cand = tree.query(xyz, k=kk)
-    cand = np.atleast_2d(cand)
-    rows, cols, dist = [], [], []
-    for i in range(n):
-        c = cand[i][cand[i] != i]
-        d = haversine(lon[i], lat[i], lon[c], lat[c], radius)
-        order = np.lexsort((c, d))
-        c, d = c[order], d[order]
-        # if the k-th distance ties beyond the candidate list, fall back to all points
-        if c.size < n - 1 and c.size > k and np.isclose(d[k - 1], d[-1]):
+    cand = np.asarray(cand).reshape(n, kk)
+    # drop self (put it last with infinite distance)
+    d = haversine(lon[:, None], lat[:, None], lon[cand], lat[cand], radius)
+    d[cand == np.arange(n)[:, None]] = np.inf
+    order = _row_lexsort(d, cand)
+    cand = np.take_along_axis(cand, order, axis=1)
+    d = np.take_along_axis(d, order, axis=1)
+    if kk < n:
+        last = d[:, kk - 2]  # largest finite candidate distance (self is last, at inf)
+        redo = np.flatnonzero(d[:, k - 1] >= last * (1 - 1e-12))
+        for i in redo:
             c = np.delete(np.arange(n), i)
-            d = haversine(lon[i], lat[i], lon[c], lat[c], radius)
-            order = np.lexsort((c, d))
-            c, d = c[order], d[order]
-        rows.append(np.full(k, i))
-        cols.append(c[:k])
-        dist.append(d[:k])
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(dist)
+            dd = haversine(lon[i], lat[i], lon[c], lat[c], radius)
+            o = np.lexsort((c, dd))
+            cand[i, :k], d[i, :k] = c[o][:k], dd[o][:k]
+    rows = np.repeat(np.arange(n), k)
+    return rows, cand[:, :k].ravel(), d[:, :k].ravel()
+
+
+def _row_lexsort(d, c):
+    """Per-row order by (d, c)."""
+    n, m = d.shape
+    rows = np.repeat(np.arange(n), m)
+    o = np.lexsort((c.ravel(), d.ravel(), rows))
+    return (o - rows[o] * m).reshape(n, m)
 
 
 def band_edges(lon, lat, cutoff: float, radius: float = EARTH_RADIUS_KM):
