@@ -97,10 +97,11 @@ def setup_language(lang: str = "zh", extra_paths=(), warn: bool = True) -> tuple
                           "fonts-noto-cjk or set [fonts] path in the config.", CJKFontWarning,
                           stacklevel=2)
         return "en", None
-    sans = list(matplotlib.rcParams.get("font.sans-serif", []))
-    if fam in sans:
-        sans.remove(fam)
-    matplotlib.rcParams["font.sans-serif"] = [fam] + sans
-    matplotlib.rcParams["font.family"] = "sans-serif"
+    # Latin text and digits from DejaVu Sans, Chinese glyphs from the CJK font: matplotlib
+    # (>= 3.6) falls back glyph by glyph along the family list.  Some CJK fonts (Droid Sans
+    # Fallback) have no Latin digits, so the CJK font must not come first.
+    sans = [f for f in matplotlib.rcParams.get("font.sans-serif", []) if f not in (fam, "DejaVu Sans")]
+    matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", fam] + sans
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", fam]  # glyph fallback needs explicit families
     matplotlib.rcParams["axes.unicode_minus"] = False
     return "zh", fam
