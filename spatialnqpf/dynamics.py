@@ -30,6 +30,7 @@ Economy* 100(2), 223-251.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -205,7 +206,7 @@ def kernel_density_by_year(data: pd.DataFrame, column: str, group=None, *, id: s
     dens = {g: np.vstack([_gauss_kde(subsets[(yr, g)], grid, bw.loc[yr, g]) for yr in years])
             for g in names}
     return KernelDensityResult(column=column, grid=grid, years=tuple(years), groups=tuple(names),
-                               density=dens, bandwidth=bw)
+                               density=MappingProxyType(dens), bandwidth=bw)
 
 
 # ----------------------------------------------------------------------------
@@ -501,8 +502,8 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
         bounds=bounds, lag_bounds=lag_bounds,
         classes=pd.DataFrame(sm.class_ids, index=wide.index, columns=wide.columns),
         lag_classes=pd.DataFrame(sm.lclass_ids, index=wide.index, columns=wide.columns),
-        P=P, transitions=T, P_global=pd.DataFrame(sm.p, index=labels, columns=labels),
-        steady_state=ss, mfpt=mf, tests=tests)
+        P=MappingProxyType(P), transitions=MappingProxyType(T), P_global=pd.DataFrame(sm.p, index=labels, columns=labels),
+        steady_state=ss, mfpt=MappingProxyType(mf), tests=tests)
 
 
 def markov_homogeneity(data: pd.DataFrame, column: str, group=None, k: int = 4, *,

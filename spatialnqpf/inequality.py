@@ -27,6 +27,7 @@ Regional Science* 37, 55-77.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -393,7 +394,6 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     grp = pd.DataFrame({
         "n": counts[rank], "weight": r["n"], "mean": r["mu"], "p": r["p"], "s": r["s"],
         "G_jj": r["Gjj"]}, index=pd.Index(dorder, name="group"))
-    canon_pos = {g: i for i, g in enumerate(order)}
     rows, idx = [], []
     for a in range(k):
         for b in range(a + 1, k):
@@ -409,7 +409,6 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     pairs = pd.DataFrame(rows, index=pd.Index(idx, name="pair"),
                          columns=["high", "low", "G_jh", "d_jh", "p_jh", "D_jh", "weight",
                                   "G_nb_jh", "G_t_jh"])
-    del canon_pos
     res = DagumResult(G=r["G"], G_w=r["Gw"], G_nb=r["Gnb"], G_t=r["Gt"], groups=grp,
                       pairs=pairs, order=tuple(order), weighted=w is not None)
     if n_boot:
@@ -563,7 +562,7 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
             raise DataError(f"{time}={yr}: {e}") from None
     if n_boot:
         out = {y: DagumResult(**{**r.__dict__, "seed": seed}) for y, r in out.items()}
-    return DagumPanelResult(column=column, results=out, order=tuple(order))
+    return DagumPanelResult(column=column, results=MappingProxyType(out), order=tuple(order))
 
 
 # ----------------------------------------------------------------------------
