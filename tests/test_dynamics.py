@@ -169,12 +169,16 @@ class TestMarkov:
         Ts = np.array([_count(cls[reg == g], 4)[0] for g in ["East", "Central", "West", "Northeast"]])
         Tall = Ts.sum(0)
         Pall = Tall / Tall.sum(1, keepdims=True)
-        lr = 0.0
+        lr = q = 0.0
         for T in Ts:
             P = T / np.maximum(T.sum(1, keepdims=True), 1)
             nz = T > 0
             lr += 2 * np.sum(T[nz] * np.log(P[nz] / Pall[nz]))
+            # Q = sum_r sum_ij n_ri (p_rij - p_ij)^2 / p_ij over p_ij > 0
+            pos = Pall > 0
+            q += np.sum((T.sum(1, keepdims=True) * (P - Pall) ** 2)[pos] / Pall[pos])
         assert h.loc["LR", "statistic"] == pytest.approx(lr, rel=1e-10)
+        assert h.loc["Q", "statistic"] == pytest.approx(q, rel=1e-10)
 
 
 class TestSpatialMarkov:
