@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -57,8 +57,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as _toml
 
-from ._validation import (DataError, PanelError, SpatialNQPFError, check_panel,
-                          format_values, require_columns)
+from ._validation import DataError, check_panel, format_values, require_columns
 
 __all__ = [
     "IndexWarning", "Indicator", "Group", "IndicatorSystem",

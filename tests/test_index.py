@@ -17,7 +17,6 @@ References used, per class:
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd

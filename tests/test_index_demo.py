@@ -13,7 +13,6 @@ References:
 from __future__ import annotations
 
 import doctest
-import warnings
 
 import numpy as np
 import pandas as pd
