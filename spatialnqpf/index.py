@@ -422,6 +422,59 @@ class IndicatorSystem:
                        pillars=tuple(g for g in self.pillars if g.key in used_p),
                        subpillars=tuple(g for g in self.subpillars if g.key in used_s))
 
+    def to_toml(self, path=None) -> str:
+        """Write the system as TOML (the format :meth:`from_toml` reads); returns the text
+        and writes it to ``path`` when given (e.g. a filled-in copy of the template)."""
+        import json
+
+        def q(v):
+            return json.dumps(v, ensure_ascii=False)
+
+        def ind_lines(i, prefix, indent):
+            out = [f"{indent}[[{prefix}.indicators]]", f"{indent}key = {q(i.key)}",
+                   f"{indent}column = {q(i.column or '')}",
+                   f"{indent}direction = {q('+' if i.direction > 0 else '-')}"]
+            for k in ("unit", "label_zh", "label_en", "formula", "note", "numerator", "denominator"):
+                v = getattr(i, k)
+                if v:
+                    out.append(f"{indent}{k} = {q(v)}")
+            if i.scale is not None:
+                out.append(f"{indent}scale = {float(i.scale)!r}")
+            return out + [""]
+
+        lines = [f"name = {q(self.name)}"]
+        for k in ("title_zh", "title_en", "description"):
+            if getattr(self, k):
+                lines.append(f"{k} = {q(getattr(self, k))}")
+        lines.append("")
+        for a in self.absent_pillars:
+            lines += ["[[absent_pillars]]", f"key = {q(a.key)}", f"label_zh = {q(a.label_zh)}",
+                      f"label_en = {q(a.label_en)}", f"reason = {q(a.reason)}", ""]
+        for p in self.pillars:
+            lines += ["[[pillars]]", f"key = {q(p.key)}", f"label_zh = {q(p.label_zh)}",
+                      f"label_en = {q(p.label_en)}"]
+            if p.coverage:
+                lines.append(f"coverage = {q(p.coverage)}")
+            lines.append("")
+            for i in self.indicators:
+                if i.pillar == p.key and i.subpillar is None:
+                    lines += ind_lines(i, "pillars", "  ")
+            for sp in self.subpillars:
+                if sp.parent != p.key:
+                    continue
+                lines += ["  [[pillars.subpillars]]", f"  key = {q(sp.key)}",
+                          f"  label_zh = {q(sp.label_zh)}", f"  label_en = {q(sp.label_en)}", ""]
+                for i in self.indicators:
+                    if i.subpillar == sp.key:
+                        lines += ind_lines(i, "pillars.subpillars", "    ")
+        for i in self.indicators:
+            if i.pillar is None:
+                lines += ind_lines(i, "", "")
+        text = "\n".join(lines).replace("[[.indicators]]", "[[indicators]]")
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator: pillar, sub-pillar, column, direction, unit, labels, formula."""
         rows = [{"key": i.key, "pillar": i.pillar, "subpillar": i.subpillar, "column": i.column,

@@ -93,6 +93,17 @@ class TestSystems:
         with pytest.raises(DataError, match="no indicator system"):
             ix.load_system("nonexistent_system")
 
+    def test_toml_round_trip(self, tmp_path):
+        filled = ix.template_system().with_columns({"rd_intensity": "my_rd", "co2_per_gdp": "my_co2"})
+        path = tmp_path / "filled.toml"
+        filled.to_toml(path)
+        assert ix.load_system(path) == filled
+        assert ix.IndicatorSystem.from_toml(path).to_frame().loc["rd_intensity", "column"] == "my_rd"
+        demo = ix.demo_system()
+        path2 = tmp_path / "demo.toml"
+        demo.to_toml(path2)
+        assert ix.load_system(path2) == demo
+
     def test_system_validation(self):
         with pytest.raises(DataError, match="duplicated indicator keys"):
             ix.IndicatorSystem.from_dict({"indicators": [{"key": "a", "column": "a", "direction": 1},
