@@ -29,17 +29,19 @@ checked against pymcdm on cross-sections in the tests.
 
 References
 ----------
-.. [1] Yang, L. and Sun, Z. (2015). The development of western new-type
-   urbanisation level evaluation based on entropy method (the panel
-   "time variable added" entropy method).  Cited as in the NQPF literature;
-   not re-checked against the original.
+.. [1] Yang and Sun (2015), the usual citation in the Chinese applied
+   literature for the panel ("time variable added") entropy method.  The
+   original was not available to check; the formulas implemented are those
+   of METHODS.md section 1.1.
 .. [2] Hwang, C. L. and Yoon, K. (1981). *Multiple Attribute Decision Making*.
    Springer (TOPSIS).
 .. [3] Diakoulaki, D., Mavrotas, G. and Papayannakis, L. (1995). Determining
    objective weights in multiple criteria problems: the CRITIC method.
    *Computers & Operations Research* 22(7), 763-770.
-.. [4] Lu Jiang et al. (2024). NQPF measured by improved entropy-weight TOPSIS
-   over technological, green and digital productive forces.
+.. [4] Lu Jiang et al. (2024), cited in issue 5: NQPF measured by an improved
+   entropy-weight TOPSIS over technological, green and digital productive
+   forces (the structure of :func:`template_system`; its indicator table was
+   not transcribed).
 """
 from __future__ import annotations
 
