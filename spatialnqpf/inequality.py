@@ -505,6 +505,37 @@ class DagumPanelResult:
             return pd.DataFrame(parts).T.rename_axis("year")
         return pd.DataFrame({y: r.to_series() for y, r in self.results.items()}).T.rename_axis("year")
 
+    def table(self, lang: str = "en", decimals: int | None = 4) -> pd.DataFrame:
+        """Paper layout: overall G, within-group G_jj, between-group G_jh, contributions (%).
+
+        Columns are a two-level index (block, item); ``lang="zh"`` uses the
+        Chinese headings of applied papers (总体, 区域内, 区域间, 贡献率(%): 区域内,
+        区域间, 超变密度).
+        """
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+        df = self.to_frame()
+        heads = {"en": ("Overall", "Within", "Between", "Contribution (%)",
+                        ("within", "net between", "transvariation")),
+                 "zh": ("总体", "区域内", "区域间", "贡献率(%)", ("区域内", "区域间", "超变密度"))}[lang]
+        cols, data = [], []
+        cols.append((heads[0], "G"))
+        data.append(df["G"])
+        for c in df.columns:
+            if c.startswith("G_jj["):
+                cols.append((heads[1], c[5:-1]))
+                data.append(df[c])
+        for c in df.columns:
+            if c.startswith("G_jh["):
+                cols.append((heads[2], c[5:-1]))
+                data.append(df[c])
+        for c, lab in zip(("share_w", "share_nb", "share_t"), heads[4]):
+            cols.append((heads[3], lab))
+            data.append(df[c] * 100)
+        out = pd.concat(data, axis=1)
+        out.columns = pd.MultiIndex.from_tuples(cols)
+        return out.round(decimals) if decimals is not None else out
+
     def contributions(self) -> pd.DataFrame:
         """Contribution shares (%) of within, net between and transvariation by year."""
         df = self.to_frame()[["share_w", "share_nb", "share_t"]] * 100

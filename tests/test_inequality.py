@@ -422,6 +422,12 @@ class TestDemoPanel:
                                        rtol=1e-13)
         assert np.allclose(tab["G"], tab["G_w"] + tab["G_nb"] + tab["G_t"], atol=1e-12, rtol=0)
         tab.to_csv(output_dir / "dagum_rd_intensity_by_year.csv", float_format="%.6f")
+        paper = res.table(lang="zh", decimals=None)
+        assert paper[("区域间", "East-West")].equals(tab["G_jh[East-West]"])
+        assert paper[("贡献率(%)", "超变密度")].equals(tab["share_t"] * 100)
+        assert paper.shape[1] == 1 + 4 + 6 + 3
+        paper.round(4).to_csv(output_dir / "dagum_rd_intensity_paper_table_zh.csv",
+                              encoding="utf-8-sig")
         (output_dir / "dagum_rd_intensity_summary.txt").write_text(res.summary(), encoding="utf-8")
         import matplotlib.pyplot as plt
         from spatialnqpf.report.plot_inequality import plot_dagum
