@@ -40,6 +40,8 @@ __all__ = [
 
 #: work size (n * permutations * mean cardinality) above which the numba kernel is used
 NUMBA_THRESHOLD = 2e8
+#: estimated work of a whole multi-year call above which callers should prefer numba
+NUMBA_TOTAL_THRESHOLD = 2e7
 #: simulated and observed statistics closer than this (relative) are ties, counted on both sides
 TIE_RTOL = 1e-10
 
