@@ -495,8 +495,11 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
     tests = pd.DataFrame({"statistic": [sm.LR, sm.Q], "df": [sm.dof_hom, sm.dof_hom],
                           "p_value": [sm.LR_p_value, sm.Q_p_value]},
                          index=pd.Index(["LR", "Q"], name="test"))
-    bounds = np.append(np.asarray(sm.cutoffs, dtype=float), np.nan)
-    lag_bounds = np.asarray(sm.lag_cutoffs, dtype=float)
+    # upper class bounds, last = maximum (quantiles) or inf (user cutoffs), as in quantile_classes
+    bounds = np.append(np.asarray(sm.cutoffs, dtype=float), y.max() if cutoffs is None else np.inf)
+    lag = (W.sparse @ y) if lag_cutoffs is None else None
+    lag_bounds = np.append(np.asarray(sm.lag_cutoffs, dtype=float),
+                           lag.max() if lag is not None else np.inf)
     return SpatialMarkovResult(
         column=column, labels=tuple(labels), lag_labels=tuple(lag_labels),
         bounds=bounds, lag_bounds=lag_bounds,

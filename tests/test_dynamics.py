@@ -197,6 +197,8 @@ class TestSpatialMarkov:
         cls = _quantile_classes_numpy(y, 4)
         lcls = _quantile_classes_numpy(lag, 4)
         np.testing.assert_array_equal(r.lag_classes.to_numpy(), lcls)
+        np.testing.assert_allclose(r.bounds, np.quantile(y, [.25, .5, .75, 1]), rtol=1e-14)
+        np.testing.assert_allclose(r.lag_bounds, np.quantile(lag, [.25, .5, .75, 1]), rtol=1e-12)
         T = _count(cls, 4, lcls, 4)
         for i, lab in enumerate(r.lag_labels):
             np.testing.assert_array_equal(r.transitions[lab].to_numpy(), T[i])
