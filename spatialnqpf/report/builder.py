@@ -1083,17 +1083,40 @@ def _stage_models(ctx: _Context) -> dict:
         numbers[wn] = {"params": res.params, "bse": res.bse, "pvalues": res.pvalues,
                        "llf": res.llf, "nobs": res.nobs, "sigma2": res.sigma2,
                        "effects": effs[col], "info": dict(getattr(res, "info", {}) or {})}
-    if cfg["specification_search"] and hasattr(models, "specification_search"):
+    spec = getattr(models, "specification_search", None)
+    if spec is None:
         try:
-            ss = models.specification_search(ctx.frame, y=y, x=x, w=ctx.weights[wnames[0]], id="code",
-                                              time="year")
-            sdf = ss.to_frame() if hasattr(ss, "to_frame") else pd.DataFrame(ss)
-            sdf.index.name = sdf.index.name or ctx.t("检验", "Test")
-            tables.append(frame_table(sdf, name="specification_tests", digits=3,
-                                      title=ctx.t("模型设定检验", "Specification tests")))
-            numbers["specification_search"] = sdf
+            from ..models.specification import specification_search as spec
+        except ImportError:
+            spec = None
+            ctx.notes.append("spatialnqpf.models has no specification_search yet")
+    if cfg["specification_search"] and spec is not None:
+        try:
+            wn0 = wnames[0]
+            ss = spec(ctx.frame, y=y, x=x, w=ctx.weights[wn0], id="code",
+                                              time="year", lee_yu=cfg["lee_yu"],
+                                              nsim=int(cfg["effects_nsim"]), seed=ctx.seed)
+            sdf = ss.to_frame()
+            if "step" in sdf.columns:
+                sdf = sdf.set_index("step")
+            sdf.index.name = ctx.t("步骤", "Step")
+            tables.append(frame_table(
+                sdf, name="specification_tests", digits={"statistic": 3, "df": 0, "p": 3},
+                title=ctx.t(f"模型设定检验（Elhorst 检验序列，{ctx.weight_labels.get(wn0, wn0)}）",
+                            f"Specification tests (Elhorst sequence, {ctx.weight_labels.get(wn0, wn0)})")))
+            numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model}
+            cmp = {m.upper(): r for m, r in ss.models.items()}
+            tables.append(regression_table(
+                cmp, name="sdm_sar_sem", lang=ctx.lang, labels={y: ctx.var_label(y)},
+                title=ctx.t(f"SDM、SAR 与 SEM 的比较（{ctx.weight_labels.get(wn0, wn0)}）",
+                            f"SDM, SAR and SEM compared ({ctx.weight_labels.get(wn0, wn0)})")))
+            readings.append(ctx.t(
+                f"Elhorst 检验序列（{ctx.weight_labels.get(wn0, wn0)}，5% 水平）选择 {ss.model.upper()} 模型与 "
+                f"{ss.fe} 固定效应。",
+                f"The Elhorst sequence ({ctx.weight_labels.get(wn0, wn0)} weights, 5% level) chooses the "
+                f"{ss.model.upper()} with {ss.fe} fixed effects."))
         except Exception as exc:
-            ctx.notes.append(f"specification_search failed: {exc}")
+            ctx.notes.append(f"specification_search failed: {type(exc).__name__}: {exc}")
     labels = {y: ctx.var_label(y)}
     lee = cfg["lee_yu"]
     note = ctx.t(f"固定效应：{cfg['fe']}；Lee–Yu 校正：{lee}；效应标准误由 {cfg['effects_nsim']} 次模拟得到（种子 {ctx.seed}）。",

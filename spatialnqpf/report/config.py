@@ -45,7 +45,7 @@ DEFAULTS: dict = {
     "autocorrelation": {"variable": "index", "permutations": 999, "lisa_years": []},
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
     "dynamics": {"variable": "index", "markov_classes": 4},
-    "models": {"y": "index", "x": ["ln_gdp", "share_secondary", "edu_budget_share"],
+    "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
                "effects_nsim": 1000, "specification_search": True},
     "seeds": {"seed": 20240501},
@@ -55,7 +55,8 @@ DEFAULTS: dict = {
 }
 
 #: Derived variables of the demo (evaluated with ``DataFrame.eval``).
-DEMO_VARIABLES = {"ln_gdp": "log(gdp)", "edu_budget_share": "budget_exp_education / budget_exp_total"}
+DEMO_VARIABLES = {"ln_gdp": "log(gdp)", "industry_share": "share_secondary / 100",
+                  "edu_budget_share": "budget_exp_education / budget_exp_total"}
 
 
 def template() -> str:
@@ -84,8 +85,8 @@ encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
 [variables]
 # Derived columns, evaluated with pandas DataFrame.eval (log, exp, sqrt are available):
 # ln_gdp = "log(gdp)"
-# ln_gdp = "log(gdp)"    (the demo defines ln_gdp and edu_budget_share; regressors should not be
-#                          inputs of the index)
+# ln_gdp = "log(gdp)"    (the demo defines ln_gdp, industry_share = share_secondary / 100 and
+#                          edu_budget_share; regressors should not be inputs of the index)
 
 [index]
 method = "entropy_topsis" # entropy_topsis | entropy | critic | equal
@@ -123,7 +124,7 @@ markov_classes = 4        # quantile classes of the pooled panel
 
 [models]
 y = "index"
-x = ["ln_gdp", "share_secondary", "edu_budget_share"]
+x = ["ln_gdp", "industry_share", "edu_budget_share"]
 model = "sdm"             # sar | sem | sdm | sdem | sac
 fe = "twoways"            # none | individual | time | twoways
 lee_yu = true             # true (Lee-Yu transformation) | "elhorst" | false

@@ -556,7 +556,7 @@ def extract_model(result) -> dict:
     pv = pv.astype(float).reindex(params.index)
     stats = {
         "nobs": _scalar(result, ["nobs", "n_obs", "N"]),
-        "r2": _scalar(result, ["rsquared", "r2", "pseudo_r2", "rsquared_within"]),
+        "r2": _scalar(result, ["rsquared", "r2", "pseudo_r2", "rsquared_within", "r2_within"]),
         "llf": _scalar(result, ["llf", "loglik", "log_likelihood"]),
         "sigma2": _scalar(result, ["sigma2", "s2"]),
         "aic": _scalar(result, ["aic"]),
