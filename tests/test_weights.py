@@ -307,6 +307,23 @@ class TestKnn:
         np.testing.assert_array_equal(graph_to_sparse(w, dist_km.index).toarray(), expect)
         assert W.describe(w).n_asymmetric == int((expect != expect.T).sum())
 
+    def test_random_points_and_ties_equal_numpy(self):
+        # n = 600 random points (the KD-tree candidate path) and a regular grid full of exact ties;
+        # reference: brute-force stable argsort of the law-of-cosines distances (ties -> lower position)
+        rng = np.random.default_rng(7)
+        grid = np.meshgrid(np.arange(15.0), np.arange(15.0))
+        for lon, lat, k in ((rng.uniform(75, 135, 600), rng.uniform(18, 53, 600), 5),
+                            (100 + 0.01 * grid[0].ravel(), 0.01 * grid[1].ravel(), 4)):
+            pts = pd.DataFrame({"lon": lon, "lat": lat})
+            w = W.knn(points=pts, k=k, standardize="none")
+            d = gc_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+            np.fill_diagonal(d, np.inf)
+            d = np.round(d, 9)  # make float-level ties exact ties, as on the grid
+            expect = np.zeros_like(d)
+            for i in range(len(lon)):
+                expect[i, np.argsort(d[i], kind="stable")[:k]] = 1
+            np.testing.assert_array_equal(graph_to_sparse(w, pts.index).toarray(), expect)
+
     def test_neighbour_sets_match_spdep(self):
         assert edge_set(W.knn(k=4)) == ref_edges("weights_spdep_knn4_capitals.csv")
 
@@ -427,6 +444,27 @@ class TestStandardisation:
         np.testing.assert_allclose(s.sparse.toarray(), raw / np.max(np.abs(np.linalg.eigvals(raw))),
                                    rtol=1e-13)
 
+    def test_spectral_radius_large_sparse(self, monkeypatch):
+        # hand-worked: the cycle graph C_n has eigenvalues 2cos(2 pi j / n), spectral radius 2;
+        # the dense limit is lowered so that n = 400 takes the ARPACK path
+        from spatialnqpf.weights import _graph
+
+        monkeypatch.setattr(_graph, "DENSE_EIG_MAX", 100)
+        n = 400
+        i = np.arange(n)
+        c = sp.csr_matrix((np.ones(2 * n), (np.r_[i, i], np.r_[(i + 1) % n, (i - 1) % n])), shape=(n, n))
+        assert W.spectral_radius(c) == pytest.approx(2.0, rel=1e-10)
+        # directed cycle: eigenvalues are the n-th roots of unity (all of modulus 1; ARPACK cannot
+        # separate them, the Perron-Frobenius equal-row-sum rule gives 1 exactly)
+        directed = sp.csr_matrix((np.ones(n), (i, (i + 1) % n)), shape=(n, n))
+        assert W.spectral_radius(directed) == 1.0
+        # a non-symmetric, non-constant-row-sum case: weighted path, against numpy.linalg.eigvals
+        rng = np.random.default_rng(0)
+        a = sp.random(n, n, density=0.01, random_state=rng, format="csr")
+        a = a + sp.eye(n, k=1)
+        assert W.spectral_radius(a) == pytest.approx(np.max(np.abs(np.linalg.eigvals(a.toarray()))),
+                                                     rel=1e-9)
+
     def test_none_is_binary_contiguity(self, queen):
         raw = W.contiguity(standardize="none")
         assert set(np.unique(raw.sparse.data)) == {1.0}
@@ -512,6 +550,12 @@ class TestBadInput:
             W.knn(ids=[11, 12, 13, 44, 81], k=2)  # Hong Kong is excluded by default
         with pytest.raises(Exception, match="火星"):
             W.contiguity(ids=["北京", "火星"])
+
+    def test_single_unit_refused(self):
+        with pytest.raises(SpatialNQPFError, match="at least two units"):
+            W.contiguity(ids=[46])
+        with pytest.raises(SpatialNQPFError, match="at least two units"):
+            W.distance(points={"a": (1.0, 2.0)})
 
     def test_ids_missing_from_shapes(self, monkeypatch):
         from spatialnqpf import _shapes

@@ -14,6 +14,8 @@ __all__ = ["EARTH_RADIUS_KM", "haversine", "unit_vectors", "pairwise_haversine",
 
 #: mean Earth radius used by the great-circle distances (km)
 EARTH_RADIUS_KM = 6371.0
+#: knn: distances (km) equal to this many decimals are ties, broken by position
+TIE_DECIMALS = 9
 
 
 def haversine(lon1, lat1, lon2, lat2, radius: float = EARTH_RADIUS_KM):
@@ -44,35 +46,48 @@ def knn_edges(lon, lat, k: int, radius: float = EARTH_RADIUS_KM):
     """k nearest neighbours by great-circle distance.
 
     Candidates come from a KD-tree on unit vectors (chord length is monotone
-    in arc length); their distances are then the haversine ones and each row
-    is ordered by (distance, position), so ties at the k-th distance go to
-    the unit that comes first.  A row whose k-th distance ties with its last
-    candidate is recomputed against all points, so the result is exact.
-    Returns ``(rows, cols, dist)``.
+    in arc length, so the tree's order is the great-circle order); distances
+    are the haversine ones.  Distances equal to 1e-9 km (a micrometre) are
+    ties: rows whose k-th and (k+1)-th distances tie are re-ordered by
+    (distance, position) over more candidates, or over all points if the tie
+    runs on, so ties go to the unit that comes first (rounding noise of the
+    trigonometry never decides).  Returns ``(rows, cols, dist)``.
     """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     n = lon.size
     xyz = unit_vectors(lon, lat)
     tree = cKDTree(xyz)
-    kk = min(n, k + 1 + 8)  # a few spare candidates to order ties exactly
+    kk = min(n, k + 2)  # self, k neighbours and one spare to detect ties
     _, cand = tree.query(xyz, k=kk)
     cand = np.asarray(cand).reshape(n, kk)
-    # drop self (put it last with infinite distance)
-    d = haversine(lon[:, None], lat[:, None], lon[cand], lat[cand], radius)
-    d[cand == np.arange(n)[:, None]] = np.inf
-    order = _row_lexsort(d, cand)
-    cand = np.take_along_axis(cand, order, axis=1)
-    d = np.take_along_axis(d, order, axis=1)
-    if kk < n:
-        last = d[:, kk - 2]  # largest finite candidate distance (self is last, at inf)
-        redo = np.flatnonzero(d[:, k - 1] >= last * (1 - 1e-12))
-        for i in redo:
+    is_self = cand == np.arange(n)[:, None]
+    if np.all(is_self.sum(axis=1) == 1):
+        nb = cand[~is_self].reshape(n, kk - 1)
+    else:  # coincident points: the tree may not list self first; fall back to a full reordering
+        nb = np.full((n, kk - 1), -1)
+    d = np.full(nb.shape, np.inf)
+    ok = nb[:, 0] >= 0
+    d[ok] = haversine(lon[ok, None], lat[ok, None], lon[nb[ok]], lat[nb[ok]], radius)
+    redo = ~ok
+    if kk - 1 > k:
+        redo |= np.round(d[:, k], TIE_DECIMALS) <= np.round(d[:, k - 1], TIE_DECIMALS)
+    for i in np.flatnonzero(redo):
+        m = min(n, k + 10)
+        _, c = tree.query(xyz[i], k=m)
+        c = np.asarray(c)
+        c = c[c != i]
+        dd = haversine(lon[i], lat[i], lon[c], lat[c], radius)
+        o = np.lexsort((c, np.round(dd, TIE_DECIMALS)))
+        c, dd = c[o], dd[o]
+        if m < n and np.round(dd[-1], TIE_DECIMALS) <= np.round(dd[k - 1], TIE_DECIMALS):
+            # the tie runs past the candidates
             c = np.delete(np.arange(n), i)
             dd = haversine(lon[i], lat[i], lon[c], lat[c], radius)
-            o = np.lexsort((c, dd))
-            cand[i, :k], d[i, :k] = c[o][:k], dd[o][:k]
+            o = np.lexsort((c, np.round(dd, TIE_DECIMALS)))
+            c, dd = c[o], dd[o]
+        nb[i, :k], d[i, :k] = c[:k], dd[:k]
     rows = np.repeat(np.arange(n), k)
-    return rows, cand[:, :k].ravel(), d[:, :k].ravel()
+    return rows, nb[:, :k].ravel(), d[:, :k].ravel()
 
 
 def _row_lexsort(d, c):

@@ -34,26 +34,46 @@ def _canonical_std(standardize) -> str:
     return STANDARDIZATIONS[key]
 
 
+#: largest n for which the spectral radius uses dense eigenvalues
+DENSE_EIG_MAX = 1500
+
+
 def spectral_radius(m: sp.spmatrix) -> float:
     """Largest absolute eigenvalue of a square (sparse) matrix.
 
-    Dense ``numpy.linalg.eigvals`` up to n = 1500 (exact to rounding), ARPACK
-    (``scipy.sparse.linalg.eigs``/``eigsh``) above.
+    * non-negative matrix with equal row sums (or equal column sums): that sum
+      (Perron-Frobenius; exact, e.g. any row-standardised matrix gives 1);
+    * n <= 1500: dense ``numpy.linalg.eigvalsh``/``eigvals`` (exact to rounding);
+    * otherwise ARPACK (``scipy.sparse.linalg.eigsh``/``eigs``, tol 1e-12), with
+      a dense fallback up to n = 8000 if ARPACK does not converge (several
+      eigenvalues of the same modulus).
     """
+    m = sp.csr_matrix(m, dtype=float)
     n = m.shape[0]
     if n == 0 or m.nnz == 0:
         return 0.0
+    if m.data.min() >= 0:
+        for sums in (np.asarray(m.sum(axis=1)).ravel(), np.asarray(m.sum(axis=0)).ravel()):
+            if np.ptp(sums) <= 1e-14 * sums.max():
+                return float(sums.mean())
     sym = abs(m - m.T).max() <= 1e-12 * abs(m).max()
-    if n <= 1500:
+    if n <= DENSE_EIG_MAX:
         d = m.toarray()
         ev = np.linalg.eigvalsh(d) if sym else np.linalg.eigvals(d)
         return float(np.max(np.abs(ev)))
-    from scipy.sparse.linalg import eigs, eigsh
+    from scipy.sparse.linalg import ArpackNoConvergence, eigs, eigsh
 
-    if sym:
-        ev = eigsh(m.astype(float), k=1, which="LM", return_eigenvectors=False, tol=1e-12)
-    else:
-        ev = eigs(m.astype(float), k=1, which="LM", return_eigenvectors=False, tol=1e-12)
+    try:
+        if sym:
+            ev = eigsh(m, k=1, which="LM", return_eigenvectors=False, tol=1e-12)
+        else:
+            ev = eigs(m, k=1, which="LM", return_eigenvectors=False, tol=1e-12)
+    except ArpackNoConvergence:
+        if n > 8000:
+            raise SpatialNQPFError(f"the spectral radius of this {n} x {n} matrix did not converge "
+                                   "(ARPACK); use row standardisation") from None
+        d = m.toarray()
+        ev = np.linalg.eigvalsh(d) if sym else np.linalg.eigvals(d)
     return float(np.max(np.abs(ev)))
 
 
