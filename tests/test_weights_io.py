@@ -51,7 +51,7 @@ def test_exact_round_trip(tmp_path, mats, fmt, ext, name):
     back = W.read(path, format=None if fmt != "edges" else "edges")
     same(w, back)
     assert all(isinstance(i, int) for i in back.unique_ids)
-    if fmt == "mat":  # spatialnqpf's own .mat keeps the recipe
+    if fmt in ("mat", "excel"):  # spatialnqpf's own .mat and .xlsx keep the recipe
         assert back.recipe.kind == w.recipe.kind and back.recipe.params == w.recipe.params
 
 
@@ -104,6 +104,7 @@ def test_chinese_named_excel_from_colleague(tmp_path, mats):
             ws.cell(i + 2, j + 2, float(d.loc[r, c]))
     wb.save(tmp_path / "W.xlsx")
     back = W.read(tmp_path / "W.xlsx", sheet_name="空间权重")
+    assert back.recipe.kind == "file"
     assert list(back.unique_ids) == [int(r) for r in rows]
     same_ids = sorted(SHORT)
     # openpyxl stores 16 significant digits ("%.16g"), as a real Excel file would hold at most 15-17
@@ -175,3 +176,17 @@ def test_bad_files(tmp_path):
         W.read(tmp_path / "e.gwt")
     with pytest.raises(Exception, match="format"):
         W.read(tmp_path / "e.unknown")
+
+
+def test_excel_edited_by_hand_uses_visible_values(tmp_path, mats):
+    """The hidden exact sheet is ignored once the visible matrix was edited (no stale weights)."""
+    import openpyxl
+
+    p = W.write(mats["queen"], tmp_path / "q.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb.worksheets[0]
+    assert ws.cell(1, 2).value == 11 and ws.cell(2, 3).value == 0.5  # Beijing row, Tianjin column
+    ws.cell(2, 3, 0.25)
+    wb.save(p)
+    back = W.read(p)
+    assert back.dense().loc[11, 12] == 0.25 and back.recipe.kind == "file"

@@ -307,7 +307,7 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
 _TRANSFORMS = ("inverse", "exponential", "binary")
 
 
-def distance(ids=None, points="capitals", transform: str = "inverse", power: float = 1.0,
+def distance(ids=None, points=None, transform: str = "inverse", power: float = 1.0,
              cutoff: float | None = None, bandwidth: float | None = None,
              level: str = "province", standardize: str = "row") -> WeightsGraph:
     r"""Great-circle distance weights between capitals, centroids or user points.
@@ -332,9 +332,10 @@ def distance(ids=None, points="capitals", transform: str = "inverse", power: flo
     ----------
     ids : list of codes or names, optional
         Default: all units of ``level``.
-    points : "capitals", "centroids", DataFrame or mapping
-        See :func:`resolve_points`.  With user points, ``ids`` defaults to
-        their index and may be any hashable ids.
+    points : "capitals", "centroids", DataFrame or mapping, optional
+        See :func:`resolve_points`.  Default: capitals for provinces,
+        equal-area centroids for cities.  With user points, ``ids`` defaults
+        to their index and may be any hashable ids.
     transform, power, cutoff, bandwidth : see above.
     level : {"province", "city"}
     standardize : {"row", "spectral", "none"}
@@ -400,7 +401,7 @@ def distance(ids=None, points="capitals", transform: str = "inverse", power: flo
     return WeightsGraph._from_raw(raw, idx, recipe, std)
 
 
-def knn(ids=None, k: int = 4, points="capitals", level: str = "province",
+def knn(ids=None, k: int = 4, points=None, level: str = "province",
         standardize: str = "row") -> WeightsGraph:
     r"""k-nearest-neighbour weights by great-circle distance.
 
@@ -437,6 +438,8 @@ def _plain(v):
 
 
 def _ids_and_points(ids, points, level):
+    if points is None:
+        points = "capitals" if level == "province" else "centroids"
     if isinstance(points, str):
         idx = _resolve_ids(ids, level)
         coords, source = resolve_points(points, idx, level)

@@ -193,7 +193,7 @@ def _write_excel(path, d, lab, sheet_name, recipe):
 
 
 def _exact_from_excel(path, d: np.ndarray, sheet_name):
-    """Exact weights from the hidden sheet if it exists and agrees with the visible one."""
+    """Exact weights (and recipe) from the hidden sheet if it agrees with the visible one."""
     import openpyxl
 
     if sheet_name not in (0, None):
@@ -202,17 +202,25 @@ def _exact_from_excel(path, d: np.ndarray, sheet_name):
         first = wb.sheetnames[0]
         wb.close()
         if sheet_name != first:
-            return d
+            return d, None
     try:
         ex = pd.read_excel(path, sheet_name=_EXACT_SHEET, header=None, dtype=str)
     except (ValueError, KeyError):
-        return d
+        return d, None
     n = d.shape[0]
     vals = ex.iloc[:n, :n].reindex(index=range(n), columns=range(n))
     exact = vals.apply(lambda c: pd.to_numeric(c, errors="coerce")).fillna(0.0).to_numpy(float)
     if exact.shape != d.shape or not np.allclose(exact, d, rtol=1e-15, atol=0):
-        return d
-    return exact
+        return d, None
+    rec = None
+    if ex.shape[0] > n + 1 and ex.shape[1] > 1 and ex.iat[n + 1, 0] == "recipe":
+        txt = ex.iat[n + 1, 1]
+        if isinstance(txt, str) and txt.startswith("{"):
+            try:
+                rec = Recipe.from_json(txt)
+            except (ValueError, TypeError):
+                rec = None
+    return exact, rec
 
 
 def _csv(v) -> str:
@@ -307,7 +315,7 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
                               na_values=[""])
         file_ids, col_labels, d = _parse_dense(raw, path, blank_as_zero)
         if fmt == "excel":
-            d = _exact_from_excel(path, d, sheet_name)
+            d, stored_recipe = _exact_from_excel(path, d, sheet_name)
         rc, cc = _to_codes(file_ids, level), _to_codes(col_labels, level)
         if rc != cc:
             rset, cset = set(rc), set(cc)
