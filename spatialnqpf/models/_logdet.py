@@ -49,7 +49,6 @@ LeSage, J. & Pace, R. K. (2009). Introduction to Spatial Econometrics, ch. 4.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +57,8 @@ import scipy.sparse.linalg as spla
 
 __all__ = ["LogDet", "power_traces", "spatial_traces", "SpatialTraces", "eigenvalues",
            "symmetrizer",
-           "EIGEN_MAX_N", "LU_MAX_N"]
+           "EIGEN_MAX_N", "LU_MAX_N", "spectral_bounds",
+           "ainv_solver"]
 
 #: largest n for which the dense eigenvalue method is chosen by ``method="auto"``
 EIGEN_MAX_N = 2000
@@ -126,6 +126,27 @@ def eigenvalues(W) -> np.ndarray:
     if np.max(np.abs(ev.imag)) < 1e-10 * max(1.0, np.max(np.abs(ev.real))):
         ev = ev.real
     return ev
+
+
+def spectral_bounds(W) -> tuple:
+    """Conservative admissible interval (−1/r, 1/r) with r the spectral radius of W.
+
+    For non-negative W every eigenvalue satisfies |ω| ≤ r, so I − ρW is non-singular on
+    the whole interval; r = 1 exactly for row-standardised W (the interval (−1, 1) used by
+    LeSage's toolbox and, up to 0.999, by R ``spatialreg`` for non-eigen methods).  Otherwise
+    r comes from ARPACK (largest magnitude, which converges fast).  The exact lower bound
+    1/ω_min ≤ −1/r would need the smallest eigenvalue, which ARPACK finds slowly at large n;
+    pass ``bounds=`` to :class:`LogDet` to use it.
+    """
+    W = _as_csr(W)
+    if (W.data < 0).any():
+        raise ValueError("W has negative weights; pass explicit bounds for the spatial parameter")
+    rs = np.asarray(W.sum(axis=1)).ravel()
+    nz = rs[rs != 0]
+    if nz.size and np.allclose(nz, 1.0, rtol=1e-10, atol=1e-12):
+        return (-1.0, 1.0)
+    r = abs(spla.eigs(W, k=1, which="LM", return_eigenvectors=False, maxiter=20000, tol=1e-10)[0])
+    return (-1.0 / r, 1.0 / r)
 
 
 def power_traces(W, q: int = 10, method: str = "auto", nsim: int = 50, seed: int = 0) -> np.ndarray:
@@ -198,8 +219,9 @@ class LogDet:
         ``"auto"``: eigen for n ≤ 2 000, LU for n ≤ 20 000, Chebyshev above.
     bounds : (float, float), optional
         Admissible interval of ρ.  Default: (1/ω_min, 1/ω_max) from the real parts of the
-        extreme eigenvalues (exact for ``"eigen"``; ARPACK otherwise, falling back to
-        (−1, 1) for row-standardised W if ARPACK fails).
+        extreme eigenvalues for ``"eigen"`` (as R ``spatialreg`` with ``method="eigen"``);
+        otherwise the conservative (−1/r, 1/r), r the spectral radius (= 1 for
+        row-standardised W), see :func:`spectral_bounds`.
     order : int
         Chebyshev order q (default 20) or number of Monte Carlo powers m (default 30 → use
         ``order=...`` to change).
@@ -258,26 +280,19 @@ class LogDet:
         if self.eigenvalues is not None:
             er = np.real(self.eigenvalues)
             return (1.0 / er.min(), 1.0 / er.max())
-        W = self.W
-        rs = np.asarray(W.sum(axis=1)).ravel()
-        rowstd = np.allclose(rs[rs != 0], 1.0)
-        try:
-            hi = spla.eigs(W, k=1, which="LR", return_eigenvectors=False, maxiter=5000)
-            lo = spla.eigs(W, k=1, which="SR", return_eigenvectors=False, maxiter=5000)
-            return (1.0 / np.real(lo[0]), 1.0 / np.real(hi[0]))
-        except Exception:  # pragma: no cover - ARPACK failure
-            if rowstd:
-                warnings.warn("ARPACK failed to find the extreme eigenvalues of W; "
-                              "using the rho interval (-1, 1)", RuntimeWarning, stacklevel=3)
-                return (-1.0, 1.0)
-            raise
+        return spectral_bounds(self.W)
 
     # ---------------------------------------------------------------- Chebyshev
     def _cheb_setup(self):
         # traces of T_j(W), j = 0..q, via the recurrence T_{j+1} = 2 W T_j − T_{j-1}
         q, n, W = self.order, self.n, self.W
         tr = np.empty(q + 1)
-        if n <= EIGEN_MAX_N:
+        ev = eigenvalues(W) if n <= EIGEN_MAX_N else None
+        if ev is not None and not np.iscomplexobj(ev) and np.all(np.abs(ev) <= 1 + 1e-12):
+            # tr(T_j(W)) = Σ_i T_j(ω_i) = Σ_i cos(j arccos ω_i)
+            th = np.arccos(np.clip(ev, -1, 1))
+            tr[:] = np.cos(np.arange(q + 1)[:, None] * th[None, :]).sum(axis=1)
+        elif n <= EIGEN_MAX_N:
             D = W.toarray()
             T0, T1 = np.eye(n), D.copy()
             tr[0], tr[1] = n, np.trace(D)
@@ -292,6 +307,10 @@ class LogDet:
             for j in range(2, q + 1):
                 V0, V1 = V1, 2 * (W @ V1) - V0
                 tr[j] = float(np.mean(np.einsum("ij,ij->j", X, V1)))
+            # exact low orders: T_1 = W, T_2 = 2W² − I
+            tr[1] = float(W.diagonal().sum())
+            if q >= 2:
+                tr[2] = 2 * float(W.multiply(W.T).sum()) - n
         self._cheb_tr = tr
         # Chebyshev nodes for the function f(x) = ln(1 − ρ x), x ∈ [−1, 1]
         k = np.arange(1, q + 2)
@@ -315,7 +334,7 @@ class LogDet:
             return float(np.real(v))
         if m == "lu":
             A = (self._ident - rho * self.W).tocsc()
-            lu = spla.splu(A, permc_spec="COLAMD", options={"SymmetricMode": False})
+            lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A")
             d = lu.U.diagonal()
             return float(np.sum(np.log(np.abs(d))))
         if m == "chebyshev":
@@ -345,6 +364,26 @@ class LogDet:
 
     def __repr__(self):
         return f"LogDet(n={self.n}, method={self.method!r}, bounds=({self.bounds[0]:.4g}, {self.bounds[1]:.4g}))"
+
+
+def ainv_solver(W, rho: float):
+    """Return ``solve(V, transpose=False)`` computing (I − ρW)^{-1} V (or (I − ρW)^{-T} V).
+
+    One sparse LU factorisation (SuperLU, minimum-degree ordering on A + A′), solved column by
+    column (faster than SuperLU's multi-right-hand-side solve).  No dense n × n matrix.
+    """
+    W = _as_csr(W)
+    n = W.shape[0]
+    lu = spla.splu((sp.identity(n, format="csc") - rho * W).tocsc(), permc_spec="MMD_AT_PLUS_A")
+
+    def solve(V, transpose=False):
+        V = np.asarray(V, dtype=float)
+        t = "T" if transpose else "N"
+        if V.ndim == 1:
+            return lu.solve(V, trans=t)
+        return np.column_stack([lu.solve(np.ascontiguousarray(V[:, j]), trans=t)
+                                for j in range(V.shape[1])])
+    return solve
 
 
 @dataclass(frozen=True)
@@ -379,7 +418,8 @@ def spatial_traces(W, rho: float, method: str = "auto", eigenvalues=None,
     rho : float
     method : {"auto", "exact", "mc"}
         ``"exact"``: dense G (n ≤ 2 000; ``"auto"`` picks it there).
-        ``"mc"``: one sparse LU of I − ρW, then Hutchinson estimates with Rademacher x:
+        ``"mc"``: (I − ρW)^{-1} applied by :func:`ainv_solver` (sparse LU), then
+        Hutchinson estimates with Rademacher x:
         tr(G) ≈ mean x′Gx, tr(GG) ≈ mean (G′x)′(Gx), tr(G′G) ≈ mean ‖Gx‖²; no dense
         n × n matrix is formed.
     eigenvalues : ndarray, optional
@@ -402,11 +442,10 @@ def spatial_traces(W, rho: float, method: str = "auto", eigenvalues=None,
             trGG = float(np.real(np.sum((ev / (1 - rho * ev)) ** 2)))
         return SpatialTraces(float(trG), float(trGG), float(trGtG), "exact")
     if method == "mc":
-        A = (sp.identity(n, format="csc") - rho * W).tocsc()
-        lu = spla.splu(A)
+        solve = ainv_solver(W, rho)
         X = _rademacher(n, nsim, seed)
-        GX = W @ lu.solve(X)                    # G x = W A^{-1} x
-        GtX = lu.solve(np.asarray(W.T @ X), trans="T")  # G' x = A^{-T} W' x
+        GX = W @ solve(X)                                   # G x = W A^{-1} x
+        GtX = solve(np.asarray(W.T @ X), transpose=True)     # G' x = A^{-T} W' x
         trG = float(np.mean(np.einsum("ij,ij->j", X, GX)))
         trGG = float(np.mean(np.einsum("ij,ij->j", GtX, GX)))
         trGtG = float(np.mean(np.einsum("ij,ij->j", GX, GX)))
