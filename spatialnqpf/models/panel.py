@@ -355,7 +355,8 @@ def _weights_label(w):
     for attr in ("recipe", "_recipe"):
         r = getattr(w, attr, None)
         if r is not None:
-            return str(getattr(r, "name", r))[:80]
+            lines = [ln.strip() for ln in str(getattr(r, "name", r)).splitlines() if ln.strip()]
+            return "; ".join(lines[:3])[:160]
     tr = getattr(w, "transformation", None)
     return f"{type(w).__name__} (transformation {tr!r})" if tr is not None else type(w).__name__
 
