@@ -190,3 +190,25 @@ def test_excel_edited_by_hand_uses_visible_values(tmp_path, mats):
     wb.save(p)
     back = W.read(p)
     assert back.dense().loc[11, 12] == 0.25 and back.recipe.kind == "file"
+
+
+def test_gbk_csv_from_chinese_excel(tmp_path, mats):
+    """Excel on Chinese Windows saves "CSV" in GBK/GB18030: read it without being told."""
+    d = mats["queen"].dense()
+    lines = ["地区," + ",".join(SHORT[c] for c in d.columns)]
+    lines += [SHORT[r] + "," + ",".join(repr(float(v)) for v in d.loc[r]) for r in d.index]
+    (tmp_path / "gbk.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    back = W.read(tmp_path / "gbk.csv")
+    same(mats["queen"], back)
+
+
+def test_custom_string_ids_round_trip(tmp_path):
+    pts = {"site-a": (100.0, 30.0), "site-b": (101.0, 31.0), "site-c": (103.0, 29.5)}
+    w = W.distance(points=pts)
+    for fmt, ext in (("edges", ".csv"), ("gwt", ".gwt"), ("dense_csv", ".csv"), ("mat", ".mat")):
+        back = W.read(W.write(w, tmp_path / f"s_{fmt}{ext}", format=fmt), format=fmt)
+        assert list(back.unique_ids) == ["site-a", "site-b", "site-c"]
+        same(w, back)
+    with pytest.raises(Exception, match="火星"):  # one unknown name among province names
+        (tmp_path / "bad.csv").write_text("id,北京,火星\n北京,0,1\n火星,1,0\n", encoding="utf-8")
+        W.read(tmp_path / "bad.csv")

@@ -223,6 +223,8 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
 
     if islands not in ISLAND_RULES:
         raise SpatialNQPFError(f"islands must be one of {ISLAND_RULES}, got {islands!r}")
+    if points not in (None, "capitals", "centroids"):
+        raise SpatialNQPFError(f"contiguity: points must be 'capitals' or 'centroids', got {points!r}")
     std = _canonical_std(standardize)
     idx = _resolve_ids(ids, level)
     gdf = _shapes_for(level, idx)

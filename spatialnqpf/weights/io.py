@@ -248,7 +248,7 @@ def _labels(ids, labels):
 
 def read(path, format: str | None = None, ids=None, level: str = "province",
          standardize: str = "none", sheet_name=0, variable: str = "W",
-         blank_as_zero: bool = False) -> WeightsGraph:
+         blank_as_zero: bool = False, encoding: str | None = None) -> WeightsGraph:
     """Read weights from ``path``.
 
     Parameters
@@ -274,6 +274,9 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
         Name of the matrix in a ``.mat`` file.
     blank_as_zero : bool
         Dense CSV/Excel: treat empty cells as 0 (default: error naming them).
+    encoding : str, optional
+        Text formats: default UTF-8 (BOM or not), falling back to GB18030,
+        which is what Excel on Chinese Windows writes for "CSV".
 
     Returns
     -------
@@ -285,17 +288,18 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(str(path))
+    enc = _encoding(path, encoding) if fmt not in ("excel", "mat") else None
     stored_recipe = None
     stored_ids = None
     if fmt == "dense_csv":
-        with open(path, encoding="utf-8-sig") as fh:
+        with open(path, encoding=enc) as fh:
             first = fh.readline().strip().lower().replace(" ", "")
         if first.split(",")[:3] == ["focal", "neighbor", "weight"]:
             fmt = "edges"
     if fmt in ("gal", "gwt"):
-        file_ids, m = _read_gal_gwt(path, fmt)
+        file_ids, m = _read_gal_gwt(path, fmt, enc)
     elif fmt == "edges":
-        df = pd.read_csv(path, dtype={"focal": str, "neighbor": str}, encoding="utf-8-sig")
+        df = pd.read_csv(path, dtype={"focal": str, "neighbor": str}, encoding=enc)
         for c in ("focal", "neighbor", "weight"):
             if c not in df.columns:
                 raise DataError(f"edge list {str(path)!r} lacks column {c!r}")
@@ -311,7 +315,7 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
         if fmt == "excel":
             raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object)
         else:
-            raw = pd.read_csv(path, header=None, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+            raw = pd.read_csv(path, header=None, dtype=str, encoding=enc, keep_default_na=False,
                               na_values=[""])
         file_ids, col_labels, d = _parse_dense(raw, path, blank_as_zero)
         if fmt == "excel":
@@ -327,7 +331,7 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
             d = d[:, [cc.index(r) for r in rc]]
         m = sp.csr_matrix(d)
     elif fmt == "stata":
-        file_ids, m = _read_stata(path)
+        file_ids, m = _read_stata(path, enc)
     elif fmt == "mat":
         file_ids, m, stored_recipe, stored_ids = _read_mat(path, variable, ids)
     else:  # pragma: no cover
@@ -371,6 +375,22 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
     return WeightsGraph._from_raw(m, codes_idx, rec, std)
 
 
+def _encoding(path, encoding):
+    """``encoding`` or, if None, UTF-8 (with or without BOM) else GB18030 (Excel on Chinese Windows)."""
+    if encoding is not None:
+        return encoding
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        try:
+            data.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            raise DataError(f"{str(path)!r} is neither UTF-8 nor GB18030 text; pass encoding=") from None
+
+
 def _looks_like_codes(idx) -> bool:
     return all(_is_intlike(v) for v in idx)
 
@@ -390,8 +410,8 @@ def _check_no_dup_edges(df, path):
         raise DataError(f"duplicated (focal, neighbor) edges in {str(path)!r}: {format_values(pairs)}")
 
 
-def _read_gal_gwt(path, fmt):
-    text = path.read_text(encoding="utf-8-sig").split("\n")
+def _read_gal_gwt(path, fmt, enc):
+    text = path.read_text(encoding=enc).split("\n")
     lines = [ln.strip() for ln in text if ln.strip()]
     if not lines:
         raise DataError(f"{str(path)!r} is empty")
@@ -502,8 +522,8 @@ def _cell_label(x):
     return str(x).strip()
 
 
-def _read_stata(path):
-    lines = [ln.split() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
+def _read_stata(path, enc):
+    lines = [ln.split() for ln in path.read_text(encoding=enc).splitlines() if ln.strip()]
     try:
         n = int(lines[0][0])
     except (IndexError, ValueError):
@@ -569,6 +589,12 @@ def _to_codes(labels, level):
     if names:
         from .. import regions
 
-        codes = iter(regions.normalize(names, level=level))
+        coded = list(regions.normalize(names, level=level, errors="coerce"))
+        if all(c is None or (isinstance(c, float) and np.isnan(c)) for c in coded) and not any(
+                o is not None for o in out):
+            return names  # custom string ids (e.g. user points), kept as they are
+        if any(c is None or (isinstance(c, float) and np.isnan(c)) for c in coded):
+            regions.normalize(names, level=level)  # raises, naming the unknown labels
+        codes = iter(coded)
         out = [c if c is not None else int(next(codes)) for c in out]
     return out
