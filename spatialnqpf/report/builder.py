@@ -785,9 +785,9 @@ def _lisa_figures(ctx, lres, col, wname, years) -> list:
             except Exception as exc:
                 ctx.notes.append(f"LISA map {y} failed: {type(exc).__name__}: {exc}")
         return out
-    for fname, stem, title in (("moran_scatter", "moran_scatter", ctx.t("Moran 散点图", "Moran scatter")),
-                               ("lisa_map", "lisa_map", ctx.t("LISA 聚类图", "LISA cluster map"))):
-        fn = getattr(pa, fname, None)
+    for fname, stem, title in (("plot_moran_scatter", "moran_scatter", ctx.t("Moran 散点图", "Moran scatter")),
+                               ("plot_lisa_map", "lisa_map", ctx.t("LISA 聚类图", "LISA cluster map"))):
+        fn = getattr(pa, fname, None) or getattr(pa, fname.replace("plot_", ""), None)
         if fn is None:
             ctx.notes.append(f"spatialnqpf.report.plot_autocorrelation has no {fname}() yet")
             continue
