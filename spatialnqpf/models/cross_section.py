@@ -511,13 +511,11 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
     info["r2"] = float(fit["r2"])
     info.update(fit.get("extra_info", {}))
     params = pd.Series(fit["params"], index=names)
-    core = None
-    if model != "ols" or True:
-        emodel = model
-        rb = ld.bounds if ld is not None else None
-        core = EffectsCore(d.W, d.xvars, emodel, ids=list(d.ids), method=effects,
-                           bounds=rb, eigenvalues=(ld.eigenvalues if ld is not None else None))
-        info["effects"] = core.method + (f" ({core.trace_method} traces)" if core.trace_method else "")
+    # effects: lag models through (I - rho W)^-1, the others linear (beta direct, theta indirect)
+    core = EffectsCore(d.W, d.xvars, model, ids=list(d.ids), method=effects,
+                       bounds=(ld.bounds if ld is not None else None),
+                       eigenvalues=(ld.eigenvalues if ld is not None else None))
+    info["effects"] = core.method + (f" ({core.trace_method} traces)" if core.trace_method else "")
     test_df = None
     if tests and model == "ols":
         test_df = _ols_tests(d)
