@@ -520,6 +520,12 @@ class TestRecipe:
         assert "island rule: guangdong" in text and "(46, 44)" in text and "standardisation: row" in text
         assert "libpysal" in text
 
+    def test_one_line_names(self, queen, panel):
+        assert queen.recipe.name == "queen contiguity (island rule guangdong), row"
+        assert W.distance(power=2, standardize="spectral").recipe.name == "inverse distance^2, capitals, spectral"
+        n = W.nested(W.distance(), W.economic(panel, column="gdp"), phi=0.5).recipe.name
+        assert n == "nested 0.5*[inverse distance, capitals, row] + 0.5*[economic distance (gdp), row], row"
+
     def test_json_round_trip_and_rebuild(self, queen, panel):
         pts = {"a": (100.0, 30.0), "b": (101.0, 31.0), "c": (103.0, 29.5)}
         built = [queen, W.contiguity(islands="nearest", rook=True, standardize="spectral"),

@@ -13,7 +13,8 @@ edge list, dense CSV/Excel matrix, Stata ``spmatrix`` text, MATLAB .mat);
 :func:`describe`.
 """
 from ._api import (EQUAL_AREA_CRS, ISLAND_RULES, contiguity, distance, economic,
-                   economic_geographic, knn, nested, period_means, resolve_points, standardize)
+                   economic_geographic, knn, nested, period_means, recipe_of, resolve_points,
+                   standardize)
 from ._builders import EARTH_RADIUS_KM, haversine
 from ._graph import WeightsGraph, spectral_radius, standardize_matrix
 from .describe import WeightsDescription, describe
@@ -22,7 +23,7 @@ from .recipe import Recipe
 
 __all__ = [
     "contiguity", "distance", "knn", "economic", "nested", "economic_geographic",
-    "standardize", "period_means", "resolve_points", "describe", "read", "write",
+    "standardize", "period_means", "resolve_points", "recipe_of", "describe", "read", "write",
     "WeightsGraph", "Recipe", "WeightsDescription", "haversine", "spectral_radius",
     "standardize_matrix", "EARTH_RADIUS_KM", "EQUAL_AREA_CRS", "ISLAND_RULES", "FORMATS",
 ]

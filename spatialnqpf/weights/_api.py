@@ -15,7 +15,7 @@ from ._graph import WeightsGraph, _canonical_std
 from .recipe import Recipe
 
 __all__ = ["contiguity", "distance", "knn", "economic", "nested", "economic_geographic",
-           "standardize", "period_means", "resolve_points", "ISLAND_RULES",
+           "standardize", "period_means", "resolve_points", "recipe_of", "ISLAND_RULES",
            "EQUAL_AREA_CRS"]
 
 #: Albers equal-area conic for China (standard parallels 25 N and 47 N, central meridian 105 E)
@@ -622,6 +622,11 @@ def _same_ids(w_a, w_b, name_a: str, name_b: str) -> pd.Index:
         raise IdMismatchError(f"{name_a} and {name_b} have different ids: only in {name_a}: "
                               f"{format_values(list(only_a))}; only in {name_b}: {format_values(list(only_b))}")
     return ia
+
+
+def recipe_of(w) -> Recipe:
+    """The :class:`Recipe` of ``w``; for a plain libpysal graph, a minimal one (kind "graph")."""
+    return _recipe_of(w)
 
 
 def _recipe_of(w) -> Recipe:

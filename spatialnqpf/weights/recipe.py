@@ -120,6 +120,41 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
     # -- text ----------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """One-line label for tables, e.g. ``"queen contiguity (Hainan rule guangdong), row"``."""
+        k = self.kind
+        if k == "contiguity":
+            base = ("rook" if self.param("rook") else "queen") + " contiguity"
+            if self.islands is not None:
+                base += f" (island rule {self.islands})"
+        elif k == "distance":
+            t = self.param("transform")
+            if t == "inverse":
+                p = self.param("power", 1.0)
+                base = "inverse distance" + ("" if p == 1 else f"^{p:g}")
+            elif t == "exponential":
+                base = f"exp(-d/{self.param('bandwidth'):g} km)"
+            else:
+                base = "distance band"
+            if self.param("cutoff") is not None:
+                base += f", cutoff {self.param('cutoff'):g} km"
+            src = (self.points or "").split(" ")[0]
+            if src:
+                base += f", {src}"
+        elif k == "knn":
+            base = f"{self.param('k')} nearest neighbours"
+        elif k == "economic":
+            base = "economic distance" + (f" ({self.param('column')})" if self.param("column") else "")
+        elif k == "nested":
+            base = f"nested {self.param('phi'):g}*[{self.components[0].name}] + " \
+                   f"{1 - self.param('phi'):g}*[{self.components[1].name}]"
+        elif k == "economic_geographic":
+            base = f"economic-geographic [{self.components[0].name}] x diag(Ybar_j/Ybar)"
+        else:
+            base = k
+        return f"{base}, {self.standardization}"
+
     def __str__(self) -> str:
         return self.describe()
 
