@@ -104,6 +104,22 @@ class TestAgainstSpatialreg:
             for t, v in vals.items():
                 assert eff.loc[t, q] == pytest.approx(v, rel=RTOL), (q, t)
 
+    def test_sac_with_different_error_weights(self, ref):
+        """sacsarlm(listw = col.gal.nb, listw2 = 4 nearest neighbours, method = "eigen")."""
+        df, g, y, x = load("columbus")
+        g2 = _graph(pd.read_csv(REF / "columbus_knn4_nb.csv"))
+        r = spatial_cross_section(df, y, x, g, "id", model="sac", w2=g2)
+        R = ref[(ref.dataset == "columbus") & (ref.model == "sac_w2knn4")]
+        for q, ours in (("coef", r.params), ("se", r.bse)):
+            for t, v in R[R.quantity == q].set_index("term").value.items():
+                assert ours[_name(t)] == pytest.approx(v, rel=RTOL), (q, t)
+        assert r.llf == pytest.approx(R[R.quantity == "llf"].value.item(), rel=RTOL)
+        eff = r.effects(method="delta")
+        for q in ("direct", "indirect", "total"):
+            for t, v in R[R.quantity == q].set_index("term").value.items():
+                assert eff.loc[t, q] == pytest.approx(v, rel=RTOL), (q, t)
+        assert "weights2" in r.info
+
     @pytest.mark.parametrize("ds", ["columbus", "boston"])
     def test_slx_impacts_with_se(self, ref, ds):
         # lmSLX impacts: direct = beta, indirect = theta, total = beta + theta, lm covariance

@@ -3,6 +3,7 @@
 # Command: cd tests/reference && Rscript spatialreg_crosssection.R
 # Outputs (read by tests/test_models_cross_section.py; CI never runs R):
 #   columbus_data.csv, columbus_nb.csv          (data and col.gal.nb neighbour pairs, 1-based ids)
+#   columbus_knn4_nb.csv                        (4 nearest neighbours of (X, Y): error W of a SAC fit)
 #   boston_data.csv, boston_soi_nb.csv          (boston.c design columns and boston.soi pairs)
 #   spatialreg_crosssection_results.csv         (dataset, model, quantity, term, value)
 # All ML fits use method = "eigen" (exact log-determinant) and row-standardised W ("W" style).
@@ -31,7 +32,7 @@ record_fit <- function(ds, model, fit, lw) {
   add(ds, model, "llf", "", as.numeric(logLik(fit)))
   add(ds, model, "sigma2", "", fit$s2)
   add(ds, model, "aic", "", AIC(fit))
-  if (model %in% c("sar", "sdm", "sac")) {
+  if (model %in% c("sar", "sdm", "sac", "sac_w2knn4")) {
     im <- impacts(fit, listw = lw)
     nm <- attr(im, "bnames")
     for (k in seq_along(nm)) {
@@ -96,6 +97,12 @@ cdat <- data.frame(id = seq_len(nrow(columbus)), CRIME = columbus$CRIME, INC = c
 write.csv(cdat, "columbus_data.csv", row.names = FALSE)
 write.csv(nb_pairs(col.gal.nb), "columbus_nb.csv", row.names = FALSE)
 run_all("columbus", CRIME ~ INC + HOVAL, cdat, lw_col)
+# SAC with a different error matrix: 4 nearest neighbours of the tract centroids (X, Y)
+knn4 <- knn2nb(knearneigh(cbind(columbus$X, columbus$Y), k = 4))
+write.csv(nb_pairs(knn4), "columbus_knn4_nb.csv", row.names = FALSE)
+lw_knn <- nb2listw(knn4, style = "W")
+sac2 <- sacsarlm(CRIME ~ INC + HOVAL, data = cdat, listw = lw_col, listw2 = lw_knn, method = "eigen")
+record_fit("columbus", "sac_w2knn4", sac2, lw_col)
 
 # ---- boston: the Harrison-Rubinfeld hedonic model, boston.soi neighbours, row-standardised
 data(boston, package = "spData")
