@@ -145,6 +145,7 @@ class TestConvergence:
         ratio = f["sd_sim"] ** 2 / f["V_Ii"]
         assert abs(ratio[f["V_Ii"] > 1e-6].mean() - 1) < 5 * np.sqrt(2 / 4999)
 
+    @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # esda's note on its p_sim
     def test_folded_against_esda(self, columbus):
         """esda Moran_Local p_sim (folded) with 9999 permutations vs ours: same distribution,
         independent draws: |difference| < 5 binomial standard errors per unit."""

@@ -331,6 +331,9 @@ def _crand_loop(zlag, indptr, data, rids, lag_obs, sign):
         for m in range(k):
             wabs += abs(data[a + m])
         tol = 1e-10 * zmax * wabs
+        hi = obs - tol
+        lo = obs + tol
+        w = data[a:a + k] * sg          # exact: sg is +1 or -1
         g = 0
         l_ = 0
         t1 = 0.0
@@ -339,14 +342,10 @@ def _crand_loop(zlag, indptr, data, rids, lag_obs, sign):
             s = 0.0
             for m in range(k):
                 r = rids[p, m]
-                if r >= i:
-                    r += 1
-                s += data[a + m] * zlag[r]
-            s *= sg
-            if s >= obs - tol:
-                g += 1
-            if s <= obs + tol:
-                l_ += 1
+                r += r >= i             # branch-free skip of unit i itself
+                s += w[m] * zlag[r]
+            g += s >= hi
+            l_ += s <= lo
             t1 += s
             t2 += s * s
         ge[i] = g
