@@ -432,6 +432,13 @@ class TestDemoPanel:
         import matplotlib.pyplot as plt
         from spatialnqpf.report.plot_inequality import plot_dagum
         plot_dagum(res).savefig(output_dir / "dagum_rd_intensity_by_year.png", dpi=110)
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no CJK font -> English labels with a warning
+            fig = plot_dagum(res, lang="zh")
+        fig.savefig(output_dir / "dagum_rd_intensity_by_year_zh.png", dpi=110)
+        with pytest.raises(ValueError, match="lang"):
+            plot_dagum(res, lang="fr")
         plt.close("all")
 
     def test_weighted_and_bootstrap_by_year(self, panel):

@@ -6,11 +6,27 @@
 * :func:`plot_dagum` -- Dagum decomposition by year (G, contribution shares).
 
 Each takes a results object from :mod:`spatialnqpf.dynamics` or
-:mod:`spatialnqpf.inequality` and returns the matplotlib ``Figure``.
+:mod:`spatialnqpf.inequality` and returns the matplotlib ``Figure``;
+``lang="zh"`` gives Chinese labels when a CJK font is found (else English,
+with a warning).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
+
+_TEXT = {
+    "en": dict(density="density", year="year", nation="nation", gini="Gini",
+               contrib="contribution (%)", overall="G (overall)", within="within",
+               between="net between", trans="transvariation", t="t", t1="t+1",
+               dagum="Dagum Gini decomposition of {col}"),
+    "zh": dict(density="密度", year="年份", nation="全国", gini="基尼系数",
+               contrib="贡献率 (%)", overall="总体 G", within="区域内", between="区域间",
+               trans="超变密度", t="t", t1="t+1", dagum="{col} 的 Dagum 基尼系数分解"),
+}
+_REGION_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北",
+              "nation": "全国"}
 
 __all__ = ["plot_kde_overlay", "plot_kde_surface", "plot_markov_heatmap", "plot_dagum"]
 
@@ -20,7 +36,26 @@ def _plt():
     return plt
 
 
-def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, figsize=None):
+def _lang(lang):
+    """(language actually used, text table, rc context) -- English if no CJK font."""
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if lang == "en":
+        return _TEXT["en"], nullcontext(), str
+    from .fonts import CJKFontWarning, find_cjk_font
+    fam = find_cjk_font()
+    if fam is None:
+        import warnings
+        warnings.warn("no font with Chinese glyphs found; English labels are used",
+                      CJKFontWarning, stacklevel=3)
+        return _TEXT["en"], nullcontext(), str
+    import matplotlib
+    rc = matplotlib.rc_context({"font.family": ["DejaVu Sans", fam], "axes.unicode_minus": False})
+    return _TEXT["zh"], rc, lambda g: _REGION_ZH.get(str(g), str(g))
+
+
+def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, figsize=None,
+                     lang: str = "en"):
     """Overlaid density curves, one colour per year, one panel per group.
 
     Parameters
@@ -29,6 +64,12 @@ def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, fi
     groups : sequence, optional
         Groups to draw (default all, ``"nation"`` first).
     """
+    txt, rc, gname = _lang(lang)
+    with rc:
+        return _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname)
+
+
+def _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname):
     plt = _plt()
     groups = list(kde.groups if groups is None else groups)
     ncols = min(ncols, len(groups))
@@ -39,9 +80,9 @@ def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, fi
     for ax, g in zip(axes.ravel(), groups):
         for c, yr, d in zip(colours, kde.years, kde.density[g]):
             ax.plot(kde.grid, d, color=c, lw=1.2, label=str(yr))
-        ax.set_title(str(g))
+        ax.set_title(gname(g))
         ax.set_xlabel(kde.column)
-        ax.set_ylabel("density")
+        ax.set_ylabel(txt["density"])
     for ax in axes.ravel()[len(groups):]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, ncol=2, frameon=False)
@@ -50,8 +91,16 @@ def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, fi
 
 
 def plot_kde_surface(kde, group: str = "nation", kind: str = "surface", cmap: str = "viridis",
-                     figsize=(7, 5), overlap: float = 0.8):
+                     figsize=(7, 5), overlap: float = 0.8, lang: str = "en"):
     """Density over (value, year) as a 3-D surface (``kind="surface"``) or ridge plot (``"ridge"``)."""
+    if kind not in ("surface", "ridge"):
+        raise ValueError(f"kind must be 'surface' or 'ridge', got {kind!r}")
+    txt, rc, gname = _lang(lang)
+    with rc:
+        return _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname)
+
+
+def _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname):
     plt = _plt()
     dens = kde.density[group]
     years = np.asarray(kde.years, dtype=float)
@@ -59,14 +108,13 @@ def plot_kde_surface(kde, group: str = "nation", kind: str = "surface", cmap: st
         fig = plt.figure(figsize=figsize)
         ax = fig.add_subplot(projection="3d")
         X, Y = np.meshgrid(kde.grid, years)
-        ax.plot_surface(X, Y, dens, cmap=cmap, linewidth=0, antialiased=True)
+        ax.plot_surface(X, Y, dens, cmap=cmap, linewidth=0, antialiased=True,
+                        rcount=len(years), ccount=min(len(kde.grid), 200))
         ax.set_xlabel(kde.column)
-        ax.set_ylabel("year")
-        ax.set_zlabel("density")
-        ax.set_title(str(group))
+        ax.set_ylabel(txt["year"])
+        ax.set_zlabel(txt["density"])
+        ax.set_title(gname(group))
         return fig
-    if kind != "ridge":
-        raise ValueError(f"kind must be 'surface' or 'ridge', got {kind!r}")
     fig, ax = plt.subplots(figsize=figsize)
     scale = overlap / np.nanmax(dens)
     colours = plt.get_cmap(cmap)(np.linspace(0, 1, len(years)))
@@ -77,12 +125,19 @@ def plot_kde_surface(kde, group: str = "nation", kind: str = "surface", cmap: st
     ax.set_yticks(range(len(years)))
     ax.set_yticklabels([str(y) for y in kde.years])
     ax.set_xlabel(kde.column)
-    ax.set_title(str(group))
+    ax.set_title(gname(group))
     return fig
 
 
-def plot_markov_heatmap(result, cmap: str = "Blues", figsize=None, decimals: int = 2):
+def plot_markov_heatmap(result, cmap: str = "Blues", figsize=None, decimals: int = 2,
+                        lang: str = "en"):
     """Heatmap of transition probabilities; one panel per lag class for a spatial Markov chain."""
+    txt, rc, _ = _lang(lang)
+    with rc:
+        return _markov_heatmap(result, cmap, figsize, decimals, txt)
+
+
+def _markov_heatmap(result, cmap, figsize, decimals, txt):
     plt = _plt()
     if hasattr(result, "lag_labels"):
         mats = [(lab, result.P[lab]) for lab in result.lag_labels]
@@ -96,8 +151,8 @@ def plot_markov_heatmap(result, cmap: str = "Blues", figsize=None, decimals: int
         ax.set_xticklabels(P.columns)
         ax.set_yticks(range(P.shape[0]))
         ax.set_yticklabels(P.index)
-        ax.set_xlabel("t+1")
-        ax.set_ylabel("t")
+        ax.set_xlabel(txt["t1"])
+        ax.set_ylabel(txt["t"])
         ax.set_title(str(title))
         for i in range(vals.shape[0]):
             for j in range(vals.shape[1]):
@@ -107,25 +162,32 @@ def plot_markov_heatmap(result, cmap: str = "Blues", figsize=None, decimals: int
     return fig
 
 
-def plot_dagum(panel_result, figsize=(10, 3.6)):
+def plot_dagum(panel_result, figsize=(10, 3.6), lang: str = "en"):
     """Dagum decomposition by year: G with G_w, G_nb, G_t (left) and contribution shares (right)."""
+    txt, rc, _ = _lang(lang)
+    with rc:
+        return _dagum(panel_result, figsize, txt)
+
+
+def _dagum(panel_result, figsize, txt):
     plt = _plt()
     tab = panel_result.to_frame()
     years = tab.index.to_numpy()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize)
-    for col, lab in (("G", "G (overall)"), ("G_w", "within"), ("G_nb", "net between"),
-                     ("G_t", "transvariation")):
+    for col, lab in (("G", txt["overall"]), ("G_w", txt["within"]), ("G_nb", txt["between"]),
+                     ("G_t", txt["trans"])):
         a1.plot(years, tab[col], marker="o", ms=3, label=lab)
-    a1.set_xlabel("year")
-    a1.set_ylabel("Gini")
+    a1.set_xlabel(txt["year"])
+    a1.set_ylabel(txt["gini"])
     a1.legend(frameon=False, fontsize=8)
     bottom = np.zeros(len(years))
-    for col, lab in (("share_w", "within"), ("share_nb", "net between"), ("share_t", "transvariation")):
+    for col, lab in (("share_w", txt["within"]), ("share_nb", txt["between"]),
+                     ("share_t", txt["trans"])):
         a2.bar(years, tab[col] * 100, bottom=bottom, label=lab)
         bottom += tab[col].to_numpy() * 100
-    a2.set_ylabel("contribution (%)")
-    a2.set_xlabel("year")
+    a2.set_ylabel(txt["contrib"])
+    a2.set_xlabel(txt["year"])
     a2.legend(frameon=False, fontsize=8)
-    fig.suptitle(f"Dagum Gini decomposition of {panel_result.column}")
+    fig.suptitle(txt["dagum"].format(col=panel_result.column))
     fig.tight_layout()
     return fig
