@@ -567,9 +567,15 @@ class TestBadInput:
         from spatialnqpf import _shapes
 
         full = _shapes.load_provinces()
+        from spatialnqpf.weights import _api
+
         monkeypatch.setattr(_shapes, "load_provinces", lambda include_sar=False: full.drop(index=[54, 65]))
-        with pytest.raises(IdMismatchError, match=r"missing from the bundled province shapes: 54, 65"):
-            W.contiguity()
+        _api._land_contiguity.cache_clear()  # the land adjacency is cached per (level, rook, ids)
+        try:
+            with pytest.raises(IdMismatchError, match=r"missing from the bundled province shapes: 54, 65"):
+                W.contiguity()
+        finally:
+            _api._land_contiguity.cache_clear()
 
     def test_bad_options(self):
         with pytest.raises(SpatialNQPFError, match="islands"):

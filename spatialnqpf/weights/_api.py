@@ -1,6 +1,7 @@
 """Public builders of spatial weights for Chinese provinces and cities."""
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Mapping
 
@@ -172,6 +173,22 @@ def _check_distinct(coords: pd.DataFrame):
 # ---------------------------------------------------------------------------
 # contiguity
 
+@functools.lru_cache(maxsize=32)
+def _land_contiguity(level: str, rook: bool, ids: tuple) -> sp.csr_matrix:
+    """Binary symmetric land contiguity of ``ids`` (cached; callers must copy)."""
+    from libpysal.graph import Graph
+
+    idx = pd.Index(ids, name="code")
+    gdf = _shapes_for(level, idx)
+    g = Graph.build_contiguity(gdf[[gdf.geometry.name]], rook=rook, strict=False)
+    m = graph_to_sparse(g, idx).astype(float)
+    m.data[:] = 1.0
+    m = sp.csr_matrix(((m + m.T) > 0).astype(float))
+    m.setdiag(0)
+    m.eliminate_zeros()
+    return m
+
+
 def contiguity(ids=None, level: str = "province", rook: bool = False, islands: str = "guangdong",
                points: str | None = None, standardize: str = "row") -> WeightsGraph:
     r"""Queen or rook contiguity from the bundled shapes, with an island rule.
@@ -219,21 +236,13 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
     ----------
     Anselin, L. (1988). *Spatial Econometrics: Methods and Models*. Kluwer, ch. 3.
     """
-    from libpysal.graph import Graph
-
     if islands not in ISLAND_RULES:
         raise SpatialNQPFError(f"islands must be one of {ISLAND_RULES}, got {islands!r}")
     if points not in (None, "capitals", "centroids"):
         raise SpatialNQPFError(f"contiguity: points must be 'capitals' or 'centroids', got {points!r}")
     std = _canonical_std(standardize)
     idx = _resolve_ids(ids, level)
-    gdf = _shapes_for(level, idx)
-    g = Graph.build_contiguity(gdf[[gdf.geometry.name]], rook=rook, strict=False)
-    m = graph_to_sparse(g, idx).astype(float)
-    m.data[:] = 1.0
-    m = sp.csr_matrix(((m + m.T) > 0).astype(float))
-    m.setdiag(0)
-    m.eliminate_zeros()
+    m = _land_contiguity(level, bool(rook), tuple(idx.tolist())).copy()
     n_nb = np.diff(m.indptr)
     found = idx[n_nb == 0].tolist()
     links: list[tuple[int, int]] = []
