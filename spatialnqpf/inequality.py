@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._kernels import gini as _gk
-from ._validation import (DataError, as_1d_float, check_panel, format_values,
-                          require_columns)
+from ._validation import DataError, as_1d_float, check_panel, format_values
 
 __all__ = [
     "DagumResult", "DagumPanelResult", "TheilResult", "NestedTheilResult",

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 from spatialnqpf import dynamics as dyn
 from spatialnqpf._validation import DataError, IdMismatchError, PanelError
