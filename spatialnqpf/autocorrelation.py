@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -147,7 +146,8 @@ class LisaResult:
     ``quadrant`` (HH/LH/LL/HL), ``p`` (pseudo p-value as ``alternative`` asks, or the
     analytic one when ``permutations=0``), ``q`` (Benjamini-Hochberg adjusted ``p`` within
     the year), ``significant`` and ``cluster`` (quadrant if significant, else "ns";
-    "isolate" for islands).
+    "isolate" for islands); with permutations also ``EI_sim`` and ``sd_sim``, the mean and
+    standard deviation of the simulated I_i (they converge to ``E_Ii`` and sqrt(``V_Ii``)).
     """
 
     column: str
