@@ -497,6 +497,10 @@ class DagumPanelResult:
     def to_frame(self, ci: bool = False) -> pd.DataFrame:
         """One row per year: G, G_w, G_nb, G_t, shares, G_jj per group, G_jh and D_jh per pair.
 
+        Pairs are labelled in the canonical group order; each year's ``D_jh``
+        refers to that year's higher-mean group of the pair (Dagum's j > h),
+        recorded in ``self[year].pairs["high"]``.
+
         With ``ci=True`` and a bootstrap, columns are a MultiIndex (statistic, value/se/low/high).
         """
         if ci:

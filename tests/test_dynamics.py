@@ -343,3 +343,15 @@ class TestConvergence:
         s, hl = dyn.convergence_speed(b)
         assert s == pytest.approx(-np.log(1 + b), rel=1e-14)
         assert hl == pytest.approx(np.log(2) / s, rel=1e-14)
+
+
+def test_summaries_and_frames(panel, knn_graph):
+    """Every results object prints and exports (numbers checked in the classes above)."""
+    objs = [dyn.kernel_density_by_year(panel, "rd_intensity"), dyn.markov(panel, "rd_intensity"),
+            dyn.spatial_markov(panel, "rd_intensity", knn_graph),
+            dyn.sigma_convergence(panel, "rd_intensity"), dyn.beta_convergence(panel, "rd_intensity")]
+    for o in objs:
+        assert "rd_intensity" in o.summary()
+        assert len(o.to_frame()) > 0
+        with pytest.raises(Exception):
+            o.column = "x"  # frozen
