@@ -637,19 +637,11 @@ def _stage_weights(ctx: _Context) -> dict:
             ctx.t("孤岛", "Islands"): int((nnz == 0).sum()),
             ctx.t("行和", "Row sums"): f"{m.sum(axis=1).min():.3f}–{m.sum(axis=1).max():.3f}",
             ctx.t("非对称连接", "Asymmetric links"): int(asym)}
-        rec = None
-        wmod = _module("weights")
-        for attr in ("recipe",):
-            r = getattr(w, attr, None)
-            if r is None and hasattr(wmod, "recipe_of"):
-                r = wmod.recipe_of(w)
-            rec = r
-        if rec is None and hasattr(wmod, "describe"):
-            try:
-                rec = wmod.describe(w)
-            except Exception:
-                rec = None
-        recipes[name] = str(rec) if rec is not None else ""
+        rec = getattr(w, "recipe", None)
+        text = ""
+        if rec is not None:
+            text = rec.describe() if hasattr(rec, "describe") else str(rec)
+        recipes[name] = " ".join(line.strip() for line in str(text).splitlines() if line.strip())
         if name == "contiguity" and 46 in ids:
             hn = [int(ids[j]) for j in m[ids.index(46)].indices]
             readings.append(ctx.t(
@@ -663,7 +655,7 @@ def _stage_weights(ctx: _Context) -> dict:
     df = pd.DataFrame(rows).T
     df.index.name = ctx.t("矩阵", "Matrix")
     t = frame_table(df, name="weights_summary", title=ctx.t("空间权重矩阵概况", "Spatial weight matrices"),
-                    digits=2, notes=tuple(f"{k}: {v}" for k, v in recipes.items() if v)[:6])
+                    digits=2, notes=tuple(f"{ctx.weight_labels.get(k, k)}: {v}" for k, v in recipes.items() if v))
     return {"tables": [t], "figures": [], "readings": readings,
             "numbers": {"summary": df, "recipes": recipes}}
 

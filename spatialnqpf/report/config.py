@@ -467,11 +467,11 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
         df.insert(0, "code", pd.Series(np.asarray(codes, dtype=int), index=df.index))
         df["year"] = years.astype(int)
         df = df.drop(columns=["_label"])
-        for c in df.columns:
-            if c not in ("code", "year") and df[c].dtype == object:
-                conv = pd.to_numeric(df[c], errors="coerce")
-                if conv.notna().sum() == df[c].notna().sum():
-                    df[c] = conv
+        for c in df.columns:  # numbers stored as text in Excel ("12.3", " 45 ") become numbers
+            if c not in ("code", "year") and not pd.api.types.is_numeric_dtype(df[c]):
+                conv = pd.to_numeric(df[c].astype("string").str.strip(), errors="coerce")
+                if conv.notna().sum() == df[c].notna().sum() and conv.notna().any():
+                    df[c] = conv.astype(float)
     dup = df.duplicated(["code", "year"], keep=False)
     if dup.any():
         pairs = df.loc[dup, ["code", "year"]].drop_duplicates().itertuples(index=False, name=None)
