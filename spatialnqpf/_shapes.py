@@ -7,8 +7,10 @@ The polygons ship in the data package :mod:`spatialnqpf.shapes` (the repository'
 Coordinates are **GCJ-02**, the obfuscated datum of Chinese web maps, which differs from WGS-84
 by a few hundred metres (typically 300-600 m).  The frames are labelled EPSG:4326 because GCJ-02
 has no EPSG code; ``gdf.attrs["datum"]`` says so.  This is harmless for contiguity, choropleth
-maps and centroid distances between provinces or cities (errors far below 1 km), but do not
-overlay WGS-84 point data that need sub-kilometre accuracy without converting.
+maps and centroid distances between provinces or cities (errors far below 1 km), but convert
+before overlaying WGS-84 point data that need sub-kilometre accuracy: ``load_provinces(datum="wgs84")``
+or :func:`to_wgs84` shift every vertex with :func:`gcj02_to_wgs84` (checked against the independent
+``eviltransform`` transcription to 1e-7 degrees).
 
 Polygons are simplified with ``shapely.coverage_simplify`` (tolerance in ``build_info.json``),
 which keeps shared edges shared; the province layer is the exact dissolve of the city layer.
@@ -32,7 +34,8 @@ import pandas as pd
 from ._validation import DataError, format_values
 
 __all__ = ["load_provinces", "load_cities", "city_table", "full_resolution_adjacency",
-           "build_info", "shapes_path", "FLAGGED_PROVINCES", "DATUM_NOTE"]
+           "build_info", "shapes_path", "wgs84_to_gcj02", "gcj02_to_wgs84", "to_wgs84",
+           "FLAGGED_PROVINCES", "DATUM_NOTE"]
 
 FLAGGED_PROVINCES = (71, 81, 82)
 DATUM_NOTE = ("GCJ-02 (AMap) coordinates, a few hundred metres off WGS-84; labelled EPSG:4326 "
@@ -99,13 +102,24 @@ def _finish(gdf, level: str):
     return out
 
 
-def load_provinces(include_sar: bool = False):
+def _datum(gdf, datum: str):
+    if datum == "gcj02":
+        return gdf
+    if datum == "wgs84":
+        return to_wgs84(gdf)
+    raise ValueError(f"datum must be 'gcj02' (as shipped) or 'wgs84', got {datum!r}")
+
+
+def load_provinces(include_sar: bool = False, datum: str = "gcj02"):
     """Province polygons of China as a GeoDataFrame indexed by two-digit GB/T 2260 code.
 
     Parameters
     ----------
     include_sar : bool, default False
         Also return Taiwan (71), Hong Kong (81) and Macao (82), flagged by ``is_sar``.
+    datum : {"gcj02", "wgs84"}
+        ``"gcj02"`` returns the coordinates as shipped; ``"wgs84"`` shifts every vertex with
+        :func:`gcj02_to_wgs84` (contiguity unchanged) for overlays with GPS or WGS-84 data.
 
     Returns
     -------
@@ -129,7 +143,7 @@ def load_provinces(include_sar: bool = False):
     gdf = _read("province")
     if not include_sar:
         gdf = gdf[~gdf["is_sar"]]
-    return _finish(gdf, "province")
+    return _datum(_finish(gdf, "province"), datum)
 
 
 def _province_codes(province) -> list[int]:
@@ -154,7 +168,8 @@ def _province_codes(province) -> list[int]:
     return out
 
 
-def load_cities(province=None, include_sar: bool = False, include_county_level: bool = True):
+def load_cities(province=None, include_sar: bool = False, include_county_level: bool = True,
+                datum: str = "gcj02"):
     """Prefecture-level city polygons as a GeoDataFrame indexed by six-digit GB/T 2260 code.
 
     Parameters
@@ -168,6 +183,8 @@ def load_cities(province=None, include_sar: bool = False, include_county_level: 
         Keep the 30 province-administered county-level units that the source lists with the
         cities (Henan 济源, four Hubei units, 15 Hainan units, ten Xinjiang Production and
         Construction Corps cities); with them the cities tile every province without holes.
+    datum : {"gcj02", "wgs84"}
+        As in :func:`load_provinces`.
 
     Returns
     -------
@@ -198,7 +215,7 @@ def load_cities(province=None, include_sar: bool = False, include_county_level: 
         if bad:
             raise DataError(f"unknown province code(s) {format_values(bad)}")
         gdf = gdf[gdf["province"].isin(codes)]
-    return _finish(gdf, "city")
+    return _datum(_finish(gdf, "city"), datum)
 
 
 def city_table(include_sar: bool = False, include_county_level: bool = True) -> pd.DataFrame:
@@ -214,6 +231,115 @@ def city_table(include_sar: bool = False, include_county_level: bool = True) -> 
     gdf = load_cities(include_sar=include_sar, include_county_level=include_county_level)
     df = pd.DataFrame(gdf.drop(columns="geometry")).reset_index()
     return df[["code", "name_zh", "short_zh", "province", "kind"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- datum
+
+_GCJ_A = 6378245.0                      # Krasovsky 1940 semi-major axis used by GCJ-02
+_GCJ_EE = 0.00669342162296594323        # its first eccentricity squared
+_GCJ_BOX = (72.004, 0.8293, 137.8347, 55.8271)  # lon/lat box outside which GCJ-02 = WGS-84
+
+
+def _gcj_delta(lon, lat):
+    """GCJ-02 minus WGS-84 offsets (degrees) at WGS-84 ``lon``, ``lat`` (arrays)."""
+    x, y = lon - 105.0, lat - 35.0
+    xpi, ypi = x * np.pi, y * np.pi
+    d = 20.0 * np.sin(6.0 * xpi) + 20.0 * np.sin(2.0 * xpi)
+    dlat = (d + 20.0 * np.sin(ypi) + 40.0 * np.sin(ypi / 3.0)
+            + 160.0 * np.sin(ypi / 12.0) + 320.0 * np.sin(ypi / 30.0)) * 2.0 / 3.0
+    dlon = (d + 20.0 * np.sin(xpi) + 40.0 * np.sin(xpi / 3.0)
+            + 150.0 * np.sin(xpi / 12.0) + 300.0 * np.sin(xpi / 30.0)) * 2.0 / 3.0
+    dlat += -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    dlon += 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    rad = np.radians(lat)
+    magic = 1.0 - _GCJ_EE * np.sin(rad) ** 2
+    sq = np.sqrt(magic)
+    dlat = dlat * 180.0 / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sq) * np.pi)
+    dlon = dlon * 180.0 / (_GCJ_A / sq * np.cos(rad) * np.pi)
+    inside = ((lon >= _GCJ_BOX[0]) & (lon <= _GCJ_BOX[2]) & (lat >= _GCJ_BOX[1]) & (lat <= _GCJ_BOX[3]))
+    return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
+
+
+def wgs84_to_gcj02(lon, lat):
+    r"""Shift WGS-84 longitudes/latitudes to GCJ-02 (the datum of AMap and other Chinese web maps).
+
+    GCJ-02 adds a smooth, deliberately undocumented offset of a few hundred metres:
+    :math:`(\lambda', \phi') = (\lambda + \delta_\lambda(\lambda, \phi), \phi + \delta_\phi(\lambda, \phi))`
+    with the polynomial-plus-sines offsets of the widely circulated reference transcription
+    (Krasovsky ellipsoid, a = 6 378 245 m, e² = 0.006693421622966); points outside the box
+    72.004-137.8347° E, 0.8293-55.8271° N are returned unchanged.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS-84 degrees.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        GCJ-02 longitudes and latitudes.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    dlon, dlat = _gcj_delta(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon, lat, tol: float = 1e-10, max_iter: int = 20):
+    r"""Invert :func:`wgs84_to_gcj02` by fixed-point iteration (to ``tol`` degrees, ~1e-5 m).
+
+    Solves :math:`w + \delta(w) = g` with :math:`w_{k+1} = g - \delta(w_k)`, :math:`w_0 = g`;
+    the offset varies slowly, so a handful of iterations reach machine precision.  The result is
+    only as good as the GCJ-02 model itself (agreement with AMap is usually within a few metres).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        GCJ-02 degrees.
+    tol : float
+        Stop when no coordinate moves by more than ``tol`` degrees.
+    max_iter : int
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        WGS-84 longitudes and latitudes.
+    """
+    glon = np.asarray(lon, dtype=float)
+    glat = np.asarray(lat, dtype=float)
+    wlon, wlat = glon.copy(), glat.copy()
+    for _ in range(max_iter):
+        dlon, dlat = _gcj_delta(wlon, wlat)
+        nlon, nlat = glon - dlon, glat - dlat
+        step = max(np.max(np.abs(nlon - wlon), initial=0.0), np.max(np.abs(nlat - wlat), initial=0.0))
+        wlon, wlat = nlon, nlat
+        if step < tol:
+            break
+    return wlon, wlat
+
+
+def to_wgs84(gdf):
+    """Copy of a bundled-shapes GeoDataFrame with GCJ-02 coordinates shifted to WGS-84.
+
+    Every vertex goes through :func:`gcj02_to_wgs84`; vertices shared by neighbours stay shared,
+    so contiguity is unchanged.  ``attrs["datum"]`` records the conversion.  Whether AMap uses
+    GCJ-02 in Hong Kong, Macao and Taiwan is not documented; they are shifted like the mainland.
+    """
+    import shapely
+
+    if "WGS-84 (converted" in str(gdf.attrs.get("datum", "")):
+        raise DataError("these shapes were already converted to WGS-84")
+
+    def shift(xy):
+        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    import geopandas as gpd
+
+    geom = gpd.GeoSeries(shapely.transform(gdf.geometry.values, shift), index=gdf.index, crs="EPSG:4326")
+    out = gdf.set_geometry(geom)
+    out.attrs = dict(gdf.attrs, datum="WGS-84 (converted from GCJ-02 by spatialnqpf._shapes.gcj02_to_wgs84)")
+    return out
 
 
 @lru_cache(maxsize=None)

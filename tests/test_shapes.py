@@ -357,6 +357,62 @@ class TestFiles:
         assert out.stdout.split() == ["31", "367"]
 
 
+# --------------------------------------------------------------------------- datum
+
+# Reference: eviltransform 0.1.1 (PyPI; an independent transcription of the GCJ-02 offset),
+# ``wgs2gcj(lat, lon)`` run on 2026-11-26: (name, WGS-84 lon, lat, GCJ-02 lon, lat).
+# eviltransform uses a = 6 378 137 m where the reference code uses 6 378 245 m: a relative
+# difference of 1.7e-5 in an offset of ~6e-3 degrees, i.e. ~1e-7 degrees (1 cm).
+EVILTRANSFORM = [
+    ("Beijing", 116.405285, 39.904989, 116.411528076, 39.906392755),
+    ("Guangzhou", 113.280637, 23.125178, 113.285982099, 23.122513222),
+    ("Urumqi", 87.617733, 43.792818, 87.620582309, 43.794042594),
+    ("Harbin", 126.642464, 45.756967, 126.648434111, 45.758918164),
+    ("Lhasa", 91.132212, 29.660361, 91.133755333, 29.657640520),
+    ("Sanya", 109.508268, 18.247872, 109.512362525, 18.246179312),
+    ("Kashgar", 75.989755, 39.4704, 75.992709892, 39.470626895),
+]
+
+
+class TestDatum:
+    """Reference: eviltransform 0.1.1 values above (atol 2e-7 degrees)."""
+
+    def test_forward_matches_eviltransform(self):
+        ref = pd.DataFrame(EVILTRANSFORM, columns=["name", "lon", "lat", "glon", "glat"])
+        glon, glat = _shapes.wgs84_to_gcj02(ref["lon"], ref["lat"])
+        np.testing.assert_allclose(glon, ref["glon"], rtol=0, atol=2e-7)
+        np.testing.assert_allclose(glat, ref["glat"], rtol=0, atol=2e-7)
+
+    def test_inverse(self):
+        ref = pd.DataFrame(EVILTRANSFORM, columns=["name", "lon", "lat", "glon", "glat"])
+        wlon, wlat = _shapes.gcj02_to_wgs84(ref["glon"], ref["glat"])
+        np.testing.assert_allclose(wlon, ref["lon"], rtol=0, atol=2e-7)
+        np.testing.assert_allclose(wlat, ref["lat"], rtol=0, atol=2e-7)
+        lon, lat = _shapes.wgs84_to_gcj02(wlon, wlat)            # exact inverse of our forward
+        np.testing.assert_allclose(lon, ref["glon"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(lat, ref["glat"], rtol=0, atol=1e-9)
+
+    def test_outside_china_unchanged(self):
+        lon, lat = _shapes.wgs84_to_gcj02([2.35, 140.0], [48.85, 35.0])  # Paris, off Japan
+        np.testing.assert_array_equal(lon, [2.35, 140.0])
+        np.testing.assert_array_equal(lat, [48.85, 35.0])
+
+    def test_wgs84_shapes(self, provinces34):
+        w = _shapes.load_provinces(include_sar=True, datum="wgs84")
+        assert "WGS-84" in w.attrs["datum"] and w.crs.to_epsg() == 4326
+        assert w.is_valid.all()
+        shift = shapely.distance(shapely.centroid(w.geometry.values), shapely.centroid(provinces34.geometry.values))
+        assert 0.0005 < shift.min() and shift.max() < 0.01                # a few hundred metres
+        assert _edges(Graph.build_contiguity(w.geometry, rook=False)) == _stored("province", True)
+        caps = pd.read_csv(DATA / "capitals.csv")
+        for code, lon, lat in caps[["code", "lon", "lat"]].itertuples(index=False):
+            assert w.geometry[code].contains(shapely.Point(lon, lat)), code
+        with pytest.raises(SpatialNQPFError, match="already"):
+            _shapes.to_wgs84(w)
+        with pytest.raises(ValueError, match="datum"):
+            _shapes.load_cities(datum="bd09")
+
+
 # --------------------------------------------------------------------------- maps
 
 class TestMaps:
