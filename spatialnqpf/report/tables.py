@@ -234,7 +234,9 @@ class Table:
         paragraph so the table compiles with booktabs alone.
         """
         ncol = len(self.columns)
-        lines = []
+        lines = ["% booktabs three-line table written by spatialnqpf; needs \\usepackage{booktabs}"]
+        if any(ord(ch) > 0x2E80 for ch in "".join(sum(self.grid(), [])) + self.title + "".join(self.notes)):
+            lines.append("% contains Chinese: compile with XeLaTeX and \\usepackage{ctex} (or xeCJK)")
         if float_env:
             lines += ["\\begin{table}[htbp]", "\\centering",
                       f"\\caption{{{latex_escape(self.title)}}}",
