@@ -616,3 +616,19 @@ class TestDescribe:
         assert d.islands == (3, 4) and d.n_components == 2 and d.component_sizes == (3, 1)
         assert not d.symmetric and not d.links_symmetric and d.n_asymmetric == 2
         assert d.max_asymmetry == 2.0 and d.recipe == ""
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from spatialnqpf.weights import _api
+
+    res = doctest.testmod(_api, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 6 and res.failed == 0
+
+
+def test_sar_and_level_hints():
+    with pytest.raises(IdMismatchError, match="Hong Kong 81"):
+        W.contiguity(ids=[44, 81])
+    with pytest.raises(IdMismatchError, match="did you mean level='province'"):
+        W.knn(ids=[11, 12, 13], level="city", k=1)

@@ -82,11 +82,20 @@ def _resolve_ids(ids, level: str, available: pd.Index | None = None) -> pd.Index
                               f"(given as {format_values(shown)})")
     unknown = idx.difference(available)
     if len(unknown):
-        raise IdMismatchError(f"unknown {level} id(s): {format_values(list(unknown))}; "
+        hint = ""
+        if level == "province" and set(unknown) & {71, 81, 82}:
+            hint = " (Taiwan 71, Hong Kong 81 and Macao 82 are not part of the mainland sample)"
+        elif level == "city" and any(10 <= int(u) <= 82 for u in unknown if _is_int(u)):
+            hint = " (city ids are six-digit codes such as 440100; did you mean level='province'?)"
+        raise IdMismatchError(f"unknown {level} id(s): {format_values(list(unknown))}{hint}; "
                               f"known ids are {format_values(sorted(available.tolist()), 40)}")
     if len(idx) < 2:
         raise SpatialNQPFError(f"spatial weights need at least two units, got {format_values(list(idx))}")
     return idx
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
 def _shapes_for(level: str, ids: pd.Index):
@@ -131,7 +140,8 @@ def resolve_points(points, ids: pd.Index, level: str = "province") -> tuple[pd.D
                 raise IdMismatchError(f"no capital for id(s) {format_values(list(missing))}")
             return cap.loc[ids, ["lon", "lat"]].astype(float), "capitals (spatialnqpf.regions.capitals)"
         if points == "centroids":
-            return _centroids(level, ids), "centroids (Albers equal-area, lat_1=25 lat_2=47 lon_0=105)"
+            return _centroids(level, ids), ("centroids (Albers equal-area, lat_1=25 lat_2=47 lon_0=105; "
+                                            "bundled shapes, GCJ-02 coordinates)")
         raise SpatialNQPFError(f"points must be 'capitals', 'centroids', a DataFrame or a mapping; "
                                f"got {points!r}")
     if isinstance(points, Mapping):
@@ -231,6 +241,16 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
     ------
     IdMismatchError
         Unknown or duplicated ids, ids missing from the shapes.
+
+    Examples
+    --------
+    >>> from spatialnqpf import weights
+    >>> w = weights.contiguity()                      # 31 provinces, queen, Hainan-Guangdong
+    >>> sorted(w.neighbors[46])
+    [44]
+    >>> w30 = weights.contiguity(ids=[c for c in w.unique_ids if c != 54])   # without Tibet
+    >>> print(w.recipe.name)
+    queen contiguity (island rule guangdong), row
 
     References
     ----------
@@ -358,6 +378,14 @@ def distance(ids=None, points=None, transform: str = "inverse", power: float = 1
     SpatialNQPFError
         A unit with no neighbour within ``cutoff`` (names it and the cutoff
         that would connect it).
+
+    Examples
+    --------
+    >>> from spatialnqpf import weights
+    >>> round(float(1 / weights.distance(standardize="none").dense().loc[11, 31]), 1)  # Beijing-Shanghai, km
+    1067.3
+    >>> w2 = weights.distance(power=2)                          # inverse squared distance, row-standardised
+    >>> wx = weights.distance(transform="exponential", bandwidth=500.0, cutoff=1500.0)
 
     References
     ----------
