@@ -399,3 +399,67 @@ class TestScalablePaths:
         e0, e1 = base.effects(method="delta"), r.effects(method="delta")
         np.testing.assert_allclose(e1[["direct", "indirect", "total"]],
                                    e0[["direct", "indirect", "total"]], rtol=1e-6)
+
+
+class TestSAC:
+    """model='sac' against cigar_sac_results.csv (R spatialreg sacsarlm, method 'eigen', analytic
+    expected information; cigar_sac.R); rtol 1e-5."""
+
+    @pytest.mark.parametrize("case", ["sac_individual", "sac_twoways", "sac_twoways_leeyu"])
+    def test_vs_sacsarlm(self, cigar, w, case):
+        ref = _ref("cigar_sac_results.csv").query("case == @case").set_index("term")
+        fe = case.split("_")[1]
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sac", fe=fe,
+                            lee_yu=case.endswith("leeyu"))
+        terms = ["logp", "logy", "rho", "lambda"]
+        assert list(res.params.index) == terms
+        np.testing.assert_allclose(res.params[terms], ref.loc[terms, "estimate"], rtol=1e-5)
+        np.testing.assert_allclose(res.bse[terms], ref.loc[terms, "se"], rtol=1e-5)
+        np.testing.assert_allclose(res.sigma2, ref.loc["sigma2", "estimate"], rtol=1e-6)
+        np.testing.assert_allclose(res.llf, ref.loc["llf", "estimate"], rtol=0, atol=1e-6)
+
+    def test_observed_information_path(self, cigar, w, Wdense):
+        """The large-n covariance (numerical Hessian of the full likelihood) against the
+        numerical Hessian of the profile likelihood in (rho, lambda), built densely here."""
+        from spatialnqpf.models.panel import _fit_sac, _num_hessian
+        d = prepare_panel(cigar, "logc", X, w, "state", "year")
+        res = _fit_sac(d, d.W, "individual", False, cov="hessian")
+        N, T = 46, 30
+        ev = np.linalg.eigvals(Wdense).real
+        Wb = np.kron(np.eye(T), Wdense)
+        dm = lambda a: a - pd.DataFrame(a).groupby(cigar.state.to_numpy()).transform("mean").to_numpy()
+        yv = dm(cigar[["logc"]].to_numpy()).ravel()
+        Xm = dm(cigar[X].to_numpy())
+
+        def profile(v):
+            r, l = v
+            B = np.eye(N * T) - l * Wb
+            ys = B @ (yv - r * Wb @ yv)
+            Xs = B @ Xm
+            b = np.linalg.lstsq(Xs, ys, rcond=None)[0]
+            ee = ys - Xs @ b
+            return (-N * T / 2 * np.log(2 * np.pi * ee @ ee / (N * T)) - N * T / 2
+                    + T * np.log(1 - r * ev).sum() + T * np.log(1 - l * ev).sum())
+
+        H = _num_hessian(profile, res.params[["rho", "lambda"]].to_numpy())
+        np.testing.assert_allclose(res.bse[["rho", "lambda"]], np.sqrt(np.diag(np.linalg.inv(-H))),
+                                   rtol=1e-3)
+        assert "Hessian" in res.info["traces"]
+
+    def test_effects_and_options(self, cigar, w, Wdense, edges):
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sac",
+                            fe="individual", lee_yu=False)
+        A = np.linalg.inv(np.eye(46) - res.params["rho"] * Wdense)
+        eff = res.effects(method="delta")
+        assert eff.loc["logp", "direct"] == pytest.approx(res.params["logp"] * np.trace(A) / 46,
+                                                          rel=1e-10)
+        with pytest.raises(ValueError, match="w_error is only used"):
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", w_error=w)
+        g2 = Graph.from_adjacency(edges[(edges.focal != 51) & (edges.neighbor != 51)]
+                                  .assign(weight=1.0), focal_col="focal",
+                                  neighbor_col="neighbor", weight_col="weight").transform("r")
+        with pytest.raises(IdMismatchError, match="51"):
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sac", w_error=g2)
+        with pytest.raises(SpatialNQPFError, match="not defined for SAC"):
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sac",
+                          lee_yu="elhorst")
