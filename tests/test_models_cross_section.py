@@ -389,6 +389,17 @@ class TestBadInput:
             r = spatial_cross_section(d, "Y", ["INC"], g, "id", model="sar", constant=False)
         assert r.params["rho"] > 0.9999
 
+    def test_name_clash(self):
+        df, g, y, x = load("columbus")
+        with pytest.raises(DataError, match="W_INC"):
+            spatial_cross_section(df.assign(W_INC=df.HOVAL ** 2), y, ["INC", "W_INC"], g, "id",
+                                  model="sdm")
+
+    def test_w2_only_with_error_models(self):
+        df, g, y, x = load("columbus")
+        with pytest.raises(ValueError, match="w2"):
+            spatial_cross_section(df, y, x, g, "id", model="sar", w2=g)
+
     def test_unknown_model(self):
         df, g, y, x = load("columbus")
         with pytest.raises(ValueError, match="model must be one of"):

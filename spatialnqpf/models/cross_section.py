@@ -162,6 +162,10 @@ def _prepare(data, y, x, w, id, model, w2, constant) -> _Design:
         for c in x:
             cols.append(W @ df[c].to_numpy(dtype=float))
             names.append("W_" + c)
+    clash = pd.Index(names)[pd.Index(names).duplicated()].unique().tolist()
+    if clash:
+        raise DataError(f"parameter names clash: {format_values(clash)} (a column is named like the "
+                        "spatial lag 'W_<x>' of another regressor, or 'const'); rename it")
     Z = np.column_stack(cols)
     _check_regressors(Z, names, constant)
     return _Design(ids, yv, Z, names, x, W, W2, same)

@@ -260,8 +260,10 @@ class SpatialResults:
             lines.append("-" * 78)
             lines.append("Tests")
             for name, r in self._tests.iterrows():
-                vals = "  ".join(f"{c}={r[c]:.6g}" if isinstance(r[c], (int, float, np.floating))
-                                 else f"{c}={r[c]}" for c in self._tests.columns)
+                vals = "  ".join(
+                    (f"{c}={r[c]:.6g}" if isinstance(r[c], (int, float, np.floating)) else f"{c}={r[c]}")
+                    for c in self._tests.columns
+                    if not (isinstance(r[c], (float, np.floating)) and np.isnan(r[c])))
                 lines.append(f"  {name}: {vals}")
         lines.append("Significance: *** p<0.01, ** p<0.05, * p<0.1")
         return "\n".join(lines)
