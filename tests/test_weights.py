@@ -494,6 +494,25 @@ class TestGraphBehaviour:
         y = pd.Series(np.arange(31.0), index=queen.unique_ids)
         np.testing.assert_allclose(queen.lag(y.to_numpy()), queen.sparse @ y.to_numpy())
 
+    def test_lag_aligns_series_by_id(self, queen):
+        # reference: numpy W @ y in the weights' order
+        y = pd.Series(np.arange(31.0) ** 2, index=queen.unique_ids, name="y")
+        expect = queen.sparse @ y.to_numpy()
+        shuffled = y.sample(frac=1.0, random_state=1)
+        lagged = queen.lag(shuffled)
+        assert list(lagged.index) == list(shuffled.index) and lagged.name == "W_y"
+        np.testing.assert_allclose(lagged.loc[queen.unique_ids].to_numpy(), expect, rtol=1e-14)
+        assert lagged.loc[46] == y.loc[44]  # Hainan's only neighbour is Guangdong
+        with pytest.raises(IdMismatchError, match="99"):
+            queen.lag(y.rename(index={11: 99}))
+        np.testing.assert_allclose(queen.lag(y.to_numpy()), expect, rtol=1e-14)
+
+    def test_to_frame_and_summary(self, queen):
+        f = queen.to_frame()
+        assert list(f.columns) == ["focal", "neighbor", "weight"] and len(f) == 138
+        assert f.query("focal == 46").neighbor.tolist() == [44]
+        assert "island rule: guangdong" in queen.summary()
+
     def test_immutable(self, queen):
         with pytest.raises(AttributeError):
             queen.transformation = "B"

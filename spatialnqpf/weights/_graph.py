@@ -260,6 +260,37 @@ class WeightsGraph(Graph):
         return type(self)(self._adjacency, transformation=self.transformation, is_sorted=True,
                           recipe=new, raw=self._raw)
 
+    def lag(self, y, categorical=None, ties="raise"):
+        r"""Spatial lag :math:`Wy`, aligned by id for pandas input.
+
+        ``y`` as a Series (or DataFrame) indexed by id is aligned to the
+        weights' ids (any order); ids missing on either side raise
+        :class:`~spatialnqpf._validation.IdMismatchError` naming them, and the
+        result is a Series/DataFrame indexed like ``y``.  A plain array is
+        taken in :attr:`unique_ids` order (libpysal behaviour).  libpysal's own
+        ``Graph.lag`` checks only the length (shared/reference/STYLE.md (b)2).
+        """
+        if isinstance(y, (pd.Series, pd.DataFrame)) and not categorical:
+            from .._validation import graph_to_sparse
+
+            idx = pd.Index(y.index)
+            m = graph_to_sparse(self, idx)
+            vals = y.to_numpy(dtype=float)
+            if isinstance(y, pd.Series):
+                return pd.Series(m @ vals, index=y.index, name=f"W_{y.name}" if y.name is not None else "W_y")
+            return pd.DataFrame(m @ vals, index=y.index, columns=[f"W_{c}" for c in y.columns])
+        return Graph.lag(self, y, categorical=categorical, ties=ties)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Edge list ``focal, neighbor, weight`` (non-zero weights; islands as zero self-links)."""
+        return self.adjacency.reset_index()
+
+    def summary(self) -> str:
+        """Text description: :func:`spatialnqpf.weights.describe` statistics and the recipe."""
+        from .describe import describe
+
+        return describe(self).summary()
+
     def dense(self) -> pd.DataFrame:
         """Weights as a dense DataFrame with the ids as index and columns (small n only)."""
         ids = self.unique_ids
