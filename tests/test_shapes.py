@@ -472,3 +472,38 @@ class TestMaps:
         arrays = [c.get_array() for c in ax.collections if c.get_array() is not None]
         np.testing.assert_array_equal(np.asarray(arrays[0]), values.sort_index().to_numpy())
         ax.figure.savefig(output_dir / "cities_guangdong_test.png", dpi=80)
+
+    def test_panel_maps_share_one_scale(self, output_dir):
+        from spatialnqpf.report.maps import plot_panel_maps
+        df = pd.read_csv(DATA / "nqpf_panel_2012_2022.csv")
+        years = [2012, 2022]
+        fig = plot_panel_maps(df.sample(frac=1.0, random_state=1), "rd_intensity", years=years)
+        pooled = df.loc[df["year"].isin(years), "rd_intensity"]
+        for ax, year in zip(fig.axes, years):
+            coll = [c for c in ax.collections if c.get_array() is not None]
+            assert len(coll) == 1
+            expect = df[df["year"] == year].set_index("code")["rd_intensity"].sort_index()
+            np.testing.assert_array_equal(np.asarray(coll[0].get_array()), expect.to_numpy())
+            assert coll[0].get_clim() == (pooled.min(), pooled.max())
+        fig.savefig(output_dir / "panel_maps_test.png", dpi=60)
+
+    def test_panel_maps_pooled_classes(self):
+        """Quantile classes from the pooled values (numpy quantiles as the reference)."""
+        from spatialnqpf.report.maps import plot_panel_maps
+        df = pd.read_csv(DATA / "nqpf_panel_2012_2022.csv")
+        years = [2012, 2015, 2019]
+        fig = plot_panel_maps(df, "co2_scope1_total_mt", years=years, scheme="quantiles", k=4)
+        pooled = df.loc[df["year"].isin(years), "co2_scope1_total_mt"].dropna().to_numpy()
+        texts = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert texts[-1] == "no data"                                  # Tibet: CEADs has no Tibet
+        uppers = [float(t.split(",")[1]) for t in texts[:-1]]
+        np.testing.assert_allclose(uppers, np.quantile(pooled, [0.25, 0.5, 0.75, 1.0]), atol=0.006)
+
+    def test_panel_maps_bad_input(self):
+        from spatialnqpf.report.maps import plot_panel_maps
+        df = pd.read_csv(DATA / "nqpf_panel_2012_2022.csv")
+        with pytest.raises(SpatialNQPFError, match="1999"):
+            plot_panel_maps(df, "gdp", years=[2012, 1999])
+        dup = pd.concat([df, df[(df["code"] == 44) & (df["year"] == 2012)]])
+        with pytest.raises(SpatialNQPFError, match=r"\(44, 2012\)"):
+            plot_panel_maps(dup, "gdp", years=[2012])

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._validation import DataError, format_values
 
-__all__ = ["plot_provinces", "plot_cities", "ALBERS_CHINA"]
+__all__ = ["plot_provinces", "plot_cities", "plot_panel_maps", "ALBERS_CHINA"]
 
 #: Albers equal-area projection for maps of China.
 ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m +no_defs"
@@ -98,7 +98,7 @@ def _lang(lang: str):
 # --------------------------------------------------------------------------- drawing
 
 def _draw(ax, gdf, values, *, categorical, cmap, scheme, k, vmin, vmax, colors, missing_color,
-          edgecolor, linewidth, legend, legend_kwds, lang, box):
+          edgecolor, linewidth, legend, legend_kwds, lang, box, classification_kwds=None):
     """Draw ``gdf`` (projected) on ``ax`` coloured by ``values`` (aligned Series or None)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
@@ -135,10 +135,13 @@ def _draw(ax, gdf, values, *, categorical, cmap, scheme, k, vmin, vmax, colors, 
         elif len(sub):
             kw = dict(column="_v", cmap=cmap or "YlOrRd", edgecolor=edgecolor, linewidth=linewidth, vmin=vmin, vmax=vmax)
             if scheme is not None:
-                kw.update(scheme=scheme, k=k, legend=legend,
+                kw.update(scheme=scheme, k=k, legend=legend, classification_kwds=classification_kwds,
                           legend_kwds=dict({"loc": "lower left", "fontsize": 8, "frameon": False}, **(legend_kwds or {})))
             else:
-                kw.update(legend=legend, legend_kwds=dict({"shrink": 0.55, "pad": 0.01}, **(legend_kwds or {})))
+                lk = {"shrink": 0.55, "pad": 0.01}
+                if values.name is not None:
+                    lk["label"] = str(values.name)
+                kw.update(legend=legend, legend_kwds=dict(lk, **(legend_kwds or {})))
             sub.plot(ax=ax, **kw)
     x0, y0, x1, y1 = box
     ax.set_xlim(x0, x1)
@@ -175,7 +178,7 @@ _OFFSET = {11: (1.8, 2.1), 12: (2.6, 0.6), 31: (3.0, 0.3), 81: (1.5, -1.6), 82: 
 
 def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categorical, colors, title,
          labels, include_sar, inset, missing_color, edgecolor, linewidth, legend, legend_kwds,
-         figsize, province=None, overlay_provinces=True):
+         figsize, province=None, overlay_provinces=True, classification_kwds=None):
     import matplotlib.pyplot as plt
     from pyproj import Transformer
 
@@ -216,7 +219,7 @@ def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categoric
         box = _projected_box(_MAIN_BOX)
     common = dict(categorical=bool(categorical), cmap=cmap, scheme=scheme, k=k, vmin=vmin, vmax=vmax,
                   colors=colors, missing_color=missing_color, edgecolor=edgecolor, linewidth=linewidth,
-                  lang=lang)
+                  lang=lang, classification_kwds=classification_kwds)
     handles = _draw(ax, gdf, aligned, legend=legend, legend_kwds=legend_kwds, box=box, **common)
     if prov_lines is not None:
         prov_lines.plot(ax=ax, color="0.15", linewidth=0.6)
@@ -273,7 +276,8 @@ def plot_provinces(values=None, ax=None, lang: str = "en", *, cmap=None, scheme=
                    k: int = 5, vmin=None, vmax=None, categorical=None, colors=None, title=None,
                    labels: bool = False, include_sar: bool = False, inset: bool = True,
                    missing_color: str = "#d9d9d9", edgecolor: str = "white", linewidth: float = 0.5,
-                   legend: bool = True, legend_kwds=None, figsize=(8.0, 6.4)):
+                   legend: bool = True, legend_kwds=None, classification_kwds=None,
+                   figsize=(8.0, 6.4)):
     """Choropleth map of China's provinces on the bundled shapes.
 
     Parameters
@@ -311,6 +315,9 @@ def plot_provinces(values=None, ax=None, lang: str = "en", *, cmap=None, scheme=
         outside the analysis (default) in a neutral light grey that is not "no data".
     inset : bool, default True
         Draw the South China Sea islands in an inset; the main map stops at 17.6° N.
+    classification_kwds : dict, optional
+        Passed to mapclassify with ``scheme`` (e.g. ``{"bins": [...]}`` with
+        ``scheme="UserDefined"``).
     missing_color, edgecolor, linewidth, legend, legend_kwds, figsize
         Styling.
 
@@ -335,7 +342,7 @@ def plot_provinces(values=None, ax=None, lang: str = "en", *, cmap=None, scheme=
                 categorical=categorical, colors=colors, title=title, labels=labels,
                 include_sar=include_sar, inset=inset, missing_color=missing_color,
                 edgecolor=edgecolor, linewidth=linewidth, legend=legend, legend_kwds=legend_kwds,
-                figsize=figsize)
+                figsize=figsize, classification_kwds=classification_kwds)
 
 
 def plot_cities(values=None, ax=None, lang: str = "en", *, province=None, cmap=None,
@@ -343,7 +350,7 @@ def plot_cities(values=None, ax=None, lang: str = "en", *, province=None, cmap=N
                 title=None, labels: bool = False, include_sar: bool = False, inset: bool = True,
                 missing_color: str = "#d9d9d9", edgecolor: str = "white", linewidth: float = 0.2,
                 overlay_provinces: bool = True, legend: bool = True, legend_kwds=None,
-                figsize=(8.0, 6.4)):
+                classification_kwds=None, figsize=(8.0, 6.4)):
     """Choropleth map of prefecture-level cities, with province borders on top.
 
     Parameters are those of :func:`plot_provinces`, with ``values`` keyed by six-digit city code
@@ -362,4 +369,106 @@ def plot_cities(values=None, ax=None, lang: str = "en", *, province=None, cmap=N
                 categorical=categorical, colors=colors, title=title, labels=labels,
                 include_sar=include_sar, inset=inset, missing_color=missing_color,
                 edgecolor=edgecolor, linewidth=linewidth, legend=legend, legend_kwds=legend_kwds,
-                figsize=figsize, province=province, overlay_provinces=overlay_provinces)
+                figsize=figsize, province=province, overlay_provinces=overlay_provinces,
+                classification_kwds=classification_kwds)
+
+
+def plot_panel_maps(data, value: str, id: str = "code", time: str = "year", years=None, *,
+                    ncols: int = 3, lang: str = "en", cmap=None, scheme=None, k: int = 5,
+                    title=None, labels: bool = False, inset: bool = False,
+                    missing_color: str = "#d9d9d9", panel_size=(4.6, 3.8)):
+    """Province maps of one variable for several years on a common colour scale.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel with columns ``id`` (province codes or labels), ``time`` and ``value``.
+    value : str
+        Column to map.
+    id, time : str
+        Id and time columns.
+    years : list, optional
+        Years to show (default: all, sorted).  A year absent from ``data`` raises, naming it.
+    ncols : int
+        Maps per row.
+    scheme : str, optional
+        mapclassify scheme computed ONCE on the pooled values of the chosen years, so classes
+        mean the same in every panel; without it a single continuous colour bar with
+        ``vmin``/``vmax`` = pooled minimum/maximum.
+    lang, cmap, k, labels, inset, missing_color
+        As in :func:`plot_provinces`.
+    title : str, optional
+        Figure title (each panel is titled with its year).
+    panel_size : (float, float)
+        Size of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    PanelError
+        Duplicated (id, time) rows (named).
+    DataError
+        Requested years not in ``data``; non-numeric ``value``.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from .._validation import PanelError, require_columns
+
+    require_columns(data, [id, time, value])
+    df = data[[id, time, value]].copy()
+    dup = df.duplicated([id, time], keep=False)
+    if dup.any():
+        pairs = list(df.loc[dup, [id, time]].drop_duplicates().itertuples(index=False, name=None))
+        raise PanelError(f"duplicated ({id}, {time}) rows: {format_values(pairs)}")
+    if not pd.api.types.is_numeric_dtype(df[value]):
+        raise DataError(f"column {value!r} must be numeric for panel maps")
+    available = sorted(df[time].unique())
+    years = available if years is None else list(years)
+    absent = [y for y in years if y not in set(available)]
+    if absent:
+        raise DataError(f"year(s) {format_values(absent)} not in the data (available: "
+                        f"{format_values(available)})")
+    df = df[df[time].isin(years)]
+    pooled = df[value].dropna().to_numpy(dtype=float)
+    classification_kwds = None
+    vmin = vmax = None
+    if scheme is not None:
+        import mapclassify
+
+        bins = mapclassify.classify(pooled, scheme, k=k).bins
+        scheme, classification_kwds = "UserDefined", {"bins": list(bins)}
+    elif len(pooled):
+        vmin, vmax = float(pooled.min()), float(pooled.max())
+    n = len(years)
+    nrows = int(np.ceil(n / ncols))
+    ncol = min(ncols, n)
+    fig, axes = plt.subplots(nrows, ncol, figsize=(panel_size[0] * ncol, panel_size[1] * nrows),
+                             squeeze=False, layout="constrained")
+    for i, year in enumerate(years):
+        ax = axes.flat[i]
+        sub = df[df[time] == year].set_index(id)[value]
+        plot_provinces(sub, ax=ax, lang=lang, cmap=cmap, scheme=scheme, k=k, vmin=vmin, vmax=vmax,
+                       categorical=False, labels=labels, inset=inset, missing_color=missing_color,
+                       legend=(scheme is not None and i == n - 1), title=str(year),
+                       classification_kwds=classification_kwds)
+        if classification_kwds is not None and ax.get_legend() is not None and i != n - 1:
+            ax.get_legend().remove()
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    last = axes.flat[n - 1].get_legend()
+    if last is not None:  # one legend for the figure, below the maps
+        handles, texts = list(last.legend_handles), [t.get_text() for t in last.get_texts()]
+        last.remove()
+        fig.legend(handles=handles, labels=texts, loc="outside lower center", ncol=len(texts),
+                   fontsize=8, frameon=False)
+    if scheme is None and vmin is not None:
+        norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax)
+        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap or "YlOrRd")
+        fig.colorbar(sm, ax=list(axes.flat[:n]), shrink=0.8, label=value, location="right")
+    if title:
+        fig.suptitle(title)
+    return fig
