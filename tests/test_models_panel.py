@@ -376,7 +376,7 @@ class TestBadInput:
         with pytest.raises(ValueError, match="model must be one of"):
             spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sarma")
         with pytest.raises(ValueError, match="fe must be one of"):
-            spatial_panel(cigar, "logc", X, w, id="state", time="year", fe="random")
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", fe="fixed")
         with pytest.raises(ValueError, match="lee_yu"):
             spatial_panel(cigar, "logc", X, w, id="state", time="year", lee_yu="yes")
 
@@ -463,3 +463,63 @@ class TestSAC:
         with pytest.raises(SpatialNQPFError, match="not defined for SAC"):
             spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sac",
                           lee_yu="elhorst")
+
+
+class TestRandomEffects:
+    """fe='random' (SAR) against spreg 1.9.0 ML_LagRE (Elhorst 2003 algorithm), run live:
+    estimates (incl. phi) and log-likelihood.  Standard errors differ by design (spreg: Elhorst's
+    analytic matrix; ours: observed information), so they are checked against a dense
+    profile-likelihood Hessian transcribed here."""
+
+    def test_vs_spreg_ml_lagre(self, cigar, w):
+        spreg = pytest.importorskip("spreg")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = spreg.ML_LagRE(cigar[["logc"]].to_numpy(), cigar[X].to_numpy(), w.to_W(), vm=True)
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", fe="random")
+        assert list(res.params.index) == ["const", "logp", "logy", "rho", "phi"]
+        np.testing.assert_allclose(res.params.to_numpy(), m.betas.ravel(), rtol=1e-6)
+        assert res.llf == pytest.approx(m.logll, abs=1e-6)
+        assert res.sigma2 == pytest.approx(np.asarray(m.sig2).item(), rel=1e-6)
+
+    def test_se_profile_hessian(self, cigar, w, Wdense):
+        from spatialnqpf.models.panel import _num_hessian
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", fe="random")
+        N, T = 46, 30
+        ev = np.linalg.eigvals(Wdense).real
+        yv = cigar.logc.to_numpy()
+        Z = np.column_stack([np.ones(N * T), cigar[X].to_numpy()])
+        Wy = np.kron(np.eye(T), Wdense) @ yv
+        g = cigar.state.to_numpy()
+        mean = lambda a: pd.DataFrame(a).groupby(g).transform("mean").to_numpy()
+
+        def profile(v):
+            r, phi = v
+            ys = (yv - r * Wy) - (1 - phi) * mean(yv - r * Wy).ravel()
+            Zs = Z - (1 - phi) * mean(Z)
+            b = np.linalg.lstsq(Zs, ys, rcond=None)[0]
+            ee = ys - Zs @ b
+            return (-N * T / 2 * np.log(2 * np.pi * ee @ ee / (N * T)) - N * T / 2
+                    + N * np.log(phi) + T * np.log(1 - r * ev).sum())
+
+        H = _num_hessian(profile, res.params[["rho", "phi"]].to_numpy())
+        np.testing.assert_allclose(res.bse[["rho", "phi"]], np.sqrt(np.diag(np.linalg.inv(-H))),
+                                   rtol=1e-3)
+
+    def test_hausman(self, cigar, w):
+        from spatialnqpf.models._panel_tests import hausman
+        fe = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
+                           fe="individual", lee_yu=False)
+        re = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", fe="random")
+        h = hausman(fe, re)
+        names = ["logp", "logy", "rho"]
+        dv = (fe.params[names] - re.params[names]).to_numpy()
+        V = fe.cov.loc[names, names].to_numpy() - re.cov.loc[names, names].to_numpy()
+        assert h.attrs["compared"] == names and h.iloc[0]["df"] == 3
+        assert h.iloc[0]["statistic"] == pytest.approx(dv @ np.linalg.pinv(V) @ dv, rel=1e-8)
+        # phi = 0.09: RE is nearly FE and V_FE - V_RE is not positive definite here
+        assert np.isnan(h.iloc[0]["p"]) and "not positive definite" in h.iloc[0]["note"]
+        with pytest.raises(ValueError, match="random-effects fit"):
+            hausman(fe, fe)
+        with pytest.raises(ValueError, match="random effects are implemented"):
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sem", fe="random")

@@ -7,8 +7,9 @@ Model (stacked time-major: all units of year 1, then year 2, ...)::
     y_t = ρ W y_t + X_t β + W X_t θ + μ + α_t ι + u_t,     u_t = λ W u_t + ε_t
 
 SAR: θ = 0, λ = 0.  SDM: λ = 0.  SEM: ρ = 0, θ = 0.  SDEM: ρ = 0.  SLX: ρ = λ = 0.  OLS: all
-spatial terms 0.  ``fe`` selects μ (individual), α_t (time), both (two-way) or neither (pooled,
-with an intercept).
+spatial terms 0.  SAC: θ = 0 with both ρ and λ (optionally another W for the error; see
+:func:`_fit_sac`).  ``fe`` selects μ (individual), α_t (time), both (two-way) or neither
+(pooled, with an intercept); ``fe="random"`` fits random unit effects (:func:`_fit_re`).
 
 Estimation
 ----------
@@ -286,8 +287,10 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
     model : {"sdm", "sar", "sem", "sdem", "slx", "ols", "sac"}
         SDM: y = ρWy + Xβ + WXθ; SAR: θ = 0; SEM/SDEM: error λWu (+ WXθ); SLX: Xβ + WXθ;
         SAC: y = ρWy + Xβ + u, u = λW_e u + ε (see :func:`_fit_sac`).
-    fe : {"twoways", "individual", "time", "none"}
-        Fixed effects removed by the within transformation (see module docstring).
+    fe : {"twoways", "individual", "time", "none", "random"}
+        Fixed effects removed by the within transformation (see module docstring);
+        ``"random"``: random unit effects (Elhorst 2003; SAR, SDM, SLX, OLS), see
+        :func:`_fit_re`.
     lee_yu : {True, "elhorst", False}
         ``True``: Lee–Yu (2010) transformation approach (default; METHODS.md §5.3);
         ``"elhorst"``: the one-step correction of Elhorst's MATLAB code, to reproduce
@@ -345,11 +348,16 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
         raise ValueError(f"w_error is only used by model='sac', not {model!r}")
     fe = {"both": "twoways", "two-way": "twoways", "twoway": "twoways", "unit": "individual",
           "entity": "individual", "period": "time"}.get(str(fe).lower(), str(fe).lower())
-    if fe not in FE_TYPES:
-        raise ValueError(f"fe must be one of {FE_TYPES}, got {fe!r}")
+    if fe not in FE_TYPES + ("random",):
+        raise ValueError(f"fe must be one of {FE_TYPES + ('random',)}, got {fe!r}")
+    if fe == "random" and model not in ("sar", "sdm", "slx", "ols"):
+        raise ValueError(f"random effects are implemented for sar, sdm, slx and ols, not {model!r}")
     if lee_yu not in (True, False, "elhorst"):
         raise ValueError(f"lee_yu must be True, False or 'elhorst', got {lee_yu!r}")
     d = prepare_panel(data, y, x, w, id, time)
+    if fe == "random":
+        return _fit_re(d, model, logdet=logdet, seed=seed, effects_method=effects_method,
+                       tol=tol, maxiter=maxiter, weights_label=_weights_label(w))
     if model == "sac":
         W2 = d.W if w_error is None else graph_to_sparse(w_error, d.ids)
         if w_error is not None:
@@ -830,3 +838,108 @@ def _sac_information(W1, W2, Zd, W2Zd, beta, rho, lam, s2, m, Tj, fe, N, T, lyt)
     I[p + 1, p + 2] = I[p + 2, p + 1] = Tj * np.trace(GB) / s2
     I[p + 2, p + 2] = m / (2 * s2 * s2)
     return I
+
+
+def _fit_re(d: PanelDesign, model, *, logdet="auto", seed=0, effects_method="auto", tol=1e-10,
+            maxiter=500, weights_label=None):
+    """Random unit effects by ML (Elhorst 2003; 2014 §3.3): SAR, SDM, SLX, OLS.
+
+    With μ_i ~ iid(0, σ_μ²) and φ² = σ² / (T σ_μ² + σ²), the quasi-demeaned data
+    v*_it = v_it − (1 − φ) v̄_i· (also for W y, W X and the constant) give
+
+        ℓ = −(NT/2) ln(2πσ²) + (N/2) ln φ² + T ln|I − ρW| − e′e/(2σ²),
+        e = y* − ρ (W y)* − Z* β,
+
+    maximised jointly in (ρ, φ) with β and σ² concentrated out (grid start, Nelder–Mead);
+    φ → 0 is the fixed-effects estimator, φ = 1 pooled OLS.  Parameters: ``const``, x,
+    ``W_<x>``, ``rho`` and ``phi``; covariance from a central-difference Hessian of the full
+    log-likelihood (observed information).  Random effects for the error models are not
+    implemented.
+    """
+    N, T = d.N, d.T
+    W = d.W
+    xn = list(d.xnames)
+    blocks, names = [np.ones((T, N, 1)), d.X], ["const"] + xn
+    if model in _DURBIN:
+        blocks.append(_lag(W, d.X))
+        names += ["W_" + v for v in xn]
+    Zraw = np.concatenate(blocks, axis=2)
+    p = len(names)
+    _check_design(_demean(Zraw, "none").reshape(N * T, p), names, "none", d)
+    Wy = _lag(W, d.Y)
+    lag = model in _LAG
+    ld = _choose_logdet(W, logdet, seed) if lag else None
+
+    def qd(A, phi):
+        return (A - (1.0 - phi) * A.mean(axis=0, keepdims=True)).reshape(N * T, -1)
+
+    def resid(r, phi, beta=None):
+        ys = qd(d.Y, phi).ravel() - (r * qd(Wy, phi).ravel() if lag else 0.0)
+        Zs = qd(Zraw, phi)
+        if beta is None:
+            beta, *_ = np.linalg.lstsq(Zs, ys, rcond=None)
+        return beta, ys - Zs @ beta
+
+    def ll_full(r, phi, beta, s2):
+        _, e = resid(r, phi, beta)
+        v = -0.5 * N * T * np.log(2 * np.pi * s2) + N * np.log(phi) - (e @ e) / (2 * s2)
+        return v + (T * ld(r) if lag else 0.0)
+
+    lo, hi = ld.bounds if lag else (0.0, 0.0)
+    eps = 1e-6 * (hi - lo) if lag else 0.0
+
+    def negll(v):
+        r, phi = (v[0], v[1]) if lag else (0.0, v[0])
+        if not (1e-8 <= phi <= 1.0) or (lag and not (lo + eps <= r <= hi - eps)):
+            return np.inf
+        _, e = resid(r, phi)
+        s2 = e @ e / (N * T)
+        return 0.5 * N * T * (np.log(2 * np.pi * s2) + 1) - N * np.log(phi) - (T * ld(r) if lag else 0.0)
+
+    phis = np.linspace(0.02, 0.98, 9)
+    rhos = np.linspace(max(lo, -0.95), min(hi, 0.95), 11)[1:-1] if lag else [None]
+    cands = [((r, f) if lag else (f,)) for r in rhos for f in phis]
+    with np.errstate(all="ignore"):
+        start = min(cands, key=negll)
+        bnds = [(lo + eps, hi - eps), (1e-8, 1.0)] if lag else [(1e-8, 1.0)]
+        opt = optimize.minimize(negll, np.array(start, dtype=float), method="Nelder-Mead",
+                                bounds=bnds, options={"xatol": max(tol, 1e-9), "fatol": 1e-10,
+                                                      "maxiter": maxiter * 10})
+    if not opt.success or not np.isfinite(opt.fun):
+        raise ConvergenceError(f"the random-effects likelihood did not converge after {opt.nit} "
+                               f"iterations: last (rho, phi) = {tuple(np.round(opt.x, 8))}, "
+                               f"log-likelihood = {-opt.fun!r}, message: {opt.message!r}")
+    rhat, phat = (float(opt.x[0]), float(opt.x[1])) if lag else (0.0, float(opt.x[0]))
+    beta, e = resid(rhat, phat)
+    s2 = float(e @ e) / (N * T)
+    if lag:
+        f = lambda v: ll_full(v[p], v[p + 1], v[:p], v[p + 2])
+        psi = np.r_[beta, rhat, phat, s2]
+        pn = names + ["rho", "phi"]
+    else:
+        f = lambda v: ll_full(0.0, v[p], v[:p], v[p + 1])
+        psi = np.r_[beta, phat, s2]
+        pn = names + ["phi"]
+    V = np.linalg.inv(-_num_hessian(f, psi))
+    k = len(pn)
+    params = pd.Series(psi[:k], index=pn)
+    cov = pd.DataFrame(V[:k, :k], index=pn, columns=pn)
+    if lag:
+        _boundary_warning(rhat, lo, hi, "rho")
+    if phat > 1 - 1e-6 or phat < 1e-6:
+        warnings.warn(f"phi = {phat:.6g} is at the bound of [0, 1] (phi = 0: fixed effects, "
+                      "phi = 1: no unit effects)", RuntimeWarning, stacklevel=3)
+    info = {"fe": "random", "lee_yu": "not applicable (random effects)", "n": N, "T": T,
+            "weights": weights_label, "weights_row_standardised": d.row_standardised,
+            "logdet": ld.method if lag else None,
+            "traces": "numerical Hessian (observed information)",
+            "sigma2_mu": s2 * (1.0 / phat ** 2 - 1.0) / T}
+    core = EffectsCore(W, xn, model=model, ids=list(d.ids), method=effects_method,
+                       bounds=ld.bounds if lag else None,
+                       eigenvalues=ld.eigenvalues if lag else None, trace_seed=seed)
+    info["effects"] = core.method if core.lag else "linear (beta direct, theta indirect)"
+    idx = pd.MultiIndex.from_arrays([np.repeat(d.times.to_numpy(), N), np.tile(d.ids.to_numpy(), T)],
+                                    names=[d.time, d.id])
+    return SpatialResults(params, cov, s2, -float(opt.fun), N * T, model, n_params=k + 1,
+                          residuals=pd.Series(e, index=idx, name="residual"), info=info,
+                          effects_core=core, extra={"design": d, "lee_yu_setting": None})
