@@ -507,11 +507,14 @@ class TestGraphBehaviour:
             queen.lag(y.rename(index={11: 99}))
         np.testing.assert_allclose(queen.lag(y.to_numpy()), expect, rtol=1e-14)
 
-    def test_to_frame_and_summary(self, queen):
+    def test_to_frame_and_libpysal_summary(self, queen):
         f = queen.to_frame()
         assert list(f.columns) == ["focal", "neighbor", "weight"] and len(f) == 138
         assert f.query("focal == 46").neighbor.tolist() == [44]
-        assert "island rule: guangdong" in queen.summary()
+        # summary() stays libpysal's (esda reads s0, s1, s2 from it); reference: numpy S0, S1
+        m = queen.sparse.toarray()
+        assert queen.summary().s0 == pytest.approx(m.sum())
+        assert queen.summary().s1 == pytest.approx(0.5 * ((m + m.T) ** 2).sum())
 
     def test_immutable(self, queen):
         with pytest.raises(AttributeError):

@@ -285,11 +285,8 @@ class WeightsGraph(Graph):
         """Edge list ``focal, neighbor, weight`` (non-zero weights; islands as zero self-links)."""
         return self.adjacency.reset_index()
 
-    def summary(self) -> str:
-        """Text description: :func:`spatialnqpf.weights.describe` statistics and the recipe."""
-        from .describe import describe
-
-        return describe(self).summary()
+    # NB: ``summary()`` is libpysal's (a GraphSummary with s0, s1, s2 that esda relies on);
+    # the text description is ``spatialnqpf.weights.describe(w).summary()``.
 
     def dense(self) -> pd.DataFrame:
         """Weights as a dense DataFrame with the ids as index and columns (small n only)."""
