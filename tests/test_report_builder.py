@@ -219,3 +219,17 @@ def test_user_excel_report(tmp_path):
     assert "1 missing value" in text and "interpolate" in text and "备注" in text
     assert any(t.name == "missing_values_handled" for t in data.tables)
     assert res.stage("index").numbers["weights"].index.tolist()[0] in ("研发强度", "专利密度", "碳强度")
+
+
+@pytest.mark.skipif(__import__("shutil").which("chromium") is None, reason="headless chromium not installed")
+def test_headless_chromium_renders_every_figure(demo, tmp_path):
+    """Chromium prints report.html to PDF offline; the PDF holds one image per figure."""
+    import subprocess
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-extensions",
+                    f"--print-to-pdf={pdf}", (demo["out"] / "report.html").resolve().as_uri()],
+                   capture_output=True, timeout=180, check=False)
+    assert pdf.exists() and pdf.stat().st_size > 100_000
+    n_fig = sum(len(s["figures"]) for s in demo["results"]["stages"].values())
+    n_img = len(re.findall(rb"/Subtype\s*/Image", pdf.read_bytes()))
+    assert n_img == n_fig
