@@ -329,6 +329,16 @@ class TestBadInput:
         with pytest.raises(PanelError, match=r"\(5, 1970\)"):
             spatial_panel(d, "logc", X, w, id="state", time="year")
 
+    def test_gap_year_named(self, cigar, w):
+        d = cigar[cigar.year != 1975]
+        with pytest.raises(PanelError, match="gap in 'year'.*1975"):
+            spatial_panel(d, "logc", X, w, id="state", time="year")
+
+    def test_duplicate_row_named(self, cigar, w):
+        d = pd.concat([cigar, cigar.iloc[[5]]])
+        with pytest.raises(PanelError, match=r"duplicated.*\(8, 1963\)"):
+            spatial_panel(d, "logc", X, w, id="state", time="year")
+
     def test_nan_named(self, cigar, w):
         d = cigar.copy()
         d.loc[(d.state == 7) & (d.year == 1980), "logp"] = np.nan

@@ -89,8 +89,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
-from .._validation import (DataError, SpatialNQPFError, check_panel, format_values,
-                           graph_ids, graph_to_sparse)
+from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel, format_values,
+                           graph_to_sparse)
 from ._effects import EffectsCore
 from ._logdet import EIGEN_MAX_N, LogDet, spatial_traces
 from .results import SpatialResults
@@ -160,8 +160,9 @@ def _demean(A, fe):
 def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
     """Validate a long panel and return time-major arrays aligned to ``w`` by id.
 
-    Raises :class:`~spatialnqpf._validation.PanelError` for duplicates, gaps or an unbalanced
-    panel (naming the absent (id, time) pairs), :class:`DataError` for NaN/non-numeric values
+    Raises :class:`~spatialnqpf._validation.PanelError` for duplicates, an unbalanced panel
+    (naming the absent (id, time) pairs) or, for integer periods, a period missing for every
+    unit (a gap; naming the periods), :class:`DataError` for NaN/non-numeric values
     (naming the cells) and :class:`IdMismatchError` when the ids of ``w`` differ from the data.
     """
     if isinstance(x, str):
@@ -180,6 +181,13 @@ def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
     N, T = len(ids), len(times)
     if T < 2:
         raise DataError(f"a panel needs at least 2 periods; {time!r} has {T}")
+    if pd.api.types.is_integer_dtype(df[time]):
+        tv = np.sort(times.to_numpy())
+        missing = sorted(set(range(int(tv[0]), int(tv[-1]) + 1)) - set(tv.tolist()))
+        if missing:
+            raise PanelError(f"gap in {time!r}: period(s) {format_values(missing)} absent for every "
+                             f"{id!r} between {tv[0]} and {tv[-1]}; if the spacing is intended, "
+                             f"recode {time!r} as consecutive integers or strings")
     # check_panel sorted by (time, id): ids are in sorted order within every period
     ids = pd.Index(df[id].iloc[:N])
     W = graph_to_sparse(w, ids)
