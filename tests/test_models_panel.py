@@ -310,6 +310,11 @@ class TestAlignmentAndResults:
         # identical problem; only floating summation order differs (rho resolution ~1e-8)
         pd.testing.assert_series_equal(base.params, other.params, rtol=1e-6)
 
+    def test_libpysal_W_object_accepted(self, cigar, w):
+        a = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar")
+        b = spatial_panel(cigar, "logc", X, w.to_W(), id="state", time="year", model="sar")
+        pd.testing.assert_series_equal(a.params, b.params, rtol=1e-9)
+
     def test_results_frozen_and_tables(self, cigar, w):
         res = spatial_panel(cigar, "logc", X, w, id="state", time="year")
         with pytest.raises(AttributeError):
@@ -517,18 +522,24 @@ class TestRandomEffects:
                                    rtol=1e-3)
 
     def test_hausman(self, cigar, w):
+        from scipy import stats
         from spatialnqpf.models._panel_tests import hausman
-        fe = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
-                           fe="individual", lee_yu=False)
         re = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", fe="random")
+        fe = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
+                           fe="individual", lee_yu=True)
         h = hausman(fe, re)
         names = ["logp", "logy", "rho"]
         dv = (fe.params[names] - re.params[names]).to_numpy()
         V = fe.cov.loc[names, names].to_numpy() - re.cov.loc[names, names].to_numpy()
+        ref = dv @ np.linalg.solve(V, dv)
         assert h.attrs["compared"] == names and h.iloc[0]["df"] == 3
-        assert h.iloc[0]["statistic"] == pytest.approx(dv @ np.linalg.pinv(V) @ dv, rel=1e-8)
-        # phi = 0.09: RE is nearly FE and V_FE - V_RE is not positive definite here
-        assert np.isnan(h.iloc[0]["p"]) and "not positive definite" in h.iloc[0]["note"]
+        assert h.iloc[0]["statistic"] == pytest.approx(ref, rel=1e-8)
+        assert h.iloc[0]["p"] == pytest.approx(stats.chi2.sf(ref, 3), rel=1e-8)
+        # with the direct-ML FE fit (sigma2 = e'e/NT) V_FE - V_RE is not positive definite
+        fe0 = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
+                            fe="individual", lee_yu=False)
+        h0 = hausman(fe0, re)
+        assert np.isnan(h0.iloc[0]["p"]) and "not positive definite" in h0.iloc[0]["note"]
         with pytest.raises(ValueError, match="random-effects fit"):
             hausman(fe, fe)
         with pytest.raises(ValueError, match="random effects are implemented"):

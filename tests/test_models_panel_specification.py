@@ -157,7 +157,7 @@ class TestSpecificationSearch:
         assert "SDM" in s.summary()
         assert list(s.effects.index) == X
 
-    def test_demo_panel_contiguity(self):
+    def test_demo_panel_contiguity(self, output_dir):
         from spatialnqpf import weights
         from spatialnqpf.datasets import load_demo_panel
         d = load_demo_panel()
@@ -167,6 +167,7 @@ class TestSpecificationSearch:
         assert s.fe == "twoways"
         assert s.table.iloc[-1]["test"] == "decision"
         assert s.model in ("sdm", "sar", "sem")
+        (output_dir / "demo_specification_search.txt").write_text(s.summary())
 
 
 class TestRobustness:

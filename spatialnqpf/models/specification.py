@@ -6,8 +6,8 @@
    non-spatial model for every fixed-effects type;
 2. LR tests of the joint significance of unit and of time effects → chosen ``fe``
    (both significant → two-way; one → that one; none → pooled);
-3. Hausman test of fixed against random unit effects on the SAR (direct ML with individual
-   effects vs ``fe="random"``), when unit effects are chosen; fixed effects are kept either way
+3. Hausman test of fixed against random unit effects on the SAR (individual effects with the
+   consistent Lee–Yu σ² vs ``fe="random"``), when unit effects are chosen; fixed effects are kept either way
    (they are consistent under both hypotheses), the table records the verdict;
 4. SDM with the chosen effects (``lee_yu`` as requested) and Wald/LR tests of SDM → SAR
    (θ = 0) and SDM → SEM (θ + ρβ = 0);
@@ -141,7 +141,7 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
     if fe in ("individual", "twoways"):
         try:
             h = hausman(spatial_panel(data, y, x, w, id=id, time=time, model="sar",
-                                      fe="individual", lee_yu=False, **kwargs),
+                                      fe="individual", lee_yu=True, **kwargs),
                         spatial_panel(data, y, x, w, id=id, time=time, model="sar", fe="random",
                                       **kwargs)).iloc[0]
             verdict = ("inconclusive (" + h.note.split("; ")[-1] + "); fixed effects kept"
