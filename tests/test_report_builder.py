@@ -194,12 +194,21 @@ def test_failures_and_skips_are_recorded(tmp_path, monkeypatch):
         build_report(None, out=tmp_path / "x", stages=["nope"], progress=False)
 
 
-def test_english_readings(tmp_path):
-    res = build_report(None, out=tmp_path / "en", stages=["index", "inequality"], progress=False, lang="en")
+def test_english_report_readings_and_pdflatex(tmp_path):
+    """The English report: computed readings; every LaTeX table compiles (pdflatex + booktabs)."""
+    res = build_report(None, out=tmp_path / "en", progress=False, lang="en")
+    assert res.ok, res.summary()
     r = " ".join(res.stage("inequality").readings)
     assert re.search(r"the (between-region component|within-region component|transvariation) "
                      r"explains \d+% of the Gini in 2022", r)
     assert res.stage("index").tables[0].stub == "Indicator"
+    import shutil
+    if shutil.which("pdflatex") is None:
+        pytest.skip("no TeX installation: LaTeX validated structurally only")
+    from tests.test_report_tables import _pdflatex
+    tex = sorted((tmp_path / "en" / "tables").glob("*.tex"))
+    assert len(tex) >= 20
+    assert _pdflatex(tex, tmp_path / "en" / "tables") > 10_000
 
 
 def test_user_excel_report(tmp_path):

@@ -200,3 +200,29 @@ def test_frame_table_values_and_percent():
     assert frame_table(mi, name="m", title="M").columns == ("W1 I", "W1 p")
     with pytest.raises(TypeError, match="DataFrame"):
         frame_table([1, 2], name="x", title="x")
+
+
+def _pdflatex(tex_files, folder):
+    import shutil
+    import subprocess
+    doc = folder / "doc.tex"
+    doc.write_text("\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n"
+                   "\\begin{document}\n" + "".join(f"\\input{{{p.name}}}\n" for p in tex_files)
+                   + "\\end{document}\n", encoding="utf-8")
+    r = subprocess.run([shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                       cwd=folder, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:]
+    return (folder / "doc.pdf").stat().st_size
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="no TeX installation")
+def test_latex_compiles_with_pdflatex(ols, tmp_path):
+    """English tables (Greek letters, %, _, &, <, effects sections) compile with pdflatex + booktabs."""
+    eff = pd.DataFrame({"direct": [0.52], "direct_se": [0.1], "direct_p": [0.001]}, index=["x1"])
+    spatial = {"params": pd.Series({"x1": 0.5, "W_x1": 0.2, "rho": 0.3}),
+               "bse": pd.Series({"x1": 0.1, "W_x1": 0.1, "rho": 0.05}), "sigma2": 1.0, "fe": "twoways"}
+    a = regression_table({"OLS 50%_&": ols, "SDM": spatial}, effects={"SDM": eff}, name="a")
+    b = frame_table(pd.DataFrame({"G": [0.35, 1e-9], "share": [0.64, 0.5]}, index=["x_1", "y#"]),
+                    name="b", title="Dagum G & shares", percent=["share"])
+    files = [write_table(t, tmp_path, ("tex",))["tex"] for t in (a, b)]
+    assert _pdflatex(files, tmp_path) > 1000

@@ -429,7 +429,9 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "σ": r"$\sigma$", "ρ": r"$\rho$", "λ": r"$\lambda$",
                   "²": r"$^2$", "×": r"$\times$", "θ": r"$\theta$", "β": r"$\beta$", "≤": r"$\le$",
-                  "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$"}
+                  "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$",
+                  "→": r"$\rightarrow$", "μ": r"$\mu$", "·": r"$\cdot$", "±": r"$\pm$",
+                  "Δ": r"$\Delta$", "φ": r"$\phi$", "ε": r"$\varepsilon$", "≈": r"$\approx$"}
 
 
 def latex_escape(s) -> str:
