@@ -10,7 +10,7 @@ has no EPSG code; ``gdf.attrs["datum"]`` says so.  This is harmless for contigui
 maps and centroid distances between provinces or cities (errors far below 1 km), but convert
 before overlaying WGS-84 point data that need sub-kilometre accuracy: ``load_provinces(datum="wgs84")``
 or :func:`to_wgs84` shift every vertex with :func:`gcj02_to_wgs84` (checked against the independent
-``eviltransform`` transcription to 1e-7 degrees).
+``eviltransform`` transcription to 2e-7 degrees, about 2 cm).
 
 Polygons are simplified with ``shapely.coverage_simplify`` (tolerance in ``build_info.json``),
 which keeps shared edges shared; the province layer is the exact dissolve of the city layer.
@@ -71,9 +71,16 @@ def shapes_path(name: str):
 
 
 @lru_cache(maxsize=None)
+def _build_info_text() -> str:
+    return shapes_path("build_info.json").read_text(encoding="utf-8")
+
+
 def build_info() -> dict:
-    """Build metadata of the bundled shapes (source, version, tolerance, sizes, vertex counts)."""
-    return json.loads(shapes_path("build_info.json").read_text(encoding="utf-8"))
+    """Build metadata of the bundled shapes (source, version, tolerance, sizes, vertex counts).
+
+    A fresh dict on every call (the cached file text is parsed again), so callers may modify it.
+    """
+    return json.loads(_build_info_text())
 
 
 @lru_cache(maxsize=None)
