@@ -272,6 +272,12 @@ class TestContiguity:
         graph = province_graph if level == "province" else city_graph
         assert _edges(graph) == set(zip(ref["focal"].astype(int), ref["neighbor"].astype(int)))
 
+    def test_rook_equals_queen_here(self, provinces34, cities_all):
+        """Every full-resolution contact is a shared edge (shared_km > 0), so rook contiguity of
+        the shipped shapes must give the same links."""
+        assert _edges(Graph.build_contiguity(provinces34.geometry, rook=True)) == _stored("province", True)
+        assert _edges(Graph.build_contiguity(cities_all.geometry, rook=True)) == _stored("city", True)
+
     def test_provinces_match_hand_coded_borders(self, short2code):
         hand = set()
         for line in PROVINCE_BORDERS.strip().splitlines():
