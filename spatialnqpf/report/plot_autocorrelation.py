@@ -84,7 +84,14 @@ def _unit_labels(ids, lang):
     return [str(i) for i in ids]
 
 
-def _how(res):
+def _how(res, lang="en"):
+    if lang == "zh":
+        if res.fdr is not None:
+            return f"FDR q ≤ {res.fdr}"
+        alt = {"two-sided": "双侧", "folded": "折叠单侧", "greater": "单侧（>）",
+               "less": "单侧（<）"}[res.alternative]
+        src = f"{res.permutations} 次置换" if res.permutations else "解析"
+        return f"{alt} p ≤ {res.alpha}，{src}"
     if res.fdr is not None:
         return f"FDR q <= {res.fdr}"
     alt = {"two-sided": "two-sided", "folded": "folded", "greater": "one-sided >",
@@ -160,7 +167,7 @@ def plot_moran_scatter(result, column: str | None = None, w=None, year=None, ax=
         ax.set_ylabel(T["y"].format(col=col))
         ax.set_title(title or T["scatter"].format(col=col, yr=yr))
         ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.08), fontsize=8, frameon=False,
-                  title=T["sig"].format(how=_how(res)), title_fontsize=7)
+                  title=T["sig"].format(how=_how(res, lang)), title_fontsize=7)
         ax.set_aspect("equal")
     return fig
 
@@ -236,7 +243,7 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
         handles = [Patch(facecolor=CLUSTER_COLORS[c], edgecolor="#666666",
                          label=f"{T[c]} ({int((f['cluster'] == c).sum())})") for c in present]
         ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False,
-                  title=T["sig"].format(how=_how(res)), title_fontsize=7)
+                  title=T["sig"].format(how=_how(res, lang)), title_fontsize=7)
         ax.set_axis_off()
         ax.set_title(title or T["map"].format(col=res.column, yr=yr))
     return fig
