@@ -57,7 +57,7 @@ def test_single_stage_writes_its_tables_only(tmp_path, capsys):
     out = tmp_path / "w"
     assert cli.main(["weights", "--out", str(out), "--quiet", "--lang", "en"]) == 0
     tables = sorted(p.stem for p in (out / "tables").glob("*.tex"))
-    assert tables == ["descriptive_statistics", "missing_values_handled", "weights_summary"]
+    assert tables == ["descriptive_statistics", "missing_values_handled", "missingness", "weights_summary"]
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert list(res["stages"]) == ["data", "weights"]
     grid = res["stages"]["weights"]["tables"]["weights_summary"]["grid"]

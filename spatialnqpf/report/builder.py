@@ -359,6 +359,19 @@ def _indicator_spec(ctx: _Context) -> tuple[dict, pd.DataFrame | None, object]:
     return {str(k): int(v) for k, v in dirs.items()}, meta, system
 
 
+def _year_ranges(years) -> str:
+    """Compact year list: [2012, 2013, 2014, 2017] -> "2012-2014, 2017"."""
+    ys = sorted(int(y) for y in years)
+    out, start = [], None
+    for i, y in enumerate(ys):
+        if start is None:
+            start = y
+        if i + 1 == len(ys) or ys[i + 1] != y + 1:
+            out.append(str(start) if start == y else f"{start}-{y}")
+            start = None
+    return ", ".join(out)
+
+
 def _stage_data(ctx: _Context) -> dict:
     cfg = ctx.config
     tables, figures, readings, numbers = [], [], [], {}
@@ -433,9 +446,30 @@ def _stage_data(ctx: _Context) -> dict:
                               f"Columns in the data not used by the analysis: "
                               f"{', '.join(map(str, data.unused_columns))}."))
     # missingness of the whole file by column (overview)
-    allmiss = f.drop(columns=["code", "year"]).isna().mean()
-    allmiss = allmiss[allmiss > 0].sort_values(ascending=False)
+    before = data.derived.get("missing_before", {})
+    counts = f.drop(columns=["code", "year"]).isna().sum()
+    for c, k in before.items():  # used columns: the gaps before they were handled
+        counts[c] = k
+    n_rows = len(f) + sum(1 for ch in data.changes if ch["action"] == "dropped row")
+    allmiss = (counts[counts > 0] / n_rows).sort_values(ascending=False)
     numbers["missing_share_all_columns"] = allmiss
+    if len(allmiss):
+        years_of = {ch["column"]: set() for ch in data.changes}
+        for ch in data.changes:
+            if ch.get("year") is not None:
+                years_of[ch["column"]].add(ch["year"])
+        miss = pd.DataFrame({
+            ctx.t("缺失单元", "Missing cells"): counts[allmiss.index].astype(int),
+            ctx.t("缺失比例", "Share missing"): allmiss,
+            ctx.t("缺失年份", "Years with gaps"): [
+                _year_ranges(years_of[c] if c in before and c in years_of else
+                             f.loc[f[c].isna(), "year"].unique()) for c in allmiss.index],
+            ctx.t("分析使用", "Used"): [ctx.t("是（已处理）", "yes (handled)") if c in used else ""
+                                        for c in allmiss.index]})
+        miss.index.name = ctx.t("变量", "Variable")
+        tables.append(frame_table(miss, name="missingness", percent=[ctx.t("缺失比例", "Share missing")],
+                                  title=ctx.t("数据缺失情况（按列；分析所用列为处理前）",
+                                              "Missing values by column (used columns: before handling)")))
     if len(allmiss):
         readings.append(ctx.t(
             f"整个数据文件中有 {len(allmiss)} 列存在缺失（未用于分析的列不作处理），缺失最多的是 "
@@ -577,6 +611,7 @@ def _stage_index(ctx: _Context) -> dict:
     figures.append(ctx.save_figure(fig, "index_trend_by_region",
                                    ctx.t("分区域综合指数均值的变化", "Mean index by region over time")))
     figures += _maps(ctx, piv, [first, last], "index_map", ctx.t("综合指数", "Index"))
+    figures += _map_grid(ctx, piv, "index_maps_by_year", ctx.t("综合指数", "Index"))
     return {"tables": tables, "figures": figures, "readings": readings, "numbers": numbers}
 
 
@@ -596,6 +631,34 @@ def _maps(ctx: _Context, piv: pd.DataFrame, years, stem: str, what: str) -> list
         except Exception as exc:
             ctx.notes.append(f"map {stem} {y} failed: {type(exc).__name__}: {exc}")
     return out
+
+
+def _map_grid(ctx: _Context, piv: pd.DataFrame, stem: str, what: str, n: int = 4) -> list:
+    """Small multiples: ``n`` evenly spaced years on one colour scale (report.maps.plot_provinces)."""
+    try:
+        maps = _module("report.maps", "plot_provinces")
+    except _Skip:
+        return []
+    import matplotlib.pyplot as plt
+    years = list(piv.columns)
+    pick = sorted({years[round(i * (len(years) - 1) / (n - 1))] for i in range(n)}) if len(years) > 1 else years
+    vmin, vmax = float(np.nanmin(piv.to_numpy())), float(np.nanmax(piv.to_numpy()))
+    fig, axes = plt.subplots(1, len(pick), figsize=(4.2 * len(pick), 3.8))
+    axes = np.atleast_1d(axes)
+    try:
+        for ax, y in zip(axes, pick):
+            maps.plot_provinces(piv[y], ax=ax, lang=ctx.fig_lang, title=str(y), vmin=vmin, vmax=vmax,
+                                inset=False, legend=False, cmap="YlOrRd")
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+        fig.colorbar(ScalarMappable(norm=Normalize(vmin, vmax), cmap="YlOrRd"), ax=list(axes),
+                     shrink=0.7, pad=0.01, label=what)
+    except Exception as exc:
+        plt.close(fig)
+        ctx.notes.append(f"map grid {stem} failed: {type(exc).__name__}: {exc}")
+        return []
+    return [ctx.save_figure(fig, stem, ctx.t(f"{what}：{'、'.join(map(str, pick))} 年（同一色阶）",
+                                             f"{what}: {', '.join(map(str, pick))} (one colour scale)"))]
 
 
 def _weights_for(ctx: _Context, ids) -> dict:
@@ -733,6 +796,12 @@ def _stage_autocorrelation(ctx: _Context) -> dict:
                                   title=ctx.t("LISA 聚类类型的转移（首年→末年）",
                                               "LISA cluster transitions (first → last year)")))
         numbers["lisa_transitions"] = tr
+        stay = sum(int(tr.loc[q, q]) for q in tr.index if q in tr.columns and q not in ("ns",))
+        moved = int(tr.to_numpy().sum() - np.trace(tr.reindex(columns=tr.index).fillna(0).to_numpy()))
+        readings.append(ctx.t(
+            f"首年到末年，{stay} 个省份保持原显著聚类类型，{moved} 个省份改变了类型（含显著与不显著之间的变化）。",
+            f"From the first to the last year {stay} provinces kept their significant cluster type and "
+            f"{moved} changed type (including moves between significant and not significant)."))
     except Exception as exc:
         ctx.notes.append(f"LISA transitions not computed: {exc}")
     last = counts.index[-1]
@@ -1024,13 +1093,29 @@ def _stage_dynamics(ctx: _Context) -> dict:
                     ctx.frame, col, ctrl, id="code", time="year")
             except Exception as exc:
                 ctx.notes.append(f"conditional beta convergence failed: {type(exc).__name__}: {exc}")
-        extra = {ctx.t("收敛速度", "Speed"): {c: r.speed for c, r in fits.items()},
-                 ctx.t("半衰期（年）", "Half-life (years)"): {c: r.half_life for c, r in fits.items()}}
+        speed = {c: r.speed for c, r in fits.items()}
+        half = {c: r.half_life for c, r in fits.items()}
+        cols = {c: {"params": r.params, "bse": r.bse, "pvalues": r.pvalues, "nobs": r.nobs,
+                    "r2": r.r2_within, "fe": r.fe} for c, r in fits.items()}
+        if hasattr(dyn, "spatial_beta_convergence") and ctx.weights:
+            wname = next(iter(ctx.weights))
+            c = ctx.t(f"空间 β 收敛（SDM，{ctx.weight_labels[wname]}）", f"Spatial β (SDM, {ctx.weight_labels[wname]})")
+            try:
+                sb = dyn.spatial_beta_convergence(ctx.frame, col, ctx.weights[wname], id="code", time="year")
+                cols[c] = sb
+                bname = next(n for n in sb.params.index if not n.startswith("W_") and n not in ("rho", "lambda"))
+                b = float(sb.params[bname])
+                sp, hl = dyn.convergence_speed(b) if hasattr(dyn, "convergence_speed") else (np.nan, np.nan)
+                speed[c], half[c] = sp, hl
+                numbers["spatial_beta_convergence"] = {"params": sb.params, "bse": sb.bse,
+                                                       "pvalues": sb.pvalues, "speed": sp, "half_life": hl}
+            except Exception as exc:
+                ctx.notes.append(f"spatial beta convergence failed: {type(exc).__name__}: {exc}")
+        extra = {ctx.t("收敛速度", "Speed"): speed, ctx.t("半衰期（年）", "Half-life (years)"): half}
         tables.append(regression_table(
-            {c: {"params": r.params, "bse": r.bse, "pvalues": r.pvalues, "nobs": r.nobs,
-                 "r2": r.r2_within, "fe": r.fe} for c, r in fits.items()},
+            cols,
             name="beta_convergence", lang=ctx.lang, extra_rows=extra,
-            labels={r.params.index[0]: ctx.t("ln x(t)", "ln x(t)") for r in fits.values()},
+            labels={r.params.index[0]: "ln x(t)" for r in fits.values()},
             title=ctx.t("β 收敛检验（双向固定效应）", "β-convergence (two-way fixed effects)")))
         numbers["beta_convergence"] = {c: {"params": r.params, "bse": r.bse, "pvalues": r.pvalues,
                                            "speed": r.speed, "half_life": r.half_life}
