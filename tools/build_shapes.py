@@ -328,7 +328,7 @@ def render_figures() -> None:
     fig_dir = ROOT / "docs" / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     panel = pd.read_csv(ROOT / "spatialnqpf" / "data" / "nqpf_panel_2012_2022.csv")
-    rd = panel[panel["year"] == 2022].set_index("code")["rd_intensity"]
+    rd = panel[panel["year"] == 2022].set_index("code")["rd_intensity"].rename("R&D expenditure / GDP (%)")
     ax = plot_provinces(rd, labels=True, title="R&D intensity 2022 (% of GDP)")
     ax.figure.savefig(fig_dir / "provinces.png", dpi=150, bbox_inches="tight")
     plt.close("all")

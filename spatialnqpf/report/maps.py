@@ -172,7 +172,8 @@ def _map(level, values, ax, lang, **kw):
 
 # Label anchors (lon, lat) for provinces whose representative point is crowded, and text
 # offsets (lon, lat) with a leader line for the smallest ones.
-_ANCHOR = {13: (115.3, 38.3), 15: (110.5, 41.8), 34: (117.2, 31.6), 62: (103.6, 35.8)}
+_ANCHOR = {13: (115.3, 38.3), 15: (110.5, 41.8), 34: (117.2, 31.6), 62: (103.6, 35.8),
+           43: (111.3, 27.4), 36: (116.0, 27.0), 51: (101.0, 30.8)}
 _OFFSET = {11: (1.8, 2.1), 12: (2.6, 0.6), 31: (3.0, 0.3), 81: (1.5, -1.6), 82: (-1.0, -1.8)}
 
 
