@@ -63,6 +63,8 @@ def test_gal_round_trip_is_the_neighbour_structure(tmp_path, mats):
         assert (back.sparse != (w.sparse != 0).astype(float)).nnz == 0
     again = W.read(tmp_path / "queen.gal", standardize="row")
     same(mats["queen"], again)
+    with pytest.warns(UserWarning, match="neighbour structure only"):
+        W.write(mats["distance"], tmp_path / "d.gal")
 
 
 def test_libpysal_reads_our_gal_and_gwt(tmp_path, mats):

@@ -113,10 +113,16 @@ def _shapes_for(level: str, ids: pd.Index):
     return gdf.loc[ids]
 
 
-def _centroids(level: str, ids: pd.Index) -> pd.DataFrame:
-    gdf = _shapes_for(level, ids)
+@functools.lru_cache(maxsize=4)
+def _all_centroids(level: str) -> pd.DataFrame:
+    gdf = _shapes_for(level, _available_ids(level))
     cent = gdf.geometry.to_crs(EQUAL_AREA_CRS).centroid.to_crs(4326)
-    return pd.DataFrame({"lon": cent.x.to_numpy(), "lat": cent.y.to_numpy()}, index=ids)
+    return pd.DataFrame({"lon": cent.x.to_numpy(), "lat": cent.y.to_numpy()}, index=gdf.index)
+
+
+def _centroids(level: str, ids: pd.Index) -> pd.DataFrame:
+    _shapes_for(level, ids)  # names ids missing from the shapes
+    return _all_centroids(level).loc[ids].copy()
 
 
 def resolve_points(points, ids: pd.Index, level: str = "province") -> tuple[pd.DataFrame, str]:
@@ -228,6 +234,10 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
         island to the nearest capital (provinces) or centroid (cities);
         ``"keep"`` leaves islands without neighbours (warning).  Links are
         symmetric and recorded in the recipe (``islands_found``, ``links``).
+        In the bundled (AMap) city shapes Sansha (460300) is the only city
+        without a land neighbour; Zhoushan (330900) touches Shanghai's
+        boundary, and Hainan's cities form their own component, which the
+        ``"guangdong"`` rules bridge.
     points : "capitals" or "centroids", optional
         Coordinates used by the nearest-unit rule (default capitals for
         provinces, centroids for cities).

@@ -101,6 +101,7 @@ def write(w, path, format: str | None = None, labels: str = "code", sheet_name: 
     m.sort_indices()
     n = len(ids)
     if fmt == "gal":
+        _warn_if_weighted(m)
         lines = [f"0 {n} spatialnqpf code"]
         for i in range(n):
             nb = [c for c in m.indices[m.indptr[i]:m.indptr[i + 1]] if c != i]
@@ -221,6 +222,26 @@ def _exact_from_excel(path, d: np.ndarray, sheet_name):
             except (ValueError, TypeError):
                 rec = None
     return exact, rec
+
+
+def _warn_if_weighted(m: sp.csr_matrix):
+    """GAL keeps neighbours only: warn when a row's weights are not all equal (they are lost)."""
+    import warnings
+
+    off = sp.csr_matrix(m - sp.diags(m.diagonal()))
+    off.eliminate_zeros()
+    rows = np.repeat(np.arange(off.shape[0]), np.diff(off.indptr))
+    if off.nnz == 0:
+        return
+    mx = np.zeros(off.shape[0])
+    mn = np.full(off.shape[0], np.inf)
+    np.maximum.at(mx, rows, off.data)
+    np.minimum.at(mn, rows, off.data)
+    has = np.diff(off.indptr) > 0
+    if np.any(mx[has] - mn[has] > 1e-12 * mx[has]):
+        warnings.warn("GAL stores the neighbour structure only: the (unequal) weights of this matrix "
+                      "are not written; use gwt, edges, dense_csv, excel, stata or mat to keep them",
+                      UserWarning, stacklevel=3)
 
 
 def _csv(v) -> str:
