@@ -214,3 +214,23 @@ def test_custom_string_ids_round_trip(tmp_path):
     with pytest.raises(Exception, match="火星"):  # one unknown name among province names
         (tmp_path / "bad.csv").write_text("id,北京,火星\n北京,0,1\n火星,1,0\n", encoding="utf-8")
         W.read(tmp_path / "bad.csv")
+
+
+def test_read_files_written_by_libpysal(tmp_path, mats):
+    """libpysal's own GAL/GWT writers (independent of ours); its GWT keeps 7 decimals."""
+    from libpysal.graph import Graph
+
+    q, d = mats["queen"], mats["distance"]
+    Graph(q.adjacency, transformation="R").to_gal(str(tmp_path / "lp.gal"))
+    Graph(d.adjacency).to_gwt(str(tmp_path / "lp.gwt"))
+    a = W.read(tmp_path / "lp.gal", standardize="row")
+    same(q, a)
+    b = W.read(tmp_path / "lp.gwt", ids=list(d.unique_ids))
+    np.testing.assert_allclose(b.sparse.toarray(), d.sparse.toarray(), rtol=0, atol=5e-8)
+
+
+def test_mat_recipe_rebuilds_the_matrix(tmp_path, mats):
+    for name in ("queen", "economic", "knn"):
+        back = W.read(W.write(mats[name], tmp_path / f"{name}.mat"))
+        again = back.recipe.rebuild()
+        same(mats[name], again)
