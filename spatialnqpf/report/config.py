@@ -229,10 +229,13 @@ class ReportConfig:
         return p if p.is_absolute() else Path(self.base_dir) / p
 
     def variables(self) -> dict:
-        """Derived-variable expressions (the demo's defaults plus the user's)."""
-        out = dict(DEMO_VARIABLES) if self.is_demo else {}
-        out.update(self.settings["variables"])
-        return out
+        """Derived-variable expressions declared in ``[variables]``.
+
+        The demo's own derived variables (:data:`DEMO_VARIABLES`) are added by
+        :func:`load_data` whenever their source columns are in the data and the
+        user has not defined a variable of the same name.
+        """
+        return dict(self.settings["variables"])
 
     def replace(self, **sections) -> "ReportConfig":
         """New config with some sections (dicts) merged in, e.g. ``replace(output={"lang": "en"})``."""
@@ -486,6 +489,16 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
             raise DataError(f"[data] years {format_values(outside)} not in the data "
                             f"({min(have)}-{max(have)})")
         df = df.loc[df["year"].between(yrs[0], yrs[1])]
+    if not config.is_demo and config.get("index", "system") == "demo":
+        # a user file laid out like the bundled panel: derive the demo indicators from it
+        try:
+            from .. import index as _index
+            ind = _index.demo_indicators(df)
+        except (ImportError, AttributeError, SpatialNQPFError):
+            ind = None  # columns missing: the check below names what the config needs
+        if ind is not None:
+            new = [c for c in ind.columns if c not in df.columns]
+            df = df.merge(ind[["code", "year", *new]], on=["code", "year"], how="left")
     derived = {}
     for name, expr in config.variables().items():
         try:
@@ -493,11 +506,20 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
         except Exception as exc:
             raise ConfigError(f"[variables] {name} = {expr!r} failed: {exc}") from None
         derived[name] = expr
+    for name, expr in DEMO_VARIABLES.items():
+        if name not in derived and name not in df.columns:
+            try:
+                df[name] = df.eval(expr, engine="python")
+                derived[name] = expr
+            except Exception:  # source columns absent: not a demo-like file
+                pass
     used = [c for c in dict.fromkeys(used_columns or []) if c not in ("code", "year")]
     absent = [c for c in used if c not in df.columns]
     if absent:
         raise DataError(f"column(s) {format_values(absent)} needed by the configuration are not in the "
-                        f"data; available: {format_values([c for c in df.columns], 80)}")
+                        f"data; available: {format_values([c for c in df.columns], 80)}. Declare your "
+                        "indicators, regressors and derived [variables] in a configuration file "
+                        "(`spatialnqpf init` writes a template).")
     for c in used:
         if not pd.api.types.is_numeric_dtype(df[c]):
             bad = df.loc[pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna(), ["code", "year", c]]
