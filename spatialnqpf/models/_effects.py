@@ -153,17 +153,25 @@ class EffectsCore:
                 trace_method = "exact" if n <= EIGEN_MAX_N else "mc"
             self.trace_method = trace_method
             self.q_max = q_max
-            if self.trace_method == "exact" and eigenvalues is not None:
-                ev = np.asarray(eigenvalues)
-                self._tr = np.real(np.array([np.sum(ev ** q) for q in range(q_max + 2)]))
-            else:
-                self._tr = power_traces(W, q_max + 1, self.trace_method, trace_nsim, trace_seed)
-            s = np.empty(q_max + 2)
-            v = np.ones(n)
-            for q in range(q_max + 2):
-                s[q] = v.sum() / n
-                v = W @ v
-            self._s = s  # ι′W^qι / n
+            self._trace_args = (trace_nsim, trace_seed, eigenvalues)
+            self._tr = None  # computed on first use (effects are often not needed)
+
+    def _ensure_traces(self):
+        if self._tr is not None:
+            return
+        q_max, n, W = self.q_max, self.n, self.W
+        nsim, seed, ev = self._trace_args
+        if self.trace_method == "exact" and ev is not None:
+            ev = np.asarray(ev)
+            self._tr = np.real(np.array([np.sum(ev ** q) for q in range(q_max + 2)]))
+        else:
+            self._tr = power_traces(W, q_max + 1, self.trace_method, nsim, seed)
+        s = np.empty(q_max + 2)
+        v = np.ones(n)
+        for q in range(q_max + 2):
+            s[q] = v.sum() / n
+            v = W @ v
+        self._s = s  # ι′W^qι / n
 
     # ------------------------------------------------------------------ core
     def _lag_traces(self, rho):
@@ -193,6 +201,7 @@ class EffectsCore:
                     s0[i] = lu.solve(one).sum() / n
                     s1[i] = lu.solve(w1).sum() / n
             return t0, t1, s0, s1
+        self._ensure_traces()
         q = np.arange(self.q_max + 1)
         P = rho[:, None] ** q[None, :]
         t0 = P @ self._tr[: self.q_max + 1] / n

@@ -59,7 +59,7 @@ from .._validation import (DataError, SpatialNQPFError, check_panel, format_valu
                            graph_to_sparse)
 from ._effects import EffectsCore
 from ._lm import lm_tests_arrays, moran_residuals_arrays
-from ._logdet import EIGEN_MAX_N, LogDet, _rademacher, spatial_traces
+from ._logdet import EIGEN_MAX_N, LogDet, _mm, _rademacher, ainv_solver, spatial_traces
 from .results import SpatialResults
 
 __all__ = ["spatial_cross_section", "lm_tests", "ConvergenceError", "CollinearityError",
@@ -258,9 +258,8 @@ def _fit_lag(d: _Design, ld: LogDet, traces: str, tol, maxiter, seed):
     llf = _gauss_llf(sse, n) + ld(rho)
     tm = _resolve_trace_method(n, traces)
     tr = spatial_traces(W, rho, method=tm, eigenvalues=ld.eigenvalues, nsim=max(100, 30), seed=seed)
-    A = (sp.identity(n, format="csc") - rho * W).tocsc()
     Zb = Z @ beta
-    GZb = W @ spla.splu(A).solve(Zb)
+    GZb = W @ ainv_solver(W, rho)(Zb)
     info = np.zeros((k + 2, k + 2))
     info[:k, :k] = Z.T @ Z / s2
     info[:k, k] = info[k, :k] = Z.T @ GZb / s2
@@ -365,21 +364,20 @@ def _fit_sac(d: _Design, ld1: LogDet, ld2: LogDet, traces: str, tol, maxiter, se
     llf = _gauss_llf(sse, n) + ld1(rho) + ld2(lam)
     # information matrix (Anselin 1988; as spatialreg::sacsarlm)
     tm = _resolve_trace_method(n, traces)
-    I = sp.identity(n, format="csc")
-    luA = spla.splu((I - rho * W1).tocsc())
-    luB = spla.splu((I - lam * W2).tocsc())
+    Ainv = ainv_solver(W1, rho)
+    Binv = ainv_solver(W2, lam)
 
     def Bm(V):
-        return V - lam * (W2 @ V)
+        return V - lam * _mm(W2, V)
 
     def WA(V):
-        return W1 @ luA.solve(V)
+        return _mm(W1, Ainv(V))
 
     def WB(V):
-        return W2 @ luB.solve(V)
+        return _mm(W2, Binv(V))
 
     def C(V):
-        return Bm(WA(luB.solve(V)))
+        return Bm(WA(Binv(V)))
 
     X, norm = _trace_ops(n, tm, 100, seed)
     WAX, WBX, CX = WA(X), WB(X), C(X)
@@ -390,7 +388,7 @@ def _fit_sac(d: _Design, ld1: LogDet, ld2: LogDet, traces: str, tol, maxiter, se
     t_WBWB = np.sum(X * WB(WBX)) / norm
     t_WBtWB = np.sum(WBX * WBX) / norm
     t_WBtC = np.sum(WBX * CX) / norm
-    t_W2WABi = np.sum(X * (W2 @ WA(luB.solve(X)))) / norm
+    t_W2WABi = np.sum(X * _mm(W2, WA(Binv(X)))) / norm
     BWAZb = Bm(WA(Z @ beta))
     info = np.zeros((k + 3, k + 3))
     info[:k, :k] = BZ.T @ BZ / s2
