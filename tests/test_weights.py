@@ -359,6 +359,19 @@ class TestEconomic:
         assert list(w.unique_ids) == [11, 31, 44]
         assert w.dense().loc[11, 44] == pytest.approx(1 / abs(ybar[11] - ybar[44]), rel=1e-13)
 
+    def test_panel_keyed_by_chinese_names(self, panel):
+        by_name = panel.drop(columns="code").rename(columns={"name_cn": "province"})
+        w = W.economic(by_name, column="gdp", id="province", standardize="none")
+        ref = W.economic(panel, column="gdp", standardize="none")
+        assert list(w.unique_ids) == list(ref.unique_ids)
+        np.testing.assert_array_equal(w.sparse.toarray(), ref.sparse.toarray())
+        wg = W.economic_geographic(W.distance(), by_name, column="gdp", id="province")
+        np.testing.assert_array_equal(wg.sparse.toarray(),
+                                      W.economic_geographic(W.distance(), panel, column="gdp").sparse.toarray())
+        two = pd.Series({"北京": 1.0, "北京市": 2.0, "天津": 3.0})
+        with pytest.raises(IdMismatchError, match="same province"):
+            W.economic(two)
+
     def test_equal_means_named(self):
         vals = pd.Series({11: 1.0, 12: 2.0, 13: 2.0, 14: 3.0})
         with pytest.raises(DataError, match=r"12 and 13"):

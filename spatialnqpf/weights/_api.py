@@ -612,7 +612,7 @@ def economic(values, column: str | None = None, id: str = "code", time: str = "y
     Quarterly* 4(S1), 67-82.
     """
     std = _canonical_std(standardize)
-    means = period_means(values, column=column, id=id, time=time, years=years)
+    means = _codes_index(period_means(values, column=column, id=id, time=time, years=years))
     idx = _economic_ids(ids, means)
     means = means.loc[idx]
     _check_distinct_means(means)
@@ -639,8 +639,9 @@ def _economic_ids(ids, means: pd.Series) -> pd.Index:
     if ids is None:
         return pd.Index(sorted(means.index.tolist()))
     lst = list(ids)
-    if any(isinstance(v, str) for v in lst) and _level_of([v for v in lst if not isinstance(v, str)] or [11]) != "custom":
-        lst = [int(c) for c in _regions().normalize(lst)]
+    lvl = _level_of(means.index)
+    if lvl in ("province", "city") and any(not _is_int(v) for v in lst):
+        lst = [int(c) for c in _regions().normalize(lst, level=lvl)]
     idx = pd.Index(lst)
     if idx.has_duplicates:
         raise IdMismatchError(f"duplicated ids: {format_values(idx[idx.duplicated()].unique())}")
@@ -648,6 +649,22 @@ def _economic_ids(ids, means: pd.Series) -> pd.Index:
     if len(missing):
         raise IdMismatchError(f"no values for id(s) {format_values(list(missing))}")
     return idx
+
+
+def _codes_index(means: pd.Series) -> pd.Series:
+    """Means keyed by province names (e.g. 北京市) are re-keyed by province code."""
+    if all(_is_int(v) for v in means.index):
+        return means
+    coded = _regions().normalize(list(means.index), level="province", errors="coerce")
+    if any(c is None or (isinstance(c, float) and np.isnan(c)) for c in coded):
+        return means  # custom ids: keep them
+    out = pd.Series(means.to_numpy(), index=pd.Index([int(c) for c in coded], name=means.index.name),
+                    name=means.name)
+    if out.index.has_duplicates:
+        dup = out.index[out.index.duplicated(keep=False)]
+        shown = [(lab, c) for lab, c in zip(means.index, out.index) if c in set(dup)]
+        raise IdMismatchError(f"several labels name the same province: {format_values(shown)}")
+    return out
 
 
 def _check_distinct_means(means: pd.Series):
@@ -741,7 +758,7 @@ def economic_geographic(w_dist, values, column: str | None = None, id: str = "co
     """
     std = _canonical_std(standardize)
     idx = graph_ids(w_dist)
-    means = period_means(values, column=column, id=id, time=time, years=years)
+    means = _codes_index(period_means(values, column=column, id=id, time=time, years=years))
     missing = idx.difference(means.index)
     if len(missing):
         raise IdMismatchError(f"no values for id(s) {format_values(list(missing))} of w_dist")
