@@ -242,3 +242,15 @@ def test_headless_chromium_renders_every_figure(demo, tmp_path):
     n_fig = sum(len(s["figures"]) for s in demo["results"]["stages"].values())
     n_img = len(re.findall(rb"/Subtype\s*/Image", pdf.read_bytes()))
     assert n_img == n_fig
+
+
+def test_stage_outcome_views(tmp_path):
+    res = build_report(None, out=tmp_path / "w", stages=["weights"], progress=False, lang="en")
+    st = res.stage("weights")
+    assert st.to_frame().to_dict("records") == [{"kind": "table", "name": "weights_summary",
+                                                 "title": "Spatial weight matrices"}]
+    assert st.summary().startswith("Spatial weight matrices [ok]")
+    with pytest.raises(Exception):
+        st.status = "failed"  # frozen
+    with pytest.raises(KeyError, match="no stage 'models'"):
+        res.stage("models")

@@ -21,6 +21,26 @@ Output folder::
 
 The footer records package versions, the seed, the configuration and the
 SHA-256 of the data, so the report can be reproduced.
+
+The plain-language readings are computed from the numbers of the tables
+(e.g. the largest Dagum contribution share ``max(G_w, G_nb, G_t) / G`` of the
+last year), never canned.
+
+References
+----------
+Methods of the stages (implemented in the modules named above):
+Dagum, C. (1997). A new approach to the decomposition of the Gini income
+inequality ratio. *Empirical Economics* 22, 515-531.
+Anselin, L. (1995). Local indicators of spatial association - LISA.
+*Geographical Analysis* 27, 93-115.
+Rey, S. J. (2001). Spatial empirics for economic growth and convergence.
+*Geographical Analysis* 33, 195-214 (spatial Markov chains).
+Lee, L.-F. and Yu, J. (2010). Estimation of spatial autoregressive panel data
+models with fixed effects. *Journal of Econometrics* 154, 165-185.
+Elhorst, J. P. (2014). *Spatial Econometrics: From Cross-Sectional Data to
+Spatial Panels*. Springer.
+LeSage, J. and Pace, R. K. (2009). *Introduction to Spatial Econometrics*.
+CRC Press (direct, indirect and total effects).
 """
 from __future__ import annotations
 
@@ -105,6 +125,17 @@ class StageOutcome:
     readings: tuple = ()
     numbers: Mapping = field(default_factory=dict)
     notes: tuple = ()
+
+    def summary(self) -> str:
+        """Status line, readings and every table as text."""
+        head = f"{self.title} [{self.status}] {self.seconds:.1f} s" + (f": {self.reason}" if self.reason else "")
+        return "\n\n".join([head, *self.readings, *(t.summary() for t in self.tables)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per table and figure of the stage (kind, name, title)."""
+        rows = [{"kind": "table", "name": t.name, "title": t.title} for t in self.tables]
+        rows += [{"kind": "figure", "name": f.name, "title": f.title} for f in self.figures]
+        return pd.DataFrame(rows, columns=["kind", "name", "title"])
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "status": self.status,

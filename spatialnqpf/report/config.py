@@ -348,6 +348,10 @@ class PreparedData:
     labels: Mapping = field(default_factory=dict)
     derived: Mapping = field(default_factory=dict)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The analysis panel (a copy)."""
+        return self.frame.copy()
+
     def summary(self) -> str:
         f = self.frame
         return (f"{self.source}: {f['code'].nunique()} provinces x {f['year'].nunique()} years "
