@@ -193,13 +193,22 @@ def data_sources() -> str:
     return resources.files("spatialnqpf.data").joinpath("DATA_SOURCES.md").read_text(encoding="utf-8")
 
 
-def load_provinces(include_sar: bool = False):
-    """Province polygons (GeoDataFrame indexed by code); see :mod:`spatialnqpf._shapes`."""
+def load_provinces(include_sar: bool = False, **kwargs):
+    """Province polygons (GeoDataFrame indexed by code, GCJ-02 lon/lat).
+
+    Keyword arguments (e.g. ``datum="wgs84"``) go to :func:`spatialnqpf._shapes.load_provinces`.
+    """
     from ._shapes import load_provinces as _lp
-    return _lp(include_sar=include_sar)
+    return _lp(include_sar=include_sar, **kwargs)
 
 
-def load_cities(province=None):
-    """Prefecture-level city polygons (GeoDataFrame indexed by six-digit code)."""
+def load_cities(province=None, **kwargs):
+    """City polygons (GeoDataFrame indexed by six-digit code).
+
+    By default the 337 prefecture-level units plus the 30 county-level units administered
+    directly by a province (``kind="county-level"``), so that cities cover every province;
+    ``include_county_level=False`` keeps the prefecture level only.  Other keyword arguments
+    (``include_sar``, ``datum``) go to :func:`spatialnqpf._shapes.load_cities`.
+    """
     from ._shapes import load_cities as _lc
-    return _lc(province=province)
+    return _lc(province=province, **kwargs)
