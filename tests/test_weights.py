@@ -8,6 +8,8 @@ References used (each test says which):
   ``poly2nb`` / ``nb2listw(style="W")`` / ``knearneigh(longlat=TRUE)`` on the same shapes and capitals.
 * spatialnqpf._shapes.full_resolution_adjacency: queen pairs of the full-resolution source
   polygons stored at build time by the shapes engineer (a different geometry, same borders).
+* tests/reference/weights_geosphere.R and its outputs: R geosphere::distHaversine (r = 6371 km)
+  distances between the capitals, and nested / economic-geographic matrices built in base R.
 * Plain numpy transcriptions in this file (spherical law of cosines instead of haversine, brute
   force argsort for knn, explicit formulas for economic, nested and economic-geographic matrices,
   numpy.linalg.eigvals for the spectral radius).
@@ -241,6 +243,16 @@ class TestDistance:
         assert abs(1 / d.loc[44, 46] - 459.6) <= 0.5  # Guangzhou - Haikou
         assert W.haversine(116.405285, 39.904989, 121.472644, 31.231706) == pytest.approx(1067.2966, abs=1e-3)
 
+    def test_distances_equal_r_geosphere(self):
+        ref = pd.read_csv(REF / "weights_geosphere_capitals_km.csv", comment="#", index_col="id")
+        ref.columns = ref.columns.astype(int)
+        w = W.distance(standardize="none")
+        got = graph_to_sparse(w, ref.index).toarray()
+        d = ref.to_numpy()
+        off = ~np.eye(31, dtype=bool)
+        np.testing.assert_allclose(1 / got[off], d[off], rtol=1e-12)
+        assert ref.loc[11, 31] == pytest.approx(1067.3, abs=0.5) and ref.loc[44, 46] == pytest.approx(459.6, abs=0.5)
+
     def test_inverse_distance_equals_numpy(self, dist_km):
         w = W.distance(standardize="none")
         d = dist_km.to_numpy()
@@ -411,6 +423,15 @@ class TestCombined:
         assert [c.kind for c in w.recipe.components] == ["distance", "economic"]
         with pytest.raises(SpatialNQPFError, match="phi"):
             W.nested(wd, we, phi=1.5)
+
+    def test_nested_and_economic_geographic_equal_r(self, panel):
+        # reference: tests/reference/weights_geosphere.R (base R on geosphere distances)
+        for fname, w in (("weights_r_nested_gdp.csv", W.nested(W.distance(), W.economic(panel, column="gdp"))),
+                         ("weights_r_econgeo_gdp.csv",
+                          W.economic_geographic(W.distance(standardize="none"), panel, column="gdp"))):
+            ref = pd.read_csv(REF / fname, comment="#", index_col="id")
+            np.testing.assert_allclose(graph_to_sparse(w, ref.index).toarray(), ref.to_numpy(),
+                                       rtol=1e-12, atol=1e-15)
 
     def test_nested_requires_same_ids(self, panel):
         wd = W.distance(ids=[c for c in TRUE_QUEEN if c != 54])
