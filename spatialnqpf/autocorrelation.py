@@ -605,7 +605,8 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
 def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None = "year",
          permutations: int = 9999, seed: int | None = None, alternative: str = "two-sided",
          fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
-         engine: str = "auto", lag_column: str | None = None) -> LisaResult:
+         engine: str = "auto", lag_column: str | None = None,
+         progress: bool | None = None) -> LisaResult:
     """Local Moran (LISA) by unit and year with stated p-values, clusters and transitions.
 
     I_i = z_i sum_j w_ij z_j / m2 with z = x - mean(x) within the year and m2 = sum z^2 / n
@@ -648,6 +649,9 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
         Both engines give identical numbers for the same seed.
     lag_column : str, optional
         Column whose spatial lag is used (bivariate LISA); see :func:`lisa_bv`.
+    progress : bool, optional
+        tqdm bar over the years; default on when the call has more than 1e9 neighbour
+        look-ups (roughly more than a few seconds).
 
     Returns
     -------
@@ -677,11 +681,14 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
     cols = [column] + ([lag_column] if lag_column is not None else [])
     _, groups = _prepare(data, cols, id, time)
     pieces, engines = [], set()
+    total = sum(len(sub) for _, sub in groups) * permutations * 6
     if engine == "auto" and permutations:
         # the numba kernel costs ~1 s to load once per process: worth it above ~1 s of numpy work
-        total = sum(len(sub) for _, sub in groups) * permutations * 6
         engine = "numba" if total > _k.NUMBA_TOTAL_THRESHOLD else "auto"
-    for pos, (yr, sub) in enumerate(groups):
+    if progress is None:
+        progress = total > 1e9
+    from tqdm.auto import tqdm
+    for pos, (yr, sub) in enumerate(tqdm(groups, desc=f"LISA {column}", disable=not progress)):
         ids = pd.Index(sub[id].to_numpy())
         W, c = _align(w, ids, yr, islands)
         x = _values(sub, column, yr)
@@ -752,7 +759,7 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
 def lisa_bv(data: pd.DataFrame, x: str, y: str, w, id: str = "code", time: str | None = "year",
             permutations: int = 9999, seed: int | None = None, alternative: str = "two-sided",
             fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
-            engine: str = "auto") -> LisaResult:
+            engine: str = "auto", progress: bool | None = None) -> LisaResult:
     """Bivariate local Moran: I_i = zx_i (W zy)_i / sqrt(m2_x m2_y), by year.
 
     Conditional permutation of ``y`` around each unit (Anselin, Syabri and Smirnov 2002).
@@ -768,4 +775,4 @@ def lisa_bv(data: pd.DataFrame, x: str, y: str, w, id: str = "code", time: str |
         raise ValueError("bivariate LISA has no analytic p-value: use permutations > 0")
     return lisa(data, x, w, id=id, time=time, permutations=permutations, seed=seed,
                 alternative=alternative, fdr=fdr, alpha=alpha, islands=islands, engine=engine,
-                lag_column=y)
+                lag_column=y, progress=progress)

@@ -235,3 +235,22 @@ class TestPanelShape:
         assert fl.to_numpy().sum() == 49
         q = res.transitions(by="quadrant")
         assert q.to_numpy().sum() == 98 and "ns" not in q.columns
+
+
+class TestResidualPanel:
+    def test_per_period_residuals(self):
+        """(id, time)-indexed residuals give one row per period, each equal to the
+        cross-sectional lm.morantest reference (spdep) when the period's X is the same."""
+        X = pd.DataFrame({"const": 1.0, "INC": R.INC, "HOVAL": R.HOVAL}, index=R.IDS)
+        y = np.array(R.CRIME)
+        e = y - X.to_numpy() @ np.linalg.lstsq(X.to_numpy(), y, rcond=None)[0]
+        idx = pd.MultiIndex.from_product([R.IDS, [2001, 2002]], names=["id", "year"])
+        res = pd.Series(np.repeat(e, 2), index=idx, name="resid")
+        Xp = pd.DataFrame(np.repeat(X.to_numpy(), 2, axis=0), index=idx, columns=X.columns)
+        out = ac.moran_residuals(res, {"B": graph("B")}, X=Xp, time="year")
+        t = out.to_frame()
+        assert list(t.index) == [("B", 2001), ("B", 2002)]
+        r = R.LM_MORAN_CRIME_INC_HOVAL_B
+        np.testing.assert_allclose(t["I"], r["I"], rtol=RTOL)
+        np.testing.assert_allclose(t["sd_norm"] ** 2, r["VI"], rtol=RTOL)
+        assert "Moran's I of residuals" in out.summary() and "***" in out.summary()
