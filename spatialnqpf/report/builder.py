@@ -1434,8 +1434,14 @@ def build_report(config: ReportConfig | str | Path | None = None, out="spatialnq
     report.  Errors of later stages are recorded in the report instead.
     """
     import matplotlib
-    matplotlib.use("Agg")
     from .fonts import setup_language
+
+    # fonts and styles are set for the report only: the caller's rcParams are restored after
+    with matplotlib.rc_context():
+        return _build(config, out, data, lang, stages, progress, setup_language)
+
+
+def _build(config, out, data, lang, stages, progress, setup_language) -> ReportResult:
 
     t0 = time.perf_counter()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
