@@ -387,6 +387,16 @@ class TestBadInput:
         with pytest.raises(SpatialNQPFError, match="row-standardised"):
             spatial_panel(cigar, "logc", X, g, id="state", time="year", model="sar")
 
+    def test_common_year_shock_warning(self, cigar, w):
+        """ANCHORS item 3: individual FE only, with strong year effects (LR 473 on this panel)."""
+        with pytest.warns(RuntimeWarning, match="common year shocks"):
+            r = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
+                              fe="individual")
+        assert r.info["year_effects_in_residuals_p"] < 1e-3
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", fe="twoways")
+
     def test_bad_options(self, cigar, w):
         with pytest.raises(ValueError, match="model must be one of"):
             spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sarma")

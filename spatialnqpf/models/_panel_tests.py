@@ -37,6 +37,8 @@ Elhorst, J. P. (2014). Spatial Econometrics. Springer, §3.5–3.6.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -118,9 +120,12 @@ def lr_fixed_effects(data, y, x, w, id, time, model="ols", lee_yu=False, **kwarg
     degrees of freedom; the number of restrictions is N − 1 and T − 1 when the restricted model
     keeps an intercept (absorbed in the other set of effects), which is what we report.
     """
-    fits = {fe: spatial_panel(data, y, x, w, id=id, time=time, model=model, fe=fe,
-                              lee_yu=lee_yu, **kwargs)
-            for fe in ("individual", "time", "twoways")}
+    with warnings.catch_warnings():
+        # the restricted fits omit effects on purpose: their year-shock warning is expected
+        warnings.filterwarnings("ignore", message="the residuals contain common year shocks")
+        fits = {fe: spatial_panel(data, y, x, w, id=id, time=time, model=model, fe=fe,
+                                  lee_yu=lee_yu, **kwargs)
+                for fe in ("individual", "time", "twoways")}
     N, T = fits["twoways"].info["n"], fits["twoways"].info["T"]
     note = f"{model} model, lee_yu={lee_yu!r}"
     out = _frame([

@@ -34,6 +34,7 @@ Springer, §3.5–3.6.
 from __future__ import annotations
 
 import types
+import warnings
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -140,10 +141,12 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
     # 3. Hausman
     if fe in ("individual", "twoways"):
         try:
-            h = hausman(spatial_panel(data, y, x, w, id=id, time=time, model="sar",
-                                      fe="individual", lee_yu=True, **kwargs),
-                        spatial_panel(data, y, x, w, id=id, time=time, model="sar", fe="random",
-                                      **kwargs)).iloc[0]
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="the residuals contain common year shocks")
+                h = hausman(spatial_panel(data, y, x, w, id=id, time=time, model="sar",
+                                          fe="individual", lee_yu=True, **kwargs),
+                            spatial_panel(data, y, x, w, id=id, time=time, model="sar",
+                                          fe="random", **kwargs)).iloc[0]
             verdict = ("inconclusive (" + h.note.split("; ")[-1] + "); fixed effects kept"
                        if np.isnan(h.p) else "reject RE: fixed effects" if h.p < alpha else
                        "RE not rejected; fixed effects kept (consistent either way)")
