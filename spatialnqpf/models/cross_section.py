@@ -450,6 +450,10 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
     Returns
     -------
     SpatialResults
+        ``info`` records n, the weights, the log-determinant, trace and effects methods, the
+        admissible interval of ρ/λ, and ``r2`` = 1 − e′e/Σ(y − ȳ)² (for SEM/SDEM with e the
+        structural residual y − Xβ; a descriptive measure, not a likelihood-based one).
+        ``tests`` holds the diagnostics described above.
 
     Raises
     ------
