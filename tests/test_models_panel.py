@@ -553,4 +553,32 @@ class TestRandomEffects:
         with pytest.raises(ValueError, match="random-effects fit"):
             hausman(fe, fe)
         with pytest.raises(ValueError, match="random effects are implemented"):
-            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sem", fe="random")
+            spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sac", fe="random")
+
+    def test_sem_random_effects_dense_likelihood(self, cigar, w, Wdense):
+        """SEM with random effects: our maximised log-likelihood equals the exact Gaussian
+        log-likelihood with the dense NT x NT covariance
+        Omega = s2 [theta J_T (x) I_N + I_T (x) (B'B)^{-1}] (transcribed here), and moving
+        lambda or phi away from the estimate lowers it (a maximum)."""
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sem",
+                            fe="random")
+        N, T = 46, 30
+        Z = np.column_stack([np.ones(N * T), cigar[X].to_numpy()])
+
+        def dense_ll(beta, lam, phi, s2):
+            theta = (1 / phi ** 2 - 1) / T
+            B = np.eye(N) - lam * Wdense
+            Om = s2 * (theta * np.kron(np.ones((T, T)), np.eye(N))
+                       + np.kron(np.eye(T), np.linalg.inv(B.T @ B)))
+            u = cigar.logc.to_numpy() - Z @ beta
+            return (-0.5 * N * T * np.log(2 * np.pi) - 0.5 * np.linalg.slogdet(Om)[1]
+                    - 0.5 * u @ np.linalg.solve(Om, u))
+
+        p = res.params
+        b = p[["const", "logp", "logy"]].to_numpy()
+        ll0 = dense_ll(b, p["lambda"], p["phi"], res.sigma2)
+        assert res.llf == pytest.approx(ll0, abs=1e-7)
+        for dl, dp in ((0.01, 0), (-0.01, 0), (0, 0.005), (0, -0.005)):
+            assert dense_ll(b, p["lambda"] + dl, p["phi"] + dp, res.sigma2) < ll0
+        assert list(res.params.index) == ["const", "logp", "logy", "lambda", "phi"]
+        assert (res.bse > 0).all()

@@ -297,8 +297,8 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
         SAC: y = ρWy + Xβ + u, u = λW_e u + ε (see :func:`_fit_sac`).
     fe : {"twoways", "individual", "time", "none", "random"}
         Fixed effects removed by the within transformation (see module docstring);
-        ``"random"``: random unit effects (Elhorst 2003; SAR, SDM, SLX, OLS), see
-        :func:`_fit_re`.
+        ``"random"``: random unit effects (Elhorst 2003; SAR, SDM, SLX, OLS: :func:`_fit_re`;
+        SEM, SDEM for N ≤ 2 000: :func:`_fit_re_error`).
     lee_yu : {True, "elhorst", False}
         ``True``: Lee–Yu (2010) transformation approach (default; METHODS.md §5.3);
         ``"elhorst"``: the one-step correction of Elhorst's MATLAB code, to reproduce
@@ -358,11 +358,15 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
           "entity": "individual", "period": "time"}.get(str(fe).lower(), str(fe).lower())
     if fe not in FE_TYPES + ("random",):
         raise ValueError(f"fe must be one of {FE_TYPES + ('random',)}, got {fe!r}")
-    if fe == "random" and model not in ("sar", "sdm", "slx", "ols"):
-        raise ValueError(f"random effects are implemented for sar, sdm, slx and ols, not {model!r}")
+    if fe == "random" and model not in ("sar", "sdm", "slx", "ols", "sem", "sdem"):
+        raise ValueError(f"random effects are implemented for sar, sdm, sem, sdem, slx and ols, "
+                         f"not {model!r}")
     if lee_yu not in (True, False, "elhorst"):
         raise ValueError(f"lee_yu must be True, False or 'elhorst', got {lee_yu!r}")
     d = prepare_panel(data, y, x, w, id, time)
+    if fe == "random" and model in _ERR:
+        return _fit_re_error(d, model, logdet=logdet, seed=seed, tol=tol, maxiter=maxiter,
+                             weights_label=_weights_label(w))
     if fe == "random":
         return _fit_re(d, model, logdet=logdet, seed=seed, effects_method=effects_method,
                        tol=tol, maxiter=maxiter, weights_label=_weights_label(w))
@@ -978,3 +982,116 @@ def _fit_re(d: PanelDesign, model, *, logdet="auto", seed=0, effects_method="aut
     return SpatialResults(params, cov, s2, -float(opt.fun), N * T, model, n_params=k + 1,
                           residuals=pd.Series(e, index=idx, name="residual"), info=info,
                           effects_core=core, extra={"design": d, "lee_yu_setting": None})
+
+
+def _fit_re_error(d: PanelDesign, model, *, logdet="auto", seed=0, tol=1e-10, maxiter=500,
+                  weights_label=None):
+    """Random unit effects with a spatially autocorrelated error (SEM/SDEM; N ≤ 2 000).
+
+    u = (ι_T ⊗ I_N) μ + (I_T ⊗ B^{-1}) ε, B = I − λW, μ ~ N(0, σ_μ² I), ε ~ N(0, σ² I), so
+    Ω/σ² = θ J_T ⊗ I_N + I_T ⊗ (B′B)^{-1} with θ = σ_μ²/σ² (Elhorst 2003; Baltagi, Song & Koh
+    2003).  With P̄ = J_T/T, E = I_T − P̄ and M = I_N + Tθ B′B:
+
+        Ω^{-1}σ² = P̄ ⊗ B′B M^{-1} + E ⊗ B′B,   ln|Ω/σ²| = −2T ln|B| + ln|M|,
+        ℓ = −(NT/2) ln(2πσ²) + T ln|B| − ½ ln|M| − [T ū′B′BM^{-1}ū + Σ_t ‖B(u_t − ū)‖²]/(2σ²)
+
+    (ū the unit means of u = y − Zβ).  This holds for any W (no symmetry needed) but uses
+    dense N × N algebra, hence N ≤ 2 000.  β is GLS and σ² = Q/NT given (λ, φ), with
+    φ² = 1/(1 + Tθ) (φ → 0: fixed effects, φ = 1: no unit effects, as for the lag model);
+    (λ, φ) by Nelder–Mead from a grid; covariance from a central-difference Hessian of ℓ.
+    Parameters: ``const``, x, ``W_<x>`` (SDEM), ``lambda``, ``phi``.
+    """
+    N, T = d.N, d.T
+    if N > EIGEN_MAX_N:
+        raise SpatialNQPFError(f"random effects with a spatial error need dense N x N algebra; "
+                               f"N = {N} > {EIGEN_MAX_N}: use fixed effects")
+    W = d.W
+    Wd = W.toarray()
+    xn = list(d.xnames)
+    blocks, names = [np.ones((T, N, 1)), d.X], ["const"] + xn
+    if model in _DURBIN:
+        blocks.append(_lag(W, d.X))
+        names += ["W_" + v for v in xn]
+    Zraw = np.concatenate(blocks, axis=2)
+    p = len(names)
+    _check_design(Zraw.reshape(N * T, p), names, "none", d)
+    ld = _choose_logdet(W, logdet, seed)
+    lo, hi = ld.bounds
+    Ybar, Zbar = d.Y.mean(axis=0), Zraw.mean(axis=0)          # (N,), (N, p)
+    Ydev, Zdev = d.Y - Ybar, Zraw - Zbar                       # (T, N), (T, N, p)
+    I_ = np.eye(N)
+
+    def parts(lam, phi):
+        B = I_ - lam * Wd
+        BtB = B.T @ B
+        Tth = 1.0 / phi ** 2 - 1.0                              # T theta
+        M = I_ + Tth * BtB
+        K = BtB @ np.linalg.inv(M)
+        K = (K + K.T) / 2
+        ev, vec = np.linalg.eigh(K)
+        R = vec * np.sqrt(np.clip(ev, 0, None))                 # K = R R'
+        sign, ldM = np.linalg.slogdet(M)
+        return B, R, ldM
+
+    def transform(lam, phi):
+        B, R, ldM = parts(lam, phi)
+        ym = np.sqrt(T) * (R.T @ Ybar)
+        Zm = np.sqrt(T) * (R.T @ Zbar)
+        yd = (B @ Ydev.T).T.ravel()
+        Zd = np.einsum("ij,tjk->tik", B, Zdev).reshape(N * T, p)
+        return np.r_[ym, yd], np.vstack([Zm, Zd]), ldM
+
+    def ll_full(beta, lam, phi, s2):
+        ys, Zs, ldM = transform(lam, phi)
+        e = ys - Zs @ beta
+        return (-0.5 * N * T * np.log(2 * np.pi * s2) + T * ld(lam) - 0.5 * ldM
+                - float(e @ e) / (2 * s2))
+
+    eps = 1e-6 * (hi - lo)
+
+    def negll(v):
+        lam, phi = v
+        if not (lo + eps <= lam <= hi - eps and 1e-6 <= phi <= 1.0):
+            return np.inf
+        ys, Zs, ldM = transform(lam, phi)
+        b, *_ = np.linalg.lstsq(Zs, ys, rcond=None)
+        e = ys - Zs @ b
+        s2 = float(e @ e) / (N * T)
+        return 0.5 * N * T * (np.log(2 * np.pi * s2) + 1) - T * ld(lam) + 0.5 * ldM
+
+    lams = np.linspace(max(lo, -0.95), min(hi, 0.95), 11)[1:-1]
+    cands = [(a, f) for a in lams for f in np.linspace(0.05, 0.95, 7)]
+    with np.errstate(all="ignore"):
+        start = min(cands, key=negll)
+        opt = optimize.minimize(negll, np.array(start), method="Nelder-Mead",
+                                bounds=[(lo + eps, hi - eps), (1e-6, 1.0)],
+                                options={"xatol": max(tol, 1e-9), "fatol": 1e-10,
+                                         "maxiter": maxiter * 10})
+    if not opt.success or not np.isfinite(opt.fun):
+        raise ConvergenceError(f"the random-effects error-model likelihood did not converge after "
+                               f"{opt.nit} iterations: last (lambda, phi) = "
+                               f"{tuple(np.round(opt.x, 8))}, log-likelihood = {-opt.fun!r}, "
+                               f"message: {opt.message!r}")
+    lhat, phat = map(float, opt.x)
+    ys, Zs, _ = transform(lhat, phat)
+    beta, *_ = np.linalg.lstsq(Zs, ys, rcond=None)
+    e = ys - Zs @ beta
+    s2 = float(e @ e) / (N * T)
+    psi = np.r_[beta, lhat, phat, s2]
+    V = np.linalg.inv(-_num_hessian(lambda v: ll_full(v[:p], v[p], v[p + 1], v[p + 2]), psi))
+    pn = names + ["lambda", "phi"]
+    params = pd.Series(psi[:p + 2], index=pn)
+    cov = pd.DataFrame(V[:p + 2, :p + 2], index=pn, columns=pn)
+    _boundary_warning(lhat, lo, hi, "lambda")
+    if phat > 1 - 1e-6 or phat < 1e-5:
+        warnings.warn(f"phi = {phat:.6g} is at the bound of [0, 1] (phi = 0: fixed effects, "
+                      "phi = 1: no unit effects)", RuntimeWarning, stacklevel=3)
+    info = {"fe": "random", "lee_yu": "not applicable (random effects)", "n": N, "T": T,
+            "weights": weights_label, "weights_row_standardised": d.row_standardised,
+            "logdet": ld.method, "traces": "numerical Hessian (observed information)",
+            "sigma2_mu": s2 * (1.0 / phat ** 2 - 1.0) / T}
+    core = EffectsCore(W, xn, model=model, ids=list(d.ids))
+    info["effects"] = "linear (beta direct, theta indirect)"
+    return SpatialResults(params, cov, s2, -float(opt.fun), N * T, model, n_params=p + 3,
+                          info=info, effects_core=core,
+                          extra={"design": d, "lee_yu_setting": None})
