@@ -24,8 +24,8 @@ only this equals lagging the demeaned data.  Elhorst's ``LMsarsem_panel`` lags t
 data, which differs for time effects (W's column sums are not 1).
 
 Hausman: H = d′(V_FE − V_RE)^{-1} d with d = θ̂_FE − θ̂_RE over the coefficients both models
-estimate (x, W_x, ρ; not the intercept nor φ), χ²(number compared).  Random effects exist for
-SAR/SDM/SLX/OLS (``fe="random"``).
+estimate (x, W_x, ρ or λ; not the intercept nor φ), χ²(number compared).  Random effects exist
+for SAR/SDM/SLX/OLS and (N ≤ 2 000) SEM/SDEM (``fe="random"``).
 
 References
 ----------
