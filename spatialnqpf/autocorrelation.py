@@ -50,7 +50,8 @@ from ._validation import (DataError, IdMismatchError, SpatialNQPFError, check_pa
 
 __all__ = [
     "moran_by_year", "geary_by_year", "getis_ord_by_year", "moran_bv_by_year",
-    "lisa", "lisa_bv", "moran_residuals", "GlobalAutocorrelation", "LisaResult",
+    "lisa", "lisa_bv", "getis_ord_local", "moran_residuals", "GlobalAutocorrelation",
+    "LisaResult",
 ]
 
 _ALTS_GLOBAL = ("two-sided", "greater", "less")
@@ -161,14 +162,16 @@ class LisaResult:
     _frame: pd.DataFrame = field(repr=False)
     engine: str = "numpy"
     notes: tuple = ()
+    statistic: str = "LISA (local Moran)"
+    categories: tuple = QUADRANTS + ("ns", "isolate")
 
     def to_frame(self) -> pd.DataFrame:
         return self._frame.copy()
 
     def counts(self) -> pd.DataFrame:
-        """Number of units per cluster (HH, LH, LL, HL, ns, isolate) and year."""
+        """Number of units per cluster (HH, LH, LL, HL, ns, isolate; or hot, cold, ns) and year."""
         f = self._frame
-        cats = list(QUADRANTS) + ["ns", "isolate"]
+        cats = list(self.categories)
         key = f[self.time] if self.time else pd.Series("all", index=f.index, name="year")
         tab = pd.crosstab(key, pd.Categorical(f["cluster"], categories=cats), dropna=False)
         tab.columns = pd.Index(list(tab.columns), name="cluster")
@@ -183,15 +186,15 @@ class LisaResult:
         """
         if not self.time:
             raise SpatialNQPFError("transitions need a panel: call lisa(..., time=...)")
-        if by not in ("cluster", "quadrant"):
-            raise ValueError(f"by must be 'cluster' or 'quadrant', got {by!r}")
+        if by not in ("cluster", "quadrant") or (by == "quadrant" and "quadrant" not in self._frame):
+            raise ValueError(f"by must be 'cluster' or 'quadrant' (local Moran only), got {by!r}")
         wide = self._frame.pivot(index=self.id, columns=self.time, values=by)
         years = list(wide.columns)
         pairs = (list(zip(years[:-1], years[1:])) if between == "consecutive"
                  else [(years[0], years[-1])] if between == "first-last" else None)
         if pairs is None:
             raise ValueError(f"between must be 'consecutive' or 'first-last', got {between!r}")
-        cats = list(QUADRANTS) + (["ns", "isolate"] if by == "cluster" else ["isolate"])
+        cats = list(self.categories) if by == "cluster" else list(QUADRANTS) + ["isolate"]
         a = pd.concat([wide[p] for p, _ in pairs], ignore_index=True)
         b = pd.concat([wide[q] for _, q in pairs], ignore_index=True)
         ok = a.notna() & b.notna()
@@ -203,10 +206,10 @@ class LisaResult:
 
     def summary(self) -> str:
         how = (f"{self.permutations} conditional permutations (seed {self.seed}, {self.engine})"
-               if self.permutations else "analytic (conditional randomisation)")
+               if self.permutations else "analytic")
         sig = (f"Benjamini-Hochberg FDR {self.fdr}" if self.fdr is not None
                else f"alpha {self.alpha}")
-        lines = [f"LISA (local Moran) of {self.column!r}: p-values {self.alternative}, {how}; "
+        lines = [f"{self.statistic} of {self.column!r}: p-values {self.alternative}, {how}; "
                  f"significance: {sig}", self.counts().to_string()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -776,3 +779,129 @@ def lisa_bv(data: pd.DataFrame, x: str, y: str, w, id: str = "code", time: str |
     return lisa(data, x, w, id=id, time=time, permutations=permutations, seed=seed,
                 alternative=alternative, fdr=fdr, alpha=alpha, islands=islands, engine=engine,
                 lag_column=y, progress=progress)
+
+
+# ============================================================================ local G
+def getis_ord_local(data: pd.DataFrame, column: str, w, id: str = "code",
+                    time: str | None = "year", star: bool = False, permutations: int = 0,
+                    seed: int | None = None, alternative: str = "two-sided",
+                    fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
+                    engine: str = "auto") -> LisaResult:
+    """Local Getis-Ord G_i / G_i* (hot and cold spots) by unit and year.
+
+    G_i = sum_{j != i} w_ij x_j / sum_{j != i} x_j.  Its standardised value (Ord and Getis
+    1995), as R ``spdep::localG``:
+
+    * G_i: z_i = ((Wx)_i - W_i xbar_i) / sqrt(s_i^2 ((n-1) S1_i - W_i^2) / (n-2)), with
+      xbar_i and s_i^2 the mean and (population) variance of the other n - 1 values;
+    * G_i* (``star=True``, unit i counted as its own neighbour): z_i = ((W*x)_i - W*_i xbar)
+      / sqrt(s^2 (n S1*_i - W*_i^2) / (n-1)), xbar and s^2 over all n values;
+
+    W_i = sum_j w_ij, S1_i = sum_j w_ij^2.  For G_i* the self weight is 1 added to the
+    binary structure; if the Graph is row-standardised (transformation "R") the binary
+    structure plus self is row-standardised again (= spdep ``include.self`` then style "W").
+
+    Inference: ``permutations=0`` (default) gives the normal p-value of z_i as spdep; with
+    permutations, conditional permutation of the other values around i (seeded) and
+    p-values formed as in :func:`lisa` (``alternative`` "two-sided", "folded", "greater",
+    "less").  For G_i the spdep moments are exactly the conditional-permutation moments;
+    for G_i* the permutation keeps x_i fixed (as esda and GeoDa) while spdep's moments
+    let x_i vary too, so ``p`` and ``p_G`` can differ more.  ``cluster`` is "hot" (z > 0) or "cold" (z < 0) when significant, else "ns".
+
+    Returns
+    -------
+    LisaResult
+        Frame columns: ``id``, (``year``), ``value``, ``G``, ``E_G``, ``V_G``, ``z_G``,
+        ``p_G`` (analytic), ``p``, ``q``, ``significant``, ``cluster``; with permutations
+        also ``EG_sim`` and ``sdG_sim`` (mean and sd of the simulated G_i; for G_i they
+        converge to ``E_G`` and sqrt(``V_G``)).
+
+    References
+    ----------
+    Getis, A. and Ord, J. K. (1992). The analysis of spatial association by use of distance
+    statistics. *Geographical Analysis* 24(3), 189-206.
+    Ord, J. K. and Getis, A. (1995). Local spatial autocorrelation statistics: distributional
+    issues and an application. *Geographical Analysis* 27(4), 286-306.
+    """
+    _check_alternative(alternative, _ALTS_LOCAL)
+    permutations = _check_perms(permutations)
+    if isinstance(w, Mapping):
+        raise TypeError("getis_ord_local takes a single weights object; loop over a dict")
+    if fdr is not None and not (0 < fdr < 1):
+        raise ValueError(f"fdr must be in (0, 1) or None, got {fdr!r}")
+    seed = _resolve_seed(seed, permutations)
+    _, groups = _prepare(data, [column], id, time)
+    row_std = str(getattr(w, "transformation", "")).upper() == "R"
+    pieces, engines = [], set()
+    for pos, (yr, sub) in enumerate(groups):
+        ids = pd.Index(sub[id].to_numpy())
+        W, c = _align(w, ids, yr, islands)
+        x = _values(sub, column, yr, nonneg=True, id=id)
+        n = x.size
+        if star:
+            B = W.copy()
+            B.data[:] = 1.0
+            Ws = sp.csr_matrix(B + sp.identity(n, format="csr"))
+            if row_std:
+                Ws = sp.csr_matrix(sp.diags(1.0 / np.asarray(Ws.sum(axis=1)).ravel()) @ Ws)
+            else:
+                Ws = sp.csr_matrix(W + sp.identity(n, format="csr"))
+            Wuse = Ws
+        else:
+            Wuse = W
+        Wi = np.asarray(Wuse.sum(axis=1)).ravel()
+        S1i = np.asarray(Wuse.multiply(Wuse).sum(axis=1)).ravel()
+        lx = Wuse @ x
+        sx, sx2 = x.sum(), (x * x).sum()
+        if star:
+            xbar = np.full(n, sx / n)
+            s2 = np.full(n, ((x - x.mean()) ** 2).sum() / n)
+            VGz = s2 * ((n * S1i - Wi ** 2) / (n - 1))
+            denom = np.full(n, sx)
+        else:
+            xbar = (sx - x) / (n - 1)
+            s2 = (sx2 - x * x) / (n - 1) - xbar ** 2
+            VGz = s2 * (((n - 1) * S1i - Wi ** 2) / (n - 2))
+            denom = sx - x
+        EGz = Wi * xbar
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zG = (lx - EGz) / np.sqrt(VGz)
+        out = pd.DataFrame({id: ids, "value": x, "G": lx / denom, "E_G": EGz / denom,
+                            "V_G": VGz / denom ** 2, "z_G": zG})
+        if time is not None:
+            out.insert(0, time, yr)
+        alt_a = alternative if alternative != "folded" else "two-sided"
+        pa = _k._p_norm(zG, alt_a)
+        if alternative == "folded":
+            pa = pa / 2.0
+        out["p_G"] = pa
+        isl = np.zeros(n, dtype=bool)
+        isl[c["islands"]] = True
+        if permutations:
+            Woff = W if not star else sp.csr_matrix(Wuse - sp.diags(Wuse.diagonal()))
+            Woff.eliminate_zeros()
+            cp = _k.conditional_permutation(np.ones(n), x, Woff, permutations,
+                                            _rng(seed, _time_key(yr, pos)), engine=engine)
+            engines.add(cp["engine"])
+            p = _k.pvalues_from_counts(cp["ge"], cp["le"], permutations, alternative)
+            self_part = lx - Woff @ x                      # w_ii x_i for G_i*, else 0
+            out["EG_sim"] = (cp["mean"] + self_part) / denom
+            out["sdG_sim"] = cp["sd"] / denom
+        else:
+            p = np.asarray(pa, dtype=float).copy()
+        p = np.asarray(p, dtype=float)
+        p[isl] = np.nan
+        out["p"] = p
+        out["q"] = _k.bh_adjust(p)
+        crit = out["q"] if fdr is not None else out["p"]
+        sig = (crit <= (fdr if fdr is not None else alpha)).to_numpy()
+        out["significant"] = sig
+        out["cluster"] = np.where(isl, "isolate", np.where(~sig, "ns",
+                                                           np.where(zG > 0, "hot", "cold")))
+        pieces.append(out)
+    frame = pd.concat(pieces, ignore_index=True)
+    return LisaResult(column, alternative, permutations, seed, alpha, fdr, id, time, frame,
+                      "+".join(sorted(engines)) or "analytic",
+                      (("G_i* (self included)",) if star else ()),
+                      statistic="Getis-Ord G_i*" if star else "Getis-Ord G_i",
+                      categories=("hot", "cold", "ns", "isolate"))

@@ -254,3 +254,27 @@ class TestResidualPanel:
         np.testing.assert_allclose(t["I"], r["I"], rtol=RTOL)
         np.testing.assert_allclose(t["sd_norm"] ** 2, r["VI"], rtol=RTOL)
         assert "Moran's I of residuals" in out.summary() and "***" in out.summary()
+
+
+class TestLocalGVsSpdep:
+    """localG(CRIME, listw, return_internals=TRUE), G_i and G_i* (include.self), rtol 1e-8."""
+
+    @pytest.mark.parametrize("style", STYLES)
+    @pytest.mark.parametrize("star", [False, True])
+    def test_local_g(self, frame, style, star):
+        res = ac.getis_ord_local(frame, "CRIME", graph(style), id="id", time=None, star=star)
+        f = res.to_frame().set_index("id").loc[R.IDS]
+        r = getattr(R, f"LOCALG_CRIME_{style}" + ("_STAR" if star else ""))
+        np.testing.assert_allclose(f["G"], r["G"], rtol=RTOL)
+        np.testing.assert_allclose(f["E_G"], r["EG"], rtol=RTOL)
+        np.testing.assert_allclose(f["V_G"], r["VG"], rtol=RTOL)
+        np.testing.assert_allclose(f["z_G"], r["z"], rtol=RTOL)
+        np.testing.assert_allclose(f["p_G"], r["p"], rtol=RTOL)
+        sig = np.array(r["p"]) <= 0.05
+        z = np.array(r["z"])
+        expect = np.where(~sig, "ns", np.where(z > 0, "hot", "cold"))
+        assert list(f["cluster"]) == list(expect)
+        counts = res.counts()
+        assert list(counts.columns) == ["hot", "cold", "ns", "isolate"]
+        assert counts.loc["all", "hot"] == ((z > 0) & sig).sum()
+        assert "Getis-Ord G_i" in res.summary()

@@ -134,3 +134,21 @@ class TestIslands:
         g = Graph.from_dicts(nb)
         with pytest.raises(SpatialNQPFError, match="themselves.*1001"):
             ac.moran_by_year(panel, "CRIME", g, id="id", permutations=0)
+
+
+class TestLocalGInput:
+    def test_negative_and_dict(self, panel):
+        panel.loc[(panel.year == 2021) & (panel.id == 1010), "CRIME"] = -2.0
+        with pytest.raises(DataError, match=r"non-negative.*2021.*1010"):
+            ac.getis_ord_local(panel, "CRIME", queen(), id="id")
+        with pytest.raises(TypeError, match="single weights"):
+            ac.getis_ord_local(panel, "CRIME", {"a": queen()}, id="id")
+
+    def test_island_keep(self, panel):
+        g = queen(R.NEIGHBOURS_ISLAND)
+        with pytest.raises(SpatialNQPFError, match="1005"):
+            ac.getis_ord_local(panel, "CRIME", g, id="id")
+        f = ac.getis_ord_local(panel, "CRIME", g, id="id", islands="keep", permutations=99,
+                               seed=1).to_frame()
+        isl = f[f.id == R.ISLAND_ID]
+        assert (isl["cluster"] == "isolate").all() and isl["p"].isna().all()

@@ -242,3 +242,52 @@ class TestKernels:
             tol = 1e-10 * np.abs(z).max() * np.abs(W.data[a:b]).sum()
             assert ge[i] == ((sims >= obs - tol).sum() if b > a else 0)
             assert le[i] == ((sims <= obs + tol).sum() if b > a else 0)
+
+
+class TestLocalGPermutation:
+    def test_moments_converge(self, lattice):
+        """G_i: E and Var under conditional permutation equal the Ord-Getis moments (checked
+        against spdep localG in test_autocorrelation.py).  G_i*: the permutation keeps x_i
+        (as esda and GeoDa), while spdep's moments let x_i vary too, so the reference is a
+        plain numpy transcription of the conditional moments:
+        E = (w_ii x_i + W'_i xbar_i)/sum x, Var = s_i^2 ((n-1) S1'_i - W'_i^2)/(n-2)/(sum x)^2
+        with W' the off-diagonal weights and xbar_i, s_i^2 over the other n - 1 values."""
+        g, df = lattice
+        d = df.assign(x=df["x"] - df["x"].min() + 1.0)
+        P = 4999
+        f = ac.getis_ord_local(d, "x", g, id="id", permutations=P, seed=8).to_frame()
+        se = np.sqrt(f["V_G"] / P)
+        assert (np.abs(f["EG_sim"] - f["E_G"]) < 5 * se).all()
+        ratio = f["sdG_sim"] ** 2 / f["V_G"]
+        assert (np.abs(ratio - 1) < 0.15).all()
+        assert abs(ratio.mean() - 1) < 5 * np.sqrt(2 / P)
+
+        fs = ac.getis_ord_local(d, "x", g, id="id", star=True, permutations=P, seed=8).to_frame()
+        B = (g.sparse > 0).astype(float).toarray()
+        Ws = B + np.eye(len(B))
+        Ws /= Ws.sum(axis=1, keepdims=True)                  # include.self then style "W"
+        x = fs["value"].to_numpy()                            # rows follow g.unique_ids
+        assert list(fs["id"]) == list(g.unique_ids)
+        n, sx = len(x), x.sum()
+        wii = np.diag(Ws)
+        Woff = Ws - np.diag(wii)
+        Wi, S1 = Woff.sum(axis=1), (Woff ** 2).sum(axis=1)
+        xbar_i = (sx - x) / (n - 1)
+        s2_i = (np.sum(x ** 2) - x ** 2) / (n - 1) - xbar_i ** 2
+        E = (wii * x + Wi * xbar_i) / sx
+        V = s2_i * ((n - 1) * S1 - Wi ** 2) / (n - 2) / sx ** 2
+        np.testing.assert_allclose(fs["G"], Ws @ x / sx, rtol=1e-12)
+        assert (np.abs(fs["EG_sim"] - E) < 5 * np.sqrt(V / P)).all()
+        r2 = fs["sdG_sim"] ** 2 / V
+        assert (np.abs(r2 - 1) < 0.15).all() and abs(r2.mean() - 1) < 5 * np.sqrt(2 / P)
+
+    def test_reproducible_and_alternatives(self, columbus):
+        g = columbus_graph("B")
+        a = ac.getis_ord_local(columbus, "CRIME", g, id="id", time=None, permutations=499, seed=4)
+        b = ac.getis_ord_local(columbus, "CRIME", g, id="id", time=None, permutations=499, seed=4)
+        pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+        gr = ac.getis_ord_local(columbus, "CRIME", g, id="id", time=None, permutations=499, seed=4,
+                                alternative="greater").to_frame()["p"]
+        le = ac.getis_ord_local(columbus, "CRIME", g, id="id", time=None, permutations=499, seed=4,
+                                alternative="less").to_frame()["p"]
+        np.testing.assert_allclose(a.to_frame()["p"], np.minimum(1, 2 * np.minimum(gr, le)))

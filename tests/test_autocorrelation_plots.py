@@ -122,3 +122,23 @@ class TestDemoPanel:
                                            [m.I, m.EI, m.VI_rand, m.VI_norm, m.z_rand], rtol=1e-10)
         (output_dir / "moran_by_year_rd_intensity.txt").write_text(
             res.summary() + "\n\n" + res.side_by_side().round(4).to_string(), encoding="utf-8")
+
+
+def test_hot_spot_map(demo, output_dir):
+    panel, g, _ = demo
+    from spatialnqpf import weights
+    res = ac.getis_ord_local(panel, "rd_intensity", weights.contiguity(), star=True,
+                             permutations=999, seed=1)
+    fig = pa.plot_lisa_map(res, year=2022)
+    fig.savefig(output_dir / "hot_spots_rd_intensity_2022.png", dpi=100)
+    faces = fig.axes[0].collections[0].get_facecolors()
+    from spatialnqpf._shapes import load_provinces
+    f = res.to_frame()
+    cl = f[f.year == 2022].set_index("code")["cluster"].reindex(load_provinces().index)
+    np.testing.assert_allclose(faces, [mcolors.to_rgba(pa.CLUSTER_COLORS[c]) for c in cl])
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[0].startswith("Hot spot") and legend[1].startswith("Cold spot")
+    assert fig.axes[0].get_title() == "Getis-Ord G_i* clusters, rd_intensity, 2022"
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="local Moran"):
+        pa.plot_moran_scatter(res)

@@ -16,16 +16,18 @@ __all__ = ["plot_moran_scatter", "plot_lisa_map", "CLUSTER_COLORS"]
 
 #: colours of the LISA categories (GeoDa's convention)
 CLUSTER_COLORS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61",
-                  "ns": "#eeeeee", "isolate": "#ffffff"}
+                  "hot": "#d7191c", "cold": "#2c7bb6", "ns": "#eeeeee", "isolate": "#ffffff"}
 
 _TEXT = {
-    "en": dict(HH="High-High", LL="Low-Low", LH="Low-High", HL="High-Low", ns="Not significant",
+    "en": dict(HH="High-High", LL="Low-Low", LH="Low-High", HL="High-Low", hot="Hot spot",
+               cold="Cold spot", ns="Not significant",
                isolate="No neighbours", x="standardised {col}", y="spatial lag of standardised {col}",
-               scatter="Moran scatter plot, {col}{yr}", map="LISA clusters, {col}{yr}",
+               scatter="Moran scatter plot, {col}{yr}", map="{stat} clusters, {col}{yr}",
                slope="Moran's I = {I:.3f}", sig="significant ({how})"),
-    "zh": dict(HH="高-高", LL="低-低", LH="低-高", HL="高-低", ns="不显著", isolate="无邻接",
+    "zh": dict(HH="高-高", LL="低-低", LH="低-高", HL="高-低", hot="热点", cold="冷点",
+               ns="不显著", isolate="无邻接",
                x="标准化 {col}", y="标准化 {col} 的空间滞后", scatter="莫兰散点图：{col}{yr}",
-               map="LISA 集聚图：{col}{yr}", slope="莫兰指数 I = {I:.3f}", sig="显著（{how}）"),
+               map="{stat} 集聚图：{col}{yr}", slope="莫兰指数 I = {I:.3f}", sig="显著（{how}）"),
 }
 
 _ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
@@ -130,6 +132,9 @@ def plot_moran_scatter(result, column: str | None = None, w=None, year=None, ax=
     import matplotlib.pyplot as plt
 
     res = _result(result, column, w, lisa_kwargs)
+    if "quadrant" not in res.to_frame():
+        raise ValueError("the Moran scatter plot needs a local Moran result (lisa), "
+                         f"got {res.statistic}")
     f, yr = _year_frame(res, year)
     lang, rc = _lang(lang)
     T = _TEXT[lang]
@@ -176,6 +181,8 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
                   lang: str = "en", title: str | None = None, labels: bool = True,
                   **lisa_kwargs):
     """LISA cluster map: units coloured HH / LL / LH / HL when significant, grey otherwise.
+
+    Also draws hot and cold spots of :func:`spatialnqpf.autocorrelation.getis_ord_local`.
 
     Parameters
     ----------
@@ -236,14 +243,13 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
                 pts = g.loc[f[res.id]].geometry.representative_point()
                 for p, lab in zip(pts, labs):
                     ax.annotate(lab, (p.x, p.y), ha="center", va="center", fontsize=6, color="#222222")
-        present = [c for c in ("HH", "LL", "LH", "HL", "ns", "isolate") if (f["cluster"] == c).any()]
-        for c in ("HH", "LL", "LH", "HL"):
-            if c not in present:
-                present.insert(["HH", "LL", "LH", "HL"].index(c), c)
+        main = ["hot", "cold"] if "Getis" in res.statistic else ["HH", "LL", "LH", "HL"]
+        present = main + [c for c in ("ns", "isolate") if (f["cluster"] == c).any()]
         handles = [Patch(facecolor=CLUSTER_COLORS[c], edgecolor="#666666",
                          label=f"{T[c]} ({int((f['cluster'] == c).sum())})") for c in present]
         ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False,
                   title=T["sig"].format(how=_how(res, lang)), title_fontsize=7)
         ax.set_axis_off()
-        ax.set_title(title or T["map"].format(col=res.column, yr=yr))
+        stat = "LISA" if "Moran" in res.statistic else res.statistic
+        ax.set_title(title or T["map"].format(stat=stat, col=res.column, yr=yr))
     return fig

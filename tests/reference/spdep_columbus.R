@@ -91,3 +91,14 @@ for (adj in c(TRUE, FALSE)) {
 li <- localmoran(columbus$CRIME, lwi, zero.policy = TRUE, alternative = two)
 out("ISLAND_LOCAL_CRIME_W_COND = dict(Ii=", num(li[, 1]), ", EIi=", num(li[, 2]), ", VIi=", num(li[, 3]),
     ", z=", gsub("NaN", "float('nan')", num(li[, 4])), ", p=", gsub("NaN|NA", "float('nan')", num(li[, 5])), ")")
+# Local Getis-Ord G_i and G_i* (include.self), binary and row-standardised, two-sided.
+for (style in c("W", "B")) {
+  for (star in c(FALSE, TRUE)) {
+    nb <- if (star) include.self(col.gal.nb) else col.gal.nb
+    lg <- localG(columbus$CRIME, nb2listw(nb, style = style), return_internals = TRUE,
+                 alternative = two)
+    it <- attr(lg, "internals")
+    out("LOCALG_CRIME_", style, if (star) "_STAR" else "", " = dict(G=", num(it[, 1]), ", EG=", num(it[, 2]),
+        ", VG=", num(it[, 3]), ", z=", num(it[, 4]), ", p=", num(it[, 5]), ")")
+  }
+}
