@@ -252,8 +252,13 @@ class EffectsCore:
         return direct, total
 
     def compute(self, params: pd.Series, cov: pd.DataFrame, method: str = "simulation",
-                nsim: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+                nsim: int = 1000, seed: int = 0, level: float = 0.95,
+                point: str = "estimate") -> pd.DataFrame:
         """Effects with standard errors.
+
+        ``point="estimate"`` (default) reports the effects at θ̂ (as R ``spatialreg::impacts``);
+        ``point="mean"`` reports the mean of the simulated draws, as Elhorst's MATLAB code and
+        Stata ``xsmle`` do (simulation only; t = mean / sd).
 
         Returns a new DataFrame: rows = xnames; columns direct, indirect, total, then
         ``<effect>_se``, ``<effect>_t``, ``<effect>_p`` and (simulation) ``<effect>_lo``,
@@ -262,6 +267,10 @@ class EffectsCore:
         """
         if method not in ("simulation", "delta"):
             raise ValueError(f"unknown effects inference method {method!r}; use 'simulation' or 'delta'")
+        if point not in ("estimate", "mean"):
+            raise ValueError(f"point must be 'estimate' or 'mean', got {point!r}")
+        if point == "mean" and method != "simulation":
+            raise ValueError("point='mean' needs method='simulation'")
         pt_ = self.point(params)
         pb, pt, pr, tn = self._vector_index(params.index)
         sel = pb + pt + pr
@@ -313,7 +322,10 @@ class EffectsCore:
             d, t = self._from_vectors(draws[ok], pb, pt, pr, tn)
             sims = {"direct": d, "indirect": t - d, "total": t}
             a = (1 - level) / 2
+            attrs["point"] = "mean of draws" if point == "mean" else "estimate"
             for name, arr in sims.items():
+                if point == "mean":
+                    out[name] = arr.mean(axis=0)
                 out[name + "_se"] = arr.std(axis=0, ddof=1)
                 out[name + "_lo"] = np.quantile(arr, a, axis=0)
                 out[name + "_hi"] = np.quantile(arr, 1 - a, axis=0)

@@ -202,7 +202,7 @@ class SpatialResults:
         return df
 
     def effects(self, method: str = "simulation", nsim: int = 1000, seed: int = 0,
-                level: float = 0.95) -> pd.DataFrame:
+                level: float = 0.95, point: str = "estimate") -> pd.DataFrame:
         """Direct, indirect and total effects with inference (LeSage & Pace 2009).
 
         Parameters
@@ -212,6 +212,9 @@ class SpatialResults:
             For SLX/SDEM/SEM/OLS the effects are linear in the parameters and their standard
             errors are exact (both methods agree).
         nsim, seed, level : simulation settings.
+        point : {"estimate", "mean"}
+            Effects at θ̂ (default, as R ``spatialreg::impacts``) or the mean of the simulated
+            draws (as Elhorst's MATLAB code and Stata ``xsmle``; simulation only).
 
         Returns
         -------
@@ -223,7 +226,7 @@ class SpatialResults:
         if self._effects_core is None:
             raise ValueError(f"no effects are defined for this {self.model!r} model")
         return self._effects_core.compute(self._params, self._cov, method=method, nsim=nsim,
-                                          seed=seed, level=level)
+                                          seed=seed, level=level, point=point)
 
     def effects_matrix(self, x: str) -> pd.DataFrame:
         """n × n matrix of ∂y_i/∂x_j for regressor ``x`` (small n; unit-level spillovers)."""
