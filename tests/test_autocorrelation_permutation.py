@@ -291,3 +291,21 @@ class TestLocalGPermutation:
         le = ac.getis_ord_local(columbus, "CRIME", g, id="id", time=None, permutations=499, seed=4,
                                 alternative="less").to_frame()["p"]
         np.testing.assert_allclose(a.to_frame()["p"], np.minimum(1, 2 * np.minimum(gr, le)))
+
+
+class TestBivariatePermutation:
+    def test_against_esda_moran_bv(self, columbus):
+        """esda 2.8 Moran_BV(INC, CRIME), 9 999 permutations of CRIME (independent draws):
+        statistic identical; sd of the permutation distribution within 5 standard errors
+        (relative SE of an sd ~ 1/sqrt(2P)); one-sided p equal to 1/(P+1) on both sides."""
+        import esda
+        g = columbus_graph("W")
+        order = pd.Series(range(49), index=R.IDS).loc[list(g.unique_ids)].to_numpy()
+        np.random.seed(0)
+        m = esda.Moran_BV(np.asarray(R.INC)[order], np.asarray(R.CRIME)[order], g, permutations=9999)
+        r = ac.moran_bv_by_year(columbus, "INC", "CRIME", g, id="id", time=None, permutations=9999,
+                                seed=1, alternative="less").to_frame().iloc[0]
+        np.testing.assert_allclose(r["I_xy"], m.I, rtol=1e-10)
+        assert abs(r["sd_perm"] / m.seI_sim - 1) < 5 * np.sqrt(1 / (2 * 9999)) * np.sqrt(2)
+        assert abs(r["mean_perm"] - m.EI_sim) < 5 * m.seI_sim / np.sqrt(9999) * np.sqrt(2)
+        assert r["p_perm"] == m.p_sim == 1 / 10000
