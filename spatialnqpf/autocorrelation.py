@@ -168,13 +168,21 @@ class LisaResult:
     def to_frame(self) -> pd.DataFrame:
         return self._frame.copy()
 
-    def counts(self) -> pd.DataFrame:
-        """Number of units per cluster (HH, LH, LL, HL, ns, isolate; or hot, cold, ns) and year."""
+    def counts(self, by: str = "cluster") -> pd.DataFrame:
+        """Number of units per cluster (HH, LH, LL, HL, ns, isolate; or hot, cold, ns) and year.
+
+        ``by="quadrant"`` counts the Moran-scatter quadrants regardless of significance.
+        """
         f = self._frame
-        cats = list(self.categories)
+        if by == "cluster":
+            cats = list(self.categories)
+        elif by == "quadrant" and "quadrant" in f:
+            cats = list(QUADRANTS) + ["isolate"]
+        else:
+            raise ValueError(f"by must be 'cluster' or 'quadrant' (local Moran only), got {by!r}")
         key = f[self.time] if self.time else pd.Series("all", index=f.index, name="year")
-        tab = pd.crosstab(key, pd.Categorical(f["cluster"], categories=cats), dropna=False)
-        tab.columns = pd.Index(list(tab.columns), name="cluster")
+        tab = pd.crosstab(key, pd.Categorical(f[by], categories=cats), dropna=False)
+        tab.columns = pd.Index(list(tab.columns), name=by)
         return tab.reindex(columns=cats, fill_value=0)
 
     def transitions(self, by: str = "cluster", between: str = "consecutive") -> pd.DataFrame:

@@ -224,6 +224,12 @@ class TestPanelShape:
             vc = f.loc[f["year"] == yr, "cluster"].value_counts()
             for cl in counts.columns:
                 assert counts.loc[yr, cl] == vc.get(cl, 0)
+        quads = res.counts(by="quadrant")
+        for yr in (1, 2, 3):
+            vc = f.loc[f["year"] == yr, "quadrant"].value_counts()
+            assert [quads.loc[yr, q] for q in ("HH", "LH", "LL", "HL")] == \
+                [vc.get(q, 0) for q in ("HH", "LH", "LL", "HL")]
+        assert (quads.sum(axis=1) == 49).all()
         tr = res.transitions()
         wide = f.pivot(index="id", columns="year", values="cluster")
         n_hh_hh = ((wide[1] == "HH") & (wide[2] == "HH")).sum() + ((wide[2] == "HH") & (wide[3] == "HH")).sum()
