@@ -191,8 +191,8 @@ def _province_table() -> pd.DataFrame:
     cols = ["code", "name_zh", "short_zh", "name_en", "pinyin", "region4", "belt3", "zone8",
             "capital_zh", "capital_en"]
     df = pd.DataFrame(_TABLE, columns=cols).set_index("code")
-    caps = pd.read_csv(resources.files("spatialnqpf.data").joinpath("capitals.csv").open(encoding="utf-8"))
-    caps = caps.set_index("code")
+    with resources.files("spatialnqpf.data").joinpath("capitals.csv").open(encoding="utf-8") as fh:
+        caps = pd.read_csv(fh).set_index("code")
     df["lon"] = caps["lon"].reindex(df.index)
     df["lat"] = caps["lat"].reindex(df.index)
     for code, (lon, lat) in _EXTRA_CAPITALS.items():
