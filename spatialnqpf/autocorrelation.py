@@ -246,6 +246,8 @@ def _resolve_seed(seed, permutations):
         return int(np.random.SeedSequence().entropy % (2 ** 63))
     if isinstance(seed, (np.random.Generator, np.random.RandomState)):
         raise TypeError("seed must be an int (a Generator cannot be recorded for reproduction)")
+    if not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
 
 
@@ -276,6 +278,8 @@ def _prepare(data, columns, id, time):
 
 
 def _align(w, ids, year, islands):
+    if islands not in ("raise", "keep"):
+        raise ValueError(f"islands must be 'raise' or 'keep', got {islands!r}")
     try:
         W = graph_to_sparse(w, ids)
     except IdMismatchError as err:
@@ -295,8 +299,6 @@ def _align(w, ids, year, islands):
                 f"unit(s) without neighbours (islands) in the weights: {format_values(isl)}. "
                 "Link them (e.g. Hainan to Guangdong in weights.contiguity) or pass "
                 "islands='keep' to keep them with a zero spatial lag.")
-        if islands != "keep":
-            raise ValueError(f"islands must be 'raise' or 'keep', got {islands!r}")
     return W, c
 
 

@@ -87,6 +87,12 @@ class TestBadInput:
             ac.lisa(panel, "CRIME", {"a": g}, id="id")
         with pytest.raises(DataError, match="not found"):
             ac.moran_by_year(panel, "nope", g, id="id")
+        with pytest.raises(ValueError, match="islands"):
+            ac.moran_by_year(panel, "CRIME", g, id="id", islands="drop")
+        with pytest.raises(ValueError, match="seed"):
+            ac.lisa(panel, "CRIME", g, id="id", permutations=9, seed=-1)
+        with pytest.raises(TypeError, match="seed"):
+            ac.lisa(panel, "CRIME", g, id="id", permutations=9, seed=np.random.default_rng(1))
         with pytest.raises(ValueError, match="permutations > 0"):
             ac.lisa_bv(panel, "CRIME", "HOVAL", g, id="id", permutations=0)
 
