@@ -212,6 +212,41 @@ class TestElhorstCorrection:
         # the correction moves rho up, between direct ML (0.2292) and Lee-Yu (0.2712)
         assert 0.2292 < res.params["rho"] < 0.2712
 
+    def test_sem_twoways(self, cigar, w, Wdense):
+        """The same correction for the error model, from R's direct-ML sem_twoways estimates and a
+        dense information matrix of (beta, lambda, sigma2) with explicit dummies."""
+        N, T = 46, 30
+        ref = _ref("cigar_spatialreg_results.csv").query("case == 'sem_twoways'").set_index("term")
+        beta = ref.loc[X, "estimate"].to_numpy()
+        lam, s2 = ref.loc["lambda", "estimate"], ref.loc["sigma2", "estimate"]
+
+        def info(beta, lam, s2):
+            Wb = np.kron(np.eye(T), Wdense)
+            D = np.column_stack([np.kron(np.ones((T, 1)), np.eye(N)),
+                                 np.kron(np.eye(T)[:, 1:], np.ones((N, 1)))])
+            Bb = np.eye(N * T) - lam * Wb
+            BD = Bb @ D
+            MD = np.eye(N * T) - BD @ np.linalg.solve(BD.T @ BD, BD.T)
+            Xs = MD @ Bb @ cigar[X].to_numpy()
+            G = Wdense @ np.linalg.inv(np.eye(N) - lam * Wdense)
+            I = np.zeros((4, 4))
+            I[:2, :2] = Xs.T @ Xs / s2
+            I[2, 2] = T * (np.trace(G @ G) + np.trace(G.T @ G))
+            I[2, 3] = I[3, 2] = T * np.trace(G) / s2
+            I[3, 3] = N * T / (2 * s2 ** 2)
+            return I
+
+        psi = np.r_[beta, lam, s2]
+        psi = psi + np.linalg.solve(info(beta, lam, s2) / (N * T),
+                                    np.r_[0, 0, 1 / (1 - lam), 1 / (2 * s2)]) / N
+        psi[-1] *= T / (T - 1)
+        se = np.sqrt(np.diag(np.linalg.inv(info(psi[:2], psi[2], psi[3]))))[:3]
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sem",
+                            fe="twoways", lee_yu="elhorst")
+        np.testing.assert_allclose(res.params.to_numpy(), psi[:3], rtol=1e-5)
+        np.testing.assert_allclose(res.sigma2, psi[3], rtol=1e-5)
+        np.testing.assert_allclose(res.bse.to_numpy(), se, rtol=1e-5)
+
     def test_individual_only_rescales_sigma2(self, cigar, w):
         a = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sem",
                           fe="individual", lee_yu="elhorst")
