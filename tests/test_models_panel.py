@@ -326,6 +326,28 @@ class TestFixedEffects:
         np.testing.assert_allclose(fe["estimate"], b[2:], rtol=1e-8)
         assert (fe["se"] > 0).all()
 
+    def test_twoways_effects_reproduce_dummy_fit(self, cigar, w, Wdense):
+        """intercept + mu_i + alpha_t + X b equals the fitted values of the OLS of y - rho W y on
+        X, unit and year dummies at the estimated rho (numpy lstsq)."""
+        res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
+                            fe="twoways", lee_yu=False)
+        rho = res.params["rho"]
+        yv = cigar.logc.to_numpy()
+        ys = yv - rho * np.kron(np.eye(30), Wdense) @ yv
+        codes, years = np.sort(cigar.state.unique()), np.sort(cigar.year.unique())
+        Du = (cigar.state.to_numpy()[:, None] == codes[None, :]).astype(float)
+        Dt = (cigar.year.to_numpy()[:, None] == years[None, 1:]).astype(float)
+        Z = np.column_stack([cigar[X].to_numpy(), Du, Dt])
+        b, *_ = np.linalg.lstsq(Z, ys, rcond=None)
+        np.testing.assert_allclose(b[:2], res.params[X], rtol=1e-8)
+        fe = res.extra["fixed_effects"]
+        mu = fe.query("effect == 'individual'").set_index("label")["estimate"]
+        al = fe.query("effect == 'time'").set_index("label")["estimate"]
+        c = fe.query("effect == 'intercept'")["estimate"].iloc[0]
+        ours = (c + mu.loc[cigar.state].to_numpy() + al.loc[cigar.year].to_numpy()
+                + cigar[X].to_numpy() @ res.params[X].to_numpy())
+        np.testing.assert_allclose(ours, Z @ b, rtol=1e-9)
+
     def test_twoways_effects_sum_to_zero(self, cigar, w):
         res = spatial_panel(cigar, "logc", X, w, id="state", time="year")
         fe = res.extra["fixed_effects"]
