@@ -305,8 +305,9 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
         published tables; ``False``: uncorrected direct ML.
     logdet : {"auto", "eigen", "lu", "chebyshev", "mc"}
         Log-determinant method (:class:`~spatialnqpf.models._logdet.LogDet`).  ``"auto"``:
-        eigen for N ≤ 2 000, LU up to 20 000, above that Chebyshev for symmetric W patterns
-        and Barry–Pace Monte Carlo otherwise.
+        eigen for N ≤ 2 000, LU up to 20 000; above that, for row-standardised W, Chebyshev
+        (symmetric neighbour pattern, real spectrum in [−1, 1]) or Barry–Pace Monte Carlo,
+        and sparse LU otherwise.
     traces : {"auto", "exact", "mc"}
         Traces of the information matrix: exact (N ≤ 2 000) or Hutchinson (``trace_nsim``
         vectors, ``seed``).
@@ -398,10 +399,13 @@ def _weights_label(w):
 
 def _choose_logdet(W, method, seed):
     n = W.shape[0]
-    if method == "auto" and n > 20000:
-        sym = (abs((W != 0).astype(np.int8) - (W.T != 0).astype(np.int8))).nnz == 0
-        method = "chebyshev" if sym else "mc"
     rs = np.asarray(W.sum(axis=1)).ravel()
+    if method == "auto" and n > 20000:
+        # Chebyshev needs a real spectrum in [-1, 1] (row-standardised, symmetric pattern);
+        # Barry-Pace needs spectral radius <= 1 (row-standardised); otherwise exact sparse LU
+        sym = (abs((W != 0).astype(np.int8) - (W.T != 0).astype(np.int8))).nnz == 0
+        rowstd = bool(np.allclose(rs, 1.0))
+        method = ("chebyshev" if sym else "mc") if rowstd else "lu"
     bounds = None
     if n > EIGEN_MAX_N and np.allclose(rs, 1.0) and method != "eigen":
         # row-standardised: all eigenvalues lie in the unit disc; avoid ARPACK at large n
