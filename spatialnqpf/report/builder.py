@@ -530,6 +530,9 @@ def _index_call(ctx: _Context, index, directions: dict):
         kwargs["system"] = system
     else:
         kwargs["directions"] = directions
+        meta = ctx.indicator_meta
+        if "pillars" in params and meta is not None and "pillar" in meta.columns and meta["pillar"].astype(bool).all():
+            kwargs["pillars"] = {p: list(g.index) for p, g in meta.groupby("pillar", sort=False)}
     if "missing" in params:
         kwargs["missing"] = "raise"  # gaps were handled (and logged) by the data stage
     kwargs = {k: v for k, v in kwargs.items() if k in params or any(
@@ -629,6 +632,7 @@ def _stage_index(ctx: _Context) -> dict:
                               f"In {last} the East's mean is {e / wv:.2f} times the West's."))
     readings.append(ctx.t(f"权重最大的指标是 {topw}（{w.iloc[0]:.1%}）。",
                           f"The largest weight goes to {topw} ({w.iloc[0]:.1%})."))
+    _index_extras(ctx, res, last, tables, readings, numbers)
     # figures: trend by region (ours), maps (maps.py when available)
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
@@ -644,6 +648,62 @@ def _stage_index(ctx: _Context) -> dict:
     figures += _maps(ctx, piv, [first, last], "index_map", ctx.t("综合指数", "Index"))
     figures += _map_grid(ctx, piv, "index_maps_by_year", ctx.t("综合指数", "Index"))
     return {"tables": tables, "figures": figures, "readings": readings, "numbers": numbers}
+
+
+def _index_extras(ctx: _Context, res, last, tables, readings, numbers) -> None:
+    """Pillar weights, coupling coordination (two or more pillars) and obstacle degrees."""
+    pw = getattr(res, "pillar_weights", None)
+    if pw is not None and len(pw) > 1:
+        ps = res.pillar_scores.groupby(level=-1).mean()
+        ps.columns = [f"{ctx.t('得分', 'score')}: {c}" for c in ps.columns]
+        numbers["pillar_weights"] = pw
+        numbers["pillar_scores_mean"] = ps
+        pt = pd.DataFrame({ctx.t("权重", "Weight"): pw})
+        pt.index.name = ctx.t("维度", "Pillar")
+        tables.append(frame_table(pt, name="index_pillar_weights", digits=4,
+                                  title=ctx.t("维度权重（指标权重之和）", "Pillar weights (sums of indicator weights)")))
+        ps.index.name = ctx.t("年份", "Year")
+        tables.append(frame_table(ps, name="index_pillar_scores", digits=4,
+                                  title=ctx.t("各维度得分的全国均值", "National mean of the pillar scores")))
+        try:
+            cc = res.coupling()
+            d = cc.coordination.groupby(level=-1).mean()
+            ct = pd.DataFrame({"C": cc.coupling.groupby(level=-1).mean(),
+                               "T": cc.development.groupby(level=-1).mean(), "D": d})
+            ct.index.name = ctx.t("年份", "Year")
+            tables.append(frame_table(ct, name="coupling_coordination", digits=4,
+                                      title=ctx.t("维度间耦合协调度（全国均值）",
+                                                  "Coupling coordination between pillars (national mean)")))
+            numbers["coupling_coordination_mean"] = ct
+            readings.append(ctx.t(f"维度间耦合协调度 D 的全国均值从 {d.iloc[0]:.3f} 变为 {d.iloc[-1]:.3f}。",
+                                  f"The national mean coupling coordination degree D moved from "
+                                  f"{d.iloc[0]:.3f} to {d.iloc[-1]:.3f}."))
+        except Exception as exc:
+            ctx.notes.append(f"coupling coordination not computed: {type(exc).__name__}: {exc}")
+    if hasattr(res, "obstacles"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # undefined cases are listed by the index module
+                ob = res.obstacles(top_k=3).to_frame()
+            ind = [c for c in ob.columns if not str(c).startswith("pillar:")]
+            sub = ob.xs(last, level=-1)[ind]
+            mean = sub.mean().sort_values(ascending=False)
+            top1 = sub.idxmax(axis=1).value_counts()
+            ot = pd.DataFrame({ctx.t("平均障碍度", "Mean obstacle degree"): mean,
+                               ctx.t("为首要障碍的省份数", "Provinces where it is the main obstacle"):
+                                   top1.reindex(mean.index).fillna(0).astype(int)})
+            ot.index.name = ctx.t("指标", "Indicator")
+            tables.append(frame_table(ot, name="obstacle_degree", digits=4,
+                                      percent=[ctx.t("平均障碍度", "Mean obstacle degree")],
+                                      title=ctx.t(f"{last} 年指标障碍度", f"Obstacle degrees of the indicators, {last}")))
+            numbers["obstacle_degree_last_year"] = sub
+            readings.append(ctx.t(
+                f"{last} 年平均障碍度最大的指标是 {mean.index[0]}（{_pct(mean.iloc[0])}），"
+                f"它是 {int(top1.get(mean.index[0], 0))} 个省份的首要障碍因子。",
+                f"In {last} the indicator with the largest mean obstacle degree is {mean.index[0]} "
+                f"({_pct(mean.iloc[0])}); it is the main obstacle in {int(top1.get(mean.index[0], 0))} provinces."))
+        except Exception as exc:
+            ctx.notes.append(f"obstacle degree not computed: {type(exc).__name__}: {exc}")
 
 
 def _maps(ctx: _Context, piv: pd.DataFrame, years, stem: str, what: str) -> list:
