@@ -639,3 +639,23 @@ class TestRandomEffects:
             assert dense_ll(b, p["lambda"] + dl, p["phi"] + dp, res.sigma2) < ll0
         assert list(res.params.index) == ["const", "logp", "logy", "lambda", "phi"]
         assert (res.bse > 0).all()
+
+
+def test_large_n_logdet_policy():
+    """Above N = 20 000: Chebyshev for row-standardised symmetric patterns, Barry-Pace MC for
+    row-standardised asymmetric ones, exact LU otherwise; bounds (-1, 1) for row-standardised W.
+    Values checked against the closed form of a cycle graph: the row-standardised cycle has
+    eigenvalues cos(2 pi j / n)."""
+    import scipy.sparse as sps
+    from spatialnqpf.models.panel import _choose_logdet
+    n = 20010
+    i = np.arange(n)
+    ring = sps.csr_matrix((np.full(2 * n, 0.5), (np.r_[i, i], np.r_[(i + 1) % n, (i - 1) % n])),
+                          shape=(n, n))
+    ld = _choose_logdet(ring, "auto", 0)
+    assert ld.method == "chebyshev" and ld.bounds == (-1.0, 1.0)
+    exact = np.sum(np.log(1 - 0.4 * np.cos(2 * np.pi * i / n)))
+    assert ld(0.4) == pytest.approx(exact, rel=1e-3)   # Hutchinson traces, 30 vectors (seeded)
+    directed = sps.csr_matrix((np.ones(n), (i, (i + 1) % n)), shape=(n, n))
+    assert _choose_logdet(directed, "auto", 0).method == "mc"
+    assert _choose_logdet(ring * 2.0, "auto", 0).method == "lu"
