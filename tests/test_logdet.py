@@ -194,6 +194,17 @@ class TestEffectsCore:
         assert mc.loc["a", "direct"] == pytest.approx(d, rel=0.01)
         assert mc.loc["a", "total"] == pytest.approx(tot, rel=1e-12)   # exact by products
 
+    def test_trace_series_high_rho(self):
+        """rho = 0.95 needs ~500 powers; the series is extended automatically."""
+        W = lattice(12)
+        p = pd.Series([1.0, 0.5, 0.95], index=["a", "W_a", "rho"])
+        d, tot = self._ref(W, 0.95, 1.0, 0.5)
+        core = EffectsCore(W, ["a"], "sdm", method="traces", trace_method="exact")
+        pt = core.point(p)
+        assert core.q_max > 400
+        assert pt.loc["a", "direct"] == pytest.approx(d, rel=1e-8)
+        assert pt.loc["a", "total"] == pytest.approx(tot, rel=1e-8)
+
     def test_linear_models(self):
         """SDEM/SLX: direct = beta, indirect = theta, se from the covariance (hand formula)."""
         W = lattice(6)

@@ -85,7 +85,9 @@ class EffectsCore:
     method : {"auto", "exact", "traces"}
         ``"auto"``: exact for n ≤ 2 000, traces above.
     q_max : int
-        Number of powers in the trace series (``"traces"``).
+        Minimum number of powers in the trace series (``"traces"``); raised automatically so
+        that the truncation error |ρ|^(q+1)/(1 − |ρ|) stays below 1e-10 for the largest |ρ|
+        evaluated (at most 5 000).
     trace_method : {"auto", "exact", "mc"}
         How tr(W^q) are obtained for ``"traces"`` (auto: exact for n ≤ 2 000).
     trace_nsim, trace_seed : Monte Carlo settings of the traces.
@@ -201,6 +203,13 @@ class EffectsCore:
                     s0[i] = lu.solve(one).sum() / n
                     s1[i] = lu.solve(w1).sum() / n
             return t0, t1, s0, s1
+        # enough powers for the largest |rho|: truncation error ~ |rho|^(q+1) / (1 - |rho|) < 1e-10
+        r = float(np.max(np.abs(rho))) if rho.size else 0.0
+        if 0 < r < 1:
+            need = int(np.ceil(np.log(1e-10 * (1 - r)) / np.log(r)))
+            if need > self.q_max:
+                self.q_max = min(need, 5000)
+                self._tr = None
         self._ensure_traces()
         q = np.arange(self.q_max + 1)
         P = rho[:, None] ** q[None, :]
