@@ -466,10 +466,16 @@ def _stage_data(ctx: _Context) -> dict:
             + ", ".join(f"{v} {k}" for k, v in acts.items()) + "."))
         ch = pd.DataFrame(list(data.changes))
         if not ch.empty:
-            ch = ch.fillna("")
+            ch = ch.drop(columns=[c for c in ("old",) if c in ch.columns])
+            if ch["new"].isna().all():
+                ch = ch.drop(columns=["new"])
+            ch = ch.astype(object).where(ch.notna(), "")
             ch.index = range(1, len(ch) + 1)
-            tables.append(frame_table(ch, name="missing_values_handled",
-                                      title=ctx.t("缺失值处理明细", "Missing values handled"), digits=4))
+            lab = {"action": ctx.t("处理", "Action"), "code": ctx.t("代码", "Code"), "year": ctx.t("年份", "Year"),
+                   "column": ctx.t("变量", "Column"), "new": ctx.t("填补值", "Value filled in")}
+            tables.append(frame_table(ch, name="missing_values_handled", labels=lab, digits=4,
+                                      title=ctx.t(f"缺失值处理明细（missing = {data.missing_policy}）",
+                                                  f"Missing values handled (missing = {data.missing_policy})")))
     else:
         readings.append(ctx.t("分析所用变量没有缺失值。", "The variables used have no missing values."))
     if data.unused_columns:
