@@ -52,7 +52,6 @@ import numpy as np
 import pandas as pd
 import scipy.linalg as sla
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
 from .._validation import (DataError, SpatialNQPFError, check_panel, format_values,
