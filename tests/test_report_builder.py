@@ -166,6 +166,9 @@ def test_footer_reproducibility(demo):
         assert f["versions"][pkg]
     html = (demo["out"] / "report.html").read_text(encoding="utf-8")
     assert sha in html and "20240501" in html
+    from spatialnqpf.report.config import load_config
+    again = load_config(demo["out"] / "config_used.toml")
+    assert again.to_dict() == f["config"]
 
 
 def test_failures_and_skips_are_recorded(tmp_path, monkeypatch):

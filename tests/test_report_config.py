@@ -230,3 +230,20 @@ def test_stata_file(tmp_path):
     assert len(f) == 155 and f["code"].nunique() == 31
     assert f.loc[(f["code"] == 61) & (f["year"] == 2012), "rd"].item() == pytest.approx(
         df.loc[(df["prov"] == "Shaanxi") & (df["year"] == 2012), "rd"].item())
+
+
+def test_config_round_trips_through_toml(tmp_path, user_excel):
+    """to_toml() → load_config() gives the same settings (Chinese keys, inline tables, booleans)."""
+    path, _ = user_excel
+    cfg = load_config(write_config(tmp_path / "c.toml", path.name)).replace(
+        variables={"比率": "研发强度 / 专利密度"}, models={"lee_yu": "elhorst", "specification_search": False})
+    text = cfg.to_toml()
+    p = tmp_path / "again.toml"
+    p.write_text(text, encoding="utf-8")
+    again = load_config(p)
+    expected = cfg.to_dict()
+    expected["data"]["file"] = str(path.resolve())
+    assert again.to_dict() == expected
+    demo = load_config()
+    (tmp_path / "d.toml").write_text(demo.to_toml(), encoding="utf-8")
+    assert load_config(tmp_path / "d.toml").to_dict() == demo.to_dict()

@@ -1553,6 +1553,7 @@ def _build(config, out, data, lang, stages, progress, setup_language) -> ReportR
                                       encoding="utf-8")
     (out / "report.html").write_text(_html_report(ctx, outcomes, footer), encoding="utf-8")
     (out / "report.md").write_text(_md_report(ctx, outcomes, footer), encoding="utf-8")
+    (out / "config_used.toml").write_text(cfg.to_toml(), encoding="utf-8")
     footer["seconds"] = time.perf_counter() - t0
     return ReportResult(out_dir=out, stages=tuple(outcomes), footer=footer,
                         files={"tables": files, "html": out / "report.html", "md": out / "report.md",

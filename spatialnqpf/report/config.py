@@ -247,6 +247,52 @@ class ReportConfig:
     def summary(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
+    def to_toml(self) -> str:
+        """The full configuration as TOML (``load_config`` of it gives the same settings).
+
+        The report writes it as ``config_used.toml`` so that
+        ``spatialnqpf report --config <out>/config_used.toml`` reruns the analysis.
+        A relative data path is written resolved (absolute).
+        """
+        settings = self.to_dict()
+        p = self.data_path()
+        if p is not None:
+            settings["data"]["file"] = str(p.resolve())
+        lines = [f"# spatialnqpf report configuration as used ({self.source})"]
+        for sec, body in settings.items():
+            scalars = {k: v for k, v in body.items()
+                       if not (isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v))}
+            tables = {k: v for k, v in body.items() if k not in scalars}
+            lines.append(f"\n[{sec}]")
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
+            for k, items in tables.items():
+                for item in items:
+                    lines.append(f"[[{sec}.{_toml_key(k)}]]")
+                    lines += [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in item.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _toml_key(k) -> str:
+    k = str(k)
+    return k if k.replace("_", "").replace("-", "").isascii() and k.replace("_", "").replace("-", "").isalnum() \
+        else json.dumps(k, ensure_ascii=False)
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # JSON string escapes are valid TOML basic strings
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{_toml_key(a)} = {_toml_value(b)}" for a, b in v.items()) + "}"
+    if v is None:
+        return '""'
+    raise ConfigError(f"cannot write {v!r} ({type(v).__name__}) to TOML")
+
 
 def load_config(path=None, **overrides) -> ReportConfig:
     """Read a TOML configuration (or the defaults with ``path=None``) and validate it.
