@@ -658,4 +658,5 @@ def test_large_n_logdet_policy():
     assert ld(0.4) == pytest.approx(exact, rel=1e-3)   # Hutchinson traces, 30 vectors (seeded)
     directed = sps.csr_matrix((np.ones(n), (i, (i + 1) % n)), shape=(n, n))
     assert _choose_logdet(directed, "auto", 0).method == "mc"
-    assert _choose_logdet(ring * 2.0, "auto", 0).method == "lu"
+    ld2 = _choose_logdet(ring * 2.0, "auto", 0)       # spectral radius 2
+    assert ld2.method == "lu" and ld2.bounds == pytest.approx((-0.5, 0.5), rel=1e-4)
