@@ -41,6 +41,7 @@ def _add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--data", "-d", help="data file (.csv, .xlsx, .dta); overrides [data] file")
     p.add_argument("--out", "-o", default=default_out, help=f"output folder (default: ./{default_out})")
     p.add_argument("--lang", choices=("zh", "en"), help="language of tables and figures")
+    p.add_argument("--seed", type=int, help="seed of every random step (overrides [seeds] seed)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -104,8 +105,12 @@ def _init(path: str, force: bool) -> int:
 def _run(args, stages) -> int:
     from ._validation import SpatialNQPFError
     from .report.builder import build_report
+    from .report.config import load_config
     try:
-        res = build_report(args.config, out=args.out, data=args.data, lang=args.lang, stages=stages,
+        cfg = load_config(args.config)
+        if args.seed is not None:
+            cfg = cfg.replace(seeds={"seed": args.seed})
+        res = build_report(cfg, out=args.out, data=args.data, lang=args.lang, stages=stages,
                            progress=not args.quiet)
     except SpatialNQPFError as exc:  # user input: one clear line, no traceback
         print(f"error: {exc}", file=sys.stderr)

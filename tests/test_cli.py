@@ -99,3 +99,10 @@ def test_module_entry_point(tmp_path):
     out = subprocess.run([sys.executable, "-m", "spatialnqpf.cli", "--version"], capture_output=True,
                          text=True, cwd=tmp_path, env=env, check=True)
     assert out.stdout.strip() == f"spatialnqpf {__version__}"
+
+
+def test_seed_option_is_recorded(tmp_path):
+    out = tmp_path / "s"
+    assert cli.main(["weights", "--out", str(out), "--quiet", "--seed", "7"]) == 0
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert res["footer"]["seed"] == 7 and res["footer"]["config"]["seeds"]["seed"] == 7
