@@ -115,6 +115,9 @@ def _run(args, stages) -> int:
     except SpatialNQPFError as exc:  # user input: one clear line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # output folder not writable, a file where the folder should be, ...
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(res.summary())
     print(f"open {Path(res.files['html']).resolve()}")
     return 0 if res.ok else 1

@@ -106,3 +106,10 @@ def test_seed_option_is_recorded(tmp_path):
     assert cli.main(["weights", "--out", str(out), "--quiet", "--seed", "7"]) == 0
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert res["footer"]["seed"] == 7 and res["footer"]["config"]["seeds"]["seed"] == 7
+
+
+def test_out_is_a_file(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert cli.main(["weights", "--out", str(f), "--quiet"]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
