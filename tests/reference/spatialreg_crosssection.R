@@ -6,6 +6,8 @@
 #   columbus_knn4_nb.csv                        (4 nearest neighbours of (X, Y): error W of a SAC fit)
 #   boston_data.csv, boston_soi_nb.csv          (boston.c design columns and boston.soi pairs)
 #   spatialreg_crosssection_results.csv         (dataset, model, quantity, term, value)
+# Input made by python: spatialreg_demo2022_data.csv, spatialreg_demo2022_nb.csv
+#   (tests/reference/spatialreg_demo2022_export.py: the 2022 provinces of the demo panel)
 # All ML fits use method = "eigen" (exact log-determinant) and row-standardised W ("W" style).
 suppressPackageStartupMessages({library(spData); library(spdep); library(spatialreg)})
 options(digits = 17)
@@ -116,6 +118,17 @@ write.csv(nb_pairs(boston.soi), "boston_soi_nb.csv", row.names = FALSE)
 lw_bos <- nb2listw(boston.soi, style = "W")
 run_all("boston", logCMEDV ~ CRIM + ZN + INDUS + CHAS + NOX2 + RM2 + AGE + logDIS + logRAD + TAX +
           PTRATIO + B + logLSTAT, bdat, lw_bos)
+
+# ---- China 2022 provincial cross-section (exported by spatialreg_demo2022_export.py):
+#      lgdp ~ lrd + lpat + share_tertiary, queen contiguity with Hainan-Guangdong, row-standardised
+ddat <- read.csv("spatialreg_demo2022_data.csv")
+dnbp <- read.csv("spatialreg_demo2022_nb.csv")
+codes <- ddat$code
+dnb <- lapply(codes, function(cd) sort(match(dnbp$neighbor[dnbp$focal == cd], codes)))
+dnb <- lapply(dnb, as.integer)
+class(dnb) <- "nb"; attr(dnb, "region.id") <- as.character(codes)
+lw_demo <- nb2listw(dnb, style = "W")
+run_all("demo2022", lgdp ~ lrd + lpat + share_tertiary, ddat, lw_demo)
 
 res <- do.call(rbind, out)
 hdr <- c(sprintf("# tool: R %s, spatialreg %s, spdep %s, spData %s", getRversion(),
