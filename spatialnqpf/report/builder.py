@@ -521,15 +521,14 @@ def _index_call(ctx: _Context, index, directions: dict):
     f = ctx.frame
     method = cfg["method"]
     system = getattr(ctx, "_system", None)
-    kwargs = dict(id="code", time="year")
-    if method == "entropy_topsis":
-        fn = index.entropy_topsis
-        kwargs["shift"] = cfg["shift"]
-    else:
-        name = {"entropy": "entropy_score", "critic": "critic_score", "equal": "equal_score"}.get(method)
-        if name is None or not hasattr(index, name):
-            raise _Skip(f"index method {method!r} is not available in spatialnqpf.index")
-        fn = getattr(index, name)
+    kwargs = dict(id="code", time="year", shift=cfg["shift"])
+    fn = index.entropy_topsis
+    weighting = {"entropy_topsis": "entropy", "entropy": "entropy", "critic": "critic",
+                 "combined": "combined", "equal": "equal"}.get(method)
+    if weighting is None:
+        raise ValueError(f"[index] method {method!r} is not one of entropy_topsis, entropy, critic, "
+                         "combined, equal")
+    kwargs["weights"] = weighting
     import inspect
     params = inspect.signature(fn).parameters
     if system is not None and "system" in params:
@@ -583,8 +582,13 @@ def _stage_index(ctx: _Context) -> dict:
             if c in meta.columns and names[c] not in wt.columns:
                 wt[names[c]] = meta[c].reindex(wt.index).astype(str)
     wt.index.name = ctx.t("指标", "Indicator")
-    tables.append(frame_table(wt, name="index_weights", title=ctx.t("指标权重（熵权法）", "Indicator weights (entropy)"),
-                              digits=4))
+    meth = ctx.config.get("index", "method")
+    meth_zh = {"critic": "CRITIC 法", "combined": "熵权-CRITIC 组合", "equal": "等权"}.get(meth, "熵权法")
+    meth_en = {"critic": "CRITIC", "combined": "entropy-CRITIC combined", "equal": "equal"}.get(meth, "entropy")
+    tables.append(frame_table(wt, name="index_weights", title=ctx.t(f"指标权重（{meth_zh}）",
+                                                                    f"Indicator weights ({meth_en})"),
+                              digits=4, notes=(ctx.t("综合指数为 TOPSIS 贴近度（面板全局理想解）。",
+                                                     "The index is the TOPSIS closeness (panel-wide ideals)."),)))
     numbers["weights"] = w
     f = ctx.frame
     yrs = sorted(f["year"].unique())

@@ -89,7 +89,7 @@ encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
 #                          edu_budget_share; regressors should not be inputs of the index)
 
 [index]
-method = "entropy_topsis" # entropy_topsis | entropy | critic | equal
+method = "entropy_topsis" # weights of the TOPSIS index: entropy_topsis (= entropy) | critic | combined | equal
 system = "demo"           # "demo" (bundled demo indicator system) or "inline" (the list below)
 pillars = ["technology"]  # demo pillars to use: technology (2012-2022), green (30 provinces, to 2019)
 shift = 1e-4              # entropy shift epsilon
