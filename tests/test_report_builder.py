@@ -119,6 +119,18 @@ def test_docx_and_xlsx_hold_the_numbers_of_results_json(demo):
     assert checked > 500
 
 
+def test_word_report_holds_every_table_and_figure(demo):
+    """report.docx (python-docx read-back): one table per results.json table, one picture per figure."""
+    doc = docx.Document(str(demo["out"] / "report.docx"))
+    st = demo["results"]["stages"].values()
+    assert len(doc.tables) == sum(len(s["tables"]) for s in st)
+    assert len(doc.inline_shapes) == sum(len(s["figures"]) for s in st)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for s in st:
+        for r in s["readings"]:
+            assert r in text
+
+
 def test_latex_tables_are_structurally_valid(demo):
     for p in sorted((demo["out"] / "tables").glob("*.tex")):
         tex = p.read_text(encoding="utf-8")
