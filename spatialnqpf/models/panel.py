@@ -63,7 +63,15 @@ with Z* = Z − λ Q(I_T ⊗ W) Z, I_βλ = 0.  Traces are exact for N ≤ 2 000
 the direct ML estimate and Σ̂ its information matrix, for two-way effects
 ψ_bc = ψ̂ + (Σ̂/NT)^{-1} [0_k; 1/(1 − ρ̂); 1/(2σ̂²)] / N and then σ²_bc ← T/(T − 1) σ²_bc; for
 individual effects only σ² ← σ² T/(T − 1); for time effects only σ² ← σ² N/(N − 1).  The
-information matrix is recomputed at ψ_bc.
+information matrix is recomputed at ψ_bc.  Differences from the code as shipped
+(``sar_panel_FE.m`` / ``sem_panel_FE.m``, third release 2010), which explain residual
+third-decimal gaps to tables made with it: (1) it reads ln|I − ρW| from a 0.001 grid (we use
+exact or provably accurate values; ANCHORS item 14); (2) its I_ρρ term uses ‖(I_T ⊗ G) X̃β‖²
+without demeaning again after G (identical for individual effects; for time/two-way effects we
+use the exact dummy-model information, which demeans); (3) ``sem_panel_FE`` lags the demeaned
+data, W·(demeaned y), and after the correction keeps X* at the uncorrected λ; (4) its reported
+log-likelihood for time/two-way effects uses W·(demeaned y); (5) its fixed-effect t-values use
+σ²(X̃′X̃)^{-1} and ignore the uncertainty of ρ̂.
 
 Fixed effects are recovered from r = y − ρ W y − Z β (raw data; SEM/SDEM: r = y − Z β):
 μ_i = r̄_i· (two-way: r̄_i· − r̄_··), α_t = r̄_·t (two-way: r̄_·t − r̄_··), intercept r̄_·· for
