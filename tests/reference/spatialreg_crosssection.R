@@ -83,6 +83,15 @@ run_all <- function(ds, form, data, lw) {
   record_fit(ds, "sdem", sdem, lw)
   sac <- sacsarlm(form, data = data, listw = lw, method = "eigen")
   record_fit(ds, "sac", sac, lw)
+  # simulated impact standard errors (R = 5000 draws from N(theta_hat, V_asy), set.seed(1))
+  for (m in list(list("sar", sar), list("sdm", sdm))) {
+    set.seed(1)
+    si <- summary(impacts(m[[2]], listw = lw, R = 5000), zstats = TRUE, short = TRUE)
+    sm <- si$semat
+    for (e in c("Direct", "Indirect", "Total")) {
+      for (k in seq_len(nrow(sm))) add(ds, m[[1]], paste0(tolower(e), "_simse"), rownames(sm)[k], sm[k, e])
+    }
+  }
   # likelihood-ratio tests of the SDM against its restrictions
   lr1 <- LR.Sarlm(sdm, sar); add(ds, "sdm", "lr_sar", "stat", lr1$statistic); add(ds, "sdm", "lr_sar", "df", lr1$parameter)
   lr2 <- LR.Sarlm(sdm, sem); add(ds, "sdm", "lr_sem", "stat", lr2$statistic); add(ds, "sdm", "lr_sem", "df", lr2$parameter)
