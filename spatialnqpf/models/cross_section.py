@@ -36,6 +36,11 @@ Checked against R ``spatialreg`` 1.2.6 (``lagsarlm``, ``errorsarlm``, ``sacsarlm
 
 spreg has ML_Lag/ML_Error but no SAC by ML, no SDEM effects with standard errors,
 a truncated SDM direct effect and dense n × n matrices; hence our own implementation.
+Measured by hand on the 2-core CI-class machine (SDM, k = 6 nearest-neighbour W, 3
+regressors, including 1 000-draw effects): n = 3 000 in 0.9 s / 0.26 GB against 28 s /
+0.67 GB for spreg ``ML_Lag(slx_lags=1, method="full")`` (7 s / 0.70 GB with "LU");
+n = 20 000 in 5.6 s / 0.35 GB (spreg "LU" passed 20 GB and was stopped);
+n = 100 000 in 21 s / 0.76 GB (Chebyshev log-determinant, stochastic traces).
 
 References
 ----------
