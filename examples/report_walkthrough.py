@@ -34,7 +34,7 @@ import pandas as pd
 
 from spatialnqpf import autocorrelation, dynamics, index, inequality, models, regions, weights
 from spatialnqpf.report.config import load_config, load_data
-from spatialnqpf.report.tables import frame_table, regression_table
+from spatialnqpf.report.tables import regression_table
 
 cfg = load_config()          # the defaults = what `spatialnqpf report` runs
 seed = cfg.seed

@@ -196,6 +196,9 @@ def test_frame_table_values_and_percent():
     assert t.stub == "year" and t.columns == ("G", "share", "n", "name")
     assert [c.text for c in t.rows[0].cells] == ["0.3512", "63.49%", "31", "a"]
     assert t.rows[0].cells[1].value == 0.6349 and t.rows[0].cells[3].value is None
+    na = pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": [None, "x"]})
+    assert [[c.text for c in r.cells] for r in frame_table(na, name="n", title="N").rows] == [["1", ""],
+                                                                                            ["", "x"]]
     mi = pd.DataFrame([[1.0, 2.0]], columns=pd.MultiIndex.from_tuples([("W1", "I"), ("W1", "p")]))
     assert frame_table(mi, name="m", title="M").columns == ("W1 I", "W1 p")
     with pytest.raises(TypeError, match="DataFrame"):

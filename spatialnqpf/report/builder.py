@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PreparedData, ReportConfig, load_config, load_data
-from .tables import Table, frame_table, regression_table, write_document, write_table, write_workbook
+from .tables import frame_table, regression_table, write_document, write_table, write_workbook
 
 __all__ = ["build_report", "ReportResult", "StageOutcome", "FigureRecord", "STAGES", "run_stage"]
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 import csv
 import html as _html
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -800,7 +799,7 @@ def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mappin
                     cells.append(Cell(f"{fv * 100:.{max(dg - 2, 1)}f}%", fv))
                 else:
                     cells.append(Cell(format_number(fv, dg), fv if np.isfinite(fv) else None))
-            elif v is None or (isinstance(v, float) and math.isnan(v)):
+            elif v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
                 cells.append(Cell(""))
             else:
                 cells.append(Cell(str(v)))
