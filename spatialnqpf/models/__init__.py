@@ -1,17 +1,45 @@
 """Spatial regression models: cross-section and panel ML estimators, tests, effects.
 
-Public entry points: :func:`spatial_cross_section` and :func:`spatial_panel`.
+Entry points
+------------
+:func:`spatial_cross_section`
+    OLS, SLX, SAR, SEM, SDM, SDEM, SAC by maximum likelihood (checked against R spatialreg).
+:func:`spatial_panel`
+    Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
+:func:`specification_search`, :func:`robustness`
+    Elhorst's testing sequence, and one model under several weight matrices side by side.
+Tests: :func:`lm_tests` (cross-section Anselin LM), :func:`panel_lm_tests`,
+:func:`lr_fixed_effects`, :func:`sdm_tests`, :func:`hausman`.
+
+Submodules are imported on first use so that ``import spatialnqpf.models`` is cheap.
 """
 from __future__ import annotations
 
+import importlib
 
-def spatial_cross_section(*args, **kwargs):
-    """Fit a cross-section spatial model; see :mod:`spatialnqpf.models.cross_section`."""
-    from .cross_section import spatial_cross_section as _f
-    return _f(*args, **kwargs)
+_LAZY = {
+    "spatial_cross_section": "cross_section",
+    "lm_tests": "cross_section",
+    "spatial_panel": "panel",
+    "prepare_panel": "panel",
+    "specification_search": "specification",
+    "robustness": "specification",
+    "panel_lm_tests": "_panel_tests",
+    "lr_fixed_effects": "_panel_tests",
+    "sdm_tests": "_panel_tests",
+    "hausman": "_panel_tests",
+    "SpatialResults": "results",
+    "LogDet": "_logdet",
+}
+
+__all__ = sorted(_LAZY)
 
 
-def spatial_panel(*args, **kwargs):
-    """Fit a spatial panel model; see :mod:`spatialnqpf.models.panel`."""
-    from .panel import spatial_panel as _f
-    return _f(*args, **kwargs)
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
