@@ -268,3 +268,34 @@ def test_stage_outcome_views(tmp_path):
         st.status = "failed"  # frozen
     with pytest.raises(KeyError, match="no stage 'models'"):
         res.stage("models")
+
+
+def test_economic_and_nested_weights_match_numpy(tmp_path):
+    """Reference: plain-numpy transcription of METHODS §2: w_ij = 1/|Ȳ_i − Ȳ_j| (Ȳ: 2012-2022 mean
+    GDP), row-standardised; nested = 0.5 W_d + 0.5 W_e with W_d the row-standardised inverse
+    haversine distance between capitals (R = 6371 km), re-standardised by row."""
+    from spatialnqpf import regions
+    from spatialnqpf.report.config import load_config
+    cfg = load_config(None, weights={"matrices": ["economic", "nested"]})
+    res = build_report(cfg, out=tmp_path / "w", stages=["weights"], progress=False, lang="en")
+    mats = res.stage("weights").numbers["matrices"]
+    ids = list(mats["economic"].index)
+    panel = datasets.load_demo_panel()
+    ybar = panel.groupby("code")["gdp"].mean().reindex(ids).to_numpy()
+    with np.errstate(divide="ignore"):
+        we = 1 / np.abs(ybar[:, None] - ybar[None, :])
+    np.fill_diagonal(we, 0)
+    we /= we.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(mats["economic"].to_numpy(), we, rtol=1e-12)
+    cap = regions.capitals().reindex(ids)
+    lon, lat = np.radians(cap["lon"].to_numpy()), np.radians(cap["lat"].to_numpy())
+    a = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+         + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)
+    d = 2 * 6371.0 * np.arcsin(np.sqrt(a))
+    with np.errstate(divide="ignore"):
+        wd = 1 / d
+    np.fill_diagonal(wd, 0)
+    wd /= wd.sum(axis=1, keepdims=True)
+    wn = 0.5 * wd + 0.5 * we
+    wn /= wn.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(mats["nested"].to_numpy(), wn, rtol=1e-10)

@@ -775,9 +775,18 @@ def _weights_for(ctx: _Context, ids) -> dict:
             out[name] = wmod.distance(ids=ids)
         elif name == "knn":
             out[name] = wmod.knn(ids=ids, k=cfg["k"])
+        elif name in ("economic", "nested"):
+            var = cfg["economic_variable"]
+            if var not in ctx.frame.columns:
+                raise ValueError(f"[weights] economic_variable {var!r} is not a column of the data")
+            w_e = wmod.economic(ctx.frame, var, id="code", time="year", ids=ids)
+            if name == "economic":
+                out[name] = w_e
+            else:
+                out[name] = wmod.nested(wmod.distance(ids=ids), w_e, phi=cfg["phi"])
         else:
             raise ValueError(f"unknown weight matrix {name!r} in [weights] matrices; "
-                             "use contiguity, distance or knn")
+                             "use contiguity, distance, knn, economic or nested")
     return out
 
 
@@ -786,7 +795,8 @@ def _stage_weights(ctx: _Context) -> dict:
     ids = sorted(ctx.frame["code"].unique())
     ctx.weights = _weights_for(ctx, ids)
     labels = {"contiguity": ctx.t("邻接矩阵", "Contiguity"), "distance": ctx.t("地理距离矩阵", "Inverse distance"),
-              "knn": ctx.t("k 近邻矩阵", "k nearest neighbours")}
+              "knn": ctx.t("k 近邻矩阵", "k nearest neighbours"), "economic": ctx.t("经济距离矩阵", "Economic distance"),
+              "nested": ctx.t("经济地理嵌套矩阵", "Nested economic-geographic")}
     ctx.weight_labels = {k: labels.get(k, k) for k in ctx.weights}
     from .._validation import graph_to_sparse
     rows, recipes, readings = {}, {}, []
@@ -822,8 +832,12 @@ def _stage_weights(ctx: _Context) -> dict:
     df.index.name = ctx.t("矩阵", "Matrix")
     t = frame_table(df, name="weights_summary", title=ctx.t("空间权重矩阵概况", "Spatial weight matrices"),
                     digits=2, notes=tuple(f"{ctx.weight_labels.get(k, k)}: {v}" for k, v in recipes.items() if v))
+    mats = {}
+    if len(ids) <= 400:  # the matrices themselves, for reproduction (dense only for small n)
+        for name, w in ctx.weights.items():
+            mats[name] = pd.DataFrame(graph_to_sparse(w, ids).toarray(), index=ids, columns=ids)
     return {"tables": [t], "figures": [], "readings": readings,
-            "numbers": {"summary": df, "recipes": recipes}}
+            "numbers": {"summary": df, "recipes": recipes, "matrices": mats}}
 
 
 def _need_weights(ctx):

@@ -41,7 +41,8 @@ DEFAULTS: dict = {
     "variables": {},
     "index": {"method": "entropy_topsis", "system": "demo", "pillars": ["technology"], "shift": 1e-4,
               "indicators": []},
-    "weights": {"matrices": ["contiguity", "distance"], "islands": "guangdong", "k": 4},
+    "weights": {"matrices": ["contiguity", "distance"], "islands": "guangdong", "k": 4,
+                "economic_variable": "gdp", "phi": 0.5},
     "autocorrelation": {"variable": "index", "permutations": 999, "lisa_years": []},
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
     "dynamics": {"variable": "index", "markov_classes": 4},
@@ -103,10 +104,13 @@ shift = 1e-4              # entropy shift epsilon
 [weights]
 # Spatial weight matrices (all row-standardised):
 # contiguity (queen, Hainan linked by the islands rule), distance (inverse great-circle distance
-# between capitals), knn (k nearest capitals)
+# between capitals), knn (k nearest capitals), economic (1/|Y_i - Y_j| of the period means of
+# economic_variable), nested (phi * distance + (1 - phi) * economic)
 matrices = ["contiguity", "distance"]
 islands = "guangdong"     # Hainan rule: guangdong | guangdong+guangxi | nearest | keep
 k = 4                     # neighbours for knn
+economic_variable = "gdp" # for economic / nested (per-capita GDP if your data have it)
+phi = 0.5                 # weight of the distance matrix in nested
 
 [autocorrelation]
 variable = "index"        # "index" (the composite index) or a data column
