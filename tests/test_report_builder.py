@@ -299,3 +299,14 @@ def test_economic_and_nested_weights_match_numpy(tmp_path):
     wn = 0.5 * wd + 0.5 * we
     wn /= wn.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(mats["nested"].to_numpy(), wn, rtol=1e-10)
+
+
+def test_absent_province_is_reported(tmp_path):
+    """30 provinces without Tibet: the report says which mainland province is absent."""
+    from tests.test_report_config import user_frame, write_config
+    df = user_frame()
+    df = df[~df["省份"].isin(["西藏", "西藏自治区", "西 藏"])]
+    df.to_excel(tmp_path / "u.xlsx", index=False)
+    res = build_report(write_config(tmp_path / "c.toml", "u.xlsx"), out=tmp_path / "o", stages=[],
+                       progress=False)
+    assert "do not cover these mainland provinces: Tibet (54)" in " ".join(res.stage("data").readings)

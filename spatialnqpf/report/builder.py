@@ -458,6 +458,22 @@ def _stage_data(ctx: _Context) -> dict:
         f"面板覆盖 {numbers['n_provinces']} 个省份、{yrs[0]}–{yrs[-1]} 年，共 {len(f)} 个省份-年份观测。",
         f"The panel covers {numbers['n_provinces']} provinces over {yrs[0]}–{yrs[-1]} "
         f"({len(f)} province-years)."))
+    try:
+        from .. import regions
+        absent = sorted(set(regions.provinces().index) - set(f["code"].unique()))
+    except Exception:
+        absent = []
+    if absent:
+        readings.append(ctx.t(
+            f"数据不含以下大陆省份：{'、'.join(ctx.province_names(absent))}（{', '.join(map(str, absent))}）；"
+            "空间权重矩阵按数据中的省份构建。",
+            f"The data do not cover these mainland provinces: {', '.join(ctx.province_names(absent))} "
+            f"({', '.join(map(str, absent))}); the weight matrices are built for the provinces in the data."))
+    per_year = f.groupby("year")["code"].nunique()
+    if per_year.nunique() > 1:
+        readings.append(ctx.t(
+            f"面板不平衡：各年份省份数为 {per_year.min()}–{per_year.max()}。",
+            f"The panel is unbalanced: {per_year.min()}–{per_year.max()} provinces per year."))
     if nmiss:
         acts = pd.Series([c["action"] for c in data.changes]).value_counts().to_dict()
         readings.append(ctx.t(
