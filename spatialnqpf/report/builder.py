@@ -745,7 +745,8 @@ def _maps(ctx: _Context, piv: pd.DataFrame, years, stem: str, what: str) -> list
     vmin, vmax = float(np.nanmin(piv[years].to_numpy())), float(np.nanmax(piv[years].to_numpy()))
     for y in years:
         try:
-            ax = maps.plot_provinces(piv[y], lang=ctx.fig_lang, title=f"{what} {y}", vmin=vmin, vmax=vmax)
+            ax = maps.plot_provinces(piv[y].rename(what), lang=ctx.fig_lang, title=f"{what} {y}",
+                                     vmin=vmin, vmax=vmax)
             out.append(ctx.save_figure(ax.figure, f"{stem}_{y}", f"{what} {y}"))
         except Exception as exc:
             ctx.notes.append(f"map {stem} {y} failed: {type(exc).__name__}: {exc}")
