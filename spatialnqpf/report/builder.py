@@ -1313,6 +1313,9 @@ def _stage_models(ctx: _Context) -> dict:
             sdf.index.name = ctx.t("步骤", "Step")
             tables.append(frame_table(
                 sdf, name="specification_tests", digits={"statistic": 3, "df": 0, "p": 3},
+                labels={"test": ctx.t("检验", "Test"), "fe": ctx.t("固定效应", "FE"),
+                        "statistic": ctx.t("统计量", "Statistic"), "df": ctx.t("自由度", "df"),
+                        "p": ctx.t("p 值", "p"), "decision": ctx.t("结论", "Decision")},
                 title=ctx.t(f"模型设定检验（Elhorst 检验序列，{ctx.weight_labels.get(wn0, wn0)}）",
                             f"Specification tests (Elhorst sequence, {ctx.weight_labels.get(wn0, wn0)})")))
             numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model}
