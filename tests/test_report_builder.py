@@ -47,7 +47,7 @@ def demo(tmp_path_factory):
     return {"rc": rc, "cwd": cwd, "out": out, "results": results}
 
 
-def test_runs_with_no_arguments_and_writes_only_the_out_folder(demo):
+def test_runs_with_no_arguments_and_writes_only_the_out_folder(demo, output_dir):
     assert demo["rc"] == 0
     assert sorted(p.name for p in demo["cwd"].iterdir()) == ["spatialnqpf-report"]
     out = demo["out"]
@@ -66,6 +66,8 @@ def test_runs_with_no_arguments_and_writes_only_the_out_folder(demo):
             assert (out / "figures" / f["files"]["png"]).exists()
             assert (out / "figures" / f["files"]["svg"]).exists()
     print("demo report seconds:", round(demo["results"]["footer"]["seconds"], 1))
+    import shutil
+    shutil.copytree(out, output_dir / "report_demo", dirs_exist_ok=True)  # for a human to look at
 
 
 def test_html_is_self_contained_and_embeds_every_figure(demo):
