@@ -312,3 +312,14 @@ def test_absent_province_is_reported(tmp_path):
     res = build_report(write_config(tmp_path / "c.toml", "u.xlsx"), out=tmp_path / "o", stages=[],
                        progress=False)
     assert "do not cover these mainland provinces: Tibet (54)" in " ".join(res.stage("data").readings)
+
+
+def test_dagum_bootstrap_table(tmp_path):
+    """With [inequality] bootstrap > 0 the report adds seeded percentile intervals that bracket G."""
+    from spatialnqpf.report.config import load_config
+    cfg = load_config(None, inequality={"bootstrap": 20})
+    res = build_report(cfg, out=tmp_path / "b", stages=["inequality"], progress=False, lang="en")
+    ci = res.stage("inequality").numbers["dagum_bootstrap"]
+    assert len(ci) == 11 and (ci["G low"] <= ci["G"]).all() and (ci["G"] <= ci["G high"]).all()
+    again = build_report(cfg, out=tmp_path / "c", stages=["inequality"], progress=False, lang="en")
+    pd.testing.assert_frame_equal(again.stage("inequality").numbers["dagum_bootstrap"], ci)  # seeded

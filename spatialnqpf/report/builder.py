@@ -1046,7 +1046,7 @@ def _stage_inequality(ctx: _Context) -> dict:
     grp = ctx.config.get("inequality", "groups")
     nboot = int(ctx.config.get("inequality", "bootstrap"))
     res = ineq.dagum_gini_by_year(ctx.frame, col, grp, id="code", time="year", n_boot=nboot,
-                                  seed=ctx.seed, progress=False)
+                                  seed=ctx.seed, progress=bool(ctx.progress and nboot))
     df = res.to_frame()
     tables, figures, readings, numbers = [], [], [], {"dagum": df}
     main = df[["G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t"]].copy()
@@ -1059,6 +1059,26 @@ def _stage_inequality(ctx: _Context) -> dict:
                               percent=["share_w", "share_nb", "share_t"],
                               title=ctx.t(f"Dagum 基尼系数及其分解（{ctx.var_label(col)}，按{grp}分组）",
                                           f"Dagum Gini decomposition of the {ctx.var_label(col)} ({grp} groups)")))
+    if nboot:
+        rows = {}
+        for yr in res.years:
+            ci = res[yr].ci
+            if ci is None:
+                continue
+            for stat in ("G", "share_nb"):
+                if stat in ci.index:
+                    rows.setdefault(yr, {})[stat] = df.loc[yr, stat]
+                    for k in ("se", "low", "high"):
+                        if k in ci.columns:
+                            rows[yr][f"{stat} {k}"] = ci.loc[stat, k]
+        if rows:
+            cit = pd.DataFrame(rows).T
+            cit.index.name = ctx.t("年份", "Year")
+            numbers["dagum_bootstrap"] = cit
+            tables.append(frame_table(cit, name="dagum_bootstrap", digits=4,
+                                      title=ctx.t(f"Dagum 基尼系数的自助法置信区间（{nboot} 次，组内重抽样，种子 {ctx.seed}）",
+                                                  f"Bootstrap intervals of the Dagum Gini ({nboot} replications "
+                                                  f"within groups, seed {ctx.seed})")))
     within = df[[c for c in df.columns if c.startswith("G_jj[")]].copy()
     within.columns = [ctx.region_label(c[5:-1]) for c in within.columns]
     between = df[[c for c in df.columns if c.startswith("G_jh[")]].copy()
