@@ -321,11 +321,10 @@ class _Context:
             return self.index_column
         fallback = self.fallback_variable
         if fallback is not None and fallback in self.frame.columns:
-            note = self.t(f"综合指数不可用，本节改用指标 {fallback}。",
-                          f"The composite index is unavailable; this section uses the indicator "
-                          f"{fallback} instead.")
-            if note not in self.notes:
-                self.notes.append(note)
+            note = self.t(f"综合指数未计算（指数阶段未运行或失败），本节改用指标 {fallback}。",
+                          f"The composite index was not computed (index stage not run or failed); this "
+                          f"section uses the indicator {fallback} instead.")
+            self.notes.append(note)  # every stage that falls back says so
             return fallback
         raise _Skip("the index stage did not produce scores and no fallback variable is known")
 
@@ -1397,7 +1396,7 @@ def run_stage(ctx: _Context, name: str) -> StageOutcome:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             out = _STAGE_FUNCS[name](ctx)
-        notes = tuple(ctx.notes[n_notes:]) + tuple(
+        notes = tuple(dict.fromkeys(ctx.notes[n_notes:])) + tuple(
             dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
                           if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning,
                                                          ResourceWarning))
