@@ -323,3 +323,14 @@ def test_dagum_bootstrap_table(tmp_path):
     assert len(ci) == 11 and (ci["G low"] <= ci["G"]).all() and (ci["G"] <= ci["G high"]).all()
     again = build_report(cfg, out=tmp_path / "c", stages=["inequality"], progress=False, lang="en")
     pd.testing.assert_frame_equal(again.stage("inequality").numbers["dagum_bootstrap"], ci)  # seeded
+
+
+def test_no_cjk_font_falls_back_to_english_figures(tmp_path, monkeypatch):
+    """Without a CJK font: a warning, English figure labels, Chinese tables, a note in the footer."""
+    from spatialnqpf.report import fonts
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda extra_paths=(): None)
+    with pytest.warns(fonts.CJKFontWarning):
+        res = build_report(None, out=tmp_path / "f", stages=["inequality"], progress=False, lang="zh")
+    assert res.footer["figure_lang"] == "en" and res.footer["lang"] == "zh"
+    assert "no CJK font found: figure labels are in English" in res.footer["notes"]
+    assert res.stage("inequality").tables[0].stub == "年份"
