@@ -142,7 +142,8 @@ seed = 20240501           # one seed for every random step (permutations, bootst
 [output]
 lang = "zh"               # zh | en  (figures fall back to English without a CJK font)
 formats = ["tex", "docx", "xlsx", "csv", "html", "md"]
-figures = ["png", "svg"]
+figures = ["png", "svg"]   # PNG is always written (and embedded in report.html); svg or pdf as vector
+                           # copies (map SVGs are a few MB each; pdf is smaller)
 dpi = 150
 
 [fonts]
