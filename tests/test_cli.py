@@ -67,7 +67,7 @@ def test_single_stage_writes_its_tables_only(tmp_path, capsys):
 
 
 def test_misspelled_province_exits_2_naming_it(tmp_path, capsys):
-    from tests.test_report_config import user_frame, write_config
+    from test_report_config import user_frame, write_config
     df = user_frame()
     df.loc[df["省份"].isin(["湖南", "湖南省", "湖 南"]), "省份"] = "湖男省"
     df.loc[5, "专利密度"] = np.nan

@@ -221,7 +221,7 @@ def test_english_report_readings_and_pdflatex(tmp_path):
     import shutil
     if shutil.which("pdflatex") is None:
         pytest.skip("no TeX installation: LaTeX validated structurally only")
-    from tests.test_report_tables import _pdflatex
+    from test_report_tables import _pdflatex
     tex = sorted((tmp_path / "en" / "tables").glob("*.tex"))
     assert len(tex) >= 20
     assert _pdflatex(tex, tmp_path / "en" / "tables") > 10_000
@@ -229,7 +229,7 @@ def test_english_report_readings_and_pdflatex(tmp_path):
 
 def test_user_excel_report(tmp_path):
     """User-style Excel (Chinese names, extra column, one gap): the report runs and reports the gap."""
-    from tests.test_report_config import user_frame, write_config
+    from test_report_config import user_frame, write_config
     df = user_frame()
     df.loc[(df["省份"].isin(["湖南", "湖南省", "湖 南"])) & (df["年份"] == 2015), "专利密度"] = np.nan
     df.to_excel(tmp_path / "u.xlsx", index=False)
@@ -305,7 +305,7 @@ def test_economic_and_nested_weights_match_numpy(tmp_path):
 
 def test_absent_province_is_reported(tmp_path):
     """30 provinces without Tibet: the report says which mainland province is absent."""
-    from tests.test_report_config import user_frame, write_config
+    from test_report_config import user_frame, write_config
     df = user_frame()
     df = df[~df["省份"].isin(["西藏", "西藏自治区", "西 藏"])]
     df.to_excel(tmp_path / "u.xlsx", index=False)
