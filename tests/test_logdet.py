@@ -14,7 +14,8 @@ import scipy.sparse as sp
 
 from spatialnqpf.models._effects import EffectsCore
 from spatialnqpf.models._logdet import (LogDet, ainv_solver, eigenvalues, power_traces,
-                                        spatial_traces, spectral_bounds, symmetrizer)
+                                        spatial_traces, spectral_bounds, spectral_radius_bound,
+                                        symmetrizer)
 
 
 def lattice(k, rook=False):
@@ -125,6 +126,65 @@ class TestApproximations:
         r = np.abs(np.linalg.eigvals(B.toarray())).max()
         lo, hi = spectral_bounds(B)
         assert hi == pytest.approx(1 / r, rel=1e-8) and lo == pytest.approx(-1 / r, rel=1e-8)
+
+
+class TestRobustBounds:
+    """Default rho bounds at large n never call ARPACK (which fails to converge on a 20 000-unit
+    ring, where the extreme eigenvalues are clustered).  References: closed forms (the cycle
+    graph C_n has eigenvalues 2 cos(2 pi j / n), spectral radius 2; a matrix with constant row
+    sums c has spectral radius c) and, for an irregular graph, numpy.linalg.eigvals."""
+
+    @staticmethod
+    def ring(n, weight=1.0):
+        i = np.arange(n)
+        return sp.csr_matrix((np.full(2 * n, weight), (np.r_[i, i], np.r_[(i + 1) % n, (i - 1) % n])),
+                             shape=(n, n))
+
+    def test_ring_20000_binary_and_row_standardised(self):
+        import time
+        n = 20000
+        t0 = time.perf_counter()
+        ld = LogDet(self.ring(n), method="lu")                 # binary ring: r = 2 exactly
+        ldr = LogDet(self.ring(n, 0.5), method="lu")           # row-standardised: r = 1
+        elapsed = time.perf_counter() - t0
+        assert ld.bounds == (-0.5, 0.5)
+        assert "Collatz-Wielandt" in ld.bounds_method and "0 products" in ld.bounds_method
+        assert ldr.bounds == (-1.0, 1.0) and ldr.bounds_method.startswith("row-standardised")
+        assert elapsed < 5.0                                   # milliseconds in practice
+        # closed form ln|I - rho W| = sum ln(1 - 2 rho cos(2 pi j / n)) at rho near the bound
+        j = np.arange(n)
+        assert ld(0.45) == pytest.approx(np.sum(np.log(1 - 0.9 * np.cos(2 * np.pi * j / n))),
+                                         rel=1e-10)
+
+    def test_knn_20000_unstandardised(self):
+        """Binary 6-NN (row sums 6: r = 6 exactly) and its symmetrised version (irregular):
+        the Collatz-Wielandt bound is a true upper bound on r, tight on a 400-unit instance
+        against numpy.linalg.eigvals, and quick at n = 20 000."""
+        import time
+        rng = np.random.default_rng(0)
+        for n, check_dense in ((400, True), (20000, False)):
+            pts = rng.uniform(size=(n, 2))
+            B = sp.csr_matrix(libpysal.weights.KNN.from_array(pts, k=6).sparse, dtype=float)
+            S = ((B + B.T) > 0).astype(float).tocsr()
+            t0 = time.perf_counter()
+            assert spectral_bounds(B) == (-1 / 6, 1 / 6)
+            hi, lo, it = spectral_radius_bound(S)
+            lds = LogDet(S, method="lu")
+            assert time.perf_counter() - t0 < 10.0             # ~0.2 s on 2 cores
+            assert lds.bounds == pytest.approx((-1 / hi, 1 / hi), rel=1e-12)
+            assert lo <= hi and 6.0 <= hi <= np.asarray(S.sum(axis=1)).max()
+            if check_dense:
+                r = np.abs(np.linalg.eigvals(S.toarray())).max()
+                assert hi >= r * (1 - 1e-12)
+                assert hi == pytest.approx(r, rel=1e-8)
+
+    def test_user_bounds_and_negative_weights(self):
+        W = lattice(5)
+        assert LogDet(W, method="lu", bounds=(-0.5, 0.9)).bounds_method == "user"
+        neg = W.copy()
+        neg.data[0] = -1.0
+        with pytest.raises(ValueError, match="negative weights"):
+            LogDet(neg, method="lu")
 
 
 class TestTraces:

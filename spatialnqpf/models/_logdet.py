@@ -40,6 +40,7 @@ Methods of :class:`LogDet`
 
 References
 ----------
+Horn, R. A. & Johnson, C. R. (2013). Matrix Analysis, 2nd ed., §8.1 (Collatz–Wielandt bounds).
 Ord, K. (1975). Estimation methods for models of spatial interaction. JASA 70, 120-126.
 Barry, R. P. & Pace, R. K. (1999). Monte Carlo estimates of the log determinant of large
 sparse matrices. Linear Algebra and its Applications 289, 41-54.
@@ -57,7 +58,7 @@ import scipy.sparse.linalg as spla
 
 __all__ = ["LogDet", "power_traces", "spatial_traces", "SpatialTraces", "eigenvalues",
            "symmetrizer",
-           "EIGEN_MAX_N", "LU_MAX_N", "spectral_bounds",
+           "EIGEN_MAX_N", "LU_MAX_N", "spectral_bounds", "spectral_radius_bound",
            "ainv_solver"]
 
 #: largest n for which the dense eigenvalue method is chosen by ``method="auto"``
@@ -143,15 +144,78 @@ def eigenvalues(W) -> np.ndarray:
     return ev
 
 
-def spectral_bounds(W) -> tuple:
+def spectral_radius_bound(W, rtol: float = 1e-10, maxiter: int = 2000) -> tuple:
+    """Guaranteed upper bound on the spectral radius of a non-negative W, without ARPACK.
+
+    Collatz–Wielandt bounds: for non-negative W and any positive vector x,
+
+        min_i (Wx)_i / x_i  ≤  r(W)  ≤  max_i (Wx)_i / x_i
+
+    (Horn & Johnson 2013, Cor. 8.1.29; the upper bound is ‖D⁻¹WD‖_∞ with D = diag(x), a
+    similarity transform of W).  Starting from x = 1 the upper bound is the largest row sum
+    (the Gershgorin / ∞-norm bound), exact for every W with constant row sums (row-standardised,
+    binary kNN, regular lattices and rings).  Otherwise x is refined by power iteration on the
+    shifted matrix I + W (same Perron vector, no periodicity, x stays positive) until the two
+    bounds agree to ``rtol`` or ``maxiter`` sparse products were made.  The cost is at most
+    ``maxiter`` products with W (milliseconds to a second at n = 20 000 with 6 neighbours), it
+    cannot fail to converge, and the upper bound returned is valid at every iteration: if the
+    iteration stops early the admissible interval is merely conservative.  The iteration
+    also stops when the upper bound has improved by less than ``rtol`` (relative) over the
+    last 50 products: on weakly connected graphs the lower bound lags far behind while the
+    upper bound is already accurate (binary symmetric 6-NN, n = 20 000: upper bound within
+    1e-10 of ARPACK's r, lower bound still 2.6 % below).
+
+    Returns
+    -------
+    (upper, lower, iterations) : (float, float, int)
+        ``upper`` ≥ r(W) ≥ ``lower``.
+    """
+    W = _as_csr(W)
+    n = W.shape[0]
+    if (W.data < 0).any():
+        raise ValueError("W has negative weights; pass explicit bounds for the spatial parameter")
+    x = np.ones(n)
+    best_hi, best_lo = np.inf, 0.0
+    hist = []
+    for it in range(maxiter + 1):
+        y = W @ x
+        ratio = y / x
+        best_hi = min(best_hi, float(ratio.max()))
+        best_lo = max(best_lo, float(ratio.min()))
+        if best_hi - best_lo <= rtol * best_hi or best_hi == 0.0:
+            return best_hi, best_lo, it
+        hist.append(best_hi)
+        # the upper bound usually converges long before the lower one (which lags on weakly
+        # connected or disconnected graphs): stop once it has stalled for 50 products
+        if it >= 50 and hist[-51] - best_hi <= rtol * best_hi:
+            return best_hi, best_lo, it
+        x = x + y                                  # (I + W) x, stays > 0
+        x /= x.max()
+        x = np.maximum(x, 1e-300)
+    return best_hi, best_lo, maxiter
+
+
+def spectral_bounds(W, return_method: bool = False):
     """Conservative admissible interval (−1/r, 1/r) with r the spectral radius of W.
 
     For non-negative W every eigenvalue satisfies |ω| ≤ r, so I − ρW is non-singular on
-    the whole interval; r = 1 exactly for row-standardised W (the interval (−1, 1) used by
-    LeSage's toolbox and, up to 0.999, by R ``spatialreg`` for non-eigen methods).  Otherwise
-    r comes from ARPACK (largest magnitude, which converges fast).  The exact lower bound
-    1/ω_min ≤ −1/r would need the smallest eigenvalue, which ARPACK finds slowly at large n;
-    pass ``bounds=`` to :class:`LogDet` to use it.
+    the whole interval.  r = 1 exactly when every non-empty row sums to one (row-standardised
+    W; the interval (−1, 1) used by LeSage's toolbox and, up to 0.999, by R ``spatialreg`` for
+    non-eigen methods).  Otherwise r is bounded from above by :func:`spectral_radius_bound`
+    (Collatz–Wielandt power iteration: never an ARPACK call, which can fail to converge or take
+    minutes on large rings and lattices whose extreme eigenvalues are clustered), so the
+    interval is always admissible.  The exact lower bound 1/ω_min ≤ −1/r would need the
+    smallest eigenvalue; pass ``bounds=`` to :class:`LogDet` to use it.
+
+    Parameters
+    ----------
+    W : sparse (n, n), non-negative
+    return_method : bool
+        Also return a short description of how the bounds were obtained.
+
+    Returns
+    -------
+    (lo, hi) or ((lo, hi), description)
     """
     W = _as_csr(W)
     if (W.data < 0).any():
@@ -159,9 +223,15 @@ def spectral_bounds(W) -> tuple:
     rs = np.asarray(W.sum(axis=1)).ravel()
     nz = rs[rs != 0]
     if nz.size and np.allclose(nz, 1.0, rtol=1e-10, atol=1e-12):
-        return (-1.0, 1.0)
-    r = abs(spla.eigs(W, k=1, which="LM", return_eigenvectors=False, maxiter=20000, tol=1e-10)[0])
-    return (-1.0 / r, 1.0 / r)
+        out, how = (-1.0, 1.0), "row-standardised: (-1, 1)"
+    else:
+        hi, lo, it = spectral_radius_bound(W)
+        if hi <= 0:
+            raise ValueError("W has no non-zero weights; the spatial parameter is not identified")
+        out = (-1.0 / hi, 1.0 / hi)
+        how = (f"(-1/r, 1/r), r <= {hi:.10g} by Collatz-Wielandt power iteration "
+               f"({it} products, relative gap {(hi - lo) / hi:.1e})")
+    return (out, how) if return_method else out
 
 
 def power_traces(W, q: int = 10, method: str = "auto", nsim: int = 50, seed: int = 0) -> np.ndarray:
@@ -237,7 +307,9 @@ class LogDet:
         Admissible interval of ρ.  Default: (1/ω_min, 1/ω_max) from the real parts of the
         extreme eigenvalues for ``"eigen"`` (as R ``spatialreg`` with ``method="eigen"``);
         otherwise the conservative (−1/r, 1/r), r the spectral radius (= 1 for
-        row-standardised W), see :func:`spectral_bounds`.
+        row-standardised W), see :func:`spectral_bounds`: no eigen-solver is called for the
+        non-eigen methods (ARPACK fails to converge on e.g. a 20 000-unit ring), r is bounded
+        by Collatz–Wielandt power iteration, guaranteed admissible and quick at any n.
     order : int
         Chebyshev order q (default 20) or number of Monte Carlo powers m (default 30 → use
         ``order=...`` to change).
@@ -252,6 +324,10 @@ class LogDet:
         Method actually used (``"eigen"``, ``"lu"``, ``"chebyshev"``, ``"mc"``).
     bounds : tuple of float
         Open interval of admissible ρ; estimators search inside it.
+    bounds_method : str
+        How ``bounds`` were obtained: ``"eigen: ..."`` (extreme eigenvalues),
+        ``"row-standardised: (-1, 1)"``, the Collatz–Wielandt bound of
+        :func:`spectral_radius_bound` (with its iteration count and gap), or ``"user"``.
     eigenvalues : ndarray or None
         Eigenvalues of W (``"eigen"`` only).
     n : int
@@ -281,7 +357,9 @@ class LogDet:
             self.eigenvalues = eigenvalues(W)
         self.order = order if order is not None else (20 if method == "chebyshev" else 30)
         if bounds is None:
-            bounds = self._default_bounds()
+            bounds, self.bounds_method = self._default_bounds()
+        else:
+            self.bounds_method = "user"
         lo, hi = float(bounds[0]), float(bounds[1])
         if not lo < hi:
             raise ValueError(f"invalid rho bounds {bounds!r}")
@@ -295,8 +373,8 @@ class LogDet:
     def _default_bounds(self):
         if self.eigenvalues is not None:
             er = np.real(self.eigenvalues)
-            return (1.0 / er.min(), 1.0 / er.max())
-        return spectral_bounds(self.W)
+            return (1.0 / er.min(), 1.0 / er.max()), "eigen: (1/min Re w, 1/max Re w)"
+        return spectral_bounds(self.W, return_method=True)
 
     # ---------------------------------------------------------------- Chebyshev
     def _cheb_setup(self):
@@ -379,7 +457,8 @@ class LogDet:
         return (self(rho + h) - self(rho - h)) / (2 * h)
 
     def __repr__(self):
-        return f"LogDet(n={self.n}, method={self.method!r}, bounds=({self.bounds[0]:.4g}, {self.bounds[1]:.4g}))"
+        return (f"LogDet(n={self.n}, method={self.method!r}, bounds=({self.bounds[0]:.4g}, "
+                f"{self.bounds[1]:.4g}), bounds_method={self.bounds_method!r})")
 
 
 def ainv_solver(W, rho: float):

@@ -414,21 +414,9 @@ def _choose_logdet(W, method, seed):
         sym = (abs((W != 0).astype(np.int8) - (W.T != 0).astype(np.int8))).nnz == 0
         rowstd = bool(np.allclose(rs, 1.0))
         method = ("chebyshev" if sym else "mc") if rowstd else "lu"
-    bounds = None
-    if n > EIGEN_MAX_N and method != "eigen":
-        if np.allclose(rs, 1.0):
-            # row-standardised: all eigenvalues lie in the unit disc; avoid ARPACK at large n
-            bounds = (-1.0, 1.0)
-        else:
-            # |rho| < 1/r with r the spectral radius keeps I - rho W nonsingular; ARPACK's
-            # smallest-real eigenvalue often fails to converge, the largest modulus rarely does
-            try:
-                r = float(np.abs(spla.eigs(W, k=1, which="LM", return_eigenvectors=False,
-                                           maxiter=300, tol=1e-6)[0]))
-            except Exception:
-                r = float(np.abs(W).sum(axis=1).max())      # ||W||_inf >= spectral radius
-            bounds = (-1.0 / r, 1.0 / r)
-    return LogDet(W, method=method, bounds=bounds, seed=seed)
+    # default rho bounds come from LogDet itself: (-1, 1) for row-standardised W, otherwise
+    # (-1/r, 1/r) with a Collatz-Wielandt upper bound on the spectral radius r (no ARPACK call)
+    return LogDet(W, method=method, seed=seed)
 
 
 def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", trace_nsim=100,
