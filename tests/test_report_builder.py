@@ -218,6 +218,10 @@ def test_english_report_readings_and_pdflatex(tmp_path):
     assert re.search(r"the (between-region component|within-region component|transvariation) "
                      r"explains \d+% of the Gini in 2022", r)
     assert res.stage("index").tables[0].stub == "Indicator"
+    notes = " ".join(res.stage("models").tables[0].notes)
+    assert "bias correction: Lee–Yu transformation" in notes and "True" not in notes
+    spec = next(t for t in res.stage("models").tables if t.name == "specification_tests")
+    assert spec.rows[0].cells[-1].text in ("reject H0 (no spatial term)", "do not reject")
     import shutil
     if shutil.which("pdflatex") is None:
         pytest.skip("no TeX installation: LaTeX validated structurally only")
@@ -334,3 +338,77 @@ def test_no_cjk_font_falls_back_to_english_figures(tmp_path, monkeypatch):
     assert res.footer["figure_lang"] == "en" and res.footer["lang"] == "zh"
     assert "no CJK font found: figure labels are in English" in res.footer["notes"]
     assert res.stage("inequality").tables[0].stub == "年份"
+
+
+def test_chinese_specification_table_and_model_note_are_in_words(demo):
+    """The zh report translates the Elhorst-sequence words (report.tables.translate_specification)
+    and keeps its numbers: each row of tables/specification_tests.csv is compared with the raw
+    English table kept in results.json, translated by the hand-written dictionaries here."""
+    import csv
+    raw = demo["results"]["stages"]["models"]["numbers"]["specification_search"]["table"]
+    with open(demo["out"] / "tables" / "specification_tests.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["步骤", "检验", "固定效应", "统计量", "自由度", "p 值", "结论"]
+    body = rows[1:len(raw["data"]) + 1]
+    tests_zh = {"LM_lag": "LM 滞后检验", "LM_error": "LM 误差检验", "robust_LM_lag": "稳健 LM 滞后检验",
+                "robust_LM_error": "稳健 LM 误差检验", "decision": "模型选择",
+                "Wald_SDM_vs_SAR": "Wald 检验：SDM 对 SAR", "LR_SDM_vs_SEM": "LR 检验：SDM 对 SEM"}
+    fe_zh = {"none": "无", "individual": "个体", "time": "时间", "twoways": "双向", "-": "-"}
+    for (test, fe, stat, df, p, decision), row in zip(raw["data"], body):
+        if test in tests_zh:
+            assert row[1] == tests_zh[test]
+        assert row[2] == fe_zh[fe]
+        if stat is not None and np.isfinite(stat):
+            assert float(row[3]) == pytest.approx(stat, abs=5e-4)
+        if decision == "reject H0 (no spatial term)":
+            assert row[6] == "拒绝 H0（无空间项）"
+        elif decision == "do not reject":
+            assert row[6] == "不拒绝 H0"
+    # no English sentence is left in the 结论 column (model names, H0, fe='...' and the
+    # verbatim note of an inconclusive Hausman test excepted)
+    for row in body:
+        words = re.sub(r"fe='\w+'|（[^（）]*[A-Za-z][^（）]*）|SDM|SAR|SEM|LR|LM|H0", "", row[6])
+        assert not re.search(r"[A-Za-z]{3,}", words), row[6]
+    with open(demo["out"] / "tables" / "spatial_models.csv", encoding="utf-8-sig") as fh:
+        text = fh.read()
+    assert "偏误校正：Lee–Yu 变换法" in text          # config default lee_yu = true
+    assert "校正：True" not in text
+
+
+def test_map_svgs_are_small_and_embed_the_polygons_as_images(demo):
+    """Vector copies of maps: polygons rasterized (an <image> element), text still vector;
+    each map SVG under 1 MB (it was ~5 MB with vector polygons)."""
+    figs = [f for s in demo["results"]["stages"].values() for f in s["figures"]]
+    maps = [f for f in figs if "map" in f["name"]]
+    assert len(maps) >= 4
+    for f in maps:
+        svg = demo["out"] / "figures" / f["files"]["svg"]
+        assert svg.stat().st_size < 1_000_000, (svg.name, svg.stat().st_size)
+        assert "<image" in svg.read_text(encoding="utf-8")
+    total = sum(p.stat().st_size for p in (demo["out"] / "figures").iterdir())
+    print("figures folder MB:", round(total / 2 ** 20, 1))
+
+
+def test_rasterize_heavy_marks_only_large_collections_including_insets():
+    """Hand-made figure: a 10 000-vertex polygon collection (main axes and inset axes) is
+    rasterized, a 3-vertex one and the text are not; the SVG then holds an <image>."""
+    import io
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    t = np.linspace(0, 2 * np.pi, 10_000)
+    ring = np.column_stack([np.cos(t), np.sin(t)])
+    fig, ax = plt.subplots()
+    big = ax.add_collection(PolyCollection([ring]))
+    small = ax.add_collection(PolyCollection([[(0, 0), (1, 0), (0, 1)]]))
+    inset = ax.inset_axes([0.7, 0.7, 0.3, 0.3])
+    big_inset = inset.add_collection(PolyCollection([ring]))
+    ax.set_title("title")
+    assert builder._rasterize_heavy(fig) == 2
+    assert big.get_rasterized() and big_inset.get_rasterized() and not small.get_rasterized()
+    assert builder._rasterize_heavy(fig) == 0          # idempotent
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    assert buf.getvalue().count("<image") == 2

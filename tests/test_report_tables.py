@@ -229,3 +229,95 @@ def test_latex_compiles_with_pdflatex(ols, tmp_path):
                     name="b", title="Dagum G & shares", percent=["share"])
     files = [write_table(t, tmp_path, ("tex",))["tex"] for t in (a, b)]
     assert _pdflatex(files, tmp_path) > 1000
+
+
+# ------------------------------------------------- specification-search wording
+def test_translate_decision_every_phrase_of_the_elhorst_sequence():
+    """Hand-written table: every decision text of models.specification.specification_search
+    (the literal phrases and the f-string patterns) and its Chinese wording in the report."""
+    from spatialnqpf.report.tables import translate_decision
+    expected = {
+        "reject H0 (no spatial term)": "拒绝 H0（无空间项）",
+        "do not reject": "不拒绝 H0",
+        "effects jointly significant": "效应联合显著",
+        "effects not significant": "效应不显著",
+        "use fe='twoways'": "采用双向固定效应（fe='twoways'）",
+        "use fe='individual'": "采用个体固定效应（fe='individual'）",
+        "use fe='time'": "采用时间固定效应（fe='time'）",
+        "use fe='none'": "不设固定效应（fe='none'）",
+        "reject RE: fixed effects": "拒绝随机效应：采用固定效应",
+        "RE not rejected; fixed effects kept (consistent either way)":
+            "不拒绝随机效应；保留固定效应（两者均一致）",
+        "inconclusive (V_FE - V_RE not positive definite (min eigenvalue -0.1)); fixed effects kept":
+            "无法判定（V_FE - V_RE not positive definite (min eigenvalue -0.1)）；保留固定效应",
+        "not computed: singular matrix": "未计算：singular matrix",
+        "not applicable (no unit effects)": "不适用（无个体效应）",
+        "reject simplification": "拒绝简化",
+        "simplification accepted": "接受简化",
+        "SDM: both simplifications rejected": "SDM：两种简化均被拒绝",
+        "SAR: SAR accepted and the robust LM tests agree": "SAR：接受 SAR，稳健 LM 检验与之一致",
+        "SDM: SAR accepted but the robust LM tests point to an error: keep SDM":
+            "SDM：接受 SAR，但稳健 LM 检验指向误差项：保留 SDM",
+        "SEM: SEM accepted and the robust LM tests agree": "SEM：接受 SEM，稳健 LM 检验与之一致",
+        "SDM: SEM accepted but the robust LM tests point to a lag: keep SDM":
+            "SDM：接受 SEM，但稳健 LM 检验指向滞后项：保留 SDM",
+        "SAR: both simplifications accepted: the one with the larger LR p-value":
+            "SAR：两种简化均被接受：取 LR 检验 p 值较大者",
+    }
+    for en, zh in expected.items():
+        assert translate_decision(en, "zh") == zh, en
+        assert translate_decision(en, "en") == en
+    # unknown text, an unknown fe and non-strings are kept unchanged (fallback)
+    for other in ("a new phrase of the models module", "use fe='random'", "SDM: something new"):
+        assert translate_decision(other, "zh") == other.replace("SDM: ", "SDM：")
+    assert translate_decision(None, "zh") is None
+    with pytest.raises(ValueError, match="'fr'"):
+        translate_decision("do not reject", "fr")
+
+
+def test_translate_specification_keeps_numbers_and_unknown_entries():
+    """Hand-made frame in the layout of SpecificationResult.to_frame(): words translated,
+    numbers and the input frame untouched."""
+    from spatialnqpf.report.tables import translate_specification
+    df = pd.DataFrame({"test": ["LM_lag", "robust_LM_error", "LR_time_effects", "Hausman_FE_vs_RE",
+                                "Wald_SDM_vs_SEM", "decision", "new_test"],
+                       "fe": ["none", "twoways", "-", "individual", "time", "twoways", "other"],
+                       "statistic": [20.19, 1.49, 63.7, 12.5, 13.8, np.nan, 1.0],
+                       "p": [7e-6, 0.222, 7e-10, 0.014, 0.003, np.nan, 0.5],
+                       "decision": ["reject H0 (no spatial term)", "do not reject",
+                                    "effects jointly significant", "reject RE: fixed effects",
+                                    "reject simplification", "SDM: both simplifications rejected", "?"]},
+                      index=pd.Index([1, 1, 2, 3, 4, 5, 6], name="step"))
+    before = df.copy()
+    zh = translate_specification(df, "zh")
+    pd.testing.assert_frame_equal(df, before)
+    assert list(zh["test"]) == ["LM 滞后检验", "稳健 LM 误差检验", "LR 检验：时间效应",
+                                "Hausman 检验：FE 对 RE", "Wald 检验：SDM 对 SEM", "模型选择", "new_test"]
+    assert list(zh["fe"]) == ["无", "双向", "-", "个体", "时间", "双向", "other"]
+    assert list(zh["decision"]) == ["拒绝 H0（无空间项）", "不拒绝 H0", "效应联合显著",
+                                    "拒绝随机效应：采用固定效应", "拒绝简化", "SDM：两种简化均被拒绝", "?"]
+    pd.testing.assert_frame_equal(zh[["statistic", "p"]], df[["statistic", "p"]])
+    pd.testing.assert_frame_equal(translate_specification(df, "en"), df)
+    with pytest.raises(TypeError, match="DataFrame"):
+        translate_specification([1], "zh")
+
+
+@pytest.mark.parametrize("value, zh, en", [
+    (True, "Lee–Yu 变换法", "Lee–Yu transformation"),
+    ("elhorst", "Elhorst 一步校正", "Elhorst one-step correction"),
+    ("Elhorst", "Elhorst 一步校正", "Elhorst one-step correction"),
+    (False, "未校正", "none"),
+    (np.bool_(True), "Lee–Yu 变换法", "Lee–Yu transformation"),
+])
+def test_lee_yu_label_words(value, zh, en):
+    """Hand-written: the three lee_yu options of models.spatial_panel in words."""
+    from spatialnqpf.report.tables import lee_yu_label
+    assert lee_yu_label(value, "zh") == zh
+    assert lee_yu_label(value, "en") == en
+
+
+def test_lee_yu_label_rejects_other_values():
+    from spatialnqpf.report.tables import lee_yu_label
+    for bad in ("yes", 1, None):
+        with pytest.raises(ValueError, match=re.escape(repr(bad))):
+            lee_yu_label(bad, "zh")

@@ -19,7 +19,7 @@ Output folder::
     results.json    every number of every table, the readings, stage status, footer
     tables/         <table>.tex (booktabs), .docx, .xlsx, .csv, .html, .md;
                     all_tables.xlsx and all_tables.docx
-    figures/        <figure>.png and .svg
+    figures/        <figure>.png and .svg (map polygons embedded as images in the SVG)
 
 The footer records package versions, the seed, the configuration and the
 SHA-256 of the data, so the report can be reproduced.
@@ -65,7 +65,8 @@ import numpy as np
 import pandas as pd
 
 from .config import PreparedData, ReportConfig, load_config, load_data
-from .tables import frame_table, regression_table, write_document, write_table, write_workbook
+from .tables import (FE_ZH, frame_table, lee_yu_label, regression_table, translate_specification,
+                     write_document, write_table, write_workbook)
 
 __all__ = ["build_report", "ReportResult", "StageOutcome", "FigureRecord", "STAGES", "run_stage"]
 
@@ -252,6 +253,37 @@ def _versions() -> dict:
     return out
 
 
+_VECTOR_FORMATS = frozenset({"svg", "pdf", "eps", "ps"})
+#: A collection with more path vertices than this is drawn as an embedded image
+#: in vector figures (province polygons: ~10^5 vertices, ~5 MB of SVG each).
+_RASTER_VERTICES = 5000
+
+
+def _rasterize_heavy(fig, limit: int = _RASTER_VERTICES) -> int:
+    """Mark the heavy collections of ``fig`` (map polygons) as rasterized; return how many.
+
+    In SVG/PDF output a rasterized artist is embedded as an image at the
+    figure's ``dpi``, while text, axes, legends and colour bars stay vector.
+    """
+    n = 0
+    axes, seen = list(fig.axes), set()
+    while axes:  # inset axes (e.g. the South China Sea) are child axes, not in fig.axes
+        ax = axes.pop()
+        if id(ax) in seen:
+            continue
+        seen.add(id(ax))
+        axes.extend(getattr(ax, "child_axes", ()))
+        for coll in ax.collections:
+            try:
+                size = sum(len(p.vertices) for p in coll.get_paths())
+            except Exception:  # some 3-D collections build their paths only when drawn
+                continue
+            if size > limit and not coll.get_rasterized():
+                coll.set_rasterized(True)
+                n += 1
+    return n
+
+
 class _Context:
     """Mutable state shared by the stages of one run (not part of the public API)."""
 
@@ -303,7 +335,9 @@ class _Context:
         fmts = list(dict.fromkeys(["png", *self.config.get("output", "figures")]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # glyph warnings are handled by fonts.setup_language
-            for fmt in fmts:
+            for fmt in sorted(fmts, key=lambda f: f in _VECTOR_FORMATS):  # raster formats first
+                if fmt in _VECTOR_FORMATS:
+                    _rasterize_heavy(fig)
                 p = folder / f"{name}.{fmt}"
                 fig.savefig(p, dpi=self.config.get("output", "dpi"), bbox_inches="tight")
                 files[fmt] = p
@@ -1331,7 +1365,7 @@ def _stage_models(ctx: _Context) -> dict:
                 sdf = sdf.set_index("step")
             sdf.index.name = ctx.t("步骤", "Step")
             tables.append(frame_table(
-                sdf, name="specification_tests", digits={"statistic": 3, "df": 0, "p": 3},
+                translate_specification(sdf, ctx.lang), name="specification_tests", digits={"statistic": 3, "df": 0, "p": 3},
                 labels={"test": ctx.t("检验", "Test"), "fe": ctx.t("固定效应", "FE"),
                         "statistic": ctx.t("统计量", "Statistic"), "df": ctx.t("自由度", "df"),
                         "p": ctx.t("p 值", "p"), "decision": ctx.t("结论", "Decision")},
@@ -1351,9 +1385,11 @@ def _stage_models(ctx: _Context) -> dict:
         except Exception as exc:
             ctx.notes.append(f"specification_search failed: {type(exc).__name__}: {exc}")
     labels = {y: ctx.var_label(y)}
-    lee = cfg["lee_yu"]
-    note = ctx.t(f"固定效应：{cfg['fe']}；Lee–Yu 校正：{lee}；效应标准误由 {cfg['effects_nsim']} 次模拟得到（种子 {ctx.seed}）。",
-                 f"Fixed effects: {cfg['fe']}; Lee–Yu correction: {lee}; effect standard errors from "
+    lee = lee_yu_label(cfg["lee_yu"], ctx.lang)
+    fe_zh = FE_ZH.get(cfg["fe"], cfg["fe"])
+    note = ctx.t(f"固定效应：{fe_zh}（fe='{cfg['fe']}'）；偏误校正：{lee}；效应标准误由 {cfg['effects_nsim']} 次模拟得到"
+                 f"（种子 {ctx.seed}）。",
+                 f"Fixed effects: {cfg['fe']}; bias correction: {lee}; effect standard errors from "
                  f"{cfg['effects_nsim']} simulation draws (seed {ctx.seed}).")
     tables.insert(0, regression_table(fits, name="spatial_models", lang=ctx.lang, labels=labels,
                                       effects={k: v for k, v in effs.items() if v is not None} or None,

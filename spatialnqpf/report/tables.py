@@ -41,6 +41,8 @@ import pandas as pd
 __all__ = [
     "Cell", "Row", "Table", "stars", "format_number", "extract_model", "regression_table",
     "frame_table", "write_table", "write_workbook", "write_document", "LABELS", "term_label",
+    "translate_decision", "translate_specification", "lee_yu_label", "SPEC_TESTS_ZH",
+    "SPEC_DECISIONS_ZH", "FE_ZH",
 ]
 
 #: Fixed labels of the regression layout, Chinese and English.
@@ -807,6 +809,128 @@ def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mappin
     stub_name = stub if stub is not None else (lab(d.index.name) if d.index.name is not None else "")
     return Table(name=name, title=title, stub=stub_name, columns=cols, rows=tuple(rows),
                  notes=tuple(notes))
+
+
+# ------------------------------------------------- specification-search wording
+#: Chinese names of the tests of the Elhorst sequence
+#: (:func:`spatialnqpf.models.specification.specification_search`).
+SPEC_TESTS_ZH = {
+    "LM_lag": "LM 滞后检验", "LM_error": "LM 误差检验",
+    "robust_LM_lag": "稳健 LM 滞后检验", "robust_LM_error": "稳健 LM 误差检验",
+    "SARMA": "SARMA 检验",
+    "LR_individual_effects": "LR 检验：个体效应", "LR_time_effects": "LR 检验：时间效应",
+    "choice_of_fe": "固定效应选择", "Hausman_FE_vs_RE": "Hausman 检验：FE 对 RE",
+    "Wald_SDM_vs_SAR": "Wald 检验：SDM 对 SAR", "Wald_SDM_vs_SEM": "Wald 检验：SDM 对 SEM",
+    "LR_SDM_vs_SAR": "LR 检验：SDM 对 SAR", "LR_SDM_vs_SEM": "LR 检验：SDM 对 SEM",
+    "decision": "模型选择",
+}
+
+#: Chinese names of the fixed-effect types (``fe=`` of the spatial panel models).
+FE_ZH = {"none": "无", "individual": "个体", "time": "时间", "twoways": "双向", "random": "随机效应"}
+
+#: Chinese wording of the fixed decisions of the Elhorst sequence.
+SPEC_DECISIONS_ZH = {
+    "reject H0 (no spatial term)": "拒绝 H0（无空间项）",
+    "do not reject": "不拒绝 H0",
+    "effects jointly significant": "效应联合显著",
+    "effects not significant": "效应不显著",
+    "reject RE: fixed effects": "拒绝随机效应：采用固定效应",
+    "RE not rejected; fixed effects kept (consistent either way)":
+        "不拒绝随机效应；保留固定效应（两者均一致）",
+    "not applicable (no unit effects)": "不适用（无个体效应）",
+    "reject simplification": "拒绝简化",
+    "simplification accepted": "接受简化",
+    "both simplifications rejected": "两种简化均被拒绝",
+    "SAR accepted and the robust LM tests agree": "接受 SAR，稳健 LM 检验与之一致",
+    "SAR accepted but the robust LM tests point to an error: keep SDM":
+        "接受 SAR，但稳健 LM 检验指向误差项：保留 SDM",
+    "SEM accepted and the robust LM tests agree": "接受 SEM，稳健 LM 检验与之一致",
+    "SEM accepted but the robust LM tests point to a lag: keep SDM":
+        "接受 SEM，但稳健 LM 检验指向滞后项：保留 SDM",
+    "both simplifications accepted: the one with the larger LR p-value":
+        "两种简化均被接受：取 LR 检验 p 值较大者",
+}
+
+_RE_USE_FE = re.compile(r"^use fe='(\w+)'$")
+_RE_CHOSEN = re.compile(r"^(SDM|SAR|SEM|SDEM|SAC|SLX): (.+)$")
+_RE_INCONCLUSIVE = re.compile(r"^inconclusive \((.*)\); fixed effects kept$")
+_RE_NOT_COMPUTED = re.compile(r"^not computed: (.*)$", re.S)
+
+
+def translate_decision(text, lang: str = "zh"):
+    """The decision text of a specification-search row in the report language.
+
+    ``lang="en"`` returns ``text`` unchanged.  For ``"zh"`` the fixed phrases of
+    :func:`spatialnqpf.models.specification.specification_search` are mapped
+    (:data:`SPEC_DECISIONS_ZH`), as are the patterns ``"use fe='…'"``,
+    ``"<MODEL>: <reason>"``, ``"inconclusive (<note>); fixed effects kept"`` and
+    ``"not computed: <error>"`` (the embedded note or error message is kept
+    verbatim).  Any other text is returned unchanged, so a new phrase of the
+    models module shows up in English rather than disappearing.
+    """
+    if _lang(lang) == "en" or not isinstance(text, str):
+        return text
+    if text in SPEC_DECISIONS_ZH:
+        return SPEC_DECISIONS_ZH[text]
+    m = _RE_USE_FE.match(text)
+    if m:
+        fe = m.group(1)
+        if fe == "none":
+            return "不设固定效应（fe='none'）"
+        return f"采用{FE_ZH[fe]}固定效应（fe='{fe}'）" if fe in ("individual", "time", "twoways") else text
+    m = _RE_CHOSEN.match(text)
+    if m:
+        return f"{m.group(1)}：{translate_decision(m.group(2), lang)}"
+    m = _RE_INCONCLUSIVE.match(text)
+    if m:
+        return f"无法判定（{m.group(1)}）；保留固定效应"
+    m = _RE_NOT_COMPUTED.match(text)
+    if m:
+        return f"未计算：{m.group(1)}"
+    return text
+
+
+def translate_specification(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A copy of a specification-search table with words in the report language.
+
+    Translates the ``test`` (:data:`SPEC_TESTS_ZH`), ``fe`` (:data:`FE_ZH`) and
+    ``decision`` (:func:`translate_decision`) columns when present; numbers,
+    other columns and unknown entries are left unchanged.  ``lang="en"``
+    returns an unchanged copy.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"translate_specification needs a DataFrame, got {type(df).__name__}")
+    out = df.copy()
+    if _lang(lang) == "en":
+        return out
+    if "test" in out.columns:
+        out["test"] = [SPEC_TESTS_ZH.get(v, v) if isinstance(v, str) else v for v in out["test"]]
+    if "fe" in out.columns:
+        out["fe"] = [FE_ZH.get(v, v) if isinstance(v, str) else v for v in out["fe"]]
+    if "decision" in out.columns:
+        out["decision"] = [translate_decision(v, lang) for v in out["decision"]]
+    return out
+
+
+_LEE_YU_WORDS = {
+    "zh": {True: "Lee–Yu 变换法", "elhorst": "Elhorst 一步校正", False: "未校正"},
+    "en": {True: "Lee–Yu transformation", "elhorst": "Elhorst one-step correction", False: "none"},
+}
+
+
+def lee_yu_label(value, lang: str = "zh") -> str:
+    """Words for the ``lee_yu`` option of the spatial panel models.
+
+    ``True`` → Lee–Yu (2010) transformation approach, ``"elhorst"`` → Elhorst's
+    one-step bias correction, ``False`` → no correction (direct ML).  Anything
+    else raises ``ValueError`` naming the value.
+    """
+    words = _LEE_YU_WORDS[_lang(lang)]
+    if isinstance(value, str) and value.lower() == "elhorst":
+        return words["elhorst"]
+    if value is True or value is False or isinstance(value, (np.bool_,)):
+        return words[bool(value)]
+    raise ValueError(f"lee_yu must be True, False or 'elhorst', got {value!r}")
 
 
 def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "xlsx", "csv", "html", "md")
