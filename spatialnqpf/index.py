@@ -1305,7 +1305,7 @@ class IndexResult(_Frozen):
         Z = self._normalized
         if self._weights_by_time is not None:
             parts = []
-            with warnings.catch_warnings(record=True) as rec:
+            with warnings.catch_warnings(record=True):
                 warnings.simplefilter("always")
                 for t, sub in Z.groupby(level=tn, sort=True):
                     parts.append(obstacle_degree(sub, self._weights_by_time.loc[t],

@@ -283,7 +283,6 @@ def neighbour_draws(n: int, max_k: int, permutations: int, rng: np.random.Genera
 def _crand_numpy(zlag, indptr, data, rids, lag_obs, sign):
     zmax = float(np.abs(zlag).max()) if zlag.size else 0.0
     n = lag_obs.size
-    P = rids.shape[0]
     ge = np.zeros(n, dtype=np.int64)
     le = np.zeros(n, dtype=np.int64)
     s1 = np.zeros(n)

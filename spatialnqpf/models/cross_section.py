@@ -518,6 +518,7 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
         info["traces"] = fit.get("trace_method")
         info["rho_interval" if ld is not None else "lambda_interval"] = tuple(
             round(b, 6) for b in (ld or ld2).bounds)
+        info["bounds_method"] = (ld or ld2).bounds_method
     info["r2"] = float(fit["r2"])
     info.update(fit.get("extra_info", {}))
     params = pd.Series(fit["params"], index=names)

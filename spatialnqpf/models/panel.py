@@ -425,7 +425,6 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     N, T = d.N, d.T
     W = d.W
     xn = list(d.xnames)
-    k = len(xn)
     ly = lee_yu is True
     if ly and fe in ("time", "twoways") and model in _LAG + _ERR and not d.row_standardised:
         raise SpatialNQPFError(
@@ -465,7 +464,8 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     if spatial:
         ld = _ld if _ld is not None else _choose_logdet(W, logdet, seed)
         lo, hi = ld.bounds
-        info.update(logdet=ld.method, rho_bounds=f"({lo:.6g}, {hi:.6g})")
+        info.update(logdet=ld.method, rho_bounds=f"({lo:.6g}, {hi:.6g})",
+                    rho_bounds_method=ld.bounds_method)
 
     def jac(r):
         v = Tj * ld(r)

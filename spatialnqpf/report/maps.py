@@ -209,8 +209,7 @@ def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categoric
         prov_lines = pv.to_crs(ALBERS_CHINA).boundary
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-    fig = ax.figure
+        _, ax = plt.subplots(figsize=figsize)
     if province is not None:
         x0, y0, x1, y1 = gdf.total_bounds
         pad = 0.04 * max(x1 - x0, y1 - y0)

@@ -26,8 +26,6 @@ differences; the result follows the order of ``ids``.
 from __future__ import annotations
 
 import io as _io
-import json
-import os
 from pathlib import Path
 
 import numpy as np
