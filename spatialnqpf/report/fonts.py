@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-__all__ = ["CJK_FAMILIES", "find_cjk_font", "setup_language", "CJKFontWarning"]
+__all__ = ["CJK_FAMILIES", "find_cjk_font", "setup_language", "language_rc", "CJKFontWarning"]
 
 #: Preferred CJK families, best first (Simplified Chinese coverage).
 CJK_FAMILIES = (
@@ -72,6 +72,27 @@ def find_cjk_font(extra_paths=()) -> str | None:
             if _covers(path):
                 return name
     return None
+
+
+def language_rc(lang: str) -> tuple[str, dict]:
+    """``(effective_lang, rc)`` for one figure labelled in ``lang`` (``"en"`` or ``"zh"``).
+
+    Unlike :func:`setup_language` nothing global changes: ``rc`` is meant for
+    ``matplotlib.rc_context``.  Chinese puts the CJK font (:func:`find_cjk_font`) *after*
+    DejaVu Sans, so Latin glyphs and digits come from DejaVu and Chinese glyphs fall back to
+    the CJK font (Droid Sans Fallback, for one, has no Latin digits).  Without a CJK font: a
+    :class:`CJKFontWarning` and English labels.
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if lang == "en":
+        return "en", {}
+    fam = find_cjk_font()
+    if fam is None:
+        warnings.warn("no font with Chinese glyphs found; the figure falls back to English labels",
+                      CJKFontWarning, stacklevel=3)
+        return "en", {}
+    return "zh", {"font.family": ["DejaVu Sans", fam], "axes.unicode_minus": False}
 
 
 def setup_language(lang: str = "zh", extra_paths=(), warn: bool = True) -> tuple[str, str | None]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import DataError, format_values
+from .fonts import language_rc as _lang  # (effective language, rc settings) for a figure
 
 __all__ = ["plot_provinces", "plot_cities", "plot_panel_maps", "ALBERS_CHINA"]
 
@@ -70,29 +71,6 @@ def _labels(codes, level: str, lang: str, shapes) -> pd.Series:
         except Exception:  # pragma: no cover - regions is part of the package
             pass
     return pd.Series([str(c) for c in codes], index=codes)
-
-
-def _lang(lang: str):
-    """Effective language and the rc settings for it.
-
-    Chinese needs a CJK font (:func:`spatialnqpf.report.fonts.find_cjk_font`); it is put *after*
-    DejaVu Sans in an explicit family list so that Latin glyphs and digits come from DejaVu and
-    Chinese glyphs fall back to the CJK font (many CJK fonts, e.g. Droid Sans Fallback, have no
-    Latin glyphs).  Without a CJK font: a warning and English labels.
-    """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    if lang == "en":
-        return "en", {}
-    import warnings
-
-    from .fonts import CJKFontWarning, find_cjk_font
-    fam = find_cjk_font()
-    if fam is None:
-        warnings.warn("no font with Chinese glyphs found; the map falls back to English labels",
-                      CJKFontWarning, stacklevel=3)
-        return "en", {}
-    return "zh", {"font.family": ["DejaVu Sans", fam], "axes.unicode_minus": False}
 
 
 # --------------------------------------------------------------------------- drawing

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .fonts import language_rc as _lang  # (effective language, rc settings) for a figure
+
 __all__ = ["plot_moran_scatter", "plot_lisa_map", "CLUSTER_COLORS"]
 
 #: colours of the LISA categories (GeoDa's convention)
@@ -33,19 +35,6 @@ _TEXT = {
 _ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 
 
-def _lang(lang):
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    if lang == "en":
-        return "en", {}
-    from .fonts import CJKFontWarning, find_cjk_font
-    fam = find_cjk_font()
-    if fam is None:
-        import warnings
-        warnings.warn("no font with Chinese glyphs found; English labels are used",
-                      CJKFontWarning, stacklevel=3)
-        return "en", {}
-    return "zh", {"font.family": ["DejaVu Sans", fam], "axes.unicode_minus": False}
 
 
 def _result(result, column, w, kwargs):

@@ -38,20 +38,12 @@ def _plt():
 
 def _lang(lang):
     """(language actually used, text table, rc context) -- English if no CJK font."""
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    if lang == "en":
-        return _TEXT["en"], nullcontext(), str
-    from .fonts import CJKFontWarning, find_cjk_font
-    fam = find_cjk_font()
-    if fam is None:
-        import warnings
-        warnings.warn("no font with Chinese glyphs found; English labels are used",
-                      CJKFontWarning, stacklevel=3)
+    from .fonts import language_rc
+    eff, rc = language_rc(lang)
+    if eff == "en":
         return _TEXT["en"], nullcontext(), str
     import matplotlib
-    rc = matplotlib.rc_context({"font.family": ["DejaVu Sans", fam], "axes.unicode_minus": False})
-    return _TEXT["zh"], rc, lambda g: _REGION_ZH.get(str(g), str(g))
+    return _TEXT["zh"], matplotlib.rc_context(rc), lambda g: _REGION_ZH.get(str(g), str(g))
 
 
 def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, figsize=None,
