@@ -419,6 +419,23 @@ def _choose_logdet(W, method, seed):
     return LogDet(W, method=method, seed=seed)
 
 
+def _likelihood_constants(fe, lee_yu_transform, N, T):
+    """``(m, Tj, c1)`` of the concentrated log-likelihood
+    -(m/2) ln sigma2 + Tj [ln|I - rho W| - c1 ln(1 - rho)] (METHODS §5.3).
+
+    Lee-Yu transformation: m = effective observations ((N-1)(T-1) for two-way effects),
+    Tj = T-1 with individual effects, c1 = 1 when the time effects are transformed away
+    with F_{N,N-1}; direct ML: m = NT, Tj = T, c1 = 0.
+    """
+    if not lee_yu_transform:
+        return N * T, T, 0.0
+    m = {"individual": N * (T - 1), "time": (N - 1) * T, "twoways": (N - 1) * (T - 1),
+         "none": N * T}[fe]
+    Tj = T - 1 if fe in ("individual", "twoways") else T
+    c1 = 1.0 if fe in ("time", "twoways") else 0.0
+    return m, Tj, c1
+
+
 def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", trace_nsim=100,
          seed=0, effects_method="auto", tol=1e-10, maxiter=500, weights_label=None,
          _ld=None, _solver=None):
@@ -446,14 +463,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     yd = _demean(d.Y, fe).ravel()
     Wyd = _demean(Wy, fe).ravel()
     _check_design(Zd, names, fe, d)
-    # ---- likelihood constants
-    if ly:
-        m = {"individual": N * (T - 1), "time": (N - 1) * T, "twoways": (N - 1) * (T - 1),
-             "none": N * T}[fe]
-        Tj = T - 1 if fe in ("individual", "twoways") else T
-        c1 = 1.0 if fe in ("time", "twoways") else 0.0
-    else:
-        m, Tj, c1 = N * T, T, 0.0
+    m, Tj, c1 = _likelihood_constants(fe, ly, N, T)
     info = {"fe": fe, "lee_yu": {True: "Lee-Yu transformation", False: "none (direct ML)",
                                  "elhorst": "Elhorst one-step correction"}[lee_yu],
             "n": N, "T": T, "weights": weights_label,
@@ -728,13 +738,7 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
     Zd = dm(Zraw).reshape(N * T, p)
     W2Zd = dm(_lag(W2, Zraw)).reshape(N * T, p)
     _check_design(Zd, names, fe, d)
-    if ly:
-        m = {"individual": N * (T - 1), "time": (N - 1) * T, "twoways": (N - 1) * (T - 1),
-             "none": N * T}[fe]
-        Tj = T - 1 if fe in ("individual", "twoways") else T
-        c1 = 1.0 if fe in ("time", "twoways") else 0.0
-    else:
-        m, Tj, c1 = N * T, T, 0.0
+    m, Tj, c1 = _likelihood_constants(fe, ly, N, T)
     ld1 = _choose_logdet(W1, logdet, seed)
     same = W2 is W1 or (W2.shape == W1.shape and (W2 != W1).nnz == 0)
     ld2 = ld1 if same else _choose_logdet(W2, logdet, seed)
