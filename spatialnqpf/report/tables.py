@@ -669,18 +669,22 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
         unknown = [t for t in order if t not in terms]
         if unknown:
             raise KeyError(f"order names terms no model has: {unknown}")
+    def coef_cells(b: float, se: float, p: float) -> tuple[Cell, Cell]:
+        """Coefficient with stars, and the SE (or t) in parentheses below it."""
+        below = se if paren == "se" else (b / se if se else float("nan"))
+        text = format_number(below, digits if paren == "se" else 2)
+        return (Cell(format_number(b, digits) + stars(p, star_levels), b),
+                Cell(f"({text})" if np.isfinite(below) else "", below))
+
     rows: list[Row] = []
     for t in order:
         main, sub = [], []
         for e in ext:
             if t in e["params"].index and np.isfinite(e["params"][t]):
-                b, s, p = float(e["params"][t]), float(e["bse"][t]), float(e["pvalues"][t])
-                main.append(Cell(format_number(b, digits) + stars(p, star_levels), b))
-                if paren == "se":
-                    sub.append(Cell(f"({format_number(s, digits)})" if np.isfinite(s) else "", s))
-                else:
-                    tv = b / s if s else float("nan")
-                    sub.append(Cell(f"({format_number(tv, 2)})" if np.isfinite(tv) else "", tv))
+                cell, below = coef_cells(float(e["params"][t]), float(e["bse"][t]),
+                                         float(e["pvalues"][t]))
+                main.append(cell)
+                sub.append(below)
             else:
                 main.append(Cell(""))
                 sub.append(Cell(""))
@@ -704,15 +708,11 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
                 for c in cols:
                     est, se, p = parts.get(c, (None, None, None))
                     if est is not None and v in est.index:
-                        b = float(est[v])
-                        pv = float(p[v]) if p is not None else float("nan")
-                        main.append(Cell(format_number(b, digits) + stars(pv, star_levels), b))
-                        s = float(se[v]) if se is not None else float("nan")
-                        if paren == "se":
-                            sub.append(Cell(f"({format_number(s, digits)})" if np.isfinite(s) else "", s))
-                        else:
-                            tv = b / s if s else float("nan")
-                            sub.append(Cell(f"({format_number(tv, 2)})" if np.isfinite(tv) else "", tv))
+                        cell, below = coef_cells(
+                            float(est[v]), float(se[v]) if se is not None else float("nan"),
+                            float(p[v]) if p is not None else float("nan"))
+                        main.append(cell)
+                        sub.append(below)
                     else:
                         main.append(Cell(""))
                         sub.append(Cell(""))
