@@ -316,6 +316,15 @@ def _values(sub, column, year, nonneg=False, id=None):
     return x
 
 
+def _is_row_standardised(w) -> bool:
+    """Whether ``w`` says it is row-standardised: a Graph's ``transformation`` or a
+    libpysal ``W``'s ``transform`` is "R" (a W has no ``transformation`` attribute)."""
+    code = getattr(w, "transformation", None)
+    if code is None:
+        code = getattr(w, "transform", None)
+    return isinstance(code, str) and code.upper() == "R"
+
+
 def _in_year(year):
     return f" in year {year!r}" if year is not None else ""
 
@@ -341,8 +350,7 @@ def _global(kind, data, column, w, id, time, permutations, seed, alternative, is
     witems = _weights_items(w)
     if kind == "getis_ord":
         for wname, g in witems:
-            tr = str(getattr(g, "transformation", "")).upper()
-            if tr == "R":
+            if _is_row_standardised(g):
                 notes.append(f"weights {wname!r} are row-standardised; Getis-Ord G is meant "
                              "for binary or distance weights")
     for wname, g in witems:
@@ -808,8 +816,9 @@ def getis_ord_local(data: pd.DataFrame, column: str, w, id: str = "code",
       / sqrt(s^2 (n S1*_i - W*_i^2) / (n-1)), xbar and s^2 over all n values;
 
     W_i = sum_j w_ij, S1_i = sum_j w_ij^2.  For G_i* the self weight is 1 added to the
-    binary structure; if the Graph is row-standardised (transformation "R") the binary
-    structure plus self is row-standardised again (= spdep ``include.self`` then style "W").
+    binary structure; if the weights are row-standardised (a Graph's ``transformation`` or a
+    libpysal W's ``transform`` is "R") the binary structure plus self is row-standardised
+    again (= spdep ``include.self`` then style "W").
 
     Inference: ``permutations=0`` (default) gives the normal p-value of z_i as spdep; with
     permutations, conditional permutation of the other values around i (seeded) and
@@ -841,7 +850,7 @@ def getis_ord_local(data: pd.DataFrame, column: str, w, id: str = "code",
         raise ValueError(f"fdr must be in (0, 1) or None, got {fdr!r}")
     seed = _resolve_seed(seed, permutations)
     _, groups = _prepare(data, [column], id, time)
-    row_std = str(getattr(w, "transformation", "")).upper() == "R"
+    row_std = _is_row_standardised(w)
     pieces, engines = [], set()
     for pos, (yr, sub) in enumerate(groups):
         ids = pd.Index(sub[id].to_numpy())

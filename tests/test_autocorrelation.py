@@ -284,3 +284,18 @@ class TestLocalGVsSpdep:
         assert list(counts.columns) == ["hot", "cold", "ns", "isolate"]
         assert counts.loc["all", "hot"] == ((z > 0) & sig).sum()
         assert "Getis-Ord G_i" in res.summary()
+
+    def test_local_g_star_libpysal_w_row(self, frame):
+        """Regression: a libpysal ``W`` says "row-standardised" through ``transform``, not
+        ``transformation``; G_i* used to add the self weight 1 to the row-standardised
+        weights instead of re-standardising (G off by 0.04, z by 1.9).  Reference: spdep
+        localG(include.self, style "W"), rtol 1e-8, as for the Graph above."""
+        W = graph("W").to_W()
+        W.transform = "r"
+        res = ac.getis_ord_local(frame, "CRIME", W, id="id", time=None, star=True)
+        f = res.to_frame().set_index("id").loc[R.IDS]
+        r = R.LOCALG_CRIME_W_STAR
+        np.testing.assert_allclose(f["G"], r["G"], rtol=RTOL)
+        np.testing.assert_allclose(f["z_G"], r["z"], rtol=RTOL)
+        glob = ac.getis_ord_by_year(frame, "CRIME", W, id="id", time=None, permutations=0)
+        assert any("row-standardised" in n for n in glob.notes)
