@@ -326,6 +326,37 @@ class TestEffects:
                 "total_se", "indirect_p"} <= set(b.columns)
 
 
+    @pytest.mark.parametrize("model", ["slx", "sdem"])
+    def test_linear_effects_binary_w_use_mean_row_sum(self, model):
+        """Regression (review): with a binary (not row-standardised) W the SLX/SDEM effects were
+        reported as direct = beta, total = beta + theta, whatever the row sums.  Reference:
+        plain-numpy LeSage-Pace definitions on S = beta I + theta W (direct = tr(S)/n,
+        total = iota'S iota/n) and the delta-method SE sqrt(g'Vg), g = d total/d(beta, theta).
+        (R spatialreg::impacts of lmSLX reports theta unscaled here: 1.0 only for
+        row-standardised W; e.g. columbus binary INC indirect -0.2972 = theta.)"""
+        df, _, yv, xv = load("columbus")
+        nb = pd.read_csv(REF / "columbus_nb.csv")
+        wb = Graph.from_adjacency(nb.assign(weight=1.0), focal_col="focal",
+                                  neighbor_col="neighbor", weight_col="weight")
+        r = spatial_cross_section(df, yv, xv, wb, "id", model=model)
+        W = wb.sparse.toarray()
+        order = list(wb.unique_ids)
+        pos = [order.index(i) for i in sorted(df["id"])]
+        W = W[np.ix_(pos, pos)]
+        n = len(W)
+        assert W.sum() / n > 4            # mean row sum of the binary W is far from 1
+        eff = r.effects(method="delta")
+        p, V = r.params, r.cov
+        for x in xv:
+            S = p[x] * np.eye(n) + p["W_" + x] * W
+            assert eff.loc[x, "direct"] == pytest.approx(np.trace(S) / n, rel=1e-12)
+            assert eff.loc[x, "total"] == pytest.approx(S.sum() / n, rel=1e-12)
+            assert eff.loc[x, "indirect"] == pytest.approx((S.sum() - np.trace(S)) / n, rel=1e-12)
+            g = np.array([1.0, W.sum() / n])
+            Vx = V.loc[[x, "W_" + x], [x, "W_" + x]].to_numpy()
+            assert eff.loc[x, "total_se"] == pytest.approx(np.sqrt(g @ Vx @ g), rel=1e-10)
+
+
 class TestResultsObject:
     def test_frozen_and_tables(self):
         r = fit("columbus", "sac")

@@ -17,9 +17,12 @@ For the lag models (SAR, SDM, SAC) with A(ρ) = I − ρW,
 Note that spreg's SDM "full" direct effect is β_k tr(A^{-1})/n: it omits the term
 θ_k tr(A^{-1}W)/n (ANCHORS.md item 1).  We compute the LeSage–Pace quantity.
 
-For SLX and SDEM: direct = β_k, indirect = θ_k, total = β_k + θ_k (the matrix of
-partial derivatives is β_k I + θ_k W; with row-standardised W its average row sum of
-the off-diagonal part is θ_k).  For OLS and SEM: direct = β_k, indirect = 0.
+For SLX and SDEM the matrix of partial derivatives is S_k = β_k I + θ_k W, so
+direct = tr(S_k)/n = β_k + θ_k tr(W)/n and total = ι′S_k ι/n = β_k + θ_k ι′Wι/n; with a
+row-standardised W (zero diagonal) these are β_k and β_k + θ_k, i.e. indirect = θ_k.  For
+a W that is not row-standardised (e.g. binary) the indirect effect is θ_k times the average
+row sum; R ``spatialreg::impacts`` of ``lmSLX``/SDEM reports θ_k unscaled in that case.
+For OLS and SEM: direct = β_k, indirect = 0.
 
 Computation
 -----------
@@ -120,6 +123,9 @@ class EffectsCore:
             raise ValueError(f"unknown effects method {method!r}; use 'auto', 'exact' or 'traces'")
         self.method = method
         self.trace_method = None
+        # linear models: S = beta I + theta W, tr(S)/n and iota'S iota/n need tr(W)/n, iota'W iota/n
+        self._wtr = float(W.diagonal().sum()) / n if n else 0.0
+        self._wsum = float(W.sum()) / n if n else 0.0
         if not self.lag:
             return
         rs = np.asarray(W.sum(axis=1)).ravel()
@@ -253,7 +259,7 @@ class EffectsCore:
                 Th[:, i] = V[:, pt[j]]
                 j += 1
         if not self.lag:
-            return B, B + Th
+            return B + Th * self._wtr, B + Th * self._wsum
         rho = V[:, pr[0]]
         t0, t1, s0, s1 = self._lag_traces(rho)
         direct = B * t0[:, None] + Th * t1[:, None]
@@ -298,8 +304,9 @@ class EffectsCore:
                     J[2 * k + i, b] = 1.0    # total
                     if tname is not None:
                         tpos = params.index.get_loc(tname)
-                        J[k + i, tpos] = 1.0
-                        J[2 * k + i, tpos] = 1.0
+                        J[i, tpos] = self._wtr
+                        J[k + i, tpos] = self._wsum - self._wtr
+                        J[2 * k + i, tpos] = self._wsum
                 if self.lag is False and method == "simulation":
                     attrs["inference"] = "exact linear (β direct, θ indirect)"
             else:
