@@ -549,7 +549,8 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
     Parameters
     ----------
     residuals : pandas.Series
-        Indexed by id (cross-section) or by a MultiIndex (id, time).
+        Indexed by id (cross-section) or by a MultiIndex (id, time); a MultiIndex whose
+        levels are named (``time``, ``id``) is read in that order.
     w : libpysal.graph.Graph or dict of Graphs
     X : pandas.DataFrame, optional
         Design matrix (with its constant) indexed like ``residuals``.
@@ -575,9 +576,16 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
         raise TypeError("residuals must be a pandas Series indexed by id (or by (id, time))")
     s = residuals.astype(float)
     if isinstance(s.index, pd.MultiIndex):
+        if s.index.nlevels != 2:
+            raise IdMismatchError(f"residuals need a MultiIndex of two levels (id, time), got "
+                                  f"{s.index.nlevels} levels {list(s.index.names)}")
         frame = s.rename("_e").reset_index()
-        frame.columns = [id, time or "time", "_e"]
+        names = list(s.index.names)
         tcol = time or "time"
+        # levels are (id, time) unless their names say (time, id)
+        if names[0] == tcol and names[1] == id:
+            frame = frame[[names[1], names[0], "_e"]]
+        frame.columns = [id, tcol, "_e"]
     else:
         frame = pd.DataFrame({id: s.index, "_e": s.to_numpy()})
         tcol = None

@@ -261,6 +261,22 @@ class TestResidualPanel:
         np.testing.assert_allclose(t["sd_norm"] ** 2, r["VI"], rtol=RTOL)
         assert "Moran's I of residuals" in out.summary() and "***" in out.summary()
 
+    def test_time_id_named_levels(self):
+        """Regression: residuals indexed by MultiIndex levels named (year, id), as
+        ``frame.set_index(["year", "id"])`` gives, were read as (id, time) whatever their
+        names and refused ("year 11 ... ids differ").  Reference: spdep lm.morantest, as above."""
+        X = pd.DataFrame({"const": 1.0, "INC": R.INC, "HOVAL": R.HOVAL}, index=R.IDS)
+        y = np.array(R.CRIME)
+        e = y - X.to_numpy() @ np.linalg.lstsq(X.to_numpy(), y, rcond=None)[0]
+        idx = pd.MultiIndex.from_product([[2001, 2002], R.IDS], names=["year", "id"])
+        res = pd.Series(np.tile(e, 2), index=idx, name="resid")
+        Xp = pd.DataFrame(np.tile(X.to_numpy(), (2, 1)), index=idx, columns=X.columns)
+        t = ac.moran_residuals(res, {"B": graph("B")}, X=Xp, time="year").to_frame()
+        assert list(t.index) == [("B", 2001), ("B", 2002)]
+        r = R.LM_MORAN_CRIME_INC_HOVAL_B
+        np.testing.assert_allclose(t["I"], r["I"], rtol=RTOL)
+        np.testing.assert_allclose(t["sd_norm"] ** 2, r["VI"], rtol=RTOL)
+
 
 class TestLocalGVsSpdep:
     """localG(CRIME, listw, return_internals=TRUE), G_i and G_i* (include.self), rtol 1e-8."""
