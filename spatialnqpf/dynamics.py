@@ -517,6 +517,14 @@ def markov_homogeneity(data: pd.DataFrame, column: str, group=None, k: int = 4, 
     transitions are counted and giddy's ``homogeneity`` computes the
     likelihood-ratio and :math:`\\chi^2` Q statistics (Bickenbach & Bode 2003).
 
+    Parameters
+    ----------
+    group : None, str, mapping or Series
+        As in :func:`spatialnqpf.inequality.dagum_gini_by_year`: ``None`` for
+        the NBS four regions, a column of ``data`` (constant within each id),
+        a :func:`spatialnqpf.regions.groups` scheme name, or a mapping
+        id -> label.
+
     Returns
     -------
     DataFrame with rows LR and Q: statistic, df, p_value.
@@ -526,6 +534,14 @@ def markov_homogeneity(data: pd.DataFrame, column: str, group=None, k: int = 4, 
     cls, bounds = quantile_classes(data, column, k, id=id, time=time, cutoffs=cutoffs)
     k = len(bounds)
     gdf = pd.DataFrame({id: cls.index})
+    if isinstance(group, str) and isinstance(data, pd.DataFrame) and group in data.columns:
+        # a column of the panel: one label per id (a unit's group must not change over time)
+        per_id = data[[id, group]].drop_duplicates()
+        multi = per_id[id][per_id[id].duplicated()].unique().tolist()
+        if multi:
+            raise DataError(f"column {group!r} gives id(s) {format_values(multi)} more than one "
+                            "group over time; a Markov regime needs one group per unit")
+        gdf[group] = gdf[id].map(per_id.set_index(id)[group])
     lab, order = _panel_groups(gdf, group, id)
     mats = []
     for g in order:
@@ -729,15 +745,21 @@ def _growth_frame(data, column, id, time, controls, tau):
         where = df.loc[bad, [id, time]].itertuples(index=False, name=None)
         raise DataError(f"beta convergence takes logs: non-positive {column!r} at "
                         f"({id}, {time}) = {format_values(list(where))}")
+    if not (isinstance(tau, (int, np.integer)) and not isinstance(tau, bool) and tau >= 1):
+        raise ValueError(f"tau must be a positive integer, got {tau!r}")
     df = df.sort_values([id, time])
-    nxt = df.groupby(id)[[time, column]].shift(-1)
-    step = nxt[time] - df[time]
-    # require the next observation to be exactly tau periods later (no gaps)
-    ok = step == tau
-    gaps = df.loc[nxt[time].notna() & ~ok, [id, time]].itertuples(index=False, name=None)
-    gaps = list(gaps)
+    # the observation of the same unit exactly tau periods later (looked up by (id, time + tau),
+    # so that tau > 1 works on annual data: ln(x_{i,t+tau} / x_it) for every t with t + tau observed)
+    later = pd.Series(df[column].to_numpy(), index=pd.MultiIndex.from_arrays(
+        [df[id].to_numpy(), df[time].to_numpy()]))
+    target = pd.MultiIndex.from_arrays([df[id].to_numpy(), df[time].to_numpy() + tau])
+    nxt_val = later.reindex(target).to_numpy()
+    ok = pd.Series(~np.isnan(nxt_val), index=df.index)
+    # skipped: t + tau lies inside the unit's observed span but is not observed (a gap)
+    last = df.groupby(id)[time].transform("max")
+    gaps = list(df.loc[~ok & (df[time] + tau <= last), [id, time]].itertuples(index=False, name=None))
     out = df.loc[ok].copy()
-    out["growth"] = np.log(nxt.loc[ok, column].to_numpy() / out[column].to_numpy())
+    out["growth"] = np.log(nxt_val[ok.to_numpy()] / out[column].to_numpy())
     out["ln_" + column] = np.log(out[column])
     dropped = tuple(gaps)
     return out, dropped
@@ -767,9 +789,12 @@ def beta_convergence(data: pd.DataFrame, column: str, controls: Sequence[str] = 
     fe : {"twoways", "individual", "time", "none"}
         Fixed effects absorbed; ``"none"`` fits pooled OLS with a constant.
     tau : int
-        Step between the two periods of the growth rate (in units of ``time``);
-        pairs that are not exactly ``tau`` apart are skipped and listed in
-        ``dropped``.
+        Step between the two periods of the growth rate (in units of ``time``):
+        :math:`\ln(x_{i,t+\tau}/x_{it})` for every observation whose unit is
+        also observed at :math:`t+\tau` (on annual data ``tau=2`` gives
+        overlapping two-year growth rates).  Observations whose
+        :math:`t+\tau` falls inside the unit's observed span but is missing
+        (a gap) are skipped and listed in ``dropped``.
     cov_type : {"unadjusted", "cluster"}
         Classical OLS covariance with the dummy-variable degrees of freedom,
         or cluster-robust by unit with the small-sample factor

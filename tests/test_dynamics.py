@@ -180,6 +180,30 @@ class TestMarkov:
         assert h.loc["Q", "statistic"] == pytest.approx(q, rel=1e-10)
 
 
+    def test_homogeneity_group_column(self, panel):
+        # Regression: a group *column* of the panel (documented for every other group= argument)
+        # was read as a regions scheme name and raised "scheme must be one of ...".
+        # Reference: the same LR/Q numpy transcription as above, with a two-group split
+        # (code < 40 vs >= 40) given as a column that is constant within each province.
+        df = panel.assign(half=np.where(panel["code"] < 40, "north", "south"))
+        h = dyn.markov_homogeneity(df.sample(frac=1, random_state=5), "rd_intensity", group="half")
+        wide = panel.pivot(index="code", columns="year", values="rd_intensity").sort_index()
+        cls = _quantile_classes_numpy(wide.to_numpy(), 4)
+        half = np.where(wide.index.to_numpy() < 40, "north", "south")
+        Ts = np.array([_count(cls[half == g], 4)[0] for g in ["north", "south"]])
+        Pall = Ts.sum(0) / Ts.sum(0).sum(1, keepdims=True)
+        lr = 0.0
+        for T in Ts:
+            P = T / np.maximum(T.sum(1, keepdims=True), 1)
+            nz = T > 0
+            lr += 2 * np.sum(T[nz] * np.log(P[nz] / Pall[nz]))
+        assert h.loc["LR", "statistic"] == pytest.approx(lr, rel=1e-10)
+        # a label that changes over time within a province is refused, naming the province
+        bad = df.copy()
+        bad.loc[(bad["code"] == 11) & (bad["year"] == 2020), "half"] = "south"
+        with pytest.raises(DataError, match=r"'half'.*11"):
+            dyn.markov_homogeneity(bad, "rd_intensity", group="half")
+
 class TestSpatialMarkov:
     """References: numpy spatial lags and class counts; giddy.markov.Spatial_Markov called
     directly with a libpysal W built positionally in the data's order."""
@@ -295,6 +319,31 @@ class TestConvergence:
         refi = self._lsdv(df, fe="individual")
         assert ri.beta == pytest.approx(refi.params["lx"], rel=1e-10)
         assert ri.bse.iloc[0] == pytest.approx(refi.bse["lx"], rel=1e-10)
+
+    def test_tau_two_on_annual_data(self, panel):
+        # Regression: tau=2 on an annual panel compared each year with the *next* one,
+        # found no pair 2 years apart and crashed ("cannot reshape array of size 0").
+        # Reference: statsmodels LSDV on ln(x_{i,t+2}/x_it) built with pandas shift(-2) on the
+        # balanced panel (docstring formula), unit and year dummies.
+        import statsmodels.formula.api as smf
+        r = dyn.beta_convergence(panel.sample(frac=1, random_state=2), "rd_intensity", tau=2)
+        d = panel.sort_values(["code", "year"]).copy()
+        d["g"] = np.log(d.groupby("code")["rd_intensity"].shift(-2) / d["rd_intensity"])
+        d["lx"] = np.log(d["rd_intensity"])
+        d = d.dropna(subset=["g"])
+        ref = smf.ols("g ~ lx + C(code) + C(year)", data=d).fit()
+        assert r.nobs == len(d) == 31 * 9
+        assert r.beta == pytest.approx(ref.params["lx"], rel=1e-10)
+        assert r.bse.iloc[0] == pytest.approx(ref.bse["lx"], rel=1e-10)
+        assert r.dropped == ()
+        assert r.speed == pytest.approx(-np.log(1 + ref.params["lx"]) / 2, rel=1e-10)
+        # a missing year inside a province's span is a gap, listed for both growth rates over it
+        gap = panel[~((panel["code"] == 11) & (panel["year"] == 2015))]
+        rg = dyn.beta_convergence(gap, "rd_intensity", tau=2)
+        assert set(rg.dropped) == {(11, 2013)}
+        assert rg.nobs == 31 * 9 - 2  # (11, 2013) skipped, (11, 2015) not observed
+        with pytest.raises(ValueError, match="tau"):
+            dyn.beta_convergence(panel, "rd_intensity", tau=0)
 
     def test_beta_by_region(self, panel):
         from spatialnqpf import regions
