@@ -330,7 +330,7 @@ def normalize(values, level: str = "province", errors: str = "raise"):
     out, unknown, ambiguous = [], [], {}
     memo: dict = {}
     for v in seq:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):   # None, NaN, pd.NA, NaT
             unknown.append(v)
             out.append(None)
             continue

@@ -98,6 +98,19 @@ def test_coerce_and_missing():
         normalize([None])
 
 
+def test_pandas_na_among_unknown_labels():
+    """Regression: a string-dtype column (read_excel/read_csv with dtype="string") holds
+    pd.NA for empty cells; with another unknown label listed first, ``v not in unknown``
+    evaluated ``pd.NA == 'xx'`` and crashed with "boolean value of NA is ambiguous".
+    Reference: hand-written labels (北京 = 11); both bad labels must be named."""
+    s = pd.Series(["北京", "xx", pd.NA], dtype="string")
+    with pytest.raises(UnknownRegionError) as err:
+        normalize(s)
+    assert "'xx'" in str(err.value) and "<NA>" in str(err.value)
+    out = normalize(s, errors="coerce")
+    assert out.iloc[0] == 11 and pd.isna(out.iloc[1]) and pd.isna(out.iloc[2])
+
+
 def test_table_matches_official_names():
     p = regions.provinces()
     assert len(p) == 31 and not p["is_sar"].any()
