@@ -155,6 +155,24 @@ def test_user_excel_interpolates_and_reports(tmp_path, user_excel):
     assert pdata.labels["河 北"] == 13 and pdata.labels["黑龙江"] == 23
 
 
+def test_interpolation_is_linear_in_the_year(tmp_path):
+    """Regression: a province whose file skips years (2012, 2013, 2016) was interpolated as if
+    the rows were equally spaced (2013 = mean of 2012 and 2016 = 25).  Hand-derived reference,
+    linear in the year: 10 + (40 - 10) * (2013 - 2012) / (2016 - 2012) = 17.5, the value
+    index.entropy_topsis(missing="interpolate") gives (np.interp over time)."""
+    rows = [{"province": nm, "year": y, "v": (10.0 if y == 2012 else np.nan if y == 2013 else 40.0)
+             if nm == "北京" else float(y - 2000)}
+            for nm in ("北京", "天津", "河北") for y in (2012, 2013, 2016)]
+    path = tmp_path / "gappy.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    cfg = load_config(None, data={"file": str(path), "id": "province", "missing": "interpolate"},
+                      index={"system": "inline", "indicators": [{"column": "v", "direction": 1}]})
+    pdata = load_data(cfg, ["v"])
+    bj = pdata.frame[pdata.frame["code"] == 11].set_index("year")["v"]
+    assert bj[2013] == pytest.approx(17.5, rel=1e-14)
+    assert [(c["code"], c["year"], c["new"]) for c in pdata.changes] == [(11, 2013, pytest.approx(17.5))]
+
+
 @pytest.mark.parametrize("policy, rows, action", [("drop_rows", 154, "dropped row"),
                                                    ("drop_units", 150, "dropped province")])
 def test_user_excel_drop_policies(tmp_path, user_excel, policy, rows, action):

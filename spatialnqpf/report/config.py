@@ -428,8 +428,12 @@ def _apply_missing(df: pd.DataFrame, used: list[str], policy: str):
         for c in used:
             if not df[c].isna().any():
                 continue
+            # linear in the year (method="index" on the years), not in the row position:
+            # a province whose file lacks some years must not be interpolated as if equally spaced
+            years = df["year"].astype(float)
             new = df.groupby("code")[c].transform(
-                lambda s: s.interpolate(method="linear", limit_area="inside"))
+                lambda s: pd.Series(s.to_numpy(dtype=float), index=years.loc[s.index].to_numpy())
+                .interpolate(method="index", limit_area="inside").set_axis(s.index))
             filled = df[c].isna() & new.notna()
             for i in df.index[filled.to_numpy()]:
                 changes.append({"action": "interpolated", "code": int(df.at[i, "code"]),
