@@ -357,6 +357,26 @@ class TestEffects:
             assert eff.loc[x, "total_se"] == pytest.approx(np.sqrt(g @ Vx @ g), rel=1e-10)
 
 
+    def test_trace_series_binary_w_near_bound(self):
+        """Regression (review): the power-series ("traces") effects truncated the series by
+        |rho|^q alone, but the terms decay like (|rho| * spectral radius)^q; for a binary W
+        (spectral radius ~5 on columbus) and rho near 1/radius the total was far off.
+        Reference: dense numpy S = (I - rho W)^-1 (beta I + theta W), tr(S)/n, iota'S iota/n."""
+        from spatialnqpf.models._effects import EffectsCore
+        nb = pd.read_csv(REF / "columbus_nb.csv")
+        wb = Graph.from_adjacency(nb.assign(weight=1.0), focal_col="focal",
+                                  neighbor_col="neighbor", weight_col="weight")
+        W = wb.sparse.toarray()
+        n = len(W)
+        rho = 0.95 / np.max(np.real(np.linalg.eigvals(W)))
+        p = pd.Series({"x": 0.7, "W_x": -0.2, "rho": rho})
+        S = np.linalg.solve(np.eye(n) - rho * W, 0.7 * np.eye(n) - 0.2 * W)
+        core = EffectsCore(wb.sparse, ["x"], "sdm", method="traces", trace_method="exact")
+        eff = core.point(p)
+        assert eff.loc["x", "direct"] == pytest.approx(np.trace(S) / n, rel=1e-8)
+        assert eff.loc["x", "total"] == pytest.approx(S.sum() / n, rel=1e-8)
+
+
 class TestResultsObject:
     def test_frozen_and_tables(self):
         r = fit("columbus", "sac")

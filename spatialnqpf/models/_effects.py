@@ -69,6 +69,31 @@ LAG_MODELS = ("sar", "sdm", "sac", "sdac")
 ERROR_DURBIN_MODELS = ("slx", "sdem", "ols", "sem", "sdem_sac")
 
 
+def _spectral_radius_bound(W, eigenvalues=None) -> float:
+    """Upper bound r̄ ≥ spectral radius of W (1.0 for row-standardised W).
+
+    max|ω| from the eigenvalues when given; otherwise the Collatz–Wielandt bound
+    max_i (|W|+I)x_i / x_i − 1 after power iterations on |W| + I from x = ι (x stays positive;
+    |ρ(W)| ≤ ρ(|W|)), never above min(‖W‖_∞, ‖W‖_1).
+    """
+    n = W.shape[0]
+    if n == 0:
+        return 1.0
+    absW = abs(W).tocsr()
+    bound = float(min(np.asarray(absW.sum(axis=1)).max(), np.asarray(absW.sum(axis=0)).max()))
+    if eigenvalues is not None:
+        bound = min(bound, float(np.max(np.abs(np.asarray(eigenvalues)))) * (1 + 1e-12))
+    else:
+        x = np.ones(n)
+        for _ in range(100):
+            y = absW @ x + x
+            bound = min(bound, float(np.max(y / x)) - 1.0)
+            x = y / y.max()
+    if np.isclose(bound, 1.0, rtol=1e-12, atol=1e-12) or bound <= 0:
+        return 1.0
+    return bound
+
+
 class EffectsCore:
     """Everything needed to turn estimates into effects, independent of the estimator.
 
@@ -89,7 +114,8 @@ class EffectsCore:
         ``"auto"``: exact for n ≤ 2 000, traces above.
     q_max : int
         Minimum number of powers in the trace series (``"traces"``); raised automatically so
-        that the truncation error |ρ|^(q+1)/(1 − |ρ|) stays below 1e-10 for the largest |ρ|
+        that the truncation error a^(q+1)/(1 − a), a = |ρ| r̄ with r̄ = min(‖W‖_∞, ‖W‖_1) ≥ the
+        spectral radius (r̄ = 1 for row-standardised W), stays below 1e-10 for the largest |ρ|
         evaluated (at most 5 000).
     trace_method : {"auto", "exact", "mc"}
         How tr(W^q) are obtained for ``"traces"`` (auto: exact for n ≤ 2 000).
@@ -161,16 +187,20 @@ class EffectsCore:
                 trace_method = "exact" if n <= EIGEN_MAX_N else "mc"
             self.trace_method = trace_method
             self.q_max = q_max
+            # upper bound on the spectral radius: the terms of the power series decay like
+            # (|rho| rad)^q, and the series is evaluated on W / rad to avoid overflow
+            self._rad = None  # computed on first use by _lag_traces
             self._trace_args = (trace_nsim, trace_seed, eigenvalues)
             self._tr = None  # computed on first use (effects are often not needed)
 
     def _ensure_traces(self):
         if self._tr is not None:
             return
-        q_max, n, W = self.q_max, self.n, self.W
+        q_max, n, rad = self.q_max, self.n, self._rad
+        W = self.W if rad == 1.0 else (self.W * (1.0 / rad)).tocsr()   # scaled: radius <= 1
         nsim, seed, ev = self._trace_args
         if self.trace_method == "exact" and ev is not None:
-            ev = np.asarray(ev)
+            ev = np.asarray(ev) / rad
             self._tr = np.real(np.array([np.sum(ev ** q) for q in range(q_max + 2)]))
         else:
             self._tr = power_traces(W, q_max + 1, self.trace_method, nsim, seed)
@@ -179,7 +209,7 @@ class EffectsCore:
         for q in range(q_max + 2):
             s[q] = v.sum() / n
             v = W @ v
-        self._s = s  # ι′W^qι / n
+        self._s = s  # ι′(W/rad)^qι / n;  _tr[q] = tr((W/rad)^q)
 
     # ------------------------------------------------------------------ core
     def _lag_traces(self, rho):
@@ -209,20 +239,25 @@ class EffectsCore:
                     s0[i] = lu.solve(one).sum() / n
                     s1[i] = lu.solve(w1).sum() / n
             return t0, t1, s0, s1
-        # enough powers for the largest |rho|: truncation error ~ |rho|^(q+1) / (1 - |rho|) < 1e-10
-        r = float(np.max(np.abs(rho))) if rho.size else 0.0
-        if 0 < r < 1:
-            need = int(np.ceil(np.log(1e-10 * (1 - r)) / np.log(r)))
-            if need > self.q_max:
-                self.q_max = min(need, 5000)
-                self._tr = None
+        if self._rad is None:
+            self._rad = _spectral_radius_bound(self.W, self._trace_args[2])
+        # enough powers for the largest |rho|: the terms rho^q tr(W^q)/n and rho^q iota'W^q iota/n
+        # are bounded by a^q, a = |rho| rad; truncation error ~ a^(q+1) / (1 - a) < 1e-10
+        r = float(np.max(np.abs(rho))) * self._rad if rho.size else 0.0
+        need = int(np.ceil(np.log(1e-10 * (1 - r)) / np.log(r))) if 0 < r < 1 else (
+            5000 if r >= 1 else 0)
+        if min(need, 5000) > self.q_max:
+            self.q_max = min(need, 5000)
+            self._tr = None
         self._ensure_traces()
         q = np.arange(self.q_max + 1)
-        P = rho[:, None] ** q[None, :]
+        rad = self._rad
+        # rho^q W^q = (rho rad)^q (W/rad)^q and W^(q+1) = rad (W/rad)^(q+1)
+        P = (rho * rad)[:, None] ** q[None, :]
         t0 = P @ self._tr[: self.q_max + 1] / n
-        t1 = P @ self._tr[1: self.q_max + 2] / n
+        t1 = rad * (P @ self._tr[1: self.q_max + 2]) / n
         s0 = P @ self._s[: self.q_max + 1]
-        s1 = P @ self._s[1: self.q_max + 2]
+        s1 = rad * (P @ self._s[1: self.q_max + 2])
         return t0, t1, s0, s1
 
     def _names(self, params_index):
