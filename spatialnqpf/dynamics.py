@@ -180,7 +180,7 @@ def kernel_density_by_year(data: pd.DataFrame, column: str, group=None, *, id: s
         lab, order = np.array(["nation"] * len(df), dtype=object), []
         national = True
     else:
-        lab, order = _panel_groups(df, group, id)
+        lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_g=lab)
     years = sorted(pd.unique(df[time]))
     names = (["nation"] if national else []) + list(order)
@@ -596,7 +596,7 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
     if group is False:
         lab, order = np.array(["nation"] * len(df), dtype=object), []
     else:
-        lab, order = _panel_groups(df, group, id)
+        lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_g=lab)
 
     def disp(x):
@@ -865,7 +865,7 @@ def beta_convergence_by_group(data: pd.DataFrame, column: str, group=None,
     row per sample: beta, se, t, p_value, speed, half_life, nobs, n_units.
     """
     df = check_panel(data, id=id, time=time, columns=[column, *controls])
-    lab, order = _panel_groups(df, group, id)
+    lab, order = _panel_groups(df, group, id, data, time)
     samples = ([("nation", np.ones(len(df), bool))] if national else []) + \
         [(g, lab == g) for g in order]
     rows = {}

@@ -443,8 +443,19 @@ def _bootstrap(y, codes, k, w, order, res, n_boot, seed, ci_level, progress):
 # ----------------------------------------------------------------------------
 # panel helpers
 # ----------------------------------------------------------------------------
-def _panel_groups(df: pd.DataFrame, group, id: str):
-    """Series of group labels for the rows of ``df`` and the canonical order."""
+def _panel_groups(df: pd.DataFrame, group, id: str, source: pd.DataFrame | None = None,
+                  time: str | None = None):
+    """Series of group labels for the rows of ``df`` and the canonical order.
+
+    ``df`` is the checked panel (:func:`check_panel` keeps only the id, time and
+    numeric columns); a ``group`` column of the user's ``source`` frame is
+    brought in by (id, time), never by position.
+    """
+    if (isinstance(group, str) and group not in df.columns and source is not None
+            and group in source.columns):
+        keys = [id] + ([time] if time is not None else [])
+        src = source.loc[:, keys + [group]]
+        df = df.loc[:, keys].merge(src, on=keys, how="left", validate="one_to_one")
     if isinstance(group, str) and group in df.columns:
         lab = df[group]
         if lab.isna().any():
@@ -579,7 +590,7 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
     DagumPanelResult
     """
     df = _panel(data, column, id, time, weights)
-    lab, order = _panel_groups(df, group, id)
+    lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_group=lab)
     years = list(pd.unique(df[time]))
     seeds = np.random.SeedSequence(seed).spawn(len(years)) if n_boot else [None] * len(years)
@@ -905,7 +916,7 @@ def theil_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "cod
     the columns of :meth:`TheilResult.to_series`.
     """
     df = _panel(data, column, id, time, weights)
-    lab, order = _panel_groups(df, group, id)
+    lab, order = _panel_groups(df, group, id, data, time)
     out = {}
     for yr, sub in df.assign(_g=lab).groupby(time, sort=True):
         vals = pd.Series(sub[column].to_numpy(dtype=float), index=sub[id].to_numpy())
@@ -956,7 +967,7 @@ def cv_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
     if group is False:
         lab, order = np.array(["nation"] * len(df), dtype=object), []
     else:
-        lab, order = _panel_groups(df, group, id)
+        lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_g=lab)
     rows = {}
     for yr, sub in df.groupby(time, sort=True):

@@ -466,6 +466,39 @@ class TestDemoPanel:
         east = sub[sub["code"].isin([11, 12, 13, 31, 32, 33, 35, 37, 44, 46])]["rd_intensity"]
         assert cvs.loc[2020, "East"] == pytest.approx(east.std(ddof=0) / east.mean(), rel=1e-12)
 
+    def test_group_given_as_a_column_of_the_panel(self, panel):
+        # Regression: group="<column of data>" (documented) was dropped by check_panel (it keeps
+        # only numeric columns) and then read as a regions scheme name -> ValueError, in
+        # dagum_gini_by_year, theil_by_year, cv_by_year and the dynamics by-group functions.
+        # Reference: the O(n^2) numpy oracle (Dagum) and plain numpy (Theil T, CV) on the
+        # 2019 cross-section, groups from the column; rows shuffled so labels must follow ids.
+        df = panel.assign(half=np.where(panel["code"] < 40, "north", "south"))
+        df = df.sample(frac=1, random_state=11)
+        sub = df[df["year"] == 2019]
+        x, g = sub["rd_intensity"].to_numpy(), sub["half"].to_numpy()
+        ref = _oracle(x, g)
+        res = ineq.dagum_gini_by_year(df, "rd_intensity", group="half")
+        assert res.order == ("north", "south")
+        r = res[2019]
+        assert r.G == pytest.approx(ref["G"], rel=1e-12)
+        assert r.G_nb == pytest.approx(ref["Gnb"], rel=1e-10)
+        assert r.within["south"] == pytest.approx(ref["Gjj"]["south"], rel=1e-12)
+        th = ineq.theil_by_year(df, "rd_intensity", group="half", index="T")
+        mu, mug = x.mean(), {k: x[g == k].mean() for k in ("north", "south")}
+        T_b = sum((g == k).sum() * mug[k] / (len(x) * mu) * np.log(mug[k] / mu) for k in mug)
+        assert th.loc[2019, "T_b"] == pytest.approx(T_b, rel=1e-12)
+        cvs = ineq.cv_by_year(df, "rd_intensity", group="half")
+        n = x[g == "north"]
+        assert cvs.loc[2019, "north"] == pytest.approx(n.std() / n.mean(), rel=1e-12)
+        from spatialnqpf import dynamics as dyn
+        sg = dyn.sigma_convergence(df, "rd_intensity", group="half")
+        assert sg.table.loc[2019, "north"] == pytest.approx(n.std() / n.mean(), rel=1e-12)
+        kd = dyn.kernel_density_by_year(df, "rd_intensity", group="half")
+        assert kd.groups == ("nation", "north", "south")
+        with pytest.raises(DataError, match=r"'half'.*\b12\b"):
+            ineq.cv_by_year(df.assign(half=df["half"].where(df["code"] != 12)), "rd_intensity",
+                            group="half")
+
     def test_panel_errors_name_rows(self, panel):
         dup = pd.concat([panel, panel.iloc[[0]]])
         with pytest.raises(PanelError, match=r"duplicated.*\(11, 2012\)"):
