@@ -94,6 +94,21 @@ class TestLMTests:
         ours = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=fe)
         np.testing.assert_allclose(ours.statistic.to_numpy(), ref, rtol=1e-7)
 
+    def test_fe_aliases_and_unknown_values(self, cigar, w):
+        """Regression (review): ``fe`` values other than none/individual/time (the aliases
+        "unit", "entity", "period" accepted by spatial_panel, "random", or a typo) fell through
+        to the two-way transformation silently.  Reference: fe="individual" (checked against
+        spreg on the stacked data in test_vs_spreg_stacked) and fe="time" (dense dummies)."""
+        ind = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe="individual")
+        tim = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe="time")
+        for alias, ref in (("unit", ind), ("entity", ind), ("period", tim)):
+            got = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=alias)
+            np.testing.assert_allclose(got.statistic.to_numpy(), ref.statistic.to_numpy(),
+                                       rtol=1e-12)
+        for bad in ("random", "indvidual"):
+            with pytest.raises(ValueError, match=repr(bad)):
+                panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=bad)
+
     def test_published_conclusions(self, cigar, w):
         """Elhorst (2014) §3.6.2 conclusions on the cigarette panel."""
         for fe in ("none", "individual", "time", "twoways"):

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .panel import _demean, _lag, prepare_panel, spatial_panel
+from .panel import _demean, _lag, _normalise_fe, prepare_panel, spatial_panel
 
 __all__ = ["panel_lm_tests", "lr_fixed_effects", "sdm_tests", "hausman"]
 
@@ -70,6 +70,7 @@ def panel_lm_tests(data, y, x, w, id, time, fe="twoways") -> pd.DataFrame:
         Rows ``LM_lag``, ``LM_error``, ``robust_LM_lag``, ``robust_LM_error``; columns
         statistic, df (1), p, note.  ``attrs["fe"]`` records the FE type.
     """
+    fe = _normalise_fe(fe)
     d = prepare_panel(data, y, x, w, id, time)
     N, T = d.N, d.T
     X = _demean(d.X, fe).reshape(N * T, -1)

@@ -363,10 +363,7 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     if w_error is not None and model != "sac":
         raise ValueError(f"w_error is only used by model='sac', not {model!r}")
-    fe = {"both": "twoways", "two-way": "twoways", "twoway": "twoways", "unit": "individual",
-          "entity": "individual", "period": "time"}.get(str(fe).lower(), str(fe).lower())
-    if fe not in FE_TYPES + ("random",):
-        raise ValueError(f"fe must be one of {FE_TYPES + ('random',)}, got {fe!r}")
+    fe = _normalise_fe(fe, FE_TYPES + ("random",))
     if fe == "random" and model not in ("sar", "sdm", "slx", "ols", "sem", "sdem"):
         raise ValueError(f"random effects are implemented for sar, sdm, sem, sdem, slx and ols, "
                          f"not {model!r}")
@@ -393,6 +390,15 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
     return _fit(d, model, fe, lee_yu, logdet=logdet, traces=traces, trace_nsim=trace_nsim,
                 seed=seed, effects_method=effects_method, tol=tol, maxiter=maxiter,
                 weights_label=_weights_label(w))
+
+
+def _normalise_fe(fe, allowed=FE_TYPES):
+    """Map the aliases of ``fe`` (both, unit, entity, period, ...) and refuse unknown values."""
+    key = {"both": "twoways", "two-way": "twoways", "twoway": "twoways", "unit": "individual",
+           "entity": "individual", "period": "time"}.get(str(fe).lower(), str(fe).lower())
+    if key not in allowed:
+        raise ValueError(f"fe must be one of {tuple(allowed)}, got {fe!r}")
+    return key
 
 
 def _weights_label(w):
