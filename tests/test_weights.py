@@ -406,6 +406,24 @@ class TestEconomic:
         with pytest.raises(IdMismatchError, match="99"):
             W.economic(panel, column="gdp", ids=[11, 99])
 
+    def test_unbalanced_panel_refused_not_averaged_over_fewer_years(self, panel):
+        """Regression: a deleted (id, year) row was averaged silently over the remaining
+        years (Tibet's mean over 10 years, everyone else's over 11), while the same gap
+        as a NaN cell is refused.  Now refused, naming the pair; ids or years that avoid
+        the gap still work and equal the numpy period means (independent transcription)."""
+        gap = panel[~((panel.code == 54) & (panel.year == 2013))]
+        for call in (lambda: W.economic(gap, column="gdp"),
+                     lambda: W.period_means(gap, "gdp"),
+                     lambda: W.economic_geographic(W.distance(), gap, column="gdp")):
+            with pytest.raises(PanelError, match=r"\(54, 2013\)"):
+                call()
+        w = W.economic(gap, column="gdp", ids=[11, 31, 44], standardize="none")
+        ybar = panel.groupby("code")["gdp"].mean()
+        assert w.dense().loc[11, 44] == pytest.approx(1 / abs(ybar[11] - ybar[44]), rel=1e-13)
+        late = W.period_means(gap, "gdp", years=(2014, 2022))
+        expect = panel[panel.year >= 2014].groupby("code")["gdp"].mean()
+        np.testing.assert_allclose(late.loc[expect.index], expect, rtol=1e-13)
+
 
 class TestCombined:
     """Reference: numpy formulas phi*Wd + (1-phi)*We and Wd diag(Ybar_i / Ybar), then row-standardise."""

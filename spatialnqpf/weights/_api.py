@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validation import (DataError, IdMismatchError, SpatialNQPFError, check_panel,
-                           format_values, graph_ids, graph_to_sparse)
+from .._validation import (DataError, IdMismatchError, PanelError, SpatialNQPFError,
+                           check_panel, format_values, graph_ids, graph_to_sparse)
 from . import _builders as K
 from ._graph import WeightsGraph, _canonical_std
 from .recipe import Recipe
@@ -540,10 +540,27 @@ def period_means(values, column: str | None = None, id: str = "code", time: str 
     DataError
         Non-numeric or missing values (naming the id-year cells).
     PanelError
-        Duplicated id-year rows.
+        Duplicated id-year rows; an unbalanced panel (an id-year row absent for one of the
+        kept ids, named), since the means would then cover different years.
     IdMismatchError
         Requested ids absent from the values.
     """
+    means, absent = _period_means(values, column, id, time, years)
+    if ids is not None:
+        ids = pd.Index(ids)
+        missing = ids.difference(means.index)
+        if len(missing):
+            raise IdMismatchError(f"no values for id(s) {format_values(list(missing))}")
+        means = means.loc[ids]
+    _refuse_absent(absent, means.index, id, time)
+    means.index.name = "id"
+    means.name = "mean"
+    return means
+
+
+def _period_means(values, column, id, time, years):
+    """(means by id, absent years by id or None).  ``absent`` is positionally aligned with
+    ``means`` (same order), so it can follow a re-keying of the means (names -> codes)."""
     if isinstance(values, pd.Series):
         s = values
         if s.index.has_duplicates:
@@ -571,18 +588,29 @@ def period_means(values, column: str | None = None, id: str = "code", time: str 
                 raise DataError(f"no rows with {time} in [{lo}, {hi}]")
         df = check_panel(df, id=id, time=time if time in df.columns else None, columns=[column])
         means = df.groupby(id, sort=True)[column].mean().astype(float)
+        if time in df.columns:
+            all_years = sorted(df[time].unique().tolist())
+            have = df.groupby(id, sort=True)[time].agg(set)
+            absent = pd.Series([[y for y in all_years if y not in have[i]] for i in means.index],
+                               index=means.index, dtype=object)
+            return means, absent
     else:
         raise SpatialNQPFError(f"values must be a long DataFrame or a Series indexed by id, "
                                f"got {type(values).__name__}")
-    if ids is not None:
-        ids = pd.Index(ids)
-        missing = ids.difference(means.index)
-        if len(missing):
-            raise IdMismatchError(f"no values for id(s) {format_values(list(missing))}")
-        means = means.loc[ids]
-    means.index.name = "id"
-    means.name = "mean"
-    return means
+    return means, None
+
+
+def _refuse_absent(absent, keep, id, time):
+    """Refuse an unbalanced panel among the ids ``keep``: averaging a unit over fewer years
+    would be silent, while a missing cell is refused (naming it)."""
+    if absent is None:
+        return
+    sub = absent.loc[keep]
+    pairs = [(i, y) for i, ys in sub.items() for y in ys]
+    if pairs:
+        raise PanelError(f"unbalanced panel: {len(pairs)} ({id}, {time}) pair(s) absent, so the period "
+                         f"means would cover different years: {format_values(pairs)}; "
+                         "pass years= or complete the panel")
 
 
 def economic(values, column: str | None = None, id: str = "code", time: str = "year",
@@ -612,9 +640,13 @@ def economic(values, column: str | None = None, id: str = "code", time: str = "y
     Quarterly* 4(S1), 67-82.
     """
     std = _canonical_std(standardize)
-    means = _codes_index(period_means(values, column=column, id=id, time=time, years=years))
+    means, absent = _period_means(values, column, id, time, years)
+    means = _codes_index(means)
+    if absent is not None:
+        absent.index = means.index          # positional: follows the re-keying by code
     idx = _economic_ids(ids, means)
     means = means.loc[idx]
+    _refuse_absent(absent, idx, id, time)
     _check_distinct_means(means)
     raw = K.economic_matrix(means.to_numpy())
     recipe = Recipe(kind="economic", level=_level_of(idx),
@@ -758,11 +790,15 @@ def economic_geographic(w_dist, values, column: str | None = None, id: str = "co
     """
     std = _canonical_std(standardize)
     idx = graph_ids(w_dist)
-    means = _codes_index(period_means(values, column=column, id=id, time=time, years=years))
+    means, absent = _period_means(values, column, id, time, years)
+    means = _codes_index(means)
+    if absent is not None:
+        absent.index = means.index          # positional: follows the re-keying by code
     missing = idx.difference(means.index)
     if len(missing):
         raise IdMismatchError(f"no values for id(s) {format_values(list(missing))} of w_dist")
     means = means.loc[idx]
+    _refuse_absent(absent, idx, id, time)
     if (means <= 0).any():
         raise DataError(f"economic-geographic weights need positive means; got "
                         f"{format_values([(i, v) for i, v in means[means <= 0].items()])}")
