@@ -128,6 +128,27 @@ class TestApproximations:
         assert hi == pytest.approx(1 / r, rel=1e-8) and lo == pytest.approx(-1 / r, rel=1e-8)
 
 
+class TestAutoLargeN:
+    def test_auto_binary_w_above_lu_max_n_is_exact(self):
+        """Regression (review): ``method="auto"`` above LU_MAX_N picked Chebyshev for any W, but
+        Chebyshev assumes a spectrum in [-1, 1]; for a binary rook lattice (spectral radius
+        ~4) ln|I - 0.2W| came out as +78170 instead of -2027.  Reference: the analytic
+        eigenvalues of the k x k binary rook lattice, 2cos(a pi/(k+1)) + 2cos(b pi/(k+1))."""
+        k = 142                                   # n = 20 164 > LU_MAX_N
+        I = sp.identity(k)
+        P = sp.diags([np.ones(k - 1), np.ones(k - 1)], [-1, 1])
+        W = (sp.kron(I, P) + sp.kron(P, I)).tocsr()
+        c = 2 * np.cos(np.arange(1, k + 1) * np.pi / (k + 1))
+        ev = (c[:, None] + c[None, :]).ravel()
+        ld = LogDet(W)
+        assert ld.method == "lu"
+        for rho in (-0.2, 0.1, 0.2, 0.24):
+            assert ld(rho) == pytest.approx(np.sum(np.log1p(-rho * ev)), rel=1e-9)
+        # row-standardised symmetric pattern keeps the Chebyshev choice
+        Wr = sp.diags(1 / np.asarray(W.sum(axis=1)).ravel()) @ W
+        assert LogDet(Wr).method == "chebyshev"
+
+
 class TestRobustBounds:
     """Default rho bounds at large n never call ARPACK (which fails to converge on a 20 000-unit
     ring, where the extreme eigenvalues are clustered).  References: closed forms (the cycle

@@ -294,6 +294,18 @@ def power_traces(W, q: int = 10, method: str = "auto", nsim: int = 50, seed: int
     raise ValueError(f"unknown trace method {method!r}; use 'auto', 'exact' or 'mc'")
 
 
+def _large_n_method(W) -> str:
+    """``"auto"`` above LU_MAX_N: Chebyshev needs a real spectrum in [−1, 1] (row-standardised W
+    with a symmetric neighbour pattern), Barry–Pace Monte Carlo a spectral radius ≤ 1
+    (row-standardised); any other W (e.g. binary, spectral radius ≫ 1) gets exact sparse LU."""
+    rs = np.asarray(W.sum(axis=1)).ravel()
+    if not np.allclose(rs, 1.0):
+        return "lu"
+    P = (W != 0).astype(np.int8)
+    sym = abs(P - P.T).nnz == 0
+    return "chebyshev" if sym else "mc"
+
+
 class LogDet:
     """ln|I − ρW| and its derivative for scalar ρ, with the method chosen by size.
 
@@ -302,7 +314,10 @@ class LogDet:
     W : scipy.sparse matrix or ndarray (n, n)
         Spatial weights, already aligned to the data (never dense for large n).
     method : {"auto", "eigen", "lu", "chebyshev", "mc"}
-        ``"auto"``: eigen for n ≤ 2 000, LU for n ≤ 20 000, Chebyshev above.
+        ``"auto"``: eigen for n ≤ 2 000, LU for n ≤ 20 000; above, Chebyshev for a
+        row-standardised W with a symmetric neighbour pattern, Monte Carlo for other
+        row-standardised W and sparse LU otherwise (Chebyshev and Monte Carlo assume a
+        spectrum in the unit disc).
     bounds : (float, float), optional
         Admissible interval of ρ.  Default: (1/ω_min, 1/ω_max) from the real parts of the
         extreme eigenvalues for ``"eigen"`` (as R ``spatialreg`` with ``method="eigen"``);
@@ -344,7 +359,7 @@ class LogDet:
         self.W = W
         self.n = n = W.shape[0]
         if method == "auto":
-            method = "eigen" if n <= EIGEN_MAX_N else ("lu" if n <= LU_MAX_N else "chebyshev")
+            method = "eigen" if n <= EIGEN_MAX_N else ("lu" if n <= LU_MAX_N else _large_n_method(W))
         if method not in ("eigen", "lu", "chebyshev", "mc"):
             raise ValueError(f"unknown log-determinant method {method!r}; "
                              "use 'auto', 'eigen', 'lu', 'chebyshev' or 'mc'")
