@@ -309,3 +309,35 @@ class TestBivariatePermutation:
         assert abs(r["sd_perm"] / m.seI_sim - 1) < 5 * np.sqrt(1 / (2 * 9999)) * np.sqrt(2)
         assert abs(r["mean_perm"] - m.EI_sim) < 5 * m.seI_sim / np.sqrt(9999) * np.sqrt(2)
         assert r["p_perm"] == m.p_sim == 1 / 10000
+
+
+def test_unit_at_the_mean_is_never_significant():
+    """Regression: a unit whose value equals the mean has z_i = 0, so I_i = 0 and every
+    simulated I_i* = z_i (W y*)_i / m2 = 0 too: all P draws tie with the observation and
+    the pseudo p-values are (P + 1)/(P + 1) = 1 ("greater", "less", two-sided; hand-worked
+    from the definition).  The kernel counted the simulated *lags* against the observed lag
+    instead (as if z_i > 0) and flagged the unit as a significant LH cluster (p = 0.002).
+    5 x 5 rook lattice, row-standardised; the centre (id 12) is set to the mean of all 25."""
+    A = np.zeros((25, 25))
+    for r in range(5):
+        for c in range(5):
+            for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+                if 0 <= r + dr < 5 and 0 <= c + dc < 5:
+                    A[5 * r + c, 5 * (r + dr) + c + dc] = 1.0
+    g = Graph.from_sparse(sp.csr_matrix(A), ids=np.arange(25)).transform("r")
+    x = np.array([0., 1, 2, 0, 1, 1, 0, 9, 1, 0, 2, 9, 0, 9, 1, 0, 1, 9, 2, 0, 1, 0, 1, 0, 2])
+    x[12] = (x.sum() - x[12]) / 24                      # = mean of the 25 values, exactly
+    assert x.mean() == x[12]
+    df = pd.DataFrame({"id": np.arange(25), "x": x})
+    P = 999
+    for alt in ("two-sided", "greater", "less"):
+        f = ac.lisa(df, "x", g, id="id", time=None, permutations=P, seed=2,
+                    alternative=alt).to_frame().set_index("id")
+        assert f.loc[12, "Ii"] == 0.0
+        assert f.loc[12, "p"] == 1.0
+        assert f.loc[12, "cluster"] == "ns"
+        assert f.loc[12, "EI_sim"] == 0.0 and f.loc[12, "sd_sim"] == 0.0
+    # folded is esda's p_sim: (min(#ge, P - #ge) + 1)/(P + 1) with #ge = P ties -> 1/(P + 1)
+    f = ac.lisa(df, "x", g, id="id", time=None, permutations=P, seed=2,
+                alternative="folded").to_frame().set_index("id")
+    assert f.loc[12, "p"] == pytest.approx(1 / (P + 1))

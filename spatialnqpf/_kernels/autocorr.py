@@ -412,7 +412,8 @@ def conditional_permutation(zfocal: np.ndarray, zlag: np.ndarray, W: sp.csr_matr
     neighbours, keeping z_i fixed (Anselin 1995).  Returns, per unit, the counts of
     simulated statistics ``>=`` and ``<=`` the observed one, and the mean and standard
     deviation of the simulated statistics expressed as multiples of the observed scale
-    (i.e. of ``sign(z_i) * lag``), so the caller rescales.
+    (i.e. of ``sign(z_i) * lag``), so the caller rescales.  A unit with z_i = 0 has
+    I_i = I_i* = 0 for every draw: all ``permutations`` draws are ties (p = 1 two-sided).
 
     ``engine`` is "numpy", "numba" or "auto" (numba above :data:`NUMBA_THRESHOLD`).
     """
@@ -435,6 +436,15 @@ def conditional_permutation(zfocal: np.ndarray, zlag: np.ndarray, W: sp.csr_matr
                               lag_obs, sign)
     else:
         ge, le, s1, s2 = _crand_numpy(zl, W.indptr, W.data, rids, lag_obs, sign)
+    # z_i = 0: I_i = c z_i (Wy)_i = 0 and so is every simulated I_i*: all P draws tie with the
+    # observed value (both tails), whatever the simulated lags (which are not the statistic)
+    zero = np.flatnonzero((zfocal == 0) & (card > 0))
+    if zero.size:
+        ge, le, s1, s2 = ge.copy(), le.copy(), s1.copy(), s2.copy()
+        ge[zero] = permutations
+        le[zero] = permutations
+        s1[zero] = 0.0
+        s2[zero] = 0.0
     mean = s1 / permutations
     var = np.maximum(s2 / permutations - mean * mean, 0.0)
     return dict(ge=ge, le=le, mean=mean * sign, sd=np.sqrt(var), sign=sign,
