@@ -452,6 +452,13 @@ class TestBadInput:
         with pytest.raises(CollinearityError, match="'K'.*constant"):
             spatial_cross_section(df.assign(K=3.0), y, ["INC", "K"], g, "id", model="sar")
 
+    @pytest.mark.parametrize("model", ["ols", "sar", "sem", "sac"])
+    def test_constant_dependent_named(self, model):
+        """Regression (review): a constant y was fitted without complaint (zero SSE)."""
+        df, g, y, x = load("columbus")
+        with pytest.raises(DataError, match="'C' is constant"):
+            spatial_cross_section(df.assign(C=2.0), "C", x, g, "id", model=model)
+
     def test_nan_located(self):
         df, g, y, x = load("columbus")
         df.loc[df.id == 7, "HOVAL"] = np.nan

@@ -407,6 +407,14 @@ class TestBadInput:
         with pytest.raises(DataError, match=r"'logp' at \(7, 1980\)"):
             spatial_panel(d, "logc", X, w, id="state", time="year")
 
+    @pytest.mark.parametrize("model", ["ols", "slx", "sar", "sem", "sac"])
+    def test_dependent_absorbed_by_fixed_effects_named(self, cigar, w, model):
+        """Regression (review): a y that only varies between units (absorbed by the unit
+        effects) crashed with ZeroDivisionError (OLS/SLX) or a spurious ConvergenceError."""
+        d = cigar.assign(yid=cigar.state * 1.0)
+        with pytest.raises(DataError, match="'yid' does not vary within units"):
+            spatial_panel(d, "yid", X, w, id="state", time="year", model=model, fe="individual")
+
     def test_weights_ids_mismatch(self, cigar, w):
         d = cigar[cigar.state != 51]
         with pytest.raises(IdMismatchError, match="51"):

@@ -157,6 +157,9 @@ def _prepare(data, y, x, w, id, model, w2, constant) -> _Design:
     else:
         W2, same = W, True
     yv = df[y].to_numpy(dtype=float)
+    if np.ptp(yv) == 0:
+        raise DataError(f"the dependent variable {y!r} is constant (value {float(yv[0])!r}); "
+                        "nothing to explain")
     cols = [np.ones(len(df))] if constant else []
     names = ["const"] if constant else []
     for c in x:

@@ -211,6 +211,20 @@ def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
     return PanelDesign(Y, X, W, ids, times, tuple(x), y, id, time, rowstd)
 
 
+def _check_dependent(yd, design, fe):
+    """Refuse a dependent variable without variation after the FE transformation (it would
+    otherwise end in a division by zero or a spurious convergence failure)."""
+    scale = max(float(np.abs(design.Y).max()), 1.0)
+    v = yd if fe != "none" else yd - yd.mean()
+    if float(np.abs(v).max()) <= 1e-12 * scale:
+        what = {"individual": "within units (absorbed by the individual fixed effects)",
+                "time": "within years (absorbed by the time fixed effects)",
+                "twoways": "after removing unit and year means (absorbed by the two-way fixed "
+                           "effects)",
+                "none": "at all (constant)"}[fe]
+        raise DataError(f"the dependent variable {design.yname!r} does not vary {what}")
+
+
 def _check_design(Z, names, fe, design):
     """Refuse regressors without variation after the FE transformation, and collinear sets."""
     sd = Z.std(axis=0)
@@ -468,6 +482,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     Zd = _demean(Zraw, fe).reshape(N * T, p)
     yd = _demean(d.Y, fe).ravel()
     Wyd = _demean(Wy, fe).ravel()
+    _check_dependent(yd, d, fe)
     _check_design(Zd, names, fe, d)
     m, Tj, c1 = _likelihood_constants(fe, ly, N, T)
     info = {"fe": fe, "lee_yu": {True: "Lee-Yu transformation", False: "none (direct ML)",
@@ -743,6 +758,7 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
     W2yd, W2W1yd = dm(_lag(W2, d.Y)).ravel(), dm(_lag(W2, W1y)).ravel()
     Zd = dm(Zraw).reshape(N * T, p)
     W2Zd = dm(_lag(W2, Zraw)).reshape(N * T, p)
+    _check_dependent(yd, d, fe)
     _check_design(Zd, names, fe, d)
     m, Tj, c1 = _likelihood_constants(fe, ly, N, T)
     ld1 = _choose_logdet(W1, logdet, seed)
