@@ -212,8 +212,9 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
     Two units are neighbours when their polygons share a boundary point
     (queen) or a boundary segment (rook); :math:`w_{ij} = 1` before
     standardisation.  Polygons come from :mod:`spatialnqpf._shapes`; the
-    adjacency itself is libpysal's ``Graph.build_contiguity`` (strict,
-    vertex-based).
+    adjacency itself is libpysal's ``Graph.build_contiguity`` with
+    ``strict=False`` (shared vertices; the coverage-preserving simplification keeps
+    shared edges vertex-identical).
 
     Parameters
     ----------
