@@ -562,6 +562,20 @@ class DagumPanelResult:
                 f"{', '.join(map(str, self.order))}\n" + df.to_string(float_format=lambda v: f"{v:.4f}"))
 
 
+def _year_seed_sequence(seed, year) -> np.random.SeedSequence:
+    """Seed sequence of one year's bootstrap: entropy from ``seed``, spawn key from the year."""
+    if isinstance(seed, np.random.SeedSequence):
+        seed = seed.entropy
+    if isinstance(year, (int, np.integer)) and not isinstance(year, bool) and year >= 0:
+        key = int(year)
+    elif isinstance(year, (float, np.floating)) and float(year).is_integer() and year >= 0:
+        key = int(year)
+    else:
+        import zlib
+        key = zlib.crc32(repr(year).encode("utf-8"))
+    return np.random.SeedSequence(seed, spawn_key=(key,))
+
+
 def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
                        time: str = "year", weights: str | None = None, n_boot: int = 0,
                        seed=None, ci_level: float = 0.95, progress: bool | None = None
@@ -583,7 +597,8 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
         Column of unit weights (population).
     n_boot, seed, ci_level, progress
         Bootstrap as in :func:`dagum_gini`; year ``t`` uses the seed sequence
-        spawned from ``seed`` so results do not depend on which years are kept.
+        keyed by (``seed``, ``t``) so its draws do not depend on which other
+        years are kept (a numpy Generator ``seed`` supplies one base entropy).
 
     Returns
     -------
@@ -593,7 +608,8 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
     lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_group=lab)
     years = list(pd.unique(df[time]))
-    seeds = np.random.SeedSequence(seed).spawn(len(years)) if n_boot else [None] * len(years)
+    base = int(seed.integers(0, 2 ** 63)) if isinstance(seed, np.random.Generator) else seed
+    seeds = [_year_seed_sequence(base, yr) for yr in years] if n_boot else [None] * len(years)
     out = {}
     for yr, ss in zip(years, seeds):
         sub = df[df[time] == yr]
