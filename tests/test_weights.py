@@ -631,6 +631,21 @@ class TestBadInput:
         with pytest.raises(Exception, match="火星"):
             W.contiguity(ids=["北京", "火星"])
 
+    def test_six_digit_integer_province_codes(self):
+        """Regression: six-digit GB/T 2260 province codes as ints (110000 = Beijing, as in
+        many yearbook files) were refused as unknown ids while the same codes as strings
+        ("110000") were accepted via regions.normalize.  Reference: GB/T 2260 (110000 -> 11,
+        440000 -> 44, hand-checked); the matrix must equal the two-digit build."""
+        six = [110000, 120000, 130000, 440000, 450000, 460000]
+        two = [11, 12, 13, 44, 45, 46]
+        a = W.contiguity(ids=np.array(six, dtype=np.int64))
+        b = W.contiguity(ids=two)
+        assert list(a.unique_ids) == two
+        np.testing.assert_array_equal(a.sparse.toarray(), b.sparse.toarray())
+        assert list(W.knn(ids=six, k=2).unique_ids) == two
+        with pytest.raises(IdMismatchError, match=r"duplicated ids: 11"):
+            W.distance(ids=[11, 110000, 12])
+
     def test_single_unit_refused(self):
         with pytest.raises(SpatialNQPFError, match="at least two units"):
             W.contiguity(ids=[46])

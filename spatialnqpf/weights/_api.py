@@ -74,6 +74,15 @@ def _resolve_ids(ids, level: str, available: pd.Index | None = None) -> pd.Index
         norm = _regions().normalize(labels, level=level)
         it = iter(norm)
         codes = [c if c is not None else int(next(it)) for c in codes]
+    avail = set(available.tolist())
+    odd = [k for k, c in enumerate(codes) if c not in avail]
+    if odd:
+        # integer forms that normalize() accepts (110000 or 1100 for Beijing; 4401 for
+        # Guangzhou at city level) become codes; anything else stays, to be named below
+        alt = _regions().normalize([codes[k] for k in odd], level=level, errors="coerce")
+        for k, a in zip(odd, alt):
+            if a is not None and not (isinstance(a, float) and np.isnan(a)) and int(a) in avail:
+                codes[k] = int(a)
     idx = pd.Index(codes, name="code")
     if idx.has_duplicates:
         dups = idx[idx.duplicated(keep=False)]
