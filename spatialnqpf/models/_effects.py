@@ -343,7 +343,7 @@ class EffectsCore:
                         J[k + i, tpos] = self._wsum - self._wtr
                         J[2 * k + i, tpos] = self._wsum
                 if self.lag is False and method == "simulation":
-                    attrs["inference"] = "exact linear (β direct, θ indirect)"
+                    attrs["inference"] = "exact linear (S = βI + θW)"
             else:
                 for j in sel:
                     h = 1e-6 * max(1.0, abs(theta[j]))

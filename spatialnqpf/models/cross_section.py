@@ -525,7 +525,7 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
     info["r2"] = float(fit["r2"])
     info.update(fit.get("extra_info", {}))
     params = pd.Series(fit["params"], index=names)
-    # effects: lag models through (I - rho W)^-1, the others linear (beta direct, theta indirect)
+    # effects: lag models through (I - rho W)^-1, the others linear in (beta, theta): S = beta I + theta W
     core = EffectsCore(d.W, d.xvars, model, ids=list(d.ids), method=effects, trace_seed=seed,
                        bounds=(ld.bounds if ld is not None else None),
                        eigenvalues=(ld.eigenvalues if ld is not None else None))

@@ -596,7 +596,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
                            bounds=ld.bounds if ld is not None else None,
                            eigenvalues=ld.eigenvalues if (ld is not None and model in _LAG) else None,
                            trace_seed=seed)
-        info["effects"] = core.method if core.lag else "linear (beta direct, theta indirect)"
+        info["effects"] = core.method if core.lag else "linear (S = beta I + theta W)"
     info["nobs_effective"] = m
     extra = {"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu}
     return SpatialResults(params, cov, s2, llf, N * T, model, n_params=len(params) + 1,
@@ -1012,7 +1012,7 @@ def _fit_re(d: PanelDesign, model, *, logdet="auto", seed=0, effects_method="aut
     core = EffectsCore(W, xn, model=model, ids=list(d.ids), method=effects_method,
                        bounds=ld.bounds if lag else None,
                        eigenvalues=ld.eigenvalues if lag else None, trace_seed=seed)
-    info["effects"] = core.method if core.lag else "linear (beta direct, theta indirect)"
+    info["effects"] = core.method if core.lag else "linear (S = beta I + theta W)"
     idx = pd.MultiIndex.from_arrays([np.repeat(d.times.to_numpy(), N), np.tile(d.ids.to_numpy(), T)],
                                     names=[d.time, d.id])
     return SpatialResults(params, cov, s2, -float(opt.fun), N * T, model, n_params=k + 1,
@@ -1127,7 +1127,7 @@ def _fit_re_error(d: PanelDesign, model, *, logdet="auto", seed=0, tol=1e-10, ma
             "logdet": ld.method, "traces": "numerical Hessian (observed information)",
             "sigma2_mu": s2 * (1.0 / phat ** 2 - 1.0) / T}
     core = EffectsCore(W, xn, model=model, ids=list(d.ids))
-    info["effects"] = "linear (beta direct, theta indirect)"
+    info["effects"] = "linear (S = beta I + theta W)"
     return SpatialResults(params, cov, s2, -float(opt.fun), N * T, model, n_params=p + 3,
                           info=info, effects_core=core,
                           extra={"design": d, "lee_yu_setting": None})
