@@ -384,6 +384,34 @@ class TestAlignmentAndResults:
         assert res.aic == pytest.approx(-2 * res.llf + 2 * 6)
 
 
+class TestSACNegativeRho:
+    def test_rho_below_minus_one_not_clipped(self):
+        """Regression (review): the SAC search box was clipped at rho, lambda > -0.999 although
+        the admissible interval of a row-standardised kNN W reaches 1/omega_min ~ -2.1; with a
+        true rho = -1.3 the SAC estimate stuck at -0.999 without a warning.  Reference: SAR is
+        SAC with lambda = 0, so the SAC maximum cannot be below the SAR log-likelihood (the
+        old code gave a lower one), and both should find rho near the true -1.3."""
+        rng = np.random.default_rng(0)
+        N, T = 40, 8
+        pts = rng.uniform(size=(N, 2))
+        import geopandas as gpd
+        gdf = gpd.GeoDataFrame({"id": range(N)}, geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]))
+        g = Graph.build_knn(gdf.set_index("id"), k=4).transform("R")
+        Wd = g.sparse.toarray()
+        assert 1 / np.linalg.eigvals(Wd).real.min() < -2
+        ys, xs = [], []
+        for _ in range(T):
+            x = rng.normal(size=N)
+            ys.append(np.linalg.solve(np.eye(N) + 1.3 * Wd, x + 0.3 * rng.normal(size=N)))
+            xs.append(x)
+        df = pd.DataFrame({"id": np.tile(np.arange(N), T), "year": np.repeat(np.arange(T), N),
+                           "x": np.concatenate(xs), "y": np.concatenate(ys)})
+        sar = spatial_panel(df, "y", ["x"], g, "id", "year", model="sar", fe="individual")
+        sac = spatial_panel(df, "y", ["x"], g, "id", "year", model="sac", fe="individual")
+        assert sac.llf >= sar.llf - 1e-8
+        assert sar.params["rho"] < -1.1 and sac.params["rho"] < -1.1
+
+
 # -------------------------------------------------------------------------- bad input
 class TestBadInput:
     def test_unbalanced_names_pair(self, cigar, w):

@@ -780,7 +780,7 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
 
     (l1, h1), (l2, h2) = ld1.bounds, ld2.bounds
     eps1, eps2 = 1e-6 * (h1 - l1), 1e-6 * (h2 - l2)
-    box = [(max(l1, -0.999) + eps1, h1 - eps1), (max(l2, -0.999) + eps2, h2 - eps2)]
+    box = [(l1 + eps1, h1 - eps1), (l2 + eps2, h2 - eps2)]
 
     def negll(v):
         r, lam = v
