@@ -856,6 +856,10 @@ def getis_ord_local(data: pd.DataFrame, column: str, w, id: str = "code",
         raise TypeError("getis_ord_local takes a single weights object; loop over a dict")
     if fdr is not None and not (0 < fdr < 1):
         raise ValueError(f"fdr must be in (0, 1) or None, got {fdr!r}")
+    if not (0 < alpha < 1):
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if engine not in ("auto", "numpy", "numba"):
+        raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', got {engine!r}")
     seed = _resolve_seed(seed, permutations)
     _, groups = _prepare(data, [column], id, time)
     row_std = _is_row_standardised(w)

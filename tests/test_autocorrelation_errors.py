@@ -150,6 +150,15 @@ class TestLocalGInput:
         with pytest.raises(TypeError, match="single weights"):
             ac.getis_ord_local(panel, "CRIME", {"a": queen()}, id="id")
 
+    def test_alpha_and_engine_checked(self, panel):
+        """Regression: getis_ord_local did not check ``alpha`` (alpha=5 marked every unit
+        a significant hot/cold spot) nor ``engine``, unlike lisa; now both are refused."""
+        with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\), got 5"):
+            ac.getis_ord_local(panel, "CRIME", queen(), id="id", alpha=5)
+        with pytest.raises(ValueError, match="engine must be"):
+            ac.getis_ord_local(panel, "CRIME", queen(), id="id", permutations=9, seed=1,
+                               engine="cuda")
+
     def test_island_keep(self, panel):
         g = queen(R.NEIGHBOURS_ISLAND)
         with pytest.raises(SpatialNQPFError, match="1005"):
