@@ -153,6 +153,19 @@ def _lag(W, A):
     return np.moveaxis(out, 0, 1).reshape((T, N) + rest)
 
 
+def _design(d, model, constant):
+    """Regressors on the (T, N, p) grid and their names: [const], x, [W_x for Durbin models]."""
+    xn = list(d.xnames)
+    blocks, names = [d.X], list(xn)
+    if model in _DURBIN:
+        blocks.append(_lag(d.W, d.X))
+        names += ["W_" + v for v in xn]
+    if constant:
+        blocks.insert(0, np.ones((d.T, d.N, 1)))
+        names = ["const"] + names
+    return np.concatenate(blocks, axis=2), names
+
+
 def _demean(A, fe):
     """Within transformation of A (T, N, ...) for the fixed-effects type ``fe``."""
     if fe == "none":
@@ -468,16 +481,8 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
             "the Lee-Yu transformation with time effects needs a row-standardised W "
             "(W 1 = 1); row-standardise the weights or use lee_yu=False / 'elhorst'")
     # ---- design
-    WX = _lag(W, d.X)
     Wy = _lag(W, d.Y)
-    blocks, names = [d.X], list(xn)
-    if model in _DURBIN:
-        blocks.append(WX)
-        names += ["W_" + v for v in xn]
-    Zraw = np.concatenate(blocks, axis=2)
-    if fe == "none":
-        Zraw = np.concatenate([np.ones((T, N, 1)), Zraw], axis=2)
-        names = ["const"] + names
+    Zraw, names = _design(d, model, constant=fe == "none")
     p = len(names)
     Zd = _demean(Zraw, fe).reshape(N * T, p)
     yd = _demean(d.Y, fe).ravel()
@@ -746,11 +751,7 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
     if lee_yu == "elhorst" and fe == "twoways":
         raise SpatialNQPFError("lee_yu='elhorst' is not defined for SAC with two-way effects; "
                                "use lee_yu=True (Lee-Yu transformation) or False")
-    Zraw = d.X
-    names = list(xn)
-    if fe == "none":
-        Zraw = np.concatenate([np.ones((T, N, 1)), Zraw], axis=2)
-        names = ["const"] + names
+    Zraw, names = _design(d, "sac", constant=fe == "none")
     p = len(names)
     dm = lambda a: _demean(a, fe)
     W1y = _lag(W1, d.Y)
@@ -934,11 +935,7 @@ def _fit_re(d: PanelDesign, model, *, logdet="auto", seed=0, effects_method="aut
     N, T = d.N, d.T
     W = d.W
     xn = list(d.xnames)
-    blocks, names = [np.ones((T, N, 1)), d.X], ["const"] + xn
-    if model in _DURBIN:
-        blocks.append(_lag(W, d.X))
-        names += ["W_" + v for v in xn]
-    Zraw = np.concatenate(blocks, axis=2)
+    Zraw, names = _design(d, model, constant=True)
     p = len(names)
     _check_design(_demean(Zraw, "none").reshape(N * T, p), names, "none", d)
     Wy = _lag(W, d.Y)
@@ -1044,11 +1041,7 @@ def _fit_re_error(d: PanelDesign, model, *, logdet="auto", seed=0, tol=1e-10, ma
     W = d.W
     Wd = W.toarray()
     xn = list(d.xnames)
-    blocks, names = [np.ones((T, N, 1)), d.X], ["const"] + xn
-    if model in _DURBIN:
-        blocks.append(_lag(W, d.X))
-        names += ["W_" + v for v in xn]
-    Zraw = np.concatenate(blocks, axis=2)
+    Zraw, names = _design(d, model, constant=True)
     p = len(names)
     _check_design(Zraw.reshape(N * T, p), names, "none", d)
     ld = _choose_logdet(W, logdet, seed)
