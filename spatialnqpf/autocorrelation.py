@@ -631,6 +631,18 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
 
 
 # ============================================================================ LISA
+def _check_local_args(fname, w, fdr, alpha, engine):
+    """Argument checks shared by the local statistics (:func:`lisa`, :func:`getis_ord_local`)."""
+    if isinstance(w, Mapping):
+        raise TypeError(f"{fname} takes a single weights object; loop over a dict of weights")
+    if fdr is not None and not (0 < fdr < 1):
+        raise ValueError(f"fdr must be in (0, 1) or None, got {fdr!r}")
+    if not (0 < alpha < 1):
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if engine not in ("auto", "numpy", "numba"):
+        raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', got {engine!r}")
+
+
 def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None = "year",
          permutations: int = 9999, seed: int | None = None, alternative: str = "two-sided",
          fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
@@ -698,14 +710,7 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
     """
     _check_alternative(alternative, _ALTS_LOCAL)
     permutations = _check_perms(permutations)
-    if isinstance(w, Mapping):
-        raise TypeError("lisa takes a single weights object; loop over a dict of weights")
-    if fdr is not None and not (0 < fdr < 1):
-        raise ValueError(f"fdr must be in (0, 1) or None, got {fdr!r}")
-    if not (0 < alpha < 1):
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    if engine not in ("auto", "numpy", "numba"):
-        raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', got {engine!r}")
+    _check_local_args("lisa", w, fdr, alpha, engine)
     seed = _resolve_seed(seed, permutations)
     cols = [column] + ([lag_column] if lag_column is not None else [])
     _, groups = _prepare(data, cols, id, time)
@@ -852,14 +857,7 @@ def getis_ord_local(data: pd.DataFrame, column: str, w, id: str = "code",
     """
     _check_alternative(alternative, _ALTS_LOCAL)
     permutations = _check_perms(permutations)
-    if isinstance(w, Mapping):
-        raise TypeError("getis_ord_local takes a single weights object; loop over a dict")
-    if fdr is not None and not (0 < fdr < 1):
-        raise ValueError(f"fdr must be in (0, 1) or None, got {fdr!r}")
-    if not (0 < alpha < 1):
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    if engine not in ("auto", "numpy", "numba"):
-        raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', got {engine!r}")
+    _check_local_args("getis_ord_local", w, fdr, alpha, engine)
     seed = _resolve_seed(seed, permutations)
     _, groups = _prepare(data, [column], id, time)
     row_std = _is_row_standardised(w)
