@@ -62,6 +62,7 @@ from scipy import optimize, stats
 from .._validation import (DataError, SpatialNQPFError, check_panel, format_values,
                            graph_to_sparse)
 from ._effects import EffectsCore
+from ._taxonomy import ConvergenceError
 from ._lm import lm_tests_arrays, moran_residuals_arrays
 from ._logdet import EIGEN_MAX_N, LogDet, _mm, _rademacher, ainv_solver, spatial_traces
 from .results import SpatialResults
@@ -73,8 +74,6 @@ MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
 _DURBIN = ("slx", "sdm", "sdem")
 
 
-class ConvergenceError(SpatialNQPFError):
-    """The likelihood maximisation did not converge (the message gives the last state)."""
 
 
 class CollinearityError(DataError):
@@ -540,7 +539,20 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
                           df_resid=fit.get("df_resid"),
                           residuals=pd.Series(fit["e"], index=d.ids, name="residual"),
                           fitted=pd.Series(fit["fitted"], index=d.ids, name="fitted"),
-                          info=info, effects_core=core, tests=test_df)
+                          info=info, effects_core=core, tests=test_df,
+                          bounds=_fit_bounds(model, ld, ld2))
+
+
+def _fit_bounds(model, ld, ld2):
+    """Admissible intervals of the spatial parameters of ``model`` (for boundary flags)."""
+    out = {}
+    if ld is not None and model in ("sar", "sdm", "sac"):
+        out["rho"] = ld.bounds
+    if model in ("sem", "sdem"):
+        out["lambda"] = (ld or ld2).bounds
+    elif model == "sac" and ld2 is not None:
+        out["lambda"] = ld2.bounds
+    return out
 
 
 def _ols_tests(d: _Design) -> pd.DataFrame:

@@ -100,6 +100,7 @@ from scipy import optimize, stats
 from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel, format_values,
                            graph_to_sparse)
 from ._effects import EffectsCore
+from ._taxonomy import ConvergenceError
 from ._logdet import EIGEN_MAX_N, LogDet, spatial_traces
 from .results import SpatialResults
 
@@ -112,8 +113,6 @@ _ERR = ("sem", "sdem")
 _DURBIN = ("sdm", "sdem", "slx")
 
 
-class ConvergenceError(SpatialNQPFError):
-    """The likelihood optimiser did not converge (message carries the last state)."""
 
 
 # --------------------------------------------------------------------------- data
@@ -606,7 +605,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     extra = {"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu}
     return SpatialResults(params, cov, s2, llf, N * T, model, n_params=len(params) + 1,
                           residuals=resid_s, fitted=None, info=info, effects_core=core,
-                          extra=extra)
+                          extra=extra, bounds={pname: ld.bounds} if ld is not None else None)
 
 
 def _year_shock_check(e, N, T, k, info, model):
@@ -847,7 +846,8 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
     return SpatialResults(params, cov, s2, llf, N * T, "sac", n_params=len(params) + 1,
                           residuals=pd.Series(e, index=idx, name="residual"), info=info,
                           effects_core=core,
-                          extra={"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu})
+                          extra={"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu},
+                          bounds={"rho": ld1.bounds, "lambda": ld2.bounds})
 
 
 def _num_hessian(f, x, rel=1e-4):

@@ -39,18 +39,34 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-__all__ = ["SpatialResults"]
+from .._results import EstimationResults, Flag, stars, tidy_from_arrays
+from ._taxonomy import model_label
 
-_MODEL_LABELS = {
-    "ols": "OLS", "slx": "SLX (spatial lag of X)", "sar": "SAR (spatial lag)",
-    "sem": "SEM (spatial error)", "sdm": "SDM (spatial Durbin)",
-    "sdem": "SDEM (spatial Durbin error)", "sac": "SAC (lag and error)",
-}
+__all__ = ["SpatialResults", "boundary_flags", "BOUNDARY_TOL"]
+
+#: relative distance to a bound of the admissible interval under which a fit is flagged
+BOUNDARY_TOL = 1e-4
 
 
-class SpatialResults:
+def boundary_flags(params, bounds) -> list:
+    """Flags for parameters within ``BOUNDARY_TOL`` (relative to the interval) of a bound.
+
+    ``bounds`` maps a parameter name (``"rho"``, ``"lambda"``) to its interval (lo, hi).
+    """
+    out = []
+    for name, (lo, hi) in dict(bounds or {}).items():
+        if name not in params.index or not (np.isfinite(lo) and np.isfinite(hi)):
+            continue
+        v = float(params[name])
+        if min(v - lo, hi - v) < BOUNDARY_TOL * (hi - lo):
+            out.append(Flag("boundary", f"{name} = {v:.6g} is at the bound of its admissible "
+                            f"interval ({lo:.6g}, {hi:.6g}); estimates, standard errors and "
+                            "effects are not interpretable (check W and the model)"))
+    return out
+
+
+class SpatialResults(EstimationResults):
     """Results of a spatial regression model (immutable).
 
     Parameters
@@ -92,83 +108,35 @@ class SpatialResults:
     info : mapping (read-only)
     """
 
-    _frozen = False
-
     def __init__(self, params: pd.Series, cov: pd.DataFrame, sigma2: float, llf: float,
                  nobs: int, model: str, *, n_params: int | None = None,
                  df_resid: int | None = None, residuals: pd.Series | None = None,
                  fitted: pd.Series | None = None, info: Mapping | None = None,
                  effects_core=None, tests: pd.DataFrame | None = None,
-                 extra: Mapping | None = None):
-        params = pd.Series(params, dtype=float).copy()
-        cov = pd.DataFrame(cov, dtype=float).copy()
-        if list(cov.index) != list(params.index) or list(cov.columns) != list(params.index):
-            raise ValueError("cov must be indexed and labelled by params.index, "
-                             f"got {list(cov.index)} / {list(cov.columns)} vs {list(params.index)}")
-        self._params = params
-        self._cov = cov
+                 extra: Mapping | None = None, bounds: Mapping | None = None,
+                 flags=(), spec=None):
+        params = pd.Series(params, dtype=float)
+        self._init_estimates(params, cov, df_resid=df_resid, flags=flags)
+        # boundary flags: the estimators already warn (RuntimeWarning) when they find them
+        self._set_flags(boundary_flags(params, bounds), warn=False)
         self.sigma2 = float(sigma2)
         self.llf = float(llf)
         self.nobs = int(nobs)
         self.model = str(model).lower()
+        self.spec = spec
         self.n_params = int(n_params) if n_params is not None else len(params) + 1
-        self.df_resid = None if df_resid is None else int(df_resid)
         self._residuals = None if residuals is None else pd.Series(residuals).copy()
         self._fitted = None if fitted is None else pd.Series(fitted).copy()
         inf = {"model": self.model}
         inf.update(dict(info or {}))
+        if self.flags:
+            inf["flags"] = "; ".join(f.code for f in self.flags)
         self.info = types.MappingProxyType(inf)
         self._effects_core = effects_core
         self._tests = None if tests is None else pd.DataFrame(tests).copy()
         self.extra = types.MappingProxyType(dict(extra or {}))
-        self._frozen = True
-
-    def __setattr__(self, name, value):
-        if self._frozen:
-            raise AttributeError(f"SpatialResults is read-only; cannot set {name!r}")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name):
-        raise AttributeError(f"SpatialResults is read-only; cannot delete {name!r}")
-
-    # ------------------------------------------------------------ estimates
-    @property
-    def params(self) -> pd.Series:
-        """Estimates (a copy)."""
-        return self._params.copy()
-
-    @property
-    def cov(self) -> pd.DataFrame:
-        """Covariance matrix of the estimates (a copy)."""
-        return self._cov.copy()
-
-    @property
-    def bse(self) -> pd.Series:
-        """Standard errors sqrt(diag(cov))."""
-        return pd.Series(np.sqrt(np.clip(np.diag(self._cov.to_numpy()), 0, None)),
-                         index=self._params.index)
-
-    @property
-    def tvalues(self) -> pd.Series:
-        """params / bse."""
-        return self._params / self.bse
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values (normal, or Student t with ``df_resid``)."""
-        t = np.abs(self.tvalues.to_numpy())
-        if self.df_resid is None:
-            p = 2 * stats.norm.sf(t)
-        else:
-            p = 2 * stats.t.sf(t, self.df_resid)
-        return pd.Series(p, index=self._params.index)
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals (columns lower, upper)."""
-        a = 1 - (1 - level) / 2
-        c = stats.norm.ppf(a) if self.df_resid is None else stats.t.ppf(a, self.df_resid)
-        se = self.bse
-        return pd.DataFrame({"lower": self._params - c * se, "upper": self._params + c * se})
+        self._title = "Spatial regression results: " + model_label(self.model)
+        self._freeze()
 
     @property
     def aic(self) -> float:
@@ -192,14 +160,6 @@ class SpatialResults:
     def tests(self) -> pd.DataFrame | None:
         """Specification tests attached by the estimator (a copy), or None."""
         return None if self._tests is None else self._tests.copy()
-
-    # -------------------------------------------------------------- tables
-    def to_frame(self) -> pd.DataFrame:
-        """Coefficient table: index = parameter names; columns coef, se, t, p."""
-        df = pd.DataFrame({"coef": self._params, "se": self.bse, "t": self.tvalues,
-                           "p": self.pvalues})
-        df.index.name = "parameter"
-        return df
 
     def effects(self, method: str = "simulation", nsim: int = 1000, seed: int = 0,
                 level: float = 0.95, point: str = "estimate") -> pd.DataFrame:
@@ -225,8 +185,16 @@ class SpatialResults:
         """
         if self._effects_core is None:
             raise ValueError(f"no effects are defined for this {self.model!r} model")
-        return self._effects_core.compute(self._params, self._cov, method=method, nsim=nsim,
-                                          seed=seed, level=level, point=point)
+        out = self._effects_core.compute(self._params, self._cov, method=method, nsim=nsim,
+                                         seed=seed, level=level, point=point)
+        out.attrs["flags"] = [tuple(f) for f in self.flags]
+        if self.flags:
+            import warnings
+
+            from .._results import FitWarning
+            warnings.warn("effects of a flagged fit are not interpretable: "
+                          + "; ".join(map(str, self.flags)), FitWarning, stacklevel=2)
+        return out
 
     def effects_matrix(self, x: str) -> pd.DataFrame:
         """n × n matrix of ∂y_i/∂x_j for regressor ``x`` (small n; unit-level spillovers)."""
@@ -234,14 +202,10 @@ class SpatialResults:
             raise ValueError(f"no effects are defined for this {self.model!r} model")
         return self._effects_core.matrix(self._params, x)
 
-    def _stars(self, p):
-        return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
     def summary(self) -> str:
         """Plain-text summary: model information, coefficient table, fit, tests."""
         lines = []
-        title = _MODEL_LABELS.get(self.model, self.model.upper())
-        lines.append(f"Spatial regression results: {title}")
+        lines.append(self._title)
         lines.append("=" * 78)
         for k, v in self.info.items():
             if k == "model" or v is None:
@@ -255,7 +219,7 @@ class SpatialResults:
         lines.append(f"{'':<18}{'coef':>13}{'se':>13}{'t/z':>10}{'p':>10}")
         for name, r in tab.iterrows():
             lines.append(f"{str(name):<18}{r.coef:>13.6g}{r.se:>13.6g}{r.t:>10.3f}{r.p:>10.4f} "
-                         f"{self._stars(r.p)}")
+                         f"{stars(r.p)}")
         lines.append("-" * 78)
         lines.append(f"sigma2 = {self.sigma2:.6g}   log-likelihood = {self.llf:.6f}   "
                      f"AIC = {self.aic:.4f}   BIC = {self.bic:.4f}")
@@ -269,15 +233,24 @@ class SpatialResults:
                     if not (isinstance(r[c], (float, np.floating)) and np.isnan(r[c])))
                 lines.append(f"  {name}: {vals}")
         lines.append("Significance: *** p<0.01, ** p<0.05, * p<0.1")
+        lines.extend(self._flag_lines())
         return "\n".join(lines)
-
-    def __str__(self):
-        return self.summary()
 
     def __repr__(self):
         return (f"<SpatialResults model={self.model!r} nobs={self.nobs} llf={self.llf:.4f} "
-                f"params={len(self._params)}>")
+                f"params={len(self._params)}{' flagged' if self.flags else ''}>")
 
-    def _repr_html_(self):
-        import html
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    def _tidy_effects(self, level: float = 0.95, method: str = "simulation", nsim: int = 1000,
+                      seed: int = 0, point: str = "estimate") -> pd.DataFrame:
+        eff = self.effects(method=method, nsim=nsim, seed=seed, level=level, point=point)
+        parts = []
+        for kind in ("direct", "indirect", "total"):
+            t = tidy_from_arrays(eff.index, eff[kind].to_numpy(), eff[f"{kind}_se"].to_numpy(),
+                                 level=level, statistic=eff[f"{kind}_t"].to_numpy(),
+                                 p_value=eff[f"{kind}_p"].to_numpy())
+            if f"{kind}_lo" in eff:
+                t["conf_low"] = eff[f"{kind}_lo"].to_numpy()
+                t["conf_high"] = eff[f"{kind}_hi"].to_numpy()
+            t.insert(0, "effect", kind)
+            parts.append(t)
+        return pd.concat(parts, ignore_index=True)
