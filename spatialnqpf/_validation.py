@@ -14,7 +14,7 @@ import scipy.sparse as sp
 __all__ = [
     "SpatialNQPFError", "DataError", "PanelError", "IdMismatchError",
     "format_values", "require_columns", "check_panel", "check_finite",
-    "graph_ids", "graph_to_sparse", "as_1d_float",
+    "graph_ids", "graph_to_sparse", "as_1d_float", "as_generator",
 ]
 
 
@@ -170,3 +170,46 @@ def graph_to_sparse(w, ids: Sequence) -> sp.csr_matrix:
     if np.array_equal(pos, np.arange(len(ids))):
         return m
     return m[pos][:, pos].tocsr()
+
+
+def _key_entropy(key) -> list:
+    """Stable integer words for a job/year/replication key (str, int or tuple of them)."""
+    import hashlib
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in parts:
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and int(k) >= 0:
+            out.append(int(k))
+        else:
+            h = hashlib.sha256(repr(k).encode("utf-8")).digest()[:8]
+            out.append(int.from_bytes(h, "little"))
+    return out
+
+
+def as_generator(seed=0, key=None) -> np.random.Generator:
+    """The package's one seed convention: ``seed`` → :class:`numpy.random.Generator`.
+
+    ``seed`` is a non-negative int (default 0 everywhere: results are reproducible unless
+    the user asks otherwise), ``None`` (fresh OS entropy), a :class:`~numpy.random.SeedSequence`
+    or a ``Generator`` (used as is).  With ``key`` (an int, str or tuple, e.g. a year or a
+    batch job key) the stream is ``SeedSequence(seed, spawn_key=key)``: independent of the
+    order in which keys are drawn, of other keys and of the worker that runs them.
+    """
+    if isinstance(seed, np.random.Generator):
+        if key is not None:
+            raise TypeError("a Generator seed cannot be combined with a key; pass an int seed")
+        return seed
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, np.integer,
+                                                                         np.random.SeedSequence))):
+        raise TypeError(f"seed must be a non-negative int, None, a SeedSequence or a "
+                        f"numpy Generator, got {seed!r}")
+    if isinstance(seed, (int, np.integer)) and seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed!r}")
+    if key is None:
+        return np.random.default_rng(seed)
+    if isinstance(seed, np.random.SeedSequence):
+        entropy = seed.entropy
+    else:
+        entropy = seed
+    return np.random.default_rng(np.random.SeedSequence(entropy=entropy,
+                                                        spawn_key=tuple(_key_entropy(key))))
