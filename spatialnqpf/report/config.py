@@ -411,15 +411,37 @@ class PreparedData:
                 f"{len(self.changes)} change(s)")
 
 
-def _apply_missing(df: pd.DataFrame, used: list[str], policy: str):
-    changes = []
+def _complete_panel(df: pd.DataFrame, used: list[str]):
+    """Add the (code, year) rows absent from the data (codes x years present) as missing cells.
+
+    A province-year that is absent (not just a NaN cell) is then covered by the ``missing``
+    policy and reported like any missing cell; without this, ``drop_units`` left it absent
+    and the spatial stages failed on the unbalanced panel.  Returns (frame, absent pairs).
+    """
+    if not used or df.empty:
+        return df, []
+    full = pd.MultiIndex.from_product([sorted(df["code"].unique()), sorted(df["year"].unique())],
+                                      names=["code", "year"])
+    absent = full.difference(pd.MultiIndex.from_frame(df[["code", "year"]]))
+    if not len(absent):
+        return df, []
+    pairs = [(int(c), int(y)) for c, y in absent]
+    add = pd.DataFrame(pairs, columns=["code", "year"])
+    return pd.concat([df, add], ignore_index=True), pairs
+
+
+def _apply_missing(df: pd.DataFrame, used: list[str], policy: str, absent=()):
+    changes = [{"action": "absent row", "code": c, "year": y, "column": ", ".join(used),
+                "old": None, "new": None} for c, y in absent]
     na = df[used].isna()
     if not na.to_numpy().any():
         return df, changes
     cells = [(int(df.at[i, "code"]), int(df.at[i, "year"]), c)
              for c in used for i in df.index[na[c].to_numpy()]]
     if policy == "error":
-        raise DataError(f"{len(cells)} missing value(s) in the columns the analysis uses "
+        rows = (f"{len(absent)} (code, year) row(s) absent from the data: "
+                f"{format_values(list(absent), 30)}; ") if absent else ""
+        raise DataError(f"{rows}{len(cells)} missing value(s) in the columns the analysis uses "
                         f"(code, year, column): {format_values(cells, 30)}. Set [data] missing = "
                         f"'interpolate', 'drop_rows' or 'drop_units' to handle them.")
     if policy == "interpolate":
@@ -584,8 +606,9 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
         if not pd.api.types.is_numeric_dtype(df[c]):
             bad = df.loc[pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna(), ["code", "year", c]]
             raise DataError(f"column {c!r} is not numeric, e.g. {bad.head(5).to_dict('records')}")
+    df, absent = _complete_panel(df.reset_index(drop=True), used)
     missing_before = {c: int(df[c].isna().sum()) for c in used}
-    df, changes = _apply_missing(df.reset_index(drop=True), used, config.missing)
+    df, changes = _apply_missing(df.reset_index(drop=True), used, config.missing, absent)
     df = df.sort_values(["year", "code"], kind="mergesort").reset_index(drop=True)
     unused = ()
     if not config.is_demo:
