@@ -288,3 +288,26 @@ def test_absent_rows_across_sheets_are_reported(tmp_path):
     assert np.isnan(panel.loc[panel["code"] == 12, "b"]).all()
     absent = rep.cells[rep.cells["action"] == "absent row"]
     assert absent[["sheet", "code", "year"]].values.tolist() == [["b", 12, 2020], ["b", 12, 2021]]
+
+
+def test_config_layout_wide_gives_the_demo_analysis_frame(tmp_path, demo):
+    """[data] layout = "wide": the yearbook workbook of the demo = the demo's analysis frame."""
+    from spatialnqpf.report.config import ConfigError, load_config, load_data
+    p = write_yearbook(tmp_path / "年鉴.xlsx", demo, demo_columns() + ["budget_exp_education"])
+    toml = tmp_path / "analysis.toml"
+    toml.write_text('[data]\nfile = "年鉴.xlsx"\nlayout = "wide"\nmissing = "interpolate"\n',
+                    encoding="utf-8")
+    cfg = load_config(toml)
+    cols = ["hitech_revenue_per_gdp", "rd_intensity", "techmkt_per_gdp", "ln_gdp", "edu_budget_share"]
+    mine = load_data(cfg, cols)
+    demo_run = load_data(load_config(), cols)
+    pd.testing.assert_frame_equal(mine.frame.set_index(["code", "year"])[cols],
+                                  demo_run.frame.set_index(["code", "year"])[cols], check_exact=True)
+    assert [(c["action"], c["code"], c["year"], c["column"]) for c in mine.changes] == \
+        [(c["action"], c["code"], c["year"], c["column"]) for c in demo_run.changes]
+    assert isinstance(mine.intake, YearbookReport) and mine.labels["北\u3000京"] == 11
+    assert set(mine.intake.dropped["reason"]) == {"total row"}
+    sub = load_data(load_config(toml, data={"sheets": {"gdp": "GDP"}}), ["GDP"])
+    assert list(sub.frame.columns) == ["code", "year", "GDP"]
+    with pytest.raises(ConfigError, match="'tall'"):
+        load_data(load_config(toml, data={"layout": "tall"}), cols)
