@@ -65,7 +65,7 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _FOOTMARK = re.compile(r"[\u2460-\u2473\u2776-\u277f*#†‡]+$")   # ①..⑳ ❶..❿ * # † ‡
 _UNIT_ROW = re.compile(r"(?:单位|計量單位|计量单位|unit)\s*:\s*([^\s,;)]+)", re.IGNORECASE)
 _TITLE_UNIT = re.compile(r"\(([^()]{1,16})\)\s*$")
-_TABLE_NO = re.compile(r"^(表\s*)?[0-9A-Za-z]{1,3}([-—–.][0-9]{1,3}){0,2}\s+")
+_TABLE_NO = re.compile(r"^(?:表\s*[A-Za-z]?\d+(?:[-—–.]\d+){0,2}\s*|[A-Za-z]?\d{1,2}(?:[-—–.]\d{1,2}){1,2}\s+)")
 
 # unit prefixes (longest first) for :func:`unit_factor`
 _PREFIXES = [("万亿", 10 ** 12), ("千亿", 10 ** 11), ("百亿", 10 ** 10), ("十亿", 10 ** 9),
@@ -314,7 +314,8 @@ class YearbookReport(Results):
     sheets : DataFrame
         One row per sheet read: ``sheet, variable, title, unit, unit_out, factor, layout,
         header, labels, years, n_units, n_values, n_missing, n_cleaned, merged_ranges``
-        (``header``/``labels`` are cell ranges; ``factor`` the unit conversion applied).
+        (``header``/``labels`` are cell ranges; ``factor`` the unit conversion applied;
+        ``n_cleaned`` the cells read from text).
     cells : DataFrame
         Every cell that was not a plain number, and every absent unit-year of a sheet:
         ``sheet, cell, <id>, <time>, variable, raw, action, value`` (``action``: ``blank``,
@@ -435,6 +436,12 @@ def _parse_sheet(g: _Grid, variable, level, unknown, id, time, name_from):
     above = [_cell_text(v) for i in range(hr) for v in g.values[i] if not _blank(v)]
     above += [_cell_text(g.values[hr, j]) for j in range(ncol) if j not in ycols and not _blank(g.values[hr, j])]
     above = list(dict.fromkeys(above))
+    raw_text = {}  # NFKC text -> the text as written (titles are reported as written)
+    for i in range(hr + 1):
+        for j in range(ncol):
+            v = g.values[i, j]
+            if not _blank(v):
+                raw_text.setdefault(_cell_text(v), str(v).strip())
     unit = ""
     for t in above:
         m = _UNIT_ROW.search(t)
@@ -442,7 +449,7 @@ def _parse_sheet(g: _Grid, variable, level, unknown, id, time, name_from):
             unit = m.group(1)
             break
     titles = [t for t in above if not _UNIT_ROW.search(t) and t != _cell_text(g.values[hr, best_j])]
-    title = titles[0] if titles else ""
+    title = raw_text.get(titles[0], titles[0]) if titles else ""
     if not unit:
         for t in titles:
             m = _TITLE_UNIT.search(t)
@@ -454,7 +461,8 @@ def _parse_sheet(g: _Grid, variable, level, unknown, id, time, name_from):
             if not title:
                 raise DataError(f"sheet {g.name!r}: no title cell to name the variable; pass "
                                 "variables={sheet: name} or name_from='sheet'")
-            variable = _TITLE_UNIT.sub("", _TABLE_NO.sub("", title)).strip() or title
+            t = titles[0]
+            variable = _TITLE_UNIT.sub("", _TABLE_NO.sub("", t)).strip() or t
         else:
             variable = g.name
     # rows

@@ -186,6 +186,8 @@ def test_unit_conversion_is_exact_and_recorded(tmp_path, demo):
     assert sh.loc["gdp", "factor"] == 1e-4 and panel.attrs["units"]["gdp_yi"] == "亿元"
     assert any("converted from 万元 to 亿元" in n for n in report.notes)
     assert unit_factor("亿元", "万元") == (10 ** 4, 1) and unit_factor("千克", "千克") == (1, 1)
+    titled, _ = read_yearbook(p, name_from="title")   # "表1-1  各地区gdp（2012—2022年）"
+    assert list(titled.columns) == ["code", "year", "各地区rd_fte_total", "各地区gdp"]
     with pytest.raises(DataError, match="different base units"):
         read_yearbook(p, units={"rd_fte_total": "亿元"})
 
