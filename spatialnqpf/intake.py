@@ -292,6 +292,10 @@ def _classify_label(v, level: str):
         if prov is not None and not (isinstance(prov, float) and np.isnan(prov)):
             return None, f"province subtotal row (province {int(prov)})"
     code = regions.normalize([v], level=level, errors="coerce")[0]
+    if (code is None or (isinstance(code, float) and np.isnan(code))) and isinstance(v, str):
+        m = _FOOTMARK.search(v.strip())      # "西藏*", "河北①": a footnote mark on the label
+        if m and m.start() > 0:
+            code = regions.normalize([v.strip()[:m.start()]], level=level, errors="coerce")[0]
     if code is not None and not (isinstance(code, float) and np.isnan(code)):
         return int(code), None
     if level == "city":
@@ -323,8 +327,8 @@ class YearbookReport(Results):
         (read as missing)``, ``absent row``).
     dropped : DataFrame
         Rows that were not read as units: ``sheet, cell, label, reason`` (total row,
-        regional aggregate, province subtotal at city level, unknown label with
-        ``unknown="drop"``, row without a label).
+        regional aggregate, province subtotal at city level, repeated header row, unknown
+        label with ``unknown="drop"``, row without a label).
     labels : mapping
         Label as written → code.
     notes : tuple of str
@@ -476,6 +480,8 @@ def _parse_sheet(g: _Grid, variable, level, unknown, id, time, name_from):
                                 "reason": "row without a label"})
             continue
         code, reason = _classify_label(lab, level)
+        if code is None and [_year_of(v) for v in vals] == list(ycols.values()):
+            reason = "repeated header row"
         if code is None:
             if reason:
                 dropped.append({"sheet": g.name, "cell": g.addr(i, best_j), "label": lab,

@@ -223,6 +223,19 @@ def test_unknown_label_is_named_with_cell_and_suggestion(tmp_path):
         "安微省": "unknown label", "东部地区": "regional aggregate row"}
 
 
+def test_repeated_header_and_marked_labels(tmp_path):
+    """A header repeated mid-sheet (page break) is dropped; '西藏*' / '河北①' are read."""
+    wb = openpyxl.Workbook()
+    _small(wb.active, ["北京", "地区", "西藏*", "河北①"], [[1, 2], [2020, "2021年"], [3, 4], [5, 6]])
+    p = tmp_path / "x.xlsx"
+    wb.save(p)
+    panel, rep = read_yearbook(p)
+    assert panel.set_index(["code", "year"])["Sheet"].to_dict() == {
+        (11, 2020): 1.0, (11, 2021): 2.0, (13, 2020): 5.0, (13, 2021): 6.0,
+        (54, 2020): 3.0, (54, 2021): 4.0}
+    assert rep.dropped[["cell", "reason"]].values.tolist() == [["A3", "repeated header row"]]
+
+
 def test_bad_cells_warn_and_duplicates_refused(tmp_path):
     wb = openpyxl.Workbook()
     _small(wb.active, ["北京", "天津"], [["12.5*", "n/d"], ["1 234", "３①"]])
