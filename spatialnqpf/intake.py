@@ -190,6 +190,8 @@ def _read_xls(path: Path) -> list[_Grid]:
     except ImportError as exc:
         raise DataError(f"reading the old .xls format needs the xlrd package ({exc}); "
                         "install it (pip install xlrd) or save the file as .xlsx") from None
+    except Exception as exc:
+        raise DataError(f"cannot read {path.name} as an .xls workbook: {exc}") from None
     grids = []
     for name, df in sheets.items():
         vals = df.to_numpy(dtype=object)
@@ -554,7 +556,8 @@ def read_yearbook(path, sheets=None, *, variables: Mapping | None = None,
     names with or without 省/市/自治区, spaced yearbook names, traditional characters,
     English and pinyin).
 
-    Cells: numbers are read as they are; text is read as a number after Unicode NFKC
+    Cells: numbers are read as they are (``.xlsx`` formulas by their cached values: a file
+    written by a program that stores no values shows them blank); text is read as a number after Unicode NFKC
     normalisation (full-width digits), removal of spaces, thousands separators and a
     trailing footnote mark (``*``, ``#``, ``①``); :data:`MISSING_MARKS` (``—``, ``…``,
     ``-``, ``/``, ...) and blank cells are missing; any other text is read as missing with

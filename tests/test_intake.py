@@ -326,3 +326,19 @@ def test_config_layout_wide_gives_the_demo_analysis_frame(tmp_path, demo):
     assert list(sub.frame.columns) == ["code", "year", "GDP"]
     with pytest.raises(ConfigError, match="'tall'"):
         load_data(load_config(toml, data={"layout": "tall"}), cols)
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        read_yearbook(tmp_path / "nope.xlsx")
+    (tmp_path / "a.json").write_text("{}")
+    with pytest.raises(DataError, match="unsupported yearbook file type '.json'"):
+        read_yearbook(tmp_path / "a.json")
+    (tmp_path / "a.xls").write_bytes(b"not a workbook")
+    with pytest.raises(DataError, match=r"xlrd|cannot read a\.xls"):
+        read_yearbook(tmp_path / "a.xls")
+    wb = openpyxl.Workbook()
+    wb.active.cell(1, 1, "说明：本文件没有数据")
+    wb.save(tmp_path / "empty.xlsx")
+    with pytest.raises(DataError, match="no sheet of empty.xlsx has a header row of years"):
+        read_yearbook(tmp_path / "empty.xlsx")
