@@ -758,6 +758,12 @@ def read_yearbook(path, sheets=None, *, variables: Mapping | None = None,
     sheet_cols = ["sheet", "variable", "title", "unit", "unit_out", "factor", "layout", "header",
                   "labels", "years", "n_units", "n_values", "n_missing", "n_cleaned", "merged_ranges"]
     ndrop = pd.DataFrame(dropped, columns=["sheet", "cell", "label", "reason"])
+    unk = ndrop[ndrop["reason"] == "unknown label"]
+    if len(unk):
+        warnings.warn(f"{len(unk)} row(s) with unknown {level} labels dropped (unknown='drop'): "
+                      + format_values([f"{s}!{c}={lab!r}" for s, c, lab in unk[
+                          ["sheet", "cell", "label"]].itertuples(index=False, name=None)], 10),
+                      YearbookWarning, stacklevel=2)
     if len(ndrop):
         notes.insert(0, f"dropped {len(ndrop)} row(s) that are not {level} units: " + "; ".join(
             f"{r}: {n}" for r, n in ndrop["reason"].value_counts().items()))

@@ -217,7 +217,8 @@ def test_unknown_label_is_named_with_cell_and_suggestion(tmp_path):
     with pytest.raises(regions.UnknownRegionError, match=r"'安微省'.*did you mean.*安徽.*A3") as e:
         read_yearbook(p)
     assert e.value.unknown == ["安微省"]
-    panel, rep = read_yearbook(p, unknown="drop")
+    with pytest.warns(YearbookWarning, match=r"Sheet!A3='安微省'"):
+        panel, rep = read_yearbook(p, unknown="drop")
     assert list(panel["code"].unique()) == [11]
     assert dict(zip(rep.dropped["label"], rep.dropped["reason"])) == {
         "安微省": "unknown label", "东部地区": "regional aggregate row"}
