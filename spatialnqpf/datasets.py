@@ -212,3 +212,9 @@ def load_cities(province=None, **kwargs):
     """
     from ._shapes import load_cities as _lc
     return _lc(province=province, **kwargs)
+
+
+# Yearbook-layout intake (regions as rows, years as columns): see spatialnqpf.intake.
+from .intake import YearbookReport, read_yearbook  # noqa: E402
+
+__all__ += ["read_yearbook", "YearbookReport"]

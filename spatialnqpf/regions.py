@@ -295,6 +295,45 @@ def _lookup_one(value, level: str):
     return next(iter(cands)), None
 
 
+def _suggestions(unknown, level: str, limit: int = 20) -> dict:
+    """Label -> up to three codes whose names or aliases are closest (difflib ratio >= 0.5)."""
+    import difflib
+
+    aliases = _province_aliases() if level == "province" else _city_aliases()
+    keys = list(aliases)
+    out = {}
+    for v in unknown[:limit]:
+        if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+            continue
+        key = _key(v)
+        scored: dict = {}
+        for probe in [key] + _strip_suffixes(key):
+            cutoff = 0.5 if len(probe) <= 3 else 0.6
+            for k in difflib.get_close_matches(probe, keys, n=5, cutoff=cutoff):
+                r = difflib.SequenceMatcher(None, probe, k).ratio()
+                for c in aliases[k]:
+                    scored[c] = max(scored.get(c, 0.0), r)
+        if scored:
+            best = max(scored.values())
+            ranked = sorted(scored, key=lambda c: (-scored[c], c))
+            out[v] = [c for c in ranked if scored[c] >= best - 0.1][:3]
+    return out
+
+
+def _suggestion_text(suggestions: dict, level: str) -> str:
+    if not suggestions:
+        return ""
+    table = _province_table() if level == "province" else _city_table()
+
+    def name(code):
+        row = table.loc[code]
+        en = f" / {row['name_en']}" if "name_en" in table.columns else ""
+        return f"{row['name_zh']}{en} ({code})"
+
+    return "; did you mean: " + "; ".join(
+        f"{k!r} -> " + " or ".join(name(c) for c in v) for k, v in suggestions.items()) + "?"
+
+
 def normalize(values, level: str = "province", errors: str = "raise"):
     """Map messy region labels to GB/T 2260 codes (ints).
 
@@ -346,12 +385,16 @@ def normalize(values, level: str = "province", errors: str = "raise"):
         out.append(code)
     if errors == "raise" and (unknown or ambiguous):
         parts = []
+        suggestions = _suggestions(unknown, level) if unknown else {}
         if unknown:
-            parts.append(f"unknown {level} label(s): {format_values(unknown, 50)}")
+            parts.append(f"unknown {level} label(s): {format_values(unknown, 50)}"
+                         + _suggestion_text(suggestions, level))
         if ambiguous:
             parts.append("ambiguous label(s): " + "; ".join(
                 f"{k!r} could be {format_values(v)}" for k, v in ambiguous.items()))
-        raise UnknownRegionError("; ".join(parts), unknown=unknown, ambiguous=ambiguous)
+        err = UnknownRegionError("; ".join(parts), unknown=unknown, ambiguous=ambiguous)
+        err.suggestions = suggestions  # label -> [code, ...], closest first
+        raise err
     if scalar:
         return out[0]
     if isinstance(values, pd.Series):

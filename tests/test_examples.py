@@ -23,6 +23,7 @@ NEEDS = {
     "04_dagum.py": ["spatialnqpf.index", "spatialnqpf.inequality"],
     "05_dynamics.py": ["spatialnqpf.index", "spatialnqpf.dynamics"],
     "06_models.py": ["spatialnqpf.index", "spatialnqpf.weights", "spatialnqpf.models"],
+    "07_yearbook.py": ["spatialnqpf.intake"],
 }
 
 

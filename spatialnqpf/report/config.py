@@ -37,7 +37,7 @@ class ConfigError(SpatialNQPFError):
 #: Default configuration (what ``spatialnqpf report`` with no arguments runs).
 DEFAULTS: dict = {
     "data": {"file": "", "sheet": 0, "id": "code", "time": "year", "years": [],
-             "missing": "auto", "encoding": ""},
+             "missing": "auto", "encoding": "", "layout": "long", "sheets": []},
     "variables": {},
     "index": {"method": "entropy_topsis", "system": "demo", "pillars": ["technology"], "shift": 1e-4,
               "indicators": []},
@@ -82,6 +82,12 @@ years = []                # e.g. [2013, 2022] keeps 2013..2022; empty = all year
 # Whatever is changed or dropped is listed in the report.
 missing = "auto"
 encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
+# "long": one row per province-year (above).  "wide": yearbook layout, read with
+# spatialnqpf.datasets.read_yearbook: one sheet per indicator, provinces as rows, years as
+# columns; title/unit rows, footnotes, 全国 rows and missing marks (—, …, -, /) are handled
+# and listed in the parse report.  The sheet name is the variable name (id/time/sheet unused).
+layout = "long"
+sheets = []               # wide: sheets to read (empty = all), or a table {sheet = "variable"}
 
 [variables]
 # Derived columns, evaluated with pandas DataFrame.eval (log, exp, sqrt are available):
@@ -399,6 +405,8 @@ class PreparedData:
     unused_columns: tuple = ()
     labels: Mapping = field(default_factory=dict)
     derived: Mapping = field(default_factory=dict)
+    #: :class:`spatialnqpf.intake.YearbookReport` of a ``layout = "wide"`` file, else None.
+    intake: object = None
 
     def to_frame(self) -> pd.DataFrame:
         """The analysis panel (a copy)."""
@@ -411,15 +419,37 @@ class PreparedData:
                 f"{len(self.changes)} change(s)")
 
 
-def _apply_missing(df: pd.DataFrame, used: list[str], policy: str):
-    changes = []
+def _complete_panel(df: pd.DataFrame, used: list[str]):
+    """Add the (code, year) rows absent from the data (codes x years present) as missing cells.
+
+    A province-year that is absent (not just a NaN cell) is then covered by the ``missing``
+    policy and reported like any missing cell; without this, ``drop_units`` left it absent
+    and the spatial stages failed on the unbalanced panel.  Returns (frame, absent pairs).
+    """
+    if not used or df.empty:
+        return df, []
+    full = pd.MultiIndex.from_product([sorted(df["code"].unique()), sorted(df["year"].unique())],
+                                      names=["code", "year"])
+    absent = full.difference(pd.MultiIndex.from_frame(df[["code", "year"]]))
+    if not len(absent):
+        return df, []
+    pairs = [(int(c), int(y)) for c, y in absent]
+    add = pd.DataFrame(pairs, columns=["code", "year"])
+    return pd.concat([df, add], ignore_index=True), pairs
+
+
+def _apply_missing(df: pd.DataFrame, used: list[str], policy: str, absent=()):
+    changes = [{"action": "absent row", "code": c, "year": y, "column": ", ".join(used),
+                "old": None, "new": None} for c, y in absent]
     na = df[used].isna()
     if not na.to_numpy().any():
         return df, changes
     cells = [(int(df.at[i, "code"]), int(df.at[i, "year"]), c)
              for c in used for i in df.index[na[c].to_numpy()]]
     if policy == "error":
-        raise DataError(f"{len(cells)} missing value(s) in the columns the analysis uses "
+        rows = (f"{len(absent)} (code, year) row(s) absent from the data: "
+                f"{format_values(list(absent), 30)}; ") if absent else ""
+        raise DataError(f"{rows}{len(cells)} missing value(s) in the columns the analysis uses "
                         f"(code, year, column): {format_values(cells, 30)}. Set [data] missing = "
                         f"'interpolate', 'drop_rows' or 'drop_units' to handle them.")
     if policy == "interpolate":
@@ -489,6 +519,7 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
 
     d = config.get("data")
     labels = {}
+    intake = None
     if config.is_demo:
         from .. import datasets
         raw = datasets.load_demo_panel()
@@ -507,10 +538,22 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
                 df = df.merge(ind[["code", "year", *new]], on=["code", "year"], how="left")
     else:
         path = config.data_path()
-        raw = read_table(path, d["sheet"], d["encoding"])
+        layout = d.get("layout", "long")
+        if layout not in ("long", "wide"):
+            raise ConfigError(f"[data] layout must be 'long' or 'wide', got {layout!r}")
+        if layout == "wide":
+            from ..intake import read_yearbook
+            sheets = d.get("sheets") or None
+            if not path.exists():
+                raise DataError(f"data file not found: {str(path)!r}")
+            kw = {"variables": dict(sheets)} if isinstance(sheets, Mapping) else {"sheets": sheets}
+            raw, intake = read_yearbook(path, encoding=d["encoding"], **kw)
+            id_col, time_col = "code", "year"
+        else:
+            raw = read_table(path, d["sheet"], d["encoding"])
+            id_col, time_col = d["id"], d["time"]
         source = str(path)
         checksum = sha256_file(path)
-        id_col, time_col = d["id"], d["time"]
         missing_cols = [c for c in (id_col, time_col) if c not in raw.columns]
         if missing_cols:
             raise DataError(f"id/time column(s) {format_values(missing_cols)} not in {path.name}; "
@@ -521,6 +564,8 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
             raise PanelError(f"column {id_col!r} is empty in file row(s) {format_values(rows)}")
         codes = regions.normalize(df[id_col])  # raises naming every unknown label
         labels = dict(zip(df[id_col].astype(str), (int(c) for c in codes)))
+        if intake is not None:
+            labels = dict(intake.labels)  # the labels as written in the yearbook sheets
         years = pd.to_numeric(df[time_col], errors="coerce")
         if years.isna().any() or (years % 1 != 0).any():
             bad = df.loc[years.isna() | (years % 1 != 0), time_col].tolist()
@@ -584,8 +629,9 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
         if not pd.api.types.is_numeric_dtype(df[c]):
             bad = df.loc[pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna(), ["code", "year", c]]
             raise DataError(f"column {c!r} is not numeric, e.g. {bad.head(5).to_dict('records')}")
+    df, absent = _complete_panel(df.reset_index(drop=True), used)
     missing_before = {c: int(df[c].isna().sum()) for c in used}
-    df, changes = _apply_missing(df.reset_index(drop=True), used, config.missing)
+    df, changes = _apply_missing(df.reset_index(drop=True), used, config.missing, absent)
     df = df.sort_values(["year", "code"], kind="mergesort").reset_index(drop=True)
     unused = ()
     if not config.is_demo:
@@ -596,4 +642,5 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
     return PreparedData(frame=df, source=source, checksum=checksum, id_column=id_col,
                         time_column=time_col, missing_policy=config.missing, changes=tuple(changes),
                         unused_columns=unused, labels=labels,
-                        derived={"expressions": derived, "missing_before": missing_before})
+                        derived={"expressions": derived, "missing_before": missing_before},
+                        intake=intake)

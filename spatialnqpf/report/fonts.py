@@ -41,7 +41,38 @@ def _covers(path: str, text: str = _PROBE) -> bool:
         return False
 
 
-def find_cjk_font(extra_paths=()) -> str | None:
+_CACHE_REFRESHED = False
+
+
+def _refresh_font_cache() -> bool:
+    """Rebuild matplotlib's font list once per process (a font installed after the cache
+    was written, e.g. ``apt-get install fonts-noto-cjk``, is invisible until then).
+
+    The instance ``font_manager.fontManager`` is updated in place, as matplotlib itself does
+    when a cached font file has gone, so references held elsewhere see the new fonts; the
+    rebuilt list is written back to matplotlib's cache file.  Returns True when a rebuild
+    was done now, False when it had already been done.
+    """
+    global _CACHE_REFRESHED
+    if _CACHE_REFRESHED:
+        return False
+    _CACHE_REFRESHED = True
+    from matplotlib import font_manager as fm
+
+    try:
+        new_fm = fm._load_fontmanager(try_read_cache=False)
+    except Exception as exc:  # an unwritable cache folder must not break the report
+        warnings.warn(f"could not rebuild matplotlib's font cache: {exc}", CJKFontWarning,
+                      stacklevel=3)
+        return False
+    vars(fm.fontManager).update(vars(new_fm))
+    cached = getattr(fm.fontManager, "_findfont_cached", None)
+    if hasattr(cached, "cache_clear"):
+        cached.cache_clear()
+    return True
+
+
+def find_cjk_font(extra_paths=(), refresh: bool = True) -> str | None:
     """Return the family name of an installed font with Chinese glyphs, or ``None``.
 
     Parameters
@@ -53,7 +84,10 @@ def find_cjk_font(extra_paths=()) -> str | None:
     Notes
     -----
     Families in :data:`CJK_FAMILIES` are tried first; then any other font whose
-    character map covers a probe string of common Chinese characters.
+    character map covers a probe string of common Chinese characters.  When none is
+    found and ``refresh`` is true, matplotlib's font cache is rebuilt once per process
+    and the search repeated (fonts installed after the cache was written are otherwise
+    invisible until the cache file is deleted by hand).
     """
     from matplotlib import font_manager as fm
 
@@ -61,6 +95,17 @@ def find_cjk_font(extra_paths=()) -> str | None:
         p = Path(p)
         if p.exists():
             fm.fontManager.addfont(str(p))
+    fam = _search_cjk(fm)
+    if fam is None and refresh and _refresh_font_cache():
+        for p in extra_paths or ():  # the rebuilt manager does not know the added files
+            p = Path(p)
+            if p.exists():
+                fm.fontManager.addfont(str(p))
+        fam = _search_cjk(fm)
+    return fam
+
+
+def _search_cjk(fm) -> str | None:
     by_name = {}
     for f in fm.fontManager.ttflist:
         by_name.setdefault(f.name, f.fname)
