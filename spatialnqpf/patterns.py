@@ -44,7 +44,7 @@ import pandas as pd
 
 from . import _geodetector as _gd
 from ._results import Results, as_mapping
-from ._validation import (DataError, IdMismatchError, SpatialNQPFError, check_panel,
+from ._validation import (DataError, IdMismatchError, SpatialNQPFError, as_generator, check_panel,
                           format_values, require_columns)
 
 __all__ = ["geodetector", "GeodetectorResult", "gravity_centre", "GravityCentreResult",
@@ -548,3 +548,170 @@ def std_ellipse(data: pd.DataFrame, value: str, *, id: str = "code",
     tab.insert(pos + 3, "area_km2", np.pi * np.asarray(sx) * np.asarray(sy))
     tab.insert(pos + 4, "shape_index", np.asarray(sx) / np.asarray(sy))
     return EllipseResult(table=tab, method=method, crs=CHINA_CRS, coords_source=src)
+
+
+# ===========================================================================
+# ESTDA: LISA time paths and space-time transitions
+# ===========================================================================
+#: giddy/PySAL quadrant codes of :class:`giddy.markov.LISA_Markov` (own, lag)
+QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+#: direction sectors of a LISA time path (angle of the first→last move, counter-clockwise
+#: from the own-value axis)
+PATH_SECTORS = ("both up", "own down, neighbours up", "both down", "own up, neighbours down")
+TRANSITION_TYPES = ("Type 0", "Type I", "Type II", "Type III")
+
+
+@dataclasses.dataclass(eq=False, repr=False)
+class LisaPathsResult(Results):
+    """Result of :func:`lisa_paths` (read-only).
+
+    Attributes
+    ----------
+    paths : DataFrame
+        Per id: ``path_length``, ``relative_length``, ``tortuosity``, ``direction_deg``,
+        ``sector``, ``dx``, ``dy`` (first→last move in the Moran plane).
+    coordinates : DataFrame
+        Long (id, year): ``z`` (standardised value) and ``wz`` (its spatial lag).
+    quadrants : DataFrame
+        Wide: LISA quadrant (``HH``/``LH``/``LL``/``HL``) of every id and year.
+    transitions : DataFrame
+        Long (id, year of origin): ``from``, ``to``, ``type`` (Rey 2001 Type 0/I/II/III).
+    transition_matrix : DataFrame
+        Counts between quadrants (rows from, columns to); ``transition_probs`` rows sum 1.
+    type_shares : DataFrame
+        Count and share of each transition type; cohesion and flux in ``notes``.
+    rose : DataFrame
+        Rose diagram (giddy ``Rose``, first and last year): sector bounds, counts,
+        permutation expectation and two-sided pseudo p-values.
+    """
+
+    paths: pd.DataFrame
+    coordinates: pd.DataFrame
+    quadrants: pd.DataFrame
+    transitions: pd.DataFrame
+    transition_matrix: pd.DataFrame
+    transition_probs: pd.DataFrame
+    type_shares: pd.DataFrame
+    rose: pd.DataFrame
+    chi2: tuple = ()
+    _title = "LISA time paths and space-time transitions"
+
+    def to_frame(self):
+        return self.paths
+
+    def _summary_notes(self):
+        return ["", "Transition types:", self.type_shares.to_string(), "",
+                "Quadrant transition probabilities:", self.transition_probs.to_string(),
+                "", "Rose diagram:", self.rose.to_string()]
+
+
+def _aligned_W(w, ids):
+    from libpysal.weights import WSP
+    import scipy.sparse as sp
+    from ._validation import graph_to_sparse
+    m = graph_to_sparse(w, ids).tocsr()
+    rs = np.asarray(m.sum(axis=1)).ravel()
+    isl = [ids[i] for i in np.flatnonzero(rs == 0)]
+    if isl:
+        raise IdMismatchError(f"unit(s) without neighbours in the weights: "
+                              f"{format_values(isl)}; their spatial lag would be 0")
+    m = (sp.diags(1.0 / rs) @ m).tocsr()
+    return WSP(m, id_order=list(ids)).to_W(silence_warnings=True), m
+
+
+def lisa_paths(data: pd.DataFrame, value: str, w, *, id: str = "code", time: str = "year",
+               k: int = 8, permutations: int = 999, seed=0) -> LisaPathsResult:
+    r"""LISA time paths (Rey, Murray & Anselin 2011) and space–time transitions (Rey 2001).
+
+    The panel (balanced) is aligned with ``w`` by id; ``w`` is row-standardised.  In each
+    year :math:`z_{it} = (y_{it} - \bar y_t)/s_t` (population s.d.) and
+    :math:`(Wz)_{it}` its spatial lag: the unit's point in the Moran scatter plot.
+
+    * path length :math:`d_i = \sum_t \lVert L_{i,t+1} - L_{i,t}\rVert`,
+      ``relative_length`` :math:`N d_i / \sum_j d_j`, ``tortuosity``
+      :math:`d_i / \lVert L_{i,T} - L_{i,1}\rVert` (1 = straight path);
+    * ``direction_deg``: angle of :math:`L_{i,T} - L_{i,1}` counter-clockwise from the
+      z axis in [0, 360) (giddy ``Rose``'s θ), ``sector`` its quadrant
+      (:data:`PATH_SECTORS`);
+    * quadrants and transitions from giddy ``LISA_Markov`` (PySAL codes 1 HH, 2 LH,
+      3 LL, 4 HL; no significance filter); Rey's types: Type 0 (unit and neighbours
+      stay), I (only the unit changes side), II (only the neighbours), III (both);
+    * Rose diagram with ``k`` sectors of giddy ``Rose`` on the first and last years;
+      its permutation p-values (two-sided, giddy's formula) are computed here with
+      ``permutations`` random relabellings drawn from ``as_generator(seed)`` (giddy draws
+      from numpy's global generator).
+    """
+    from giddy.directional import Rose
+    from giddy.markov import LISA_Markov
+    df = check_panel(data, id, time, columns=[value], balanced=True)
+    Wd = df.pivot(index=id, columns=time, values=value).sort_index(axis=1)
+    ids = Wd.index
+    if Wd.shape[1] < 2:
+        raise DataError("LISA time paths need at least 2 periods")
+    W, m = _aligned_W(w, ids)
+    Y = Wd.to_numpy(float)
+    sd = Y.std(axis=0)
+    if (sd == 0).any():
+        raise DataError(f"{value!r} is constant in period(s) "
+                        f"{format_values(list(Wd.columns[sd == 0]))}")
+    Z = (Y - Y.mean(axis=0)) / sd
+    WZ = m @ Z
+    steps = np.hypot(np.diff(Z, axis=1), np.diff(WZ, axis=1))
+    d = steps.sum(axis=1)
+    dx, dy = Z[:, -1] - Z[:, 0], WZ[:, -1] - WZ[:, 0]
+    chord = np.hypot(dx, dy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tort = np.where(chord > 0, d / chord, np.inf)
+    ang = np.degrees(np.arctan2(dy, dx)) % 360.0
+    paths = pd.DataFrame({"path_length": d, "relative_length": len(d) * d / d.sum(),
+                          "tortuosity": tort, "direction_deg": ang,
+                          "sector": [PATH_SECTORS[int(a // 90) % 4] for a in ang],
+                          "dx": dx, "dy": dy}, index=ids)
+    coords = pd.DataFrame({id: np.repeat(ids, Y.shape[1]),
+                           time: np.tile(Wd.columns, len(ids)),
+                           "z": Z.ravel(), "wz": WZ.ravel()})
+    lm = LISA_Markov(Y, W, permutations=0)
+    q = np.asarray(lm.q)
+    quads = pd.DataFrame(np.vectorize(QUADRANTS.get)(q), index=ids, columns=Wd.columns)
+    own_hi = np.isin(q, (1, 4))
+    lag_hi = np.isin(q, (1, 2))
+    own_ch = own_hi[:, 1:] != own_hi[:, :-1]
+    lag_ch = lag_hi[:, 1:] != lag_hi[:, :-1]
+    typ = own_ch.astype(int) + 2 * lag_ch.astype(int)   # 0, 1 = own only, 2 = lag, 3 = both
+    type_name = np.array(["Type 0", "Type I", "Type II", "Type III"])[typ]
+    trans = pd.DataFrame({id: np.repeat(ids, q.shape[1] - 1),
+                          time: np.tile(Wd.columns[:-1], len(ids)),
+                          "from": quads.to_numpy()[:, :-1].ravel(),
+                          "to": quads.to_numpy()[:, 1:].ravel(),
+                          "type": type_name.ravel()})
+    labels = [QUADRANTS[i] for i in (1, 2, 3, 4)]
+    tm = pd.DataFrame(np.asarray(lm.transitions), index=pd.Index(labels, name="from"),
+                      columns=pd.Index(labels, name="to"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tp = tm.div(tm.sum(axis=1), axis=0)
+    cnt = pd.Series(type_name.ravel()).value_counts().reindex(list(TRANSITION_TYPES),
+                                                               fill_value=0)
+    shares = pd.DataFrame({"count": cnt, "share": cnt / cnt.sum()})
+    shares.index.name = "type"
+    # rose diagram: giddy for the observed vectors, our generator for the permutations
+    Y2 = Z[:, [0, -1]]
+    rose = Rose(Y2, W, k=k)
+    counts = np.asarray(rose.counts, float)
+    rng = as_generator(seed)
+    perm_counts = np.empty((int(permutations), k))
+    for b in range(int(permutations)):
+        idx = rng.permutation(len(ids))
+        perm_counts[b] = rose._calc(Y2[idx], W, k)["counts"]
+    if permutations:
+        larger = (perm_counts >= counts).sum(axis=0)
+        P = (larger + 1) / (permutations + 1.0)
+        p = np.where(P < 0.5, 2 * P, 2 * (1 - P))
+        exp = perm_counts.mean(axis=0)
+    else:
+        p = exp = np.full(k, np.nan)
+    cuts = np.degrees(np.asarray(rose.cuts))
+    rose_tab = pd.DataFrame({"from_deg": cuts[:-1], "to_deg": cuts[1:], "count": counts,
+                             "expected": exp, "p_value": p})
+    return LisaPathsResult(paths=paths, coordinates=coords, quadrants=quads,
+                           transitions=trans, transition_matrix=tm, transition_probs=tp,
+                           type_shares=shares, rose=rose_tab, chi2=tuple(lm.chi_2))
