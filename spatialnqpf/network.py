@@ -145,7 +145,7 @@ def binarise(y: np.ndarray) -> np.ndarray:
 
 def gravity_network(data: pd.DataFrame, value: str, *, id: str = "code",
                     time: str | None = "year", population: str = "pop", gdp: str = "gdp",
-                    coords=None) -> NetworkResult:
+                    coords=None, distance: pd.DataFrame | None = None) -> NetworkResult:
     r"""Spatial association network of ``value`` from the modified gravity model, by year.
 
     .. math::
@@ -157,7 +157,8 @@ def gravity_network(data: pd.DataFrame, value: str, *, id: str = "code",
     with X the value, P the population, G the GDP (columns ``value``, ``population``,
     ``gdp``, all positive) and :math:`D_{ij}` the haversine distance (R = 6371 km)
     between the capitals (``coords=None``; or coordinates as accepted by
-    :func:`spatialnqpf.weights.distance`).  :math:`y_{ij} \ne y_{ji}` through
+    :func:`spatialnqpf.weights.distance`), or ``distance``: a DataFrame of distances
+    (e.g. an economic distance) with the ids as index and columns, used instead.  :math:`y_{ij} \ne y_{ji}` through
     :math:`k_{ij}` (per-capita GDPs equal to 1e-12 relative count as equal: y = 0).  The 0/1 network has :math:`a_{ij} = 1` when :math:`y_{ij}` is at
     least the mean of row i over the N − 1 other units (and positive); the diagonal is 0.
 
@@ -183,7 +184,15 @@ def gravity_network(data: pd.DataFrame, value: str, *, id: str = "code",
                                                                             name=None)
             raise DataError(f"column {c!r} must be positive; not at {format_values(list(where))}")
     ids_all = pd.Index(df[id].unique())
-    pts, src = resolve_points("capitals" if coords is None else coords, ids_all)
+    if distance is None:
+        pts, src = resolve_points("capitals" if coords is None else coords, ids_all)
+    else:
+        dist = _as_matrix(distance, "distance")
+        miss = ids_all.difference(dist.index)
+        if len(miss):
+            raise IdMismatchError(f"distance has no row/column for id(s) "
+                                  f"{format_values(list(miss))}")
+        src = "user distance matrix"
     nets = {}
     groups = [(None, df)] if time is None else df.groupby(time, sort=True)
     for t, g in groups:
@@ -191,8 +200,11 @@ def gravity_network(data: pd.DataFrame, value: str, *, id: str = "code",
         ids = g.index
         if len(ids) < 3:
             raise NetworkError(f"a network needs at least 3 units; {len(ids)} in {t}")
-        p = pts.loc[ids]
-        D = _haversine_matrix(p["lon"].to_numpy(), p["lat"].to_numpy())
+        if distance is None:
+            p = pts.loc[ids]
+            D = _haversine_matrix(p["lon"].to_numpy(), p["lat"].to_numpy())
+        else:
+            D = dist.loc[ids, ids].to_numpy(float).copy()
         np.fill_diagonal(D, 1.0)
         if (D[~np.eye(len(ids), dtype=bool)] <= 0).any():
             raise DataError("two units share the same coordinates (zero distance)")

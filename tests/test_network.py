@@ -165,3 +165,12 @@ def test_bad_input():
         network.metrics(y)
     with pytest.raises(Exception, match="power of 2"):
         network.block_model(_mat("network_conn_a.csv"), n_blocks=3)
+
+
+def test_user_distance_matrix():
+    x1 = _mat("network_x1.csv")                       # the haversine distances themselves
+    a = network.gravity_network(PANEL, "value")[2022]
+    b = network.gravity_network(PANEL, "value", distance=x1 * 2.0)[2022]
+    np.testing.assert_allclose(b.y.to_numpy(), a.y.to_numpy() / 4.0, rtol=1e-12)
+    with pytest.raises(IdMismatchError):
+        network.gravity_network(PANEL, "value", distance=x1.iloc[:-1, :-1])

@@ -1,4 +1,5 @@
 """patterns.geodetector against R GD 10.8 / geodetector 1.0-5 (tests/reference/geodetector_*)."""
+import os
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +185,31 @@ def test_frozen_and_summary(res):
         res.factor = None
     assert "Interaction detector" in res.summary()
     assert res.to_frame().shape[0] == 6
+
+
+NDVI = os.environ.get("SPATIALNQPF_GD_NDVI_DIR")
+
+
+@pytest.mark.skipif(not NDVI, reason="set SPATIALNQPF_GD_NDVI_DIR to the output of "
+                    "tests/reference/geodetector_gd_bundled.R (GD's ndvi_40, not committed)")
+def test_gd_bundled_ndvi():
+    d = Path(NDVI)
+    data = pd.read_csv(d / "ndvi_40.csv")
+    cont = ["Tempchange", "Precipitation", "GDP", "Popdensity"]
+    facs = ["Climatezone", "Mining"] + cont
+    r = patterns.geodetector(data, "NDVIchange", facs, discretize={c: "opgd" for c in cont})
+    op = pd.read_csv(d / "opgd.csv").set_index("factor")
+    disc = r.discretization.set_index("factor")
+    for c in cont:
+        assert disc.loc[c, "method"] == "opgd:" + op.loc[c, "method"]
+        assert disc.loc[c, "k"] == op.loc[c, "k"]
+    ref = pd.read_csv(d / "factor.csv").set_index("factor")
+    got = r.factor.set_index("factor").loc[ref.index]
+    np.testing.assert_allclose(got.q, ref.q, rtol=1e-10)
+    np.testing.assert_allclose(got.F, ref.F, rtol=1e-10)
+    np.testing.assert_allclose(got.p_value, ref.p, atol=2e-9)
+    it = pd.read_csv(d / "interaction.csv")
+    gi = r.interaction.set_index(["factor_a", "factor_b"])
+    same = [(gi.loc[(a, b), "type"] == t) for a, b, t in
+            zip(it.var1, it.var2, it.interaction)]
+    assert all(same)
