@@ -22,14 +22,12 @@ and Sul's club convergence clustering procedure. *The R Journal* 11(2), 142-151.
 """
 from __future__ import annotations
 
-import dataclasses
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._results import EstimationResults, Results, as_mapping
+from ._results import EstimationResults, as_mapping
 from ._validation import DataError, check_panel, format_values
 
 THRESHOLD = -1.65

@@ -28,11 +28,10 @@ collinearity and autocorrelation conditions. *Psychometrika* 72(4), 563-581.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._results import EstimationResults, Results, as_mapping, tidy_from_arrays
 from ._validation import (DataError, IdMismatchError, SpatialNQPFError, as_generator,

@@ -516,8 +516,7 @@ def std_ellipse(data: pd.DataFrame, value: str, *, id: str = "code",
     ``method`` sets the scale c (references differ):
 
     * ``"arcgis"`` (default): c = √2, ArcGIS "Directional Distribution" with one
-      standard deviation (the √2 of Wang et al. 2015's correction; no degrees-of-freedom
-      factor);
+      standard deviation (no degrees-of-freedom factor);
     * ``"crimestat"``: c = √2·√(n/(n − 2)) (CrimeStat, pointpats' default);
     * ``"plain"``: c = 1 (no √2: the standard deviations along the axes).
 
