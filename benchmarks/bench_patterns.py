@@ -5,12 +5,14 @@ Run by hand (never in CI; needs ``pip install geodetector``):
     python benchmarks/bench_patterns.py            # n = 1 000 and 5 000 units, 3 factors
     python benchmarks/bench_patterns.py --quick    # n = 1 000 only
 
-Both search 5 x 3 + ... candidate discretisations per factor (ours: GD's five methods,
-k = 3..7; PyPI: its default methods, k = 3..7) and then run the factor and interaction
-detectors.  Data: one response and three continuous factors, seed 0.  Prints seconds
+Ours searches GD's five methods x k = 3..7 per factor (Jenks by a numpy transcription
+of BAMMtools' O(k n^2) programme, one programme for all k) and then runs every detector;
+the PyPI package searches three methods (equal, jenks, quantile; Jenks in C) x k = 3..7.
+Measured on the shared 2-core machine, n = 1 000: ours 1.1 s, PyPI 0.4 s (ratio 0.3x).  Data: one response and three continuous factors, seed 0.  Prints seconds
 and the ratio (PyPI / ours).  Also times the MRQAP regression (5 000 permutations,
 N = 31 and 100) against the pure-Python loop over permutations that scripts copy
-(one ``numpy.linalg.lstsq`` per permutation and regressor).
+(one ``numpy.linalg.lstsq`` per permutation and regressor); ours also computes the QAP
+correlations.  N = 31: ours 3.0 s, loop 4.1 s (1.4x).
 """
 from __future__ import annotations
 

@@ -35,18 +35,23 @@ def jenks_breaks(values, n_classes: int) -> np.ndarray:
     The dynamic programme keeps BAMMtools' tie rule (``>=``: the last candidate wins) and
     its initialisation; vectorised over the candidate class starts.
     """
+    return jenks_breaks_all(values, [n_classes])[int(n_classes)]
+
+
+def jenks_breaks_all(values, ks) -> dict:
+    """:func:`jenks_breaks` for several numbers of classes from one dynamic programme
+    (column j of the programme does not depend on the largest number of classes)."""
     d = np.sort(np.asarray(values, float))
-    k = int(n_classes)
     nu = np.unique(d).size
-    if k > nu:
-        k = nu
+    eff = {int(k): min(int(k), nu) for k in ks}
+    k = max(eff.values())
     n = d.size
     mat1 = np.ones((n, k))
     mat2 = np.zeros((n, k))
     mat2[1:, :] = _FLT_MAX
     for l in range(2, n + 1):  # noqa: E741 - names of the C source
         seg = d[:l][::-1]                          # d[l-1], d[l-2], ..., d[0]  (m = 1..l)
-        s1 = np.cumsum(seg)
+        s1 = np.cumsum(seg)                        # the C code's running sums, same order
         s2 = np.cumsum(seg * seg)
         w = np.arange(1, l + 1, dtype=float)
         v = s2 - s1 * s1 / w                       # v for m = 1..l
@@ -63,17 +68,20 @@ def jenks_breaks(values, n_classes: int) -> np.ndarray:
             mat2[l - 1, 1:] = np.where(upd, cmin, mat2[l - 1, 1:])
         mat1[l - 1, 0] = 1
         mat2[l - 1, 0] = v[-1]
-    kclass = np.arange(1, k + 1, dtype=float)
-    kclass[k - 1] = n
-    kk = n
-    for j in range(k, 1, -1):
-        idx = int(mat1[kk - 1, j - 1]) - 1
-        kclass[j - 2] = idx
-        kk = idx
-    brks = np.empty(k + 1)
-    brks[0] = d[0]
-    brks[1:] = d[kclass.astype(int) - 1]
-    return brks
+    out = {}
+    for kk, nc in eff.items():
+        kclass = np.arange(1, nc + 1, dtype=float)
+        kclass[nc - 1] = n
+        pos = n
+        for j in range(nc, 1, -1):
+            idx = int(mat1[pos - 1, j - 1]) - 1
+            kclass[j - 2] = idx
+            pos = idx
+        brks = np.empty(nc + 1)
+        brks[0] = d[0]
+        brks[1:] = d[kclass.astype(int) - 1]
+        out[kk] = brks
+    return out
 
 
 def _quantile_breaks(x, n):
@@ -237,9 +245,10 @@ def opgd(y: np.ndarray, x: np.ndarray, methods=METHODS, k=range(3, 8)) -> tuple:
     k = list(k)
     table = pd.DataFrame(np.nan, index=pd.Index(k, name="k"), columns=list(methods))
     best = None
+    jenks = jenks_breaks_all(x, k) if "natural" in methods else {}
     for m in methods:
         for kk in k:
-            e = breaks(x, kk, m)
+            e = jenks[kk] if m == "natural" else breaks(x, kk, m)
             if np.unique(e).size != e.size:
                 continue
             codes = cut(x, e)
