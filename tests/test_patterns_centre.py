@@ -137,3 +137,11 @@ def test_bad_input(panel):
         patterns.std_ellipse(panel, "nope")
     with pytest.raises(Exception, match="method"):
         patterns.std_ellipse(panel, "gdp", method="esri")
+
+
+def test_lazy_submodules():
+    import spatialnqpf
+    from spatialnqpf import network
+    assert spatialnqpf.patterns is patterns and spatialnqpf.network is network
+    assert {"patterns", "network"} <= set(dir(spatialnqpf))
+    assert callable(spatialnqpf.dynamics.club_convergence)
