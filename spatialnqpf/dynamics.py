@@ -925,3 +925,4 @@ def spatial_beta_convergence(data: pd.DataFrame, column: str, w, controls: Seque
                          f"{format_values(list(dropped))}")
     return spatial_panel(df, y="growth", x=["ln_" + column] + controls, w=w, id=id, time=time,
                          model="sdm", fe=fe, **kwargs)
+from ._clubs import ClubConvergenceResult, club_convergence  # noqa: E402,F401  (issue 16)
