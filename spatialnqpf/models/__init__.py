@@ -30,6 +30,16 @@ _LAZY = {
     "hausman": "_panel_tests",
     "SpatialResults": "results",
     "LogDet": "_logdet",
+    "panel_fe": "fe",
+    "PanelFEResults": "fe",
+    "panel_threshold": "threshold",
+    "ThresholdResults": "threshold",
+    "mediation": "mediation",
+    "moderation": "mediation",
+    "MediationResults": "mediation",
+    "ModerationResults": "mediation",
+    "heterogeneity": "heterogeneity",
+    "HeterogeneityResults": "heterogeneity",
 }
 
 __all__ = sorted(_LAZY)
