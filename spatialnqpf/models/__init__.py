@@ -34,12 +34,12 @@ _LAZY = {
     "PanelFEResults": "fe",
     "panel_threshold": "threshold",
     "ThresholdResults": "threshold",
-    "mediation": "mediation",
-    "moderation": "mediation",
-    "MediationResults": "mediation",
-    "ModerationResults": "mediation",
-    "heterogeneity": "heterogeneity",
-    "HeterogeneityResults": "heterogeneity",
+    "mediation": "mechanism",
+    "moderation": "mechanism",
+    "MediationResults": "mechanism",
+    "ModerationResults": "mechanism",
+    "heterogeneity": "subgroups",
+    "HeterogeneityResults": "subgroups",
 }
 
 __all__ = sorted(_LAZY)
