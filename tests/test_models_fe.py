@@ -112,3 +112,16 @@ def test_panel_fe_errors():
     df2 = df.assign(x3=df.year * 2.0)
     with pytest.raises(DataError, match="x3"):
         panel_fe(df2, "y", ["x1", "x3"])
+
+
+def test_panel_fe_iid_and_hc1_match_lsdv():
+    df = _panel()
+    Z = pd.concat([df[["x1", "x2"]], pd.get_dummies(df.code, dtype=float),
+                   pd.get_dummies(df.year, drop_first=True, dtype=float)], axis=1)
+    iid = sm.OLS(df.y, Z).fit()
+    hc1 = sm.OLS(df.y, Z).fit(cov_type="HC1")
+    r = panel_fe(df, "y", ["x1", "x2"], cluster=None)
+    np.testing.assert_allclose(r.bse.to_numpy(), iid.bse.to_numpy()[:2], rtol=1e-8)
+    assert r.df_resid == iid.df_resid
+    r = panel_fe(df, "y", ["x1", "x2"], cluster="hetero")
+    np.testing.assert_allclose(r.bse.to_numpy(), hc1.bse.to_numpy()[:2], rtol=1e-8)

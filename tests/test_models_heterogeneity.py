@@ -168,3 +168,23 @@ def test_heterogeneity_sdm_differences_of_effects():
     z = r["diff"] / np.hypot(el.loc["x1", "total_se"], er.loc["x1", "total_se"])
     np.testing.assert_allclose(r.p_wald, 2 * stats.norm.sf(abs(z)), rtol=1e-6)
     assert 0 < r.p_perm <= 1
+
+
+def test_heterogeneity_unbalanced_permutation_path():
+    df = _provinces(T=5, seed=4)
+    ub = df.drop(index=df.index[:7])
+    res = heterogeneity(ub, "y", ["x1", "x2"], by="region4", n_perm=8, seed=1, terms=["x1"])
+    ids = np.sort(ub.code.unique())
+    lab = ub.groupby("code").grp.first().reindex(ids).to_numpy()
+    u1, u2 = np.flatnonzero(lab == "East"), np.flatnonzero(lab == "Central")
+    pool = np.concatenate([u1, u2])
+    d0 = _lsdv_b(ub[ub.grp == "East"])[0] - _lsdv_b(ub[ub.grp == "Central"])[0]
+    hits = 0
+    for b in range(8):
+        perm = as_generator(1, key=(0, b)).permutation(pool)
+        a, c = ids[np.sort(perm[:len(u1)])], ids[np.sort(perm[len(u1):])]
+        hits += abs(_lsdv_b(ub[ub.code.isin(a)])[0] - _lsdv_b(ub[ub.code.isin(c)])[0]) >= abs(d0)
+    row = res.differences.iloc[0]
+    assert (row.group_1, row.group_2) == ("East", "Central")
+    np.testing.assert_allclose(row["diff"], d0, rtol=1e-8)
+    assert row.p_perm == pytest.approx((1 + hits) / 9, abs=1e-12)

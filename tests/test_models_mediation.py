@@ -177,3 +177,26 @@ def test_spatial_mediation_uses_sdm_effects(cigar_w):
                                rtol=1e-10)
     row = t.loc["indirect"]
     assert row.boot_low < row.estimate < row.boot_high
+
+
+def test_spatial_moderation_at_mean_equals_sdm_effects(cigar_w):
+    cig, g = cigar_w
+    zbar = cig.logy.mean()
+    res = moderation(cig, "logc", "logp", "logy", id="state", time="year", w=g,
+                     at=[zbar, zbar + 0.1])
+    e = res.to_frame()
+    eff = res.fit.effects(method="delta")
+    at_mean = e[e["at"] == zbar].set_index("effect")
+    for kind in ("direct", "indirect", "total"):
+        np.testing.assert_allclose(at_mean.loc[kind, "estimate"], eff.loc["logp", kind],
+                                   rtol=1e-10)
+        np.testing.assert_allclose(at_mean.loc[kind, "std_error"], eff.loc["logp", f"{kind}_se"],
+                                   rtol=1e-4)
+    # away from the mean: beta_x + beta_xz dz and theta_x + theta_xz dz in the effects
+    p = res.params.copy()
+    p["logp"] += 0.1 * p["logp:logy"]
+    p["W_logp"] += 0.1 * p["W_logp:logy"]
+    pt = res.fit._effects_core.point(p)
+    up = e[e["at"] == zbar + 0.1].set_index("effect")
+    np.testing.assert_allclose(up.loc["total", "estimate"], pt.loc["logp", "total"], rtol=1e-10)
+    assert {"W_logp", "W_logy", "W_logp:logy"} <= set(res.params.index)

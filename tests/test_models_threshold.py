@@ -228,3 +228,16 @@ def test_hansen_1999_application():
     np.testing.assert_allclose(res.thresholds.to_numpy(), ours["thresholds"], rtol=1e-12)
     np.testing.assert_allclose(res.tests.F.to_numpy(), ours["F"], rtol=1e-8)
     np.testing.assert_allclose(res.params.to_numpy(), ours["params"], rtol=1e-8)
+
+
+def test_threshold_lr_plot_and_frozen():
+    import matplotlib
+    matplotlib.use("Agg")
+    df = _data(N=20, T=5, seed=2)
+    res = panel_threshold(df, "y", ["z", "x1"], ["x1"], "q", id="firm", time="year",
+                          n_thresholds=2, trim=0.1, n_boot=0)
+    axes = res.plot_lr()
+    assert len(axes) == 2 and len(axes[0].lines) == 2
+    with pytest.raises(AttributeError):
+        res.thresholds = None
+    assert "gamma1" in res.summary()
