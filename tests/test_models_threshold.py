@@ -241,3 +241,49 @@ def test_threshold_lr_plot_and_frozen():
     with pytest.raises(AttributeError):
         res.thresholds = None
     assert "gamma1" in res.summary()
+
+
+def _lattice_sdm(side=5, T=6, seed=0, gamma=0.3):
+    from libpysal.graph import Graph
+    rng = np.random.default_rng(seed)
+    ids = np.arange(side * side)
+    edges = [(i, (i // side + dr) * side + i % side + dc, 1.0) for i in ids
+             for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))
+             if 0 <= i // side + dr < side and 0 <= i % side + dc < side]
+    g = Graph.from_adjacency(pd.DataFrame(edges, columns=["focal", "neighbor", "weight"]))
+    g = g.transform("r")
+    W = g.sparse.toarray()
+    N = len(ids)
+    q, x, z = (rng.normal(size=(T, N)) for _ in range(3))
+    slope = np.where(q <= gamma, 1.0, -0.5)
+    A = np.linalg.inv(np.eye(N) - 0.4 * W)
+    mu = rng.normal(size=N)
+    Y = np.stack([A @ (slope[t] * x[t] + 0.5 * z[t] + 0.3 * W @ (slope[t] * x[t]) + mu
+                       + 0.5 * rng.normal(size=N)) for t in range(T)])
+    df = pd.DataFrame({"code": np.tile(ids, T), "year": np.repeat(np.arange(T), N),
+                       "y": Y.ravel(), "x": x.ravel(), "z": z.ravel(), "q": q.ravel()})
+    return df, g
+
+
+def test_spatial_threshold_is_concentrated_ml_over_grid():
+    from spatialnqpf.models import spatial_panel
+    df, g = _lattice_sdm()
+    res = panel_threshold(df, "y", ["z", "x"], ["x"], "q", w=g, n_thresholds=1, trim=0.1,
+                          grid=8)
+
+    def sdm_at(gam):
+        d = df.assign(x_r1=df.x * (df.q <= gam), x_r2=df.x * (df.q > gam))
+        return spatial_panel(d, "y", ["z", "x_r1", "x_r2"], g, id="code", time="year",
+                             model="sdm", fe="individual")
+    g1 = res.thresholds["gamma1"]
+    best = sdm_at(g1)
+    np.testing.assert_allclose(res.params.to_numpy(), best.params.to_numpy(), rtol=1e-7)
+    lr = res.lr.set_index("gamma").LR
+    for other in lr.index[[0, len(lr) // 2, -1]]:
+        np.testing.assert_allclose(lr[other], 2 * (best.llf - sdm_at(other).llf), rtol=1e-6,
+                                   atol=1e-8)
+    lin = spatial_panel(df, "y", ["z", "x"], g, id="code", time="year", model="sdm",
+                        fe="individual")
+    np.testing.assert_allclose(res.tests.LR.iloc[0], 2 * (best.llf - lin.llf), rtol=1e-7)
+    assert (lr >= -1e-9).all() and abs(g1 - 0.3) < 0.3
+    assert {"W_x_r1", "W_x_r2", "rho"} <= set(res.params.index)

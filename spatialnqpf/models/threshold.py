@@ -62,13 +62,15 @@ class ThresholdResults(EstimationResults):
     ssr, sigma2 : float  S_k and S_k / (N(T − 1)).
     regime_counts : Series  observations per regime.
     info : mapping
+    fit : SpatialResults or None  the final SDM (spatial version)
     """
 
     _title = "Panel threshold regression (Hansen 1999)"
 
     def __init__(self, params, cov, *, df_resid, thresholds, ci, tests, lr, ssr, sigma2,
-                 regime_counts, info, boot_F=None, flags=()):
+                 regime_counts, info, boot_F=None, flags=(), fit=None):
         self._init_estimates(params, cov, df_resid=df_resid, flags=flags)
+        self.fit = fit
         self.thresholds = thresholds
         self.ci = ci
         self.tests = tests
@@ -91,13 +93,18 @@ class ThresholdResults(EstimationResults):
         for name, g in self.thresholds.items():
             lo, hi = self.ci.loc[name, "lower"], self.ci.loc[name, "upper"]
             lines.append(f"  {name} = {g:.6g}   [{lo:.6g}, {hi:.6g}]")
-        lines.append("Threshold tests (fixed-regressor bootstrap, "
-                     f"{self.info['n_boot']} draws):")
+        spatial = self.info.get("spatial")
+        lines.append("Threshold tests (" + ("LR = 2(l_k - l_(k-1)); no bootstrap):" if spatial
+                     else f"fixed-regressor bootstrap, {self.info['n_boot']} draws):"))
         with pd.option_context("display.width", 120):
             lines.append(self.tests.to_string())
-        lines.append(f"N = {self.info['N']}, T = {self.info['T']}, S = {self.ssr:.6g}, "
-                     f"sigma2 = S/(N(T-1)) = {self.sigma2:.6g}; candidates: "
-                     f"{self.info['candidates']}")
+        if spatial:
+            lines.append(f"N = {self.info['N']}, T = {self.info['T']}; {spatial}; "
+                         f"candidates: {self.info['candidates']}")
+        else:
+            lines.append(f"N = {self.info['N']}, T = {self.info['T']}, S = {self.ssr:.6g}, "
+                         f"sigma2 = S/(N(T-1)) = {self.sigma2:.6g}; candidates: "
+                         f"{self.info['candidates']}")
         return lines
 
     def plot_lr(self, ax=None):
@@ -323,7 +330,7 @@ def _hansen_grid(q, n_grid, trim):
 def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, id: str = "code",
                     time: str = "year", n_thresholds: int = 1, trim=0.01, n_boot: int = 300,
                     seed=0, grid: int | None = None, level: float = 0.95, cluster=None,
-                    progress: bool = False) -> ThresholdResults:
+                    progress: bool = False, w=None, fe="individual") -> ThresholdResults:
     """Hansen's (1999) fixed-effects panel threshold model with sequential bootstrap tests.
 
     Parameters
@@ -357,7 +364,19 @@ def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, id: str = "
         None: ``bse`` as Stata ``xtreg, fe`` (σ̂² = S/(NT − N − K), t(NT − N − K)).  A column
         (usually ``id``): CR1 clustered SEs (K = slopes + 1, as reghdfe), t(G − 1).
     progress : bool
-        tqdm progress bar for the bootstrap.
+        tqdm progress bar for the bootstrap (and for the grid of the spatial version).
+    w : libpysal Graph or W, optional
+        Spatial version: thresholds in an SDM, y = ρWy + Σ_j (X_j β_j + W X_j θ_j) + μ_i (+ λ_t)
+        with regime-dependent β and θ (X_j = x ⊙ 1{regime j}), estimated by concentrated
+        maximum likelihood (:func:`~spatialnqpf.models.spatial_panel`, Lee–Yu) over the same
+        candidate grid and trimming: γ̂ maximises ℓ(γ), sequentially as above.  ``tests``
+        then holds LR_k = 2(ℓ_k − ℓ_{k−1}) (column ``LR``; F and the bootstrap columns are
+        NaN: no bootstrap for the spatial version), CI = {γ: 2(ℓ(γ̂) − ℓ(γ)) ≤ c(α)};
+        ``params`` are the SDM's (``<x>_r1``, ``W_<x>_r1``, …, ``rho``); ``fit`` the final
+        :class:`~spatialnqpf.models.SpatialResults` (effects by regime regressor).
+    fe : {"individual", "twoways"}
+        Fixed effects of the spatial version (the non-spatial model is Hansen's, unit
+        effects only).
 
     Conventions (those of Hansen's algorithm and ``xthreg``)
     ---------------------------------------------------------
@@ -412,6 +431,9 @@ def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, id: str = "
         raise ValueError(f"n_boot must be >= 0, got {n_boot!r}")
     cols = list(dict.fromkeys([y] + xs + [q]))
     d = check_panel(data, id, time, columns=cols, balanced=True)
+    if w is not None:
+        return _spatial_threshold(data, y, xs, rx, q, id, time, k_max, trims, grid, level, w,
+                                  fe, progress)
     # unit-major arrays (unit, then time)
     d = d.sort_values([id, time], kind="mergesort").reset_index(drop=True)
     unit, N = codes(d[id])
@@ -573,3 +595,106 @@ def _bootstrap(gr, seq, k, yw, unit, N, T, n_boot, seed, progress):
             out[s:s + len(bs)] = (Sn - Sk) / (Sk / dfw)
             bar.update(len(bs))
     return out
+
+
+# --------------------------------------------------------------------------- spatial
+
+def _spatial_threshold(data, y, xs, rx, q, id, time, k_max, trims, grid, level, w, fe,
+                       progress):
+    """Thresholds in an SDM by concentrated ML over the candidate grid (see panel_threshold)."""
+    import dataclasses
+
+    from tqdm.auto import tqdm
+
+    from ._taxonomy import normalise_fe
+    from .panel import _choose_logdet, _fit, prepare_panel
+    fe = normalise_fe(fe, ("individual", "twoways"))
+    extra = [] if q in xs else [q]
+    d0 = prepare_panel(data, y, xs + extra, w, id, time)
+    T, N = d0.T, d0.N
+    n = N * T
+    qv = d0.X[:, :, (xs + extra).index(q)].ravel()
+    zx = [v for v in xs if v not in rx]
+    Z = d0.X[:, :, [xs.index(v) for v in zx]]
+    X = d0.X[:, :, [xs.index(v) for v in rx]]
+    nmin = [int(math.ceil(float(t_) * n)) for t_ in trims]
+    ndist = len(np.unique(qv))
+    if ndist < k_max + 1 or n < (k_max + 1) * max(nmin[:k_max]):
+        raise ThresholdError(f"threshold variable {q!r} has {ndist} distinct value(s); "
+                             f"{k_max} threshold(s) need at least {k_max + 1} distinct values "
+                             f"and regimes of at least {max(nmin[:k_max])} observations")
+    cand = np.unique(qv) if grid is None else _hansen_grid(qv, int(grid), float(trims[0]))
+    count = np.array([(qv <= c).sum() for c in cand])
+    ld = _choose_logdet(d0.W, "auto", 0)
+    qT = qv.reshape(T, N)
+
+    def fit(gams):
+        g = np.sort(gams)
+        reg = np.searchsorted(g, qT, side="left")
+        blocks = [Z] + [X * (reg == r)[:, :, None] for r in range(len(g) + 1)]
+        names = zx + [f"{v}_r{r + 1}" for r in range(len(g) + 1) for v in rx]
+        dd = dataclasses.replace(d0, X=np.concatenate(blocks, axis=2), xnames=tuple(names))
+        return _fit(dd, "sdm", fe, True, _ld=ld)
+
+    def search(fixed, step, bar):
+        ok = (count >= nmin[step]) & (n - count >= nmin[step])
+        for f in fixed:
+            ok &= np.abs(count - count[f]) >= nmin[step]
+        ok[list(fixed)] = False
+        if not ok.any():
+            raise ThresholdError("no candidate threshold leaves every regime with at least "
+                                 f"{nmin[step]} observations (step {step + 1})")
+        ll = np.full(len(cand), -np.inf)
+        for j in np.flatnonzero(ok):
+            ll[j] = fit([cand[f] for f in fixed] + [cand[j]]).llf
+            bar.update(1)
+        return int(np.argmax(ll)), ll
+
+    total = len(cand) * (1 + 2 * (k_max >= 2) + (k_max >= 3))
+    with tqdm(total=total, desc="spatial threshold grid", disable=not progress,
+              leave=False) as bar:
+        base = _fit(dataclasses.replace(d0, X=np.concatenate([Z, X], axis=2),
+                                        xnames=tuple(zx + rx)), "sdm", fe, True, _ld=ld).llf
+        g1, ll1 = search((), 0, bar)
+        seqs = {1: ([g1], [ll1], base, ll1[g1])}
+        if k_max >= 2:
+            g2, ll2 = search((g1,), 1, bar)
+            g1r, ll1r = search((g2,), 1, bar)
+            seqs[2] = ([g1r, g2], [ll1r, ll2], ll1[g1], ll2[g2])
+        if k_max >= 3:
+            g3, ll3 = search((g1r, g2), 2, bar)
+            seqs[3] = ([g1r, g2, g3], [ll1r, ll2, ll3], ll1r[g1r], ll3[g3])
+    cval = hansen_c(level)
+    rows = []
+    for k in range(1, k_max + 1):
+        _, _, lnull, lk = seqs[k]
+        rows.append(dict(F=np.nan, p_boot=np.nan, crit_10=np.nan, crit_5=np.nan, crit_1=np.nan,
+                         LR=2 * (lk - lnull), llf=lk, n_boot=0))
+    tests = pd.DataFrame(rows, index=pd.Index(range(1, k_max + 1), name="n_thresholds"))
+    gidx, curves = seqs[k_max][0], seqs[k_max][1]
+    names = [f"gamma{j + 1}" for j in range(k_max)]
+    thresholds = pd.Series(cand[gidx], index=names, name="threshold")
+    ci_rows, parts = [], []
+    for name, gj, ll in zip(names, gidx, curves):
+        okc = np.isfinite(ll)
+        lr = 2 * (ll[gj] - ll)
+        inside = cand[okc & (lr <= cval)]
+        ci_rows.append(dict(lower=inside.min(), upper=inside.max()))
+        parts.append(pd.DataFrame({"threshold": name, "gamma": cand[okc], "LR": lr[okc]}))
+    final = fit(list(cand[gidx]))
+    gs = np.sort(cand[gidx])
+    reg = np.searchsorted(gs, qv, side="left")
+    counts = pd.Series(np.bincount(reg, minlength=k_max + 1),
+                       index=[f"r{r + 1}" for r in range(k_max + 1)], name="n")
+    info = dict(y=y, x=tuple(xs), regime_x=tuple(rx), q=q, id=id, time=time, N=N, T=T,
+                n_thresholds=k_max, trim=tuple(trims[:k_max]), n_boot=0, level=level,
+                candidates=("all distinct values" if grid is None
+                            else f"Hansen quantile grid ({grid})") + f", {len(cand)} values",
+                c_alpha=cval, spatial=f"SDM, fe={fe}, Lee-Yu, concentrated ML over the grid",
+                llf=final.llf)
+    res = ThresholdResults(final.params, final.cov, df_resid=None, thresholds=thresholds,
+                           ci=pd.DataFrame(ci_rows, index=names), tests=tests,
+                           lr=pd.concat(parts, ignore_index=True), ssr=np.nan,
+                           sigma2=final.sigma2, regime_counts=counts, info=info,
+                           flags=final.flags, fit=final)
+    return res
