@@ -125,3 +125,14 @@ def test_panel_fe_iid_and_hc1_match_lsdv():
     assert r.df_resid == iid.df_resid
     r = panel_fe(df, "y", ["x1", "x2"], cluster="hetero")
     np.testing.assert_allclose(r.bse.to_numpy(), hc1.bse.to_numpy()[:2], rtol=1e-8)
+
+
+def test_panel_fe_drops_singletons_as_reghdfe_and_reports():
+    df = _panel(unbalanced=True)
+    d2 = df[~((df.code == 100) & (df.year > 2001))]          # unit 100 becomes a singleton
+    with pytest.warns(UserWarning, match="1 singleton"):
+        r = panel_fe(d2, "y", ["x1", "x2"])
+    assert r.info["dropped_singletons"] == 1 and r.n_clusters["code"] == 39
+    b, se, G = _lsdv(d2[d2.code != 100], "twoways", ["code"])
+    np.testing.assert_allclose(r.bse.to_numpy(), se, rtol=1e-8)
+    assert r.residuals.index.names == ["code", "year"] and 100 not in r.residuals.index.get_level_values(0)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import DataError, format_values
+from .._validation import DataError
 
 
 def codes(values):
@@ -108,11 +108,3 @@ def cr1(X, e, XtXi, clusters, k_total):
     V = c * XtXi @ meat @ XtXi
     # two-way clustering can give a non-PSD V (Cameron–Gelbach–Miller); keep as is
     return V, G
-
-
-def check_units_enough(counts: dict, need: int, what: str):
-    bad = {k: v for k, v in counts.items() if v < need}
-    if bad:
-        raise DataError(f"too few units for the {what} regression in group(s) "
-                        f"{format_values(list(bad))} ({', '.join(f'{k!r}: {v}' for k, v in bad.items())} "
-                        f"unit(s); at least {need} needed)")

@@ -28,7 +28,7 @@ class PanelFEResults(EstimationResults):
     r2, r2_within : float
     n_clusters : dict  cluster variable → number of clusters
     info : mapping  fe, cluster, vcov, K counted in the small-sample factor, dropped rows
-    residuals : pandas.Series  indexed like the rows used
+    residuals : pandas.Series  indexed by (id, time) of the rows used
     """
 
     _title = "Fixed-effects regression (reghdfe / pyfixest feols)"
@@ -164,15 +164,20 @@ def panel_fe(data: pd.DataFrame, y: str, x, id: str = "code", time: str | None =
     params = pd.Series(coef.to_numpy(float), index=terms)
     n_used = int(fit._N)
     dropped = len(df) - n_used
+    na = np.fromiter(getattr(fit, "_na_index", ()) or (), dtype=np.int64)
+    keep = ~df.index.isin(na)
     ncl = {}
     if vcov_kind == "CRV1":
         for c, cn in zip(clus, cl_names):
-            ncl[c] = int(df.loc[~df.index.isin(np.asarray(fit._na_index, int)), cn].nunique()) \
-                if dropped else int(df[cn].nunique())
+            ncl[c] = int(df.loc[keep, cn].nunique())
         df_resid = min(ncl.values()) - 1
     else:
         df_resid = int(fit._df_t)
-    resid = pd.Series(np.asarray(fit.resid(), float))
+    keys_used = d.loc[keep, keys]
+    rix = (pd.MultiIndex.from_frame(keys_used) if len(keys) > 1
+           else pd.Index(keys_used[keys[0]]))
+    rv = np.asarray(fit.resid(), float)
+    resid = pd.Series(rv, index=rix if len(rv) == len(rix) else None, name="residual")
     info = {"fe": fe, "fe_label": fe_label(fe), "cluster": tuple(clus) if clus else vcov_kind,
             "vcov": "CR1" if vcov_kind == "CRV1" else vcov_kind,
             "dropped_singletons": int(dropped), "engine": f"pyfixest {pf.__version__}",

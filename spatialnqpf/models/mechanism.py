@@ -209,6 +209,8 @@ def mediation(data: pd.DataFrame, y: str, treatment: str, mediators, controls=()
     """
     meds, ctr = _check_vars(y, treatment, mediators, controls)
     fe = normalise_fe(fe)
+    if time is None and fe in ("time", "twoways"):
+        raise ValueError(f"fe={fe!r} needs a time column; time=None is a cross-section")
     if w is not None:
         return _spatial_mediation(data, y, treatment, meds, ctr, id, time, w, level, nsim,
                                   seed, fe)
@@ -232,7 +234,8 @@ def mediation(data: pd.DataFrame, y: str, treatment: str, mediators, controls=()
                     b=(bo[1:1 + k_med], so[1:1 + k_med]), G=G)
 
     A = demean(fd.raw, fd.groups())
-    flat = [c for c, v in zip(cols, A.T) if np.allclose(v, 0)]
+    flat = [c for c, v, r in zip(cols, A.T, fd.raw.T)
+            if np.abs(v).max() <= 1e-12 * max(np.abs(r).max(), 1e-300)]
     if flat:
         raise DataError(f"variable(s) without variation under fe={fe!r}: {format_values(flat)}")
     est = estimate(A, fd.unit, fd.T)

@@ -18,7 +18,7 @@ from .._results import Results
 from .._validation import (DataError, as_generator, check_panel, format_values,
                            require_columns)
 from ._taxonomy import normalise_fe, normalise_model
-from ._within import codes, cr1, demean, ols
+from ._within import codes, demean, ols
 
 __all__ = ["heterogeneity", "HeterogeneityResults", "GroupError"]
 
@@ -168,7 +168,7 @@ def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: st
         ``data`` (constant within each unit); or a mapping id → label.
     model : {"ols", "sdm"}
         "ols": :func:`~spatialnqpf.models.panel_fe` per group (two-way FE, CR1 by unit).
-        "sdm": :func:`~spatialnqpf.models.spatial_panel` per group (two-way FE, Lee–Yu);
+        "sdm": :func:`~spatialnqpf.models.spatial_panel` per group (``fe``, Lee–Yu);
         the differences are differences of the LeSage–Pace direct/indirect/total effects.
     fe : fixed effects of each group's regression (default two-way).
     n_perm : int
@@ -201,6 +201,8 @@ def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: st
     xs = [x] if isinstance(x, str) else list(x)
     model = normalise_model(model, ("ols", "sdm"))
     fe = normalise_fe(fe)
+    if time is None and fe in ("time", "twoways"):
+        raise ValueError(f"fe={fe!r} needs a time column; time=None is a cross-section")
     if model == "sdm" and w is None:
         raise ValueError("model='sdm' needs spatial weights w")
     terms = xs if terms is None else list(terms)
@@ -225,7 +227,9 @@ def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: st
         if len(u) < 2 or n_g - fe_df - k < 1:
             need[g] = len(u)
     if need:
-        min_units = max(2, int(np.ceil((k + 1 - (T - 1)) / max(T - 1, 1))) + 1)
+        def fe_df_of(nu):
+            return {"twoways": nu + T - 1, "individual": nu, "time": T, "none": 1}[fe]
+        min_units = next(nu for nu in range(2, 10 ** 6) if nu * T - fe_df_of(nu) - k >= 1)
         raise GroupError(f"too few units for the {model} regression in group(s) "
                          + ", ".join(f"{g!r} ({n} unit(s))" for g, n in need.items())
                          + f"; each group needs at least {min_units} units with "
@@ -238,7 +242,7 @@ def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: st
         if model == "ols":
             sub[g] = panel_fe(dg, y, xs, id=id, time=time, fe=fe, cluster=id)
         else:
-            sub[g] = _sdm_group(dg, y, xs, w, ids_g, id, time, g)
+            sub[g] = _sdm_group(dg, y, xs, w, ids_g, id, time, g, fe)
         flags += [type(f)(f.code, f"group {g}: {f.message}") for f in sub[g].flags]
     # ------------------------------------------------------------ differences
     pairs = list(itertools.combinations(order, 2))
@@ -270,7 +274,7 @@ def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: st
 
             def stat(u, _g=(g1, g2)):
                 ids_u = core.ids[u]
-                r = _sdm_group(d[d[id].isin(ids_u)], y, xs, w, ids_u, id, time, "perm")
+                r = _sdm_group(d[d[id].isin(ids_u)], y, xs, w, ids_u, id, time, "perm", fe)
                 e = r._effects_core.point(r.params)
                 return np.array([e.loc[t, kd] for kd in kinds for t in terms])
 
@@ -367,7 +371,7 @@ def _pooled_wald(core, members, order, xs, fe):
     return wald
 
 
-def _sdm_group(dg, y, xs, w, ids_g, id, time, label):
+def _sdm_group(dg, y, xs, w, ids_g, id, time, label, fe="twoways"):
     from libpysal.graph import Graph
 
     from .._validation import graph_ids, graph_to_sparse
@@ -387,4 +391,4 @@ def _sdm_group(dg, y, xs, w, ids_g, id, time, label):
                          "a neighbour in its group (use other weights, e.g. k-nearest "
                          "neighbours)")
     g = Graph.from_sparse(W, ids=u).transform("r")
-    return spatial_panel(dg, y, xs, g, id=id, time=time, model="sdm", fe="twoways")
+    return spatial_panel(dg, y, xs, g, id=id, time=time, model="sdm", fe=fe)

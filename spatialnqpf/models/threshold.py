@@ -455,7 +455,9 @@ def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, id: str = "
     yw = _demean_unit(yv[:, None], unit, T)[:, 0]
     Zw = _demean_unit(Z, unit, T) if Z.shape[1] else Z
     Xw = _demean_unit(X, unit, T)
-    flat = [v for v, c in zip(zx + rx, np.hstack([Zw, Xw]).T) if np.allclose(c, 0)]
+    raw_all = np.hstack([Z, X])
+    flat = [v for v, c, r in zip(zx + rx, np.hstack([Zw, Xw]).T, raw_all.T)
+            if np.abs(c).max() <= 1e-12 * max(np.abs(r).max(), 1e-300)]
     if flat:
         raise DataError(f"regressor(s) without within-unit variation: {format_values(flat)}")
     cand = np.unique(qv) if grid is None else _hansen_grid(qv, int(grid), float(trims[0]))
