@@ -188,3 +188,11 @@ def test_heterogeneity_unbalanced_permutation_path():
     assert (row.group_1, row.group_2) == ("East", "Central")
     np.testing.assert_allclose(row["diff"], d0, rtol=1e-8)
     assert row.p_perm == pytest.approx((1 + hits) / 9, abs=1e-12)
+
+
+def test_region4_labels_for_city_codes():
+    from spatialnqpf.models.subgroups import _group_labels
+    d = pd.DataFrame({"code": [110100, 440100, 420100, 210100], "year": [2020] * 4})
+    lab, order = _group_labels(d, d, "region4", "code", "year")
+    assert list(lab) == ["East", "East", "Central", "Northeast"]
+    assert order == ["East", "Central", "Northeast"]

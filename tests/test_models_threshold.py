@@ -38,8 +38,8 @@ def _brute_ssr(yw, Zw, X, q, unit, T, gam):
     reg = np.searchsorted(g, q, side="left")
     cols = [Zw]
     for r in range(len(g) + 1):
-        D = X * (reg == r)[:, None]
-        cols.append(D - pd.DataFrame(D).groupby(unit).transform("mean").to_numpy())
+        D = (X * (reg == r)[:, None]).reshape(-1, T, X.shape[1])   # rows unit-major
+        cols.append((D - D.mean(axis=1, keepdims=True)).reshape(len(q), -1))
     A = np.hstack(cols)
     b = np.linalg.lstsq(A, yw, rcond=None)[0]
     e = yw - A @ b
@@ -68,8 +68,9 @@ def _brute(df, k, trim, xs=("z", "x1"), rx=("x1",), boot=0, seed=0):
     N, T = d.firm.nunique(), d.year.nunique()
     n = N * T
 
-    def wt(a):
-        return a - pd.DataFrame(a).groupby(unit).transform("mean").to_numpy()
+    def wt(a):                    # within transformation (rows sorted by firm, year)
+        a3 = a.reshape(N, T, -1)
+        return (a3 - a3.mean(axis=1, keepdims=True)).reshape(N * T, -1)
     zx = [v for v in xs if v not in rx]
     Zw = wt(d[zx].to_numpy(float))
     X = d[list(rx)].to_numpy(float)
@@ -267,7 +268,7 @@ def _lattice_sdm(side=5, T=6, seed=0, gamma=0.3):
 
 def test_spatial_threshold_is_concentrated_ml_over_grid():
     from spatialnqpf.models import spatial_panel
-    df, g = _lattice_sdm()
+    df, g = _lattice_sdm(side=4, T=5)
     res = panel_threshold(df, "y", ["z", "x"], ["x"], "q", w=g, n_thresholds=1, trim=0.1,
                           grid=8)
 

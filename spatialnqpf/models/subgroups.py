@@ -79,7 +79,12 @@ def _group_labels(d, data, by, id, time):
                         f"{type(by).__name__}")
     from .. import regions
     if by in regions.SCHEMES and by not in data.columns:
-        lab = regions.groups(list(ids), scheme=by)
+        iv = np.asarray(ids)
+        if np.issubdtype(iv.dtype, np.integer) and len(iv) and iv.min() >= 100000:
+            prov = iv // 10000                   # prefecture-level city codes → province
+        else:
+            prov = list(ids)
+        lab = regions.groups(list(prov), scheme=by)
         lab.index = ids
         order = _REGION_ORDER.get(by, list(pd.unique(regions.groups(scheme=by))))
         present = set(lab)
@@ -164,7 +169,8 @@ def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: st
     by : str or mapping
         ``"region4"`` (NBS four regions, labels ``"East"``, ``"Central"``, ``"West"``,
         ``"Northeast"``), ``"belt3"``, ``"zone8"`` (and the ``*_zh`` labels) via
-        :func:`spatialnqpf.regions.groups` (ids must be province codes); a column of
+        :func:`spatialnqpf.regions.groups` (ids: province codes or labels, or six-digit
+        city codes, grouped by their province); a column of
         ``data`` (constant within each unit); or a mapping id → label.
     model : {"ols", "sdm"}
         "ols": :func:`~spatialnqpf.models.panel_fe` per group (two-way FE, CR1 by unit).
