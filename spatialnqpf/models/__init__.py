@@ -8,6 +8,12 @@ Entry points
     Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
 :func:`specification_search`, :func:`robustness`
     Elhorst's testing sequence, and one model under several weight matrices side by side.
+Impact-paper workflow (issue 15):
+:func:`panel_fe` (reghdfe-style FE least squares on pyfixest, CR1 one/two-way clustering),
+:func:`panel_threshold` (Hansen 1999 with the fixed-regressor bootstrap),
+:func:`mediation` / :func:`moderation` (Baron–Kenny with FE, Sobel, cluster bootstrap; SDM
+versions on LeSage–Pace effects), :func:`heterogeneity` (by region, permutation and
+interacted-model Wald tests).
 Tests: :func:`lm_tests` (cross-section Anselin LM), :func:`panel_lm_tests`,
 :func:`lr_fixed_effects`, :func:`sdm_tests`, :func:`hausman`.
 
@@ -30,6 +36,16 @@ _LAZY = {
     "hausman": "_panel_tests",
     "SpatialResults": "results",
     "LogDet": "_logdet",
+    "panel_fe": "fe",
+    "PanelFEResults": "fe",
+    "panel_threshold": "threshold",
+    "ThresholdResults": "threshold",
+    "mediation": "mechanism",
+    "moderation": "mechanism",
+    "MediationResults": "mechanism",
+    "ModerationResults": "mechanism",
+    "heterogeneity": "subgroups",
+    "HeterogeneityResults": "subgroups",
 }
 
 __all__ = sorted(_LAZY)
