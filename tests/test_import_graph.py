@@ -13,6 +13,7 @@ is xfail for that one edge only, the test without it must pass.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,12 @@ def _modules() -> dict:
 
 
 def import_graph() -> dict:
-    """module → set of package modules it imports (anywhere in its source)."""
+    """module → set of package modules it imports (anywhere in its source); a fresh copy."""
+    return {k: set(v) for k, v in _graph().items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _graph() -> dict:
     mods = _modules()
     graph = {m: set() for m in mods}
     for mod, (path, is_pkg) in mods.items():
