@@ -1,141 +1,163 @@
-"""The shared result protocol (spatialnqpf._results) and the model taxonomy."""
-import dataclasses
-import warnings
+"""Every result object is on the one protocol (spatialnqpf._results): frozen, copies out,
+``to_frame``/``summary``/``_repr_html_``; every estimation result has ``tidy()`` with the fixed
+columns and ``estimate == params``.
+
+One small instance of every public result class is built from the bundled demo panel (5 years,
+31 provinces, k-nearest-neighbour W) so that the whole file stays within a few seconds of fits.
+"""
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
-from spatialnqpf._results import (TIDY_COLUMNS, EstimationResults, FitWarning, Flag, Results,
-                                  stars, tidy_from_arrays)
-from spatialnqpf._validation import as_generator
-from spatialnqpf.models import _taxonomy as tx
-from spatialnqpf.models.results import SpatialResults, boundary_flags
+from spatialnqpf import autocorrelation as ac
+from spatialnqpf import datasets, dynamics as dyn, index as ix, inequality as ineq, weights
+from spatialnqpf._results import TIDY_COLUMNS, EstimationResults, Results
+from spatialnqpf.models import compare, robustness, spatial_cross_section, spatial_panel
 
-
-@dataclasses.dataclass(eq=False, repr=False)
-class _Table(Results):
-    table: pd.DataFrame
-    arr: np.ndarray
-    meta: dict
-    _title = "A table"
-
-    def to_frame(self):
-        return self.table
+YEARS = range(2018, 2023)
 
 
-class _Fit(EstimationResults):
-    _title = "A fit"
 
-    def __init__(self, params, cov, df_resid=None, flags=()):
-        self._init_estimates(params, cov, df_resid=df_resid, flags=flags)
-        self._freeze()
+@pytest.fixture(scope="module")
+def panel():
+    return datasets.load_demo_panel(years=YEARS)
 
 
-def test_dataclass_result_is_frozen_and_returns_copies():
-    r = _Table(pd.DataFrame({"a": [1.0, 2.0]}), np.arange(3.0), {"k": 1})
-    with pytest.raises(AttributeError, match="read-only"):
-        r.table = None
-    with pytest.raises(AttributeError, match="read-only"):
-        del r.arr
-    t = r.table
-    t.iloc[0, 0] = 99.0
-    assert r.table.iloc[0, 0] == 1.0
-    with pytest.raises(ValueError):
-        r.arr[0] = 5.0
-    with pytest.raises(TypeError):
-        r.meta["k"] = 2
-    assert "A table" in r.summary() and str(r) == r.summary()
-    html = r._repr_html_()
-    assert "<table" in html and "A table" in html
+@pytest.fixture(scope="module")
+def w():
+    return weights.knn(k=4)
 
 
-def test_html_escapes_user_strings():
-    r = _Table(pd.DataFrame({"<script>x</script>": [1.0]}), np.zeros(1), {})
-    assert "<script>" not in r._repr_html_()
+@pytest.fixture(scope="module")
+def results(panel, w):
+    col = "rd_intensity"
+    ind = ix.demo_indicators(panel)
+    cols = ["rd_intensity", "rd_personnel_per_gdp", "invention_grants_per_gdp", "hitech_revenue_per_gdp"]
+    idx = ix.entropy_topsis(ind[["code", "year", *cols]], {c: 1 for c in cols[:3]} | {cols[3]: -1},
+                            pillars={"tech": cols[:3], "green": cols[3:]})
+    last = panel[panel.year == 2022]
+    sar = spatial_cross_section(last, col, ["share_secondary"], w, time="year", model="sar",
+                                tests=False)
+    sdm = sar.spec.replace(model="sdm").fit()
+    psar = spatial_panel(panel, col, ["share_secondary"], w, model="sar", fe="individual")
+    beta = dyn.beta_convergence(panel, col)
+    scores = idx.pillar_scores if hasattr(idx, "pillar_scores") else None
+    out = {
+        "IndexResult": idx,
+        "ObstacleResult": idx.obstacles(),
+        "GlobalAutocorrelation": ac.moran_by_year(panel, col, w, permutations=0),
+        "LisaResult": ac.lisa(panel, col, w, permutations=99),
+        "DagumResult": ineq.dagum_gini(last[col].to_numpy(), np.repeat(["a", "b"], [15, 16])),
+        "DagumPanelResult": ineq.dagum_gini_by_year(panel, col),
+        "TheilResult": ineq.theil(last[col].to_numpy(), np.repeat(["a", "b"], [15, 16])),
+        "NestedTheilResult": ineq.theil_nested(last[col].to_numpy(), np.repeat(["a", "b"], [15, 16]),
+                                               np.repeat(["a1", "a2", "b1", "b2"], [7, 8, 8, 8])),
+        "KernelDensityResult": dyn.kernel_density_by_year(panel, col, n_grid=32),
+        "MarkovResult": dyn.markov(panel, col),
+        "SpatialMarkovResult": dyn.spatial_markov(panel, col, w),
+        "SigmaResult": dyn.sigma_convergence(panel, col),
+        "BetaResult": beta,
+        "WeightsDescription": weights.describe(w),
+        "SpatialResults (cross-section)": sar,
+        "SpatialResults (panel)": psar,
+        "ComparisonResult": compare({"SAR": sar, "SDM": sdm}),
+        "RobustnessResult": robustness(panel, col, ["share_secondary"], {"knn4": w}, model="sar",
+                                       fe="individual", effects=False),
+    }
+    if scores is not None and isinstance(scores, pd.DataFrame) and scores.shape[1] >= 2:
+        out["CouplingResult"] = ix.coupling_coordination(scores)
+    return out
 
 
-def test_estimation_tidy_columns_and_values():
-    # hand-worked: estimate 2, se 0.5 -> z = 4, p = 2*(1-Phi(4)), CI 2 +- 1.959964*0.5
-    p = pd.Series([2.0, -1.0], index=["a", "b"])
-    cov = pd.DataFrame(np.diag([0.25, 1.0]), index=p.index, columns=p.index)
-    f = _Fit(p, cov)
-    t = f.tidy()
-    assert tuple(t.columns) == TIDY_COLUMNS
-    np.testing.assert_array_equal(t["estimate"].to_numpy(), f.params.to_numpy())
-    assert t.loc[0, "statistic"] == 4.0
-    assert t.loc[0, "p_value"] == pytest.approx(2 * stats.norm.sf(4.0), rel=1e-12)
-    assert t.loc[0, "conf_low"] == pytest.approx(2 - 1.959963984540054 * 0.5, rel=1e-12)
-    # Student t with df
-    f2 = _Fit(p, cov, df_resid=10)
-    assert f2.tidy().loc[1, "p_value"] == pytest.approx(2 * stats.t.sf(1.0, 10), rel=1e-12)
-    assert f2.to_frame().columns.tolist() == ["coef", "se", "t", "p"]
-    assert t.attrs["flags"] == []
+def _public_frames(res):
+    for name in dir(res):
+        if name.startswith("_"):
+            continue
+        try:
+            v = getattr(res, name)
+        except Exception:  # noqa: BLE001 - properties that need arguments or effects
+            continue
+        if isinstance(v, (pd.DataFrame, pd.Series)) and len(v):
+            yield name, v
 
 
-def test_degenerate_se_is_flagged_with_warning():
-    p = pd.Series([1.0, 1.0], index=["a", "b"])
-    cov = pd.DataFrame(np.diag([1.0, 0.0]), index=p.index, columns=p.index)
-    with pytest.warns(FitWarning, match="degenerate_se"):
-        f = _Fit(p, cov)
-    assert [fl.code for fl in f.flags] == ["degenerate_se"]
-    assert "b" in f.flags[0].message
-    assert "WARNING" in f.summary()
-    assert f.tidy().attrs["flags"][0][0] == "degenerate_se"
+def test_every_result_is_on_the_protocol(results):
+    assert len(results) >= 18
+    for name, res in results.items():
+        assert isinstance(res, Results), name
+        assert isinstance(res.to_frame(), pd.DataFrame), name
+        assert isinstance(res.summary(), str) and str(res) == res.summary(), name
+        assert isinstance(res._repr_html_(), str), name
+        assert isinstance(res.flags, tuple), name
 
 
-def test_boundary_flags():
-    p = pd.Series([0.5, 0.99995], index=["x", "rho"])
-    fl = boundary_flags(p, {"rho": (-1.0, 1.0)})
-    assert len(fl) == 1 and fl[0].code == "boundary"
-    assert boundary_flags(pd.Series([0.5], index=["rho"]), {"rho": (-1.0, 1.0)}) == []
+def _poke(obj) -> bool:
+    """Change the first cell of a frame/series in place (True when it could be changed)."""
+    col = obj.iloc[:, 0] if isinstance(obj, pd.DataFrame) else obj
+    v = col.iloc[0]
+    if pd.api.types.is_bool_dtype(col):
+        new = not v
+    elif pd.api.types.is_integer_dtype(col):
+        new = int(v) + 1
+    elif pd.api.types.is_float_dtype(col):
+        new = 12345.0
+    elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+        new = "changed"
+    else:
+        return False
+    if isinstance(obj, pd.DataFrame):
+        obj.iloc[0, 0] = new
+    else:
+        obj.iloc[0] = new
+    return True
 
 
-def test_spatial_results_flagged_at_bound():
-    p = pd.Series([1.0, 0.99999], index=["x", "rho"])
-    cov = pd.DataFrame(np.eye(2) * 0.01, index=p.index, columns=p.index)
-    r = SpatialResults(p, cov, 1.0, -10.0, 20, "sar", bounds={"rho": (-1.0, 1.0)})
-    assert r.flags and r.flags[0].code == "boundary"
-    assert "boundary" in r.info["flags"]
-    assert "WARNING" in r.summary()
-    assert r.tidy().attrs["flags"][0][0] == "boundary"
-    with pytest.raises(AttributeError):
-        r.sigma2 = 2.0
+def test_every_result_is_frozen_and_copies_out(results):
+    total = 0
+    for name, res in results.items():
+        attrs = [a for a in vars(res) if not a.startswith("_")] or ["anything"]
+        for a in attrs[:3] + ["new_attribute"]:
+            with pytest.raises(AttributeError):
+                setattr(res, a, None)
+        with pytest.raises(AttributeError):
+            del res.new_attribute
+        n = 0
+        for attr, frame in _public_frames(res):
+            before = getattr(res, attr).copy()
+            if not _poke(frame):
+                continue
+            after = getattr(res, attr)
+            pd.testing.assert_frame_equal(after, before) if isinstance(after, pd.DataFrame) \
+                else pd.testing.assert_series_equal(after, before)
+            n += 1
+        frame = res.to_frame()
+        if _poke(frame):
+            assert not res.to_frame().equals(frame), name
+        total += n
+    assert total >= 15  # frames really were read and changed
 
 
-def test_stars_and_tidy_from_arrays():
-    assert [stars(x) for x in (0.001, 0.03, 0.07, 0.2, np.nan)] == ["***", "**", "*", "", ""]
-    t = tidy_from_arrays(["a"], [1.0], [0.5], df=5)
-    assert tuple(t.columns) == TIDY_COLUMNS
-    assert Flag("boundary", "m").code == "boundary"
+def test_tidy_on_every_estimation_result(results):
+    est = {k: r for k, r in results.items() if isinstance(r, EstimationResults)}
+    assert {"BetaResult", "SpatialResults (cross-section)", "SpatialResults (panel)"} <= set(est)
+    for name, res in est.items():
+        t = res.tidy()
+        assert tuple(t.columns) == TIDY_COLUMNS, name
+        np.testing.assert_array_equal(t["estimate"].to_numpy(), res.params.to_numpy())
+        assert list(t["term"]) == list(res.params.index), name
+        np.testing.assert_array_equal(t["std_error"].to_numpy(), res.bse.to_numpy())
+        np.testing.assert_allclose(t["p_value"].to_numpy(), res.pvalues.to_numpy(), rtol=1e-12)
+        # to_frame of estimation results: one spelling, coef / se / t / p
+        assert list(res.to_frame().columns) == ["coef", "se", "t", "p"], name
 
 
-def test_taxonomy():
-    assert tx.normalise_fe("both") == "twoways" and tx.normalise_fe(None) == "none"
-    assert tx.normalise_fe("Unit") == "individual"
-    with pytest.raises(ValueError, match="fe must be one of"):
-        tx.normalise_fe("random")
-    assert set(tx.LAG_MODELS) == {"sar", "sdm", "sac"}
-    assert set(tx.DURBIN_MODELS) == {"slx", "sdm", "sdem"}
-    assert set(tx.ERROR_MODELS) == {"sem", "sdem"}
-    with pytest.raises(ValueError, match="model must be one of"):
-        tx.normalise_model("sarar")
-    assert tx.model_label("sdm", "zh") == "空间杜宾模型"
-    from spatialnqpf.models import cross_section, panel
-    assert panel.ConvergenceError is cross_section.ConvergenceError is tx.ConvergenceError
-
-
-def test_as_generator_convention():
-    a = as_generator(0, key=(2020, "x")).random(3)
-    b = as_generator(0, key=(2020, "x")).random(3)
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, as_generator(0, key=(2021, "x")).random(3))
-    assert as_generator(0).random() == np.random.default_rng(0).random()
-    g = np.random.default_rng(1)
-    assert as_generator(g) is g
-    for bad in (True, 1.5, "1"):
-        with pytest.raises(TypeError, match="seed must be"):
-            as_generator(bad)
-    with pytest.raises(ValueError, match="non-negative"):
-        as_generator(-1)
+def test_beta_result_numbers_unchanged(results, panel):
+    """BetaResult on the protocol: the same numbers as the regression it reports (an OLS of
+    the within-transformed growth on the within-transformed log level)."""
+    b = results["BetaResult"]
+    assert b.r2 == b.r2_within
+    assert b.pvalues.iloc[0] == pytest.approx(
+        2 * __import__("scipy").stats.t.sf(abs(b.params.iloc[0] / b.bse.iloc[0]), b.df_resid),
+        rel=1e-12)

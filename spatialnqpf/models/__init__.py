@@ -7,7 +7,10 @@ Entry points
 :func:`spatial_panel`
     Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
 :func:`specification_search`, :func:`robustness`
-    Elhorst's testing sequence, and one model under several weight matrices side by side.
+    Elhorst's testing sequence, and one model under several weight matrices side by side
+    (both loops over :meth:`ModelSpec.replace`; every result keeps its ``spec``).
+:func:`compare`
+    Results side by side (coefficients with stars, SEs, N, log-likelihood, R², FE rows).
 Impact-paper workflow (issue 15):
 :func:`panel_fe` (reghdfe-style FE least squares on pyfixest, CR1 one/two-way clustering),
 :func:`panel_threshold` (Hansen 1999 with the fixed-regressor bootstrap),
@@ -18,6 +21,9 @@ Tests: :func:`lm_tests` (cross-section Anselin LM), :func:`panel_lm_tests`,
 :func:`lr_fixed_effects`, :func:`sdm_tests`, :func:`hausman`.
 
 Submodules are imported on first use so that ``import spatialnqpf.models`` is cheap.
+
+Method notes: ``docs/methods/models.md`` §5-§6 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 
@@ -35,6 +41,9 @@ _LAZY = {
     "sdm_tests": "_panel_tests",
     "hausman": "_panel_tests",
     "SpatialResults": "results",
+    "ModelSpec": "spec",
+    "compare": "comparison",
+    "ComparisonResult": "comparison",
     "LogDet": "_logdet",
     "panel_fe": "fe",
     "PanelFEResults": "fe",

@@ -579,7 +579,7 @@ def _index_call(ctx: _Context, index, directions: dict):
     if weighting is None:
         raise ValueError(f"[index] method {method!r} is not one of entropy_topsis, entropy, critic, "
                          "combined, equal")
-    kwargs["weights"] = weighting
+    kwargs["scheme"] = weighting
     import inspect
     params = inspect.signature(fn).parameters
     if system is not None and "system" in params:

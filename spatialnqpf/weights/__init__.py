@@ -11,6 +11,9 @@ Builders: :func:`contiguity`, :func:`distance`, :func:`knn`,
 :func:`standardize`; interchange :func:`read` / :func:`write` (GAL, GWT, CSV
 edge list, dense CSV/Excel matrix, Stata ``spmatrix`` text, MATLAB .mat);
 :func:`describe`.
+
+Method notes: ``docs/methods/weights.md`` §2 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from ._api import (EQUAL_AREA_CRS, ISLAND_RULES, contiguity, distance, economic,
                    economic_geographic, knn, nested, period_means, recipe_of, resolve_points,
