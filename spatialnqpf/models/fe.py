@@ -69,7 +69,7 @@ def _cluster_list(cluster, id):
     return out
 
 
-def panel_fe(data: pd.DataFrame, y: str, x, id: str = "code", time: str | None = "year",
+def panel_fe(data: pd.DataFrame, y: str, x, *, id: str = "code", time: str | None = "year",
              fe="twoways", cluster="code") -> PanelFEResults:
     """Least squares with absorbed fixed effects and clustered SEs, as Stata ``reghdfe``.
 

@@ -154,7 +154,7 @@ class MediationResults(EstimationResults):
                 f"bootstrap: {i['n_boot']} cluster draws (units resampled as new units)"]
 
 
-def mediation(data: pd.DataFrame, y: str, treatment: str, mediators, controls=(),
+def mediation(data: pd.DataFrame, y: str, treatment: str, mediators, controls=(), *,
               id: str = "code", time: str | None = "year", fe="twoways", w=None,
               n_boot: int = 1000, seed=0, level: float = 0.95, progress: bool = False,
               nsim: int = 1000):
@@ -438,7 +438,7 @@ class ModerationResults(EstimationResults):
         return self.effects_at
 
 
-def moderation(data: pd.DataFrame, y: str, x: str, moderator: str, controls=(),
+def moderation(data: pd.DataFrame, y: str, x: str, moderator: str, controls=(), *,
                id: str = "code", time: str | None = "year", fe="twoways", w=None, at=None,
                level: float = 0.95):
     """Moderation: y = β_x x̃ + β_z z̃ + β_xz x̃ z̃ + controls + FE with centred x̃, z̃.

@@ -152,7 +152,7 @@ class _Core:
 
 
 def heterogeneity(data: pd.DataFrame, y: str, x, w=None, by="region4", model: str = "ols",
-                  fe="twoways", id: str = "code", time: str | None = "year",
+                  fe="twoways", *, id: str = "code", time: str | None = "year",
                   n_perm: int = 1000, seed=0, terms=None, level: float = 0.95,
                   progress: bool = False) -> HeterogeneityResults:
     """The same fixed-effects model by group, side by side, with tests that slopes differ.

@@ -327,7 +327,7 @@ def _hansen_grid(q, n_grid, trim):
     return np.unique(dd[ix])
 
 
-def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, id: str = "code",
+def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, *, id: str = "code",
                     time: str = "year", n_thresholds: int = 1, trim=0.01, n_boot: int = 300,
                     seed=0, grid: int | None = None, level: float = 0.95, cluster=None,
                     progress: bool = False, w=None, fe="individual") -> ThresholdResults:
@@ -612,7 +612,7 @@ def _spatial_threshold(data, y, xs, rx, q, id, time, k_max, trims, grid, level, 
     from .panel import _choose_logdet, _fit, prepare_panel
     fe = normalise_fe(fe, ("individual", "twoways"))
     extra = [] if q in xs else [q]
-    d0 = prepare_panel(data, y, xs + extra, w, id, time)
+    d0 = prepare_panel(data, y, xs + extra, w, id=id, time=time)
     T, N = d0.T, d0.N
     n = N * T
     qv = d0.X[:, :, (xs + extra).index(q)].ravel()
