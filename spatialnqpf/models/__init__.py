@@ -6,6 +6,8 @@ Entry points
     OLS, SLX, SAR, SEM, SDM, SDEM, SAC by maximum likelihood (checked against R spatialreg).
 :func:`spatial_panel`
     Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
+:func:`spatial_gmm`
+    Spatial IV/GMM with endogenous regressors: spatial 2SLS, GM SEM/SAC (spreg), panel 2SLS.
 :func:`specification_search`, :func:`robustness`
     Elhorst's testing sequence, and one model under several weight matrices side by side.
 Tests: :func:`lm_tests` (cross-section Anselin LM), :func:`panel_lm_tests`,
@@ -30,6 +32,9 @@ _LAZY = {
     "hausman": "_panel_tests",
     "SpatialResults": "results",
     "LogDet": "_logdet",
+    "spatial_gmm": "gmm",
+    "GMMResults": "gmm",
+    "DynamicPanelResults": "dynamic",
 }
 
 __all__ = sorted(_LAZY)
