@@ -97,6 +97,42 @@ def test_cigar_against_r(cigar, w, ref, case, model, fe, ly):
                                            atol=1e-8, err_msg=f"{h} {k} {v}")
 
 
+PRODUC_X = ["lpcap", "lpc", "lemp", "unemp"]
+PRODUC_CASES = [c for c in CASES if c[0] in ("lagsarlm_sdm_twoways", "lagsarlm_sar_individual",
+                                               "sdpdm_sdm_twoways", "sdpdm_sar_individual")]
+
+
+@pytest.mark.parametrize("case,model,fe,ly", PRODUC_CASES, ids=[c[0] for c in PRODUC_CASES])
+def test_produc_against_r(case, model, fe, ly):
+    """Produc (48 states x 1970-1986, queen contiguity of spData::us_states): produc_dynamic.R."""
+    data = pd.read_csv(REF / "produc_panel.csv")
+    edges = pd.read_csv(REF / "produc_w48_edges.csv", comment="#")
+    g = Graph.from_adjacency(edges.assign(weight=1.0), focal_col="focal", neighbor_col="neighbor",
+                             weight_col="weight").transform("r")
+    ref = pd.read_csv(REF / "produc_dynamic_results.csv", comment="#")
+    r = ref[ref.case == case].set_index("term")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)
+        res = spatial_panel(data, "lgsp", PRODUC_X, g, id="state", time="year", model=model,
+                            fe=fe, lee_yu=ly, dynamic="both")
+    assert res.nobs == 48 * 16
+    for t in res.params.index:
+        np.testing.assert_allclose(res.params[t], r.estimate[t], rtol=1e-5, atol=1e-7, err_msg=t)
+    np.testing.assert_allclose(res.sigma2, r.estimate["sigma2"], rtol=1e-6)
+    if ly is False:
+        np.testing.assert_allclose(res.bse[res.params.index].to_numpy(),
+                                   r.se[res.params.index].to_numpy(), rtol=1e-5)
+        np.testing.assert_allclose(res.llf, r.estimate["llf"], rtol=1e-9)
+    for h in ("short", "long"):
+        if h == "long" and not res.info["stationary"]:
+            continue
+        e = res._effects_core.point_dynamic(res.params, h)
+        for v in PRODUC_X:
+            for k in ("direct", "indirect", "total"):
+                np.testing.assert_allclose(e.loc[v, k], r.estimate[f"{h}:{k}:{v}"], rtol=1e-5,
+                                           atol=1e-8, err_msg=f"{h} {k} {v}")
+
+
 def test_known_defect_values(cigar, w):
     """The issue's measured value: corrected rho of the dynamic SDM two-way = 0.0763."""
     res = _fit(cigar, w, model="sdm", fe="twoways", lee_yu=True, dynamic="both")

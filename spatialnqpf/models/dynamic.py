@@ -112,6 +112,12 @@ class DynamicPanelResults(SpatialResults):
     condition and its value) describe the stability check.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ._taxonomy import model_label
+        object.__setattr__(self, "_title", "Dynamic spatial panel results: "
+                           + model_label(self.model) + f" (dynamic={self.info['dynamic']!r})")
+
     def effects(self, horizon: str = "short", method: str = "simulation", nsim: int = 1000,
                 seed=0, level: float = 0.95, point: str = "estimate") -> pd.DataFrame:
         """Short- or long-run direct, indirect and total effects (Debarsy, Ertur & LeSage 2012).
@@ -302,7 +308,7 @@ def _stability(tau, eta, rho, ev, lo):
     stationary = bool(np.all(np.isfinite(mod)) and mod[i] < 1.0)
     s = tau + rho + eta
     if not stationary:
-        if s >= 1 or abs(at1) >= 1:
+        if abs(complex(om[i]) - 1.0) < 1e-8:      # binding at the eigenvalue 1 (row-standardised W)
             cond = (f"tau + rho + eta = {tau:.6g} + {rho:.6g} + {eta:.6g} = {s:.6g} >= 1"
                     if s >= 1 else f"|(tau + eta)/(1 - rho)| = {abs(at1):.6g} >= 1")
         else:

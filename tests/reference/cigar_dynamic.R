@@ -19,9 +19,7 @@
 #           (detval[ind,2]) -> stats::splinefun(detval[,1], detval[,2])(rho) (cubic spline on the
 #           same grid; error far below 1e-9).
 #      Cases "sdpdm_*": coefficients after correction (coefficients1, rho1, sige1); "se" = the
-#      SDPDmod sandwich SE (mu4 from its reduced-form residuals), plus se_info = the
-#      information-matrix SE computed with SDPDmod's own f_SIG at the corrected estimate.
-#      Also the uncorrected SDPDmod estimate (coefficients, rho, sige) as "*_uncorrected".
+#      SDPDmod sandwich SE (mu4 from its reduced-form residuals).  Also the uncorrected SDPDmod estimate (coefficients, rho, sige) as "*_uncorrected".
 #  Point short- and long-run effects (Debarsy, Ertur & LeSage 2012) at each estimate by dense
 #  solves: S = (I - rho W)^-1 (b I + t W); L = ((1 - tau) I - (rho + eta) W)^-1 (b I + t W).
 suppressPackageStartupMessages({library(spdep); library(spatialreg); library(Matrix); library(SDPDmod)})
@@ -76,11 +74,6 @@ rec_lagsarlm("lagsarlm_sdm_individual", y ~ y_lag + W_y_lag + logp + logy + W_lo
 rec_lagsarlm("lagsarlm_sar_twoways", y ~ y_lag + W_y_lag + logp + logy + st + yr, FALSE)
 
 # ---------------------------------------------------------------- SDPDmod (patched copy)
-sdpd_info_se <- function(fit, theta, n, t, Wf, Z) {
-  kz <- length(theta) - 2
-  fs <- SDPDmod:::f_SIG(theta[kz + 1], theta[1:kz], theta[kz + 2], Wf, Z, n, t, kz)
-  sqrt(diag(solve(fs$SIG)))
-}
 rec_sdpd <- function(case, model, effect) {
   fit <- SDPDm(logc ~ logp + logy, data = d, W = W, index = c("state", "year"), model = model,
                effect = effect, dynamic = TRUE, tlaginfo = list(ind = NULL, tl = TRUE, stl = TRUE),
