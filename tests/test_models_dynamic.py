@@ -387,6 +387,20 @@ def test_lr_and_wald(cigar, w):
     assert "Wald SDM -> SAR (theta = 0)" in res.tests.index
 
 
+def test_specification_search_dynamic_step(cigar, w):
+    from spatialnqpf.models import specification_search
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spec = specification_search(cigar, "logc", X, w, "state", "year", nsim=50,
+                                    dynamic="both")
+    step6 = spec.table[spec.table.step == 6].set_index("test")
+    dyn = spec.models["dynamic_sdm"]
+    assert dyn.info["dynamic"] == "both" and dyn.info["fe"] == spec.fe
+    np.testing.assert_allclose(step6.loc["LR dynamic vs static", "statistic"],
+                               dyn.tests.loc["LR dynamic vs static", "statistic"])
+    assert "Wald eta = 0 (W_y_lag)" in step6.index
+
+
 def test_durbin_subset_equals_explicit_regressor(cigar, w):
     """durbin=['logp'] = a SAR with a hand-made W*logp column (static and dynamic)."""
     Wd = w.sparse.toarray()
