@@ -181,3 +181,30 @@ def test_panel_refusals(panel):
         _gmm(df, "y", ["x"], g, time="year", model="sar")
     with pytest.raises(ValueError, match="model='sar'"):
         _gmm(df, "y", ["x"], g, time="year", model="sem", fe="individual")
+
+
+def test_sargan_and_first_stage_against_linearmodels(columbus):
+    """The spatial 2SLS is IV2SLS with instruments [W, W^2][INC, DISCBD]: linearmodels gives the
+    same coefficients, Sargan statistic and first-stage partial F (homoskedastic)."""
+    from linearmodels.iv import IV2SLS
+    df, g = columbus
+    res = _gmm(df, "HOVAL", ["INC"], g, model="sar", endog=["CRIME"], instruments=["DISCBD"])
+    d = df.sort_values("code").reset_index(drop=True)
+    W = g.sparse.toarray()
+    pos = pd.Index(g.unique_ids).get_indexer(d.code)
+    W = W[np.ix_(pos, pos)]
+    d["W_y"] = W @ d.HOVAL.to_numpy()
+    for v in ("INC", "DISCBD"):
+        d["W_" + v] = W @ d[v].to_numpy()
+        d["W2_" + v] = W @ d["W_" + v].to_numpy()
+    d["const"] = 1.0
+    iv = IV2SLS(d.HOVAL, d[["const", "INC"]], d[["CRIME", "W_y"]],
+                d[["DISCBD", "W_INC", "W_DISCBD", "W2_INC", "W2_DISCBD"]]).fit(cov_type="unadjusted")
+    np.testing.assert_allclose(res.params.to_numpy(), iv.params.to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(res.tests.loc["Sargan", "statistic"], iv.sargan.stat, rtol=1e-8)
+    fs = iv.first_stage.diagnostics
+    np.testing.assert_allclose(res.first_stage.loc["CRIME", "partial_r2"],
+                               fs.loc["CRIME", "partial.rsquared"], rtol=1e-8)
+    r = res.first_stage.loc["CRIME"]          # F from the partial R2 (homoskedastic)
+    np.testing.assert_allclose(r.F, (r.partial_r2 / r.df1) / ((1 - r.partial_r2) / r.df2),
+                               rtol=1e-8)

@@ -5,7 +5,9 @@ Entry points
 :func:`spatial_cross_section`
     OLS, SLX, SAR, SEM, SDM, SDEM, SAC by maximum likelihood (checked against R spatialreg).
 :func:`spatial_panel`
-    Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
+    Panel models with individual, time or two-way fixed effects and the Lee–Yu correction;
+    ``dynamic="time"|"spacetime"|"both"`` for dynamic SAR/SDM panels with the Yu–de Jong–Lee
+    correction and short/long-run effects (:mod:`spatialnqpf.models.dynamic`).
 :func:`spatial_gmm`
     Spatial IV/GMM with endogenous regressors: spatial 2SLS, GM SEM/SAC (spreg), panel 2SLS.
 :func:`specification_search`, :func:`robustness`
