@@ -455,3 +455,32 @@ def test_result_protocol(cigar, w):
     assert "stationary" in res.summary()
     with pytest.raises(AttributeError):
         res.sigma2 = 1.0
+
+
+def test_sandwich_formula_with_sdpdmod_mu4(cigar, w, ref):
+    """Our mu4 sandwich with SDPDmod's mu4 convention (reduced-form residuals (I - rho W)^-1 e)
+    reproduces SDPDmod's standard errors (individual FE, where no F basis is involved)."""
+    from spatialnqpf.models.dynamic import _sandwich_omega
+    from spatialnqpf.models.panel import _Solver, _demean, _information, _lag
+    from spatialnqpf.models._logdet import LogDet
+    r = _fit(cigar, w, model="sar", fe="individual", lee_yu=True, dynamic="both")
+    g = ref[ref.case == "sdpdm_sar_individual"].set_index("term")
+    d = r.extra["design"]
+    N, T1 = d.N, d.T - 1
+    rho, s2 = r.params["rho"], r.sigma2
+    e = r.residuals.to_numpy().reshape(T1, N)
+    mu4 = np.mean(np.linalg.solve(np.eye(N) - rho * d.W.toarray(), e.T) ** 4)
+    cols = {"y_lag": d.Y[:-1], "W_y_lag": _lag(d.W, d.Y[:-1]), "logp": d.X[1:, :, 0],
+            "logy": d.X[1:, :, 1]}
+    order = list(cols)
+    Zd = np.stack([_demean(cols[n], "individual").ravel() for n in order], 1)
+    ld = LogDet(d.W)
+    I, _ = _information("sar", Zd, None, r.params[order].to_numpy(), rho, s2, N * T1, T1,
+                        "individual", N, T1, _Solver(d.W, ld), False)
+    Vi = np.linalg.inv(I)
+    O = _sandwich_omega(len(order), rho, s2, mu4, d.W, ld.eigenvalues, N, False, 100, 0)
+    se = np.sqrt(np.diag(Vi + N * T1 * Vi @ O @ Vi))
+    np.testing.assert_allclose(se, g.se[order + ["rho", "sigma2"]].to_numpy(), rtol=1e-6)
+    # and the information-matrix SEs of the fit are the first block of Vi
+    np.testing.assert_allclose(r.bse[order + ["rho"]].to_numpy(), np.sqrt(np.diag(Vi))[:5],
+                               rtol=1e-10)
