@@ -14,6 +14,15 @@ n = 3 000, T = 14), so it cannot run these sizes; the ratio printed is against o
 SDM two-way fit on the same data (same machinery without the lags and the correction).
 
 Every case runs in a fresh subprocess reporting its wall time and peak resident memory.
+Data: τ = 0.5, η = 0.1, ρ = 0.3, β = (1, −0.5), θ = (0.5, 0.3), unit effects and a common year
+shock, 100 burn-in periods (the slowest mode (τ + η)/(1 − ρ) = 0.86 needs them: with 20 the
+transient of the unit effects biased η̂ by 0.017).
+
+Measured (2-core machine shared by 8 sessions, load average 6-16):
+dyn-3000: 8.3 s (fit 6.5 s), peak RSS 0.28 GiB; τ̂ 0.492 (se 0.003), η̂ 0.104 (0.007),
+ρ̂ 0.306 (0.007); long-run total of x1 15.12 (true 15).
+dyn-big (burn-in 20): 212 s (fit 132 s, effects 80 s), peak RSS 1.28 GiB (0.85 GiB above the
+data); ratio to the static SDM with effects 4.8.
 
 Usage::
 
@@ -32,7 +41,7 @@ import numpy as np, pandas as pd, time, resource, json, warnings
 warnings.simplefilter("ignore")
 from libpysal.graph import Graph
 import scipy.sparse as sp, scipy.sparse.linalg as spla
-def make(n, T, k=6, seed=0, burn=20):
+def make(n, T, k=6, seed=0, burn=100):
     rng = np.random.default_rng(seed)
     pts = rng.uniform(0, 100, size=(n, 2))
     g = Graph.build_knn(pts, k=k).transform("r")
