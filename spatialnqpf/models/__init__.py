@@ -5,7 +5,11 @@ Entry points
 :func:`spatial_cross_section`
     OLS, SLX, SAR, SEM, SDM, SDEM, SAC by maximum likelihood (checked against R spatialreg).
 :func:`spatial_panel`
-    Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
+    Panel models with individual, time or two-way fixed effects and the Lee–Yu correction;
+    ``dynamic="time"|"spacetime"|"both"`` for dynamic SAR/SDM panels with the Yu–de Jong–Lee
+    correction and short/long-run effects (:mod:`spatialnqpf.models.dynamic`).
+:func:`spatial_gmm`
+    Spatial IV/GMM with endogenous regressors: spatial 2SLS, GM SEM/SAC (spreg), panel 2SLS.
 :func:`specification_search`, :func:`robustness`
     Elhorst's testing sequence, and one model under several weight matrices side by side
     (both loops over :meth:`ModelSpec.replace`; every result keeps its ``spec``).
@@ -55,6 +59,9 @@ _LAZY = {
     "ModerationResults": "mechanism",
     "heterogeneity": "subgroups",
     "HeterogeneityResults": "subgroups",
+    "spatial_gmm": "gmm",
+    "GMMResults": "gmm",
+    "DynamicPanelResults": "dynamic",
 }
 
 __all__ = sorted(_LAZY)

@@ -134,6 +134,7 @@ class PanelDesign:
     id: str
     time: str
     row_standardised: bool
+    durbin: tuple | None = None     # regressors with a W_x term (None: all)
 
     @property
     def N(self):
@@ -158,8 +159,11 @@ def _design(d, model, constant):
     xn = list(d.xnames)
     blocks, names = [d.X], list(xn)
     if model in _DURBIN:
-        blocks.append(_lag(d.W, d.X))
-        names += ["W_" + v for v in xn]
+        dur = xn if d.durbin is None else list(d.durbin)
+        if dur:
+            pos = [xn.index(v) for v in dur]
+            blocks.append(_lag(d.W, d.X[:, :, pos]))
+            names += ["W_" + v for v in dur]
     if constant:
         blocks.insert(0, np.ones((d.T, d.N, 1)))
         names = ["const"] + names
@@ -310,7 +314,8 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
                   model: str = "sdm", fe: str = "twoways", lee_yu=True, logdet: str = "auto",
                   traces: str = "auto", trace_nsim: int = 100, seed: int = 0,
                   effects_method: str = "auto", tol: float = 1e-10,
-                  maxiter: int = 500, w_error=None) -> SpatialResults:
+                  maxiter: int = 500, w_error=None, dynamic=None, durbin=None,
+                  cov_type: str = "info") -> SpatialResults:
     """Fit a spatial panel model with fixed effects by maximum likelihood.
 
     Parameters
@@ -353,6 +358,17 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
     tol, maxiter : optimiser settings (bounded Brent on ρ or λ).
     w_error : libpysal Graph or W, optional
         SAC only: weights of the error process (default ``w``), aligned by id like ``w``.
+    dynamic : {None, "time", "spacetime", "both"}
+        Dynamic panel (SAR/SDM with fixed effects): add y_(t-1) (``"y_lag"``, τ), W y_(t-1)
+        (``"W_y_lag"``, η) or both; the first period only supplies the lags (nobs = N(T − 1)).
+        ``lee_yu=True`` gives the Yu–de Jong–Lee (2008) bias-corrected QML (Lee–Yu 2010 for
+        time effects), ``False`` the uncorrected QML (= unit/year dummies).  See
+        :mod:`spatialnqpf.models.dynamic`; results have ``effects(horizon="short"|"long")``.
+    durbin : list of str, optional
+        Durbin models (SDM, SDEM, SLX, dynamic SDM): lag only these regressors (W_x terms);
+        default all of ``x``.  Effects of the other regressors use θ = 0.
+    cov_type : {"info", "sandwich"}
+        Dynamic panels only: inverse information matrix (default) or the μ₄ sandwich.
 
     Returns
     -------
@@ -389,7 +405,8 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
     spec = ModelSpec(spatial_panel, dict(
         data=data, y=y, x=x, w=w, id=id, time=time, model=model, fe=fe, lee_yu=lee_yu,
         logdet=logdet, traces=traces, trace_nsim=trace_nsim, seed=seed,
-        effects_method=effects_method, tol=tol, maxiter=maxiter, w_error=w_error))
+        effects_method=effects_method, tol=tol, maxiter=maxiter, w_error=w_error,
+        dynamic=dynamic, durbin=durbin, cov_type=cov_type))
     model = normalise_model(model)
     if w_error is not None and model != "sac":
         raise ValueError(f"w_error is only used by model='sac', not {model!r}")
@@ -399,7 +416,30 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
                          f"not {model!r}")
     if lee_yu not in (True, False, "elhorst"):
         raise ValueError(f"lee_yu must be True, False or 'elhorst', got {lee_yu!r}")
+    if cov_type != "info" and dynamic is None:
+        raise ValueError("cov_type='sandwich' is only available for dynamic panels")
     d = prepare_panel(data, y, x, w, id=id, time=time)
+    if durbin is not None:
+        durbin = [durbin] if isinstance(durbin, str) else list(durbin)
+        bad = [v for v in durbin if v not in d.xnames]
+        if bad:
+            raise DataError(f"durbin names regressor(s) not in x: {format_values(bad)}; "
+                            f"x = {format_values(list(d.xnames))}")
+        if len(set(durbin)) != len(durbin):
+            raise DataError(f"durbin lists a regressor twice: {format_values(durbin)}")
+        if model not in _DURBIN:
+            raise ValueError(f"durbin=[...] needs a Durbin model (sdm, sdem, slx), not {model!r}")
+        if dynamic is None:
+            import dataclasses
+            d = dataclasses.replace(d, durbin=tuple(durbin))
+    if dynamic is not None:
+        if fe == "random":
+            raise ValueError("dynamic panels are estimated with fixed effects, not fe='random'")
+        from .dynamic import fit_dynamic
+        return keep_spec(spec, fit_dynamic(
+            d, model, fe, lee_yu, dynamic, durbin=durbin, logdet=logdet, traces=traces,
+            trace_nsim=trace_nsim, seed=seed, effects_method=effects_method, tol=tol,
+            maxiter=maxiter, cov_type=cov_type, weights_label=_weights_label(w)))
     if fe == "random" and model in _ERR:
         return keep_spec(spec, _fit_re_error(d, model, logdet=logdet, seed=seed, tol=tol,
                                              maxiter=maxiter, weights_label=_weights_label(w)))

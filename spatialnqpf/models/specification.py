@@ -103,8 +103,8 @@ class SpecificationResult(Results):
 
 
 def specification_search(data, y, x, w, *, id: str = "code", time: str = "year", lee_yu=True,
-                         alpha: float = 0.05,
-                         nsim: int = 1000, seed: int = 0, **kwargs) -> SpecificationResult:
+                         alpha: float = 0.05, nsim: int = 1000, seed: int = 0, dynamic=None,
+                         **kwargs) -> SpecificationResult:
     """Run the Elhorst sequence (LM → LR of FE → [Hausman] → SDM → Wald/LR → effects).
 
     Parameters
@@ -115,6 +115,11 @@ def specification_search(data, y, x, w, *, id: str = "code", time: str = "year",
     alpha : float
         Significance level of every decision.
     nsim, seed : simulation settings of the effects of the chosen model.
+    dynamic : {None, "time", "spacetime", "both"}
+        When given, step 6 fits the dynamic SDM (same fe; ``lee_yu=True`` unless
+        ``lee_yu=False``) and reports its LR test against the static model on the same sample,
+        the Wald test of η = 0 and the SDM restrictions within the dynamic model
+        (``models["dynamic_sdm"]``; :mod:`spatialnqpf.models.dynamic`).
     **kwargs : passed to :func:`spatial_panel` (``logdet``, ``traces``, ...).
 
     Returns
@@ -187,6 +192,15 @@ def specification_search(data, y, x, w, *, id: str = "code", time: str = "year",
         chosen = "sar" if pa >= pe else "sem"
         why = "both simplifications accepted: the one with the larger LR p-value"
     add(5, "decision", fe, np.nan, np.nan, np.nan, f"{chosen.upper()}: {why}")
+    if dynamic is not None:
+        dyn = spatial_panel(data, y, x, w, id=id, time=time, model="sdm", fe=fe,
+                            lee_yu=lee_yu is not False, seed=seed, dynamic=dynamic, **kwargs)
+        for name, r in dyn.tests.iterrows():
+            add(6, name, fe, r.statistic, r.df, r.p,
+                "significant" if r.p < alpha else "not significant")
+        if dyn.flags:
+            add(6, "stability", fe, np.nan, np.nan, np.nan, dyn.info["stability"])
+        fits = dict(fits, dynamic_sdm=dyn)
     eff = fits[chosen].effects(method="simulation", nsim=nsim, seed=seed)
     table = pd.DataFrame(rows)
     return SpecificationResult(table=table, fe=fe, model=chosen,
