@@ -108,7 +108,7 @@ _EXTRA_ALIASES = {
     12: ["Tientsin", "Tianjin Municipality"],
     13: ["Hopeh", "Hopei"],
     14: ["Shansi", "Shan xi"],
-    15: ["Nei Mongol", "Nei Menggu", "Nei Monggol", "Inner Mongolia Autonomous Region",
+    15: ["内蒙", "Nei Mongol", "Nei Menggu", "Nei Monggol", "Inner Mongolia Autonomous Region",
          "Neimonggol", "Neimongol", "InnerMongolia", "Mongolia Inner"],
     21: ["Liaoning Province"],
     22: ["Kirin"],
@@ -257,7 +257,8 @@ def _code_from_number(value, level: str):
         s = unicodedata.normalize("NFKC", str(value)).strip()
         if re.fullmatch(r"\d+\.0+", s):
             s = s.split(".")[0]
-        if not s.isdigit():
+        # ASCII decimal digits only: str.isdigit() accepts e.g. Ethiopic "፩" that int() refuses
+        if not (s.isascii() and s.isdecimal()):
             return None
     if level == "province":
         if len(s) == 2:
@@ -283,6 +284,9 @@ def _lookup_one(value, level: str):
     aliases = _province_aliases() if level == "province" else _city_aliases()
     key = _key(value)
     cands = aliases.get(key)
+    if cands is None and level == "city" and _is_province_name(key):
+        # "海南省" must not become 海南藏族自治州 (Qinghai), "吉林省" not 吉林市
+        return None, "province"
     if cands is None:
         for k in _strip_suffixes(key):
             if k in aliases:
@@ -293,6 +297,32 @@ def _lookup_one(value, level: str):
     if len(cands) > 1:
         return None, sorted(cands)
     return next(iter(cands)), None
+
+
+def _is_province_name(key: str) -> bool:
+    """True when ``key`` is a province's full name or ends with a province suffix (省, 自治区)."""
+    provs = _province_aliases()
+    if key in provs and any(key == _key(n) for n in _province_table()["name_zh"]):
+        return True
+    return key.endswith(("省", "自治区")) and any(k in provs for k in _strip_suffixes(key))
+
+
+_TOTAL_LABELS = ("全国", "合计", "总计", "全国合计", "national", "total", "china", "中国", "全国总计")
+
+
+def _hint(v, level: str) -> str:
+    """A 'did you mean' for a near-miss label, or advice for national-total rows."""
+    import difflib
+    key = _key(v)
+    if key in {_key(t) for t in _TOTAL_LABELS}:
+        return (f"{v!r} looks like a national-total row: drop it before the analysis, e.g. "
+                f"df = df[~df[col].isin([{v!r}])]")
+    table = _province_table() if level == "province" else _city_table()
+    names = [str(n) for n in table["name_zh"]]
+    if level == "province":
+        names += [str(n) for n in table["name_en"]]
+    near = difflib.get_close_matches(str(v), names, n=1, cutoff=0.6)
+    return f"{v!r}: did you mean {near[0]!r}?" if near else ""
 
 
 def normalize(values, level: str = "province", errors: str = "raise"):
@@ -325,13 +355,29 @@ def normalize(values, level: str = "province", errors: str = "raise"):
         raise ValueError(f"level must be 'province' or 'city', got {level!r}")
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', got {errors!r}")
+    if isinstance(values, (dict, set, frozenset)) or (
+            isinstance(values, pd.DataFrame)):
+        raise UnknownRegionError(f"normalize takes a label or a list, array, Index or Series of "
+                                 f"labels, got a {type(values).__name__}: {values!r:.200}")
     scalar = np.ndim(values) == 0 and not isinstance(values, (list, tuple))
     seq = [values] if scalar else list(values)
-    out, unknown, ambiguous = [], [], {}
+    out, unknown, ambiguous, provincial = [], [], {}, []
+    seen: set = set()
     memo: dict = {}
-    for v in seq:
-        if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):   # None, NaN, pd.NA, NaT
+
+    def _unknown(v):
+        k = repr(v)  # by repr: pd.NA == x is ambiguous, lists are unhashable
+        if k not in seen:
+            seen.add(k)
             unknown.append(v)
+
+    for v in seq:
+        if not pd.api.types.is_scalar(v) or isinstance(v, (bytes, bytearray)):
+            _unknown(v)  # a list, dict, array... inside the labels
+            out.append(None)
+            continue
+        if v is None or pd.isna(v):   # None, NaN, pd.NA, NaT
+            _unknown(v)
             out.append(None)
             continue
         mk = (type(v).__name__, v) if not isinstance(v, np.generic) else (type(v).__name__, v.item())
@@ -339,26 +385,37 @@ def normalize(values, level: str = "province", errors: str = "raise"):
             memo[mk] = _lookup_one(v, level)
         code, cands = memo[mk]
         if code is None:
-            if cands:
+            if cands == "province":
+                if v not in provincial:
+                    provincial.append(v)
+            elif cands:
                 ambiguous[v] = cands
-            elif v not in unknown:
-                unknown.append(v)
+            else:
+                _unknown(v)
         out.append(code)
-    if errors == "raise" and (unknown or ambiguous):
+    if errors == "raise" and (unknown or ambiguous or provincial):
         parts = []
         if unknown:
             parts.append(f"unknown {level} label(s): {format_values(unknown, 50)}")
+            hints = [h for h in (_hint(v, level) for v in unknown[:10] if isinstance(v, str)) if h]
+            if hints:
+                parts.append("; ".join(hints))
+        if provincial:
+            parts.append(f"province name(s) at level='city': {format_values(provincial)}; give "
+                         "prefecture-level city names or codes, or use level='province'")
         if ambiguous:
             parts.append("ambiguous label(s): " + "; ".join(
                 f"{k!r} could be {format_values(v)}" for k, v in ambiguous.items()))
-        raise UnknownRegionError("; ".join(parts), unknown=unknown, ambiguous=ambiguous)
+        raise UnknownRegionError("; ".join(parts), unknown=unknown + provincial,
+                                 ambiguous=ambiguous)
     if scalar:
         return out[0]
     if isinstance(values, pd.Series):
         dtype = "int64" if all(c is not None for c in out) else "Int64"
         return pd.Series(out, index=values.index, name=values.name, dtype=dtype)
     if isinstance(values, pd.Index):
-        return pd.Index(out, name=values.name)
+        dtype = "int64" if all(c is not None for c in out) else "Int64"
+        return pd.Index(pd.array(out, dtype=dtype), name=values.name)
     if isinstance(values, np.ndarray):
         return np.array(out, dtype=int if all(c is not None for c in out) else object)
     return out

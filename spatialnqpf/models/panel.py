@@ -98,7 +98,7 @@ import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
 from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel, format_values,
-                           graph_to_sparse)
+                           graph_to_sparse, check_weights)
 from ._effects import EffectsCore
 from ._taxonomy import ConvergenceError
 from ._logdet import EIGEN_MAX_N, LogDet, spatial_traces
@@ -195,6 +195,12 @@ def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
         raise DataError(f"regressor(s) listed twice in x: {format_values(sorted(set(dup)))}")
     if y in x:
         raise DataError(f"the dependent variable {y!r} is also listed among the regressors x")
+    reserved = [c for c in x if str(c) in ("rho", "lambda", "sigma2", "const")
+                or (str(c).startswith("W_") and str(c)[2:] in x)]
+    if reserved:
+        raise DataError(f"regressor name(s) {format_values(reserved)} clash with the names of "
+                        "generated parameters (rho, lambda, sigma2, const, W_<x> for a lagged x); "
+                        "rename the column(s)")
     df = check_panel(data, id, time, [y] + x, balanced=True)
     ids = pd.Index(pd.unique(df[id]))
     times = pd.Index(pd.unique(df[time]))
@@ -211,6 +217,7 @@ def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
     # check_panel sorted by (time, id): ids are in sorted order within every period
     ids = pd.Index(df[id].iloc[:N])
     W = graph_to_sparse(w, ids)
+    check_weights(W, ids, "the weights w")
     rs = np.asarray(W.sum(axis=1)).ravel()
     islands = ids[rs == 0]
     if len(islands):
