@@ -15,7 +15,7 @@ __all__ = [
     "SpatialNQPFError", "DataError", "PanelError", "IdMismatchError",
     "format_values", "require_columns", "check_panel", "check_finite",
     "graph_ids", "graph_to_sparse", "as_1d_float", "as_generator", "WeightsError",
-    "check_weights", "check_id_types", "check_unique_columns", "as_count",
+    "check_weights", "check_id_types", "check_unique_columns", "as_count", "ArgumentError",
 ]
 
 
@@ -33,6 +33,10 @@ class PanelError(SpatialNQPFError):
 
 class IdMismatchError(SpatialNQPFError):
     """Ids of the data and of the spatial weights do not match."""
+
+
+class ArgumentError(SpatialNQPFError, TypeError):
+    """A function argument of the wrong type or out of range (a ValueError and a TypeError)."""
 
 
 class WeightsError(DataError):
@@ -54,8 +58,20 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "dat
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
     missing = [c for c in columns if c not in data.columns]
     if missing:
+        hint = ""
+        in_index = [c for c in missing if c is not None and c in [n for n in data.index.names]]
+        if in_index:
+            hint = (f". {format_values(in_index)} are index levels of the frame: call "
+                    f"data.reset_index() first")
+        else:
+            import difflib
+            near = [(c, difflib.get_close_matches(str(c), [str(x) for x in data.columns], n=1))
+                    for c in missing]
+            near = [f"{c!r} -> {m[0]!r}" for c, m in near if m]
+            if near:
+                hint = f"; did you mean {', '.join(near)}?"
         raise DataError(f"column(s) not found in {what}: {format_values(missing)}; "
-                        f"available: {format_values(list(data.columns), 40)}")
+                        f"available: {format_values(list(data.columns), 40)}{hint}")
 
 
 def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
@@ -76,6 +92,10 @@ def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
     keys = [id] + ([time] if time is not None else [])
     if isinstance(columns, str):
         columns = [columns]
+    if (time is not None and isinstance(data, pd.DataFrame) and time not in data.columns
+            and time not in data.index.names and id in data.columns):
+        raise DataError(f"time column {time!r} not found in the data; for a cross-section "
+                        f"(one row per unit) pass time=None")
     require_columns(data, list(keys) + list(columns))
     used = list(dict.fromkeys(keys + list(columns)))
     dupcols = [c for c in used if (data.columns == c).sum() > 1]
@@ -212,14 +232,14 @@ def as_generator(seed=0, key=None) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         if key is not None:
-            raise TypeError("a Generator seed cannot be combined with a key; pass an int seed")
+            raise ArgumentError("a Generator seed cannot be combined with a key; pass an int seed")
         return seed
     if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, np.integer,
                                                                          np.random.SeedSequence))):
-        raise TypeError(f"seed must be a non-negative int, None, a SeedSequence or a "
+        raise ArgumentError(f"seed must be a non-negative int, None, a SeedSequence or a "
                         f"numpy Generator, got {seed!r}")
     if isinstance(seed, (int, np.integer)) and seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed!r}")
+        raise ArgumentError(f"seed must be non-negative, got {seed!r}")
     if key is None:
         return np.random.default_rng(seed)
     if isinstance(seed, np.random.SeedSequence):
@@ -286,7 +306,7 @@ def as_count(value, name: str, minimum: int = 0) -> int:
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
         else:
-            raise DataError(f"{name} must be an integer >= {minimum}, got {value!r}")
+            raise ArgumentError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
-        raise DataError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)

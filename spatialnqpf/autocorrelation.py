@@ -45,8 +45,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._kernels import autocorr as _k
-from ._validation import (DataError, IdMismatchError, SpatialNQPFError, check_panel,
-                          format_values, graph_to_sparse)
+from ._validation import (ArgumentError, DataError, IdMismatchError, SpatialNQPFError,
+                          check_panel, format_values, graph_to_sparse)
 
 __all__ = [
     "moran_by_year", "geary_by_year", "getis_ord_by_year", "moran_bv_by_year",
@@ -229,12 +229,12 @@ class LisaResult:
 # ============================================================================ helpers
 def _check_alternative(alternative, allowed):
     if alternative not in allowed:
-        raise ValueError(f"alternative must be one of {allowed}, got {alternative!r}")
+        raise ArgumentError(f"alternative must be one of {allowed}, got {alternative!r}")
 
 
 def _check_perms(permutations):
     if not isinstance(permutations, numbers.Integral) or permutations < 0:
-        raise ValueError(f"permutations must be a non-negative integer, got {permutations!r}")
+        raise ArgumentError(f"permutations must be a non-negative integer, got {permutations!r}")
     return int(permutations)
 
 
@@ -245,9 +245,9 @@ def _resolve_seed(seed, permutations):
         # draw one and record it so the run can be repeated
         return int(np.random.SeedSequence().entropy % (2 ** 63))
     if isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        raise TypeError("seed must be an int (a Generator cannot be recorded for reproduction)")
+        raise ArgumentError("seed must be an int (a Generator cannot be recorded for reproduction)")
     if not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ArgumentError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
 
 
@@ -265,7 +265,12 @@ def _time_key(year, position):
 def _weights_items(w):
     if isinstance(w, Mapping):
         if not w:
-            raise ValueError("w is an empty mapping; give at least one weights object")
+            raise ArgumentError("w is an empty mapping; give at least one weights object")
+        names = [str(k) for k in w]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ArgumentError(f"weights names {format_values(dup)} appear more than once in w "
+                                f"(keys {format_values(list(w))} print the same); use distinct names")
         return [(str(k), v) for k, v in w.items()]
     return [("w", w)]
 

@@ -246,11 +246,10 @@ def quantile_classes(data: pd.DataFrame, column: str, k: int = 4, *, id: str = "
     """
     import mapclassify as mc
 
+    k = _check_classes(k, cutoffs)
     wide = _wide(data, column, id, time)
     y = wide.to_numpy(dtype=float)
     if cutoffs is None:
-        if k < 2:
-            raise ValueError(f"k must be at least 2, got {k}")
         q = mc.Quantiles(y.ravel(), k=k)
         bounds = np.asarray(q.bins, dtype=float)
         if len(bounds) < k:
@@ -263,6 +262,27 @@ def quantile_classes(data: pd.DataFrame, column: str, k: int = 4, *, id: str = "
             raise ValueError(f"cutoffs must increase strictly, got {list(cutoffs)}")
         cls = np.searchsorted(bounds, y, side="left")
     return pd.DataFrame(cls, index=wide.index, columns=wide.columns), bounds
+
+
+def _check_classes(k, cutoffs, kname: str = "k", cname: str = "cutoffs") -> int:
+    """``k`` an integer >= 2; ``cutoffs`` (if given) k - 1 finite, strictly increasing bounds."""
+    from ._validation import as_count
+    k = as_count(k, kname, minimum=2)
+    if cutoffs is not None:
+        if isinstance(cutoffs, (str, bytes)) or np.ndim(cutoffs) != 1:
+            raise DataError(f"{cname} must be a list of numbers, got {cutoffs!r}")
+        try:
+            c = np.asarray(cutoffs, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{cname} must be a list of numbers, got {cutoffs!r}") from None
+        if not np.isfinite(c).all():
+            raise DataError(f"{cname} must be finite numbers, got {list(cutoffs)!r}")
+        if len(c) + 1 != k:
+            raise DataError(f"{cname} {list(cutoffs)!r} define {len(c) + 1} classes but "
+                            f"{kname}={k}; pass {kname}={len(c) + 1} or {k - 1} cutoffs")
+        if np.any(np.diff(c) <= 0):
+            raise DataError(f"{cname} must increase strictly, got {list(cutoffs)!r}")
+    return k
 
 
 def _giddy_markov(class_ids, k):
@@ -478,12 +498,17 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
     """
     from giddy.markov import Spatial_Markov
 
-    m = k if m is None else m
+    k = _check_classes(k, cutoffs)
+    m = _check_classes(k if m is None else m, lag_cutoffs, "m", "lag_cutoffs")
     wide = _wide(data, column, id, time)
     ids = list(wide.index)
     W, _ = _aligned_w(w, ids, transform)
     y = wide.to_numpy(dtype=float)
     sm = Spatial_Markov(y, W, k=k, m=m, fixed=True, cutoffs=cutoffs, lag_cutoffs=lag_cutoffs)
+    if sm.k != k or sm.m != m:  # giddy silently merges tied quantile classes
+        raise DataError(f"only {sm.k} distinct quantile classes of {column!r} (k={k}) and "
+                        f"{sm.m} of its spatial lag (m={m}): too many tied values; use fewer "
+                        "classes or explicit cutoffs")
     k, m = sm.k, sm.m
     labels = _class_labels(k, labels)
     lag_labels = [f"lag {x}" for x in _class_labels(m, None)]

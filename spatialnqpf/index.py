@@ -144,6 +144,13 @@ def _entropy_kernel(Z: np.ndarray, shift: float, const: np.ndarray):
     e = np.ones(m)
     live = ~const
     if live.any():
+        rng = float(np.min(np.ptp(Z[:, live], axis=0)))
+        if shift > rng:
+            # a shift beyond the range of Z flattens p_ij to 1/n: d_j = 1 - e_j is lost to
+            # rounding (1e12 gave NaN weights, 7e7 gave [1, -0])
+            raise DataError(f"shift = {shift:g} is larger than the range of the standardised "
+                            f"indicator values ({rng:.3g}); the entropy differences vanish in "
+                            "rounding. Use a small shift relative to that range (default 1e-4)")
         P = Z[:, live] + shift
         tot = P.sum(axis=0)
         p = P / tot
@@ -152,6 +159,10 @@ def _entropy_kernel(Z: np.ndarray, shift: float, const: np.ndarray):
         e[live] = -plogp.sum(axis=0) / math.log(n)
     d = 1.0 - e
     d[const] = 0.0
+    d = np.clip(d, 0.0, None)  # rounding can give -1e-17 for a nearly uniform column
+    if not d.sum() > 0:
+        raise DataError("the entropy weights are undefined: every indicator is (nearly) uniform "
+                        f"after the shift {shift!r}")
     return e, d, d / d.sum()
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._kernels import gini as _gk
-from ._validation import DataError, as_1d_float, check_panel, format_values
+from ._validation import DataError, as_1d_float, as_count, check_panel, format_values
 
 __all__ = [
     "DagumResult", "DagumPanelResult", "TheilResult", "NestedTheilResult",
@@ -410,6 +410,7 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
                                   "G_nb_jh", "G_t_jh"])
     res = DagumResult(G=r["G"], G_w=r["Gw"], G_nb=r["Gnb"], G_t=r["Gt"], groups=grp,
                       pairs=pairs, order=tuple(order), weighted=w is not None)
+    n_boot = as_count(n_boot, "n_boot")
     if n_boot:
         ci = _bootstrap(y, codes, k, w, order, res, int(n_boot), seed, ci_level, progress)
         res = DagumResult(G=res.G, G_w=res.G_w, G_nb=res.G_nb, G_t=res.G_t, groups=grp,
@@ -604,6 +605,7 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
     -------
     DagumPanelResult
     """
+    n_boot = as_count(n_boot, "n_boot")
     df = _panel(data, column, id, time, weights)
     lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_group=lab)

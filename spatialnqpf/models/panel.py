@@ -227,7 +227,9 @@ def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
     rowstd = bool(np.allclose(rs, 1.0, atol=1e-10))
     Y = df[y].to_numpy(dtype=float).reshape(T, N)
     X = df[x].to_numpy(dtype=float).reshape(T, N, len(x))
-    return PanelDesign(Y, X, W, ids, times, tuple(x), y, id, time, rowstd)
+    design = PanelDesign(Y, X, W, ids, times, tuple(x), y, id, time, rowstd)
+    _check_magnitude(design)
+    return design
 
 
 def _check_dependent(yd, design, fe):
@@ -242,6 +244,29 @@ def _check_dependent(yd, design, fe):
                            "effects)",
                 "none": "at all (constant)"}[fe]
         raise DataError(f"the dependent variable {design.yname!r} does not vary {what}")
+
+
+def _check_nobs(design, fe, k, model):
+    """Refuse a fit with no more effective observations than parameters (β, ρ/λ, σ²)."""
+    N, T = design.N, design.T
+    m = {"individual": N * (T - 1), "time": (N - 1) * T, "twoways": (N - 1) * (T - 1),
+         "none": N * T}[fe]
+    if m <= k:
+        raise DataError(f"too few observations for a {model.upper()} with {fe!r} fixed effects: "
+                        f"N = {N} units x T = {T} periods leave {m} effective observations for "
+                        f"{k} parameters; use more units or periods, fewer regressors, or "
+                        "lighter fixed effects")
+
+
+def _check_magnitude(design):
+    """Refuse values whose squares overflow or underflow (the likelihood needs sums of squares)."""
+    for name, arr in [(design.yname, design.Y)] + [
+            (nm, design.X[:, :, j]) for j, nm in enumerate(design.xnames)]:
+        a = np.abs(arr[arr != 0])
+        if a.size and (a.max() > 1e100 or a.max() < 1e-100):
+            raise DataError(f"{name!r} has values of magnitude {a.max():.3g}: sums of squares "
+                            "over- or underflow in double precision; rescale it (e.g. divide by "
+                            "a power of 10 or take logs)")
 
 
 def _check_design(Z, names, fe, design):
@@ -490,6 +515,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     Wy = _lag(W, d.Y)
     Zraw, names = _design(d, model, constant=fe == "none")
     p = len(names)
+    _check_nobs(d, fe, p + 1 + (model in _LAG + _ERR), model)
     Zd = _demean(Zraw, fe).reshape(N * T, p)
     yd = _demean(d.Y, fe).ravel()
     Wyd = _demean(Wy, fe).ravel()
@@ -758,6 +784,7 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
         raise SpatialNQPFError("lee_yu='elhorst' is not defined for SAC with two-way effects; "
                                "use lee_yu=True (Lee-Yu transformation) or False")
     Zraw, names = _design(d, "sac", constant=fe == "none")
+    _check_nobs(d, fe, len(names) + 3, "sac")
     p = len(names)
     dm = lambda a: _demean(a, fe)
     W1y = _lag(W1, d.Y)
