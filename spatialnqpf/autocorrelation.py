@@ -296,6 +296,11 @@ def _align(w, ids, year, islands):
         bad = ids[np.flatnonzero(W.diagonal())]
         raise SpatialNQPFError(f"the weights link units to themselves (w_ii != 0) for ids "
                                f"{format_values(list(bad))}")
+    if W.nnz == 0:
+        where = f" in year {year!r}" if year is not None else ""
+        raise SpatialNQPFError(f"the weights have no links{where}: every unit is an island "
+                               "(no neighbours), so no spatial statistic is defined; check the "
+                               "weights (e.g. a distance threshold that is too small)")
     c = _k.weight_constants(W)
     if c["islands"].size:
         isl = list(np.asarray(ids)[c["islands"]])
@@ -318,6 +323,9 @@ def _values(sub, column, year, nonneg=False, id=None):
         bad = sub.loc[x < 0, id if id is not None else sub.columns[0]].tolist()
         raise DataError(f"Getis-Ord G needs non-negative values; {column!r} is negative"
                         f"{_in_year(year)} for ids {format_values(bad)}")
+    if nonneg and np.count_nonzero(x) < 2:
+        raise DataError(f"Getis-Ord G needs at least 2 non-zero values; {column!r} has "
+                        f"{np.count_nonzero(x)}{_in_year(year)} (G = 0/0 is undefined)")
     return x
 
 

@@ -29,6 +29,8 @@ Economy* 100(2), 223-251.
 """
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Mapping
 from types import MappingProxyType
 from dataclasses import dataclass, field
@@ -618,11 +620,23 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
         bad = df.loc[df[column] <= 0, [id, time]].itertuples(index=False, name=None)
         raise DataError(f"sd_log needs positive values; non-positive {column!r} at "
                         f"({id}, {time}) = {format_values(list(bad))}")
+    few = df.groupby(time)[id].nunique()
+    few = few[few < 2]
+    if len(few):
+        raise DataError(f"sigma convergence measures dispersion across units: {time} "
+                        f"{format_values(list(few.index))} ha{'s' if len(few) == 1 else 've'} "
+                        "fewer than 2 units")
     if group is False:
         lab, order = np.array(["nation"] * len(df), dtype=object), []
     else:
         lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_g=lab)
+    single = sorted({str(g) for g in order if (df.loc[df["_g"] == g].groupby(time)[id].nunique()
+                                                < 2).any()})
+    if single:
+        warnings.warn(f"sigma convergence: group(s) {format_values(single)} have fewer than 2 "
+                      "units in some year; their dispersion is missing (NaN) there",
+                      RuntimeWarning, stacklevel=2)
 
     def disp(x):
         if x.size < 2:
@@ -645,6 +659,9 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
     for c in tab.columns:
         s = tab[c].dropna()
         if len(s) < 3:
+            warnings.warn(f"sigma convergence: {c!r} has {len(s)} year(s) with a dispersion; "
+                          "a trend needs at least 3, so its slope, se and p-value are missing "
+                          "(NaN)", RuntimeWarning, stacklevel=2)
             trend[c] = {"slope": np.nan, "se": np.nan, "p_value": np.nan}
             continue
         fit = sm.OLS(s.to_numpy(), sm.add_constant(np.asarray(s.index, dtype=float))).fit()
@@ -772,6 +789,18 @@ def _growth_frame(data, column, id, time, controls, tau):
                         f"({id}, {time}) = {format_values(list(where))}")
     if not (isinstance(tau, (int, np.integer)) and not isinstance(tau, bool) and tau >= 1):
         raise ValueError(f"tau must be a positive integer, got {tau!r}")
+    tnum = pd.to_numeric(df[time], errors="coerce")
+    if tnum.isna().any() or (tnum % 1 != 0).any():
+        bad = df.loc[tnum.isna() | (tnum % 1 != 0), time].unique().tolist()
+        raise DataError(f"beta convergence needs integer periods in {time!r} (t + tau is looked "
+                        f"up), got {format_values(bad)}; convert them, e.g. "
+                        f"df[{time!r}] = df[{time!r}].astype(int)")
+    df = df.assign(**{time: tnum.astype("int64")})
+    years = np.sort(pd.unique(df[time]))
+    if len(years) < 2 or tau > years[-1] - years[0]:
+        raise DataError(f"beta convergence over tau = {tau} period(s) needs observations at "
+                        f"least tau apart; {time!r} spans {format_values(list(years[[0, -1]]))} "
+                        f"({len(years)} distinct period(s))")
     df = df.sort_values([id, time])
     # the observation of the same unit exactly tau periods later (looked up by (id, time + tau),
     # so that tau > 1 works on annual data: ln(x_{i,t+tau} / x_it) for every t with t + tau observed)
@@ -856,6 +885,11 @@ def beta_convergence(data: pd.DataFrame, column: str, controls: Sequence[str] = 
     df_resid = nobs - kx - absorbed
     if df_resid <= 0:
         raise DataError(f"not enough observations: {nobs} for {kx} regressors and {absorbed} effects")
+    sc = np.sqrt((Xt ** 2).mean(axis=0))
+    sv = np.linalg.svd(Xt / np.where(sc > 0, sc, 1.0), compute_uv=False)
+    if sv.min() <= 1e-10 * sv.max():
+        raise DataError(f"collinear regressors after removing the fixed effects among "
+                        f"{format_values(names)}; drop one of them")
     XtX_inv = np.linalg.inv(Xt.T @ Xt)
     b = XtX_inv @ (Xt.T @ yt)
     e = yt - Xt @ b

@@ -1513,6 +1513,12 @@ def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: 
     dirs = system.directions if system is not None else _parse_directions(directions)
     cols = list(dirs)
     shift = _check_shift(shift)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
+            or not 0 <= float(alpha) <= 1:
+        raise DataError(f"alpha must be a number in [0, 1] (the entropy share of combined "
+                        f"weights), got {alpha!r}")
+    if not isinstance(per_year, (bool, np.bool_)):
+        raise DataError(f"per_year must be True or False, got {per_year!r}")
     if distance not in ("euclidean", "weighted"):
         raise DataError(f"distance must be 'euclidean' or 'weighted', got {distance!r}")
     if per_year and time is None:

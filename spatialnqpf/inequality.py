@@ -204,7 +204,12 @@ class DagumResult:
 
     @property
     def shares(self) -> pd.Series:
-        """Contribution shares G_w/G, G_nb/G, G_t/G."""
+        """Contribution shares G_w/G, G_nb/G, G_t/G (missing, with a warning, when G = 0)."""
+        if self.G == 0:
+            import warnings
+            warnings.warn("Dagum G = 0 (perfect equality): the contribution shares are "
+                          "undefined and reported as missing (NaN)", RuntimeWarning, stacklevel=2)
+            return pd.Series({"share_w": np.nan, "share_nb": np.nan, "share_t": np.nan})
         return pd.Series({"share_w": self.G_w / self.G, "share_nb": self.G_nb / self.G,
                           "share_t": self.G_t / self.G})
 
@@ -944,7 +949,15 @@ def theil_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "cod
                             sub[weights].to_numpy(dtype=float), index=index).to_series()
         except DataError as e:
             raise DataError(f"{time}={yr}: {e}") from None
-    return pd.DataFrame(out).T.rename_axis(time)
+    tab = pd.DataFrame(out).T.rename_axis(time)
+    equal = [yr for yr in tab.index if any(c in tab.columns and tab.at[yr, c] == 0
+                                            for c in ("T", "L"))]
+    if equal:
+        import warnings
+        warnings.warn(f"Theil index = 0 (perfect equality) in {time} {format_values(equal)}: "
+                      "the within/between shares are undefined there and reported as missing "
+                      "(NaN)", RuntimeWarning, stacklevel=2)
+    return tab
 
 
 # ----------------------------------------------------------------------------

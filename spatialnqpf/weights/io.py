@@ -308,14 +308,27 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(str(path))
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"weights file {str(path)!r} is empty (0 bytes)")
     enc = _encoding(path, encoding) if fmt not in ("excel", "mat") else None
-    stored_recipe = None
-    stored_ids = None
     if fmt == "dense_csv":
         with open(path, encoding=enc) as fh:
             first = fh.readline().strip().lower().replace(" ", "")
         if first.split(",")[:3] == ["focal", "neighbor", "weight"]:
             fmt = "edges"
+    try:
+        return _read(path, fmt, enc, ids, level, standardize, sheet_name, variable,
+                     blank_as_zero)
+    except SpatialNQPFError:
+        raise
+    except Exception as exc:  # malformed file: name it, whatever the parser raised
+        raise DataError(f"cannot read {str(path)!r} as {fmt} weights: "
+                        f"{type(exc).__name__}: {exc}") from None
+
+
+def _read(path, fmt, enc, ids, level, standardize, sheet_name, variable, blank_as_zero):
+    stored_recipe = None
+    stored_ids = None
     if fmt in ("gal", "gwt"):
         file_ids, m = _read_gal_gwt(path, fmt, enc)
     elif fmt == "edges":
