@@ -132,7 +132,9 @@ def test_misspelled_province_is_named(tmp_path, user_excel):
     cfg = load_config(write_config(tmp_path / "c.toml", bad_path.name))
     with pytest.raises(regions.UnknownRegionError, match="湖男省") as exc:
         load_data(cfg, ["研发强度"])
-    assert "湖南" not in str(exc.value).replace("湖男省", "")
+    # exactly that label is unknown; the message adds a "did you mean" (issue 12)
+    assert exc.value.unknown == ["湖男省"]
+    assert "did you mean '湖南省'" in str(exc.value)
 
 
 def test_user_excel_interpolates_and_reports(tmp_path, user_excel):
