@@ -329,6 +329,13 @@ def _values(sub, column, year, nonneg=False, id=None):
     return x
 
 
+def _unit_scale(x):
+    """x / max|x|: I, C, G and I_xy are invariant to x -> c x, and the scaled values keep
+    sums of squares and fourth powers finite for magnitudes such as 1e-160 or 1e306."""
+    big = float(np.max(np.abs(x))) if x.size else 0.0
+    return x / big if big > 0 else x
+
+
 def _is_row_standardised(w) -> bool:
     """Whether ``w`` says it is row-standardised: a Graph's ``transformation`` or a
     libpysal ``W``'s ``transform`` is "R" (a W has no ``transformation`` attribute)."""
@@ -370,7 +377,7 @@ def _global(kind, data, column, w, id, time, permutations, seed, alternative, is
         for pos, (yr, sub) in enumerate(groups):
             ids = pd.Index(sub[id].to_numpy())
             W, c = _align(g, ids, yr, islands)
-            x = _values(sub, column, yr, nonneg=(kind == "getis_ord"), id=id)
+            x = _unit_scale(_values(sub, column, yr, nonneg=(kind == "getis_ord"), id=id))
             if kind == "moran":
                 r = _k.moran_global(x, W, c, alternative)
             elif kind == "geary":
@@ -378,7 +385,7 @@ def _global(kind, data, column, w, id, time, permutations, seed, alternative, is
             elif kind == "getis_ord":
                 r = _k.getis_ord_global(x, W, c, alternative)
             else:  # bivariate
-                y = _values(sub, other, yr)
+                y = _unit_scale(_values(sub, other, yr))
                 zx, zy = x - x.mean(), y - y.mean()
                 stat = c["n"] / c["S0"] * float(zx @ (W @ zy)) / math.sqrt((zx @ zx) * (zy @ zy))
                 r = dict(stat=stat, expect=np.nan)

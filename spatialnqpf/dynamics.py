@@ -645,7 +645,8 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
             return _cv(x, ddof=ddof)
         if measure == "sd_log":
             return float(np.log(x).std(ddof=ddof))
-        return float(x.std(ddof=ddof))
+        big = float(np.max(np.abs(x)))  # sd(x) = big * sd(x / big): no overflow of x**2
+        return float(big * (x / big).std(ddof=ddof)) if big > 0 else 0.0
 
     rows = {}
     for yr, sub in df.groupby(time, sort=True):

@@ -973,6 +973,9 @@ def cv(values, weights=None, ddof: int = 0) -> float:
     if y.size < 2:
         raise DataError("the coefficient of variation needs at least two values")
     w = _check_weights(weights, values, len(y))
+    big = float(np.max(np.abs(y))) if y.size else 0.0
+    if big > 0:  # CV is scale-invariant: x/max|x| keeps squares finite at 1e±160, 1e306
+        y = y / big
     if w is None:
         mean = y.mean()
         sd = y.std(ddof=ddof)

@@ -359,7 +359,10 @@ def normalize(values, level: str = "province", errors: str = "raise"):
             isinstance(values, pd.DataFrame)):
         raise UnknownRegionError(f"normalize takes a label or a list, array, Index or Series of "
                                  f"labels, got a {type(values).__name__}: {values!r:.200}")
-    scalar = np.ndim(values) == 0 and not isinstance(values, (list, tuple))
+    if isinstance(values, (list, tuple, pd.Series, pd.Index, np.ndarray)):
+        scalar = False
+    else:
+        scalar = pd.api.types.is_scalar(values) or np.ndim(values) == 0
     seq = [values] if scalar else list(values)
     out, unknown, ambiguous, provincial = [], [], {}, []
     seen: set = set()
