@@ -360,7 +360,8 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     ------
     DataError
         2-D or non-finite values, negative values, non-positive weights,
-        missing labels, a group with a single member or with mean zero.
+        missing labels, a group with mean zero.  A group with a single member is
+        allowed (its G_jj is 0 by definition; a RuntimeWarning names it).
 
     References
     ----------
@@ -386,8 +387,10 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     counts = np.bincount(codes, minlength=k)
     single = [order[i] for i in np.flatnonzero(counts < 2)]
     if single:
-        raise DataError(f"group(s) with a single member: {format_values(single)}; the within-group "
-                        "Gini needs at least two units (merge the group or drop it explicitly)")
+        # e.g. prefecture-level data grouped by province: four municipalities are one city each
+        import warnings
+        warnings.warn(f"Dagum: group(s) with a single member: {format_values(single)}; their "
+                      "within-group Gini G_jj is 0 by definition", RuntimeWarning, stacklevel=2)
     gsum = np.bincount(codes, weights=y, minlength=k)
     zero = [order[i] for i in np.flatnonzero(gsum <= 0)]
     if zero:
@@ -750,13 +753,24 @@ def theil(values, groups=None, weights=None, *, index: str = "both") -> TheilRes
     if not np.any(y > 0):
         raise DataError("values are all zero: Theil indices are undefined (mean 0)")
     Tg, Lg, Wg, mug, W, mu = _theil_parts(y, w, codes, k)
-    zero_groups = [order[i] for i in np.flatnonzero(mug <= 0)]
+    zmask = mug <= 0
+    zero_groups = [order[i] for i in np.flatnonzero(zmask)]
     if zero_groups:
-        raise DataError(f"group(s) with mean zero: {format_values(zero_groups)}")
+        if index != "T":
+            raise DataError(f"group(s) with mean zero: {format_values(zero_groups)}; Theil L is "
+                            "undefined there (index='T' accepts them)")
+        # s_g = 0: the group's within and between contributions s_g T_g and s_g ln(mu_g/mu)
+        # are 0 in the limit mu_g -> 0
+        import warnings
+        warnings.warn(f"Theil T: group(s) {format_values(zero_groups)} have mean zero; their "
+                      "contribution is 0 (the limit of s_g ln(mu_g / mu) as mu_g -> 0)",
+                      RuntimeWarning, stacklevel=2)
+        Tg = np.where(zmask, 0.0, Tg)
     p = Wg / W
     s = Wg * mug / (W * mu)
     T_w = float(np.sum(s * Tg))
-    T_b = float(np.sum(s * np.log(mug / mu)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        T_b = float(np.sum(np.where(zmask, 0.0, s * np.log(np.where(zmask, 1.0, mug) / mu))))
     if index == "T":
         Lg = np.full(k, np.nan)
         L_w = L_b = np.nan

@@ -294,3 +294,57 @@ def test_extreme_magnitudes_refused_with_the_reason(panel, w31):
     with pytest.raises(DataError, match=r"'gdp' has values of magnitude 1\.\d+e\+155.*rescale"):
         spatial_panel(panel.assign(gdp=panel.gdp * 1e150), "gdp", ["rd_exp_total"], w31,
                       id="code", time="year", model="sar")
+
+
+# ------------------------------------------------------------------------------ scale-aware
+def test_thresholds_are_scale_aware(panel, w31):
+    """y x 1e-13 was called constant; x2 = 2x + 1e-9 noise 'perfectly collinear'."""
+    d = panel[["code", "year", "gdp", "rd_exp_total"]].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = spatial_panel(d, "gdp", ["rd_exp_total"], w31, id="code", time="year", model="sar")
+        small = spatial_panel(d.assign(gdp=d.gdp * 1e-13), "gdp", ["rd_exp_total"], w31,
+                              id="code", time="year", model="sar")
+        assert small.params["rho"] == pytest.approx(ref.params["rho"], abs=1e-6)
+        assert small.params["rd_exp_total"] == pytest.approx(ref.params["rd_exp_total"] * 1e-13,
+                                                             rel=1e-6)
+        noise = np.random.default_rng(0).normal(size=len(d)) * d.rd_exp_total.std()
+        near = spatial_panel(d.assign(x2=2 * d.rd_exp_total + 1e-9 * noise), "gdp",
+                             ["rd_exp_total", "x2"], w31, id="code", time="year", model="sar")
+        assert np.isfinite(near.params).all()
+    with pytest.raises(DataError, match=r"perfectly collinear .*'rd_exp_total', 'x2'"):
+        spatial_panel(d.assign(x2=2 * d.rd_exp_total), "gdp", ["rd_exp_total", "x2"], w31,
+                      id="code", time="year", model="sar")
+
+
+def test_exact_fit_is_a_data_error_not_convergence(panel, w31):
+    """An exact SEM fit was reported as ConvergenceError 'Solution found'."""
+    d = panel[["code", "year", "rd_exp_total"]].assign(gdp=3 * panel.rd_exp_total)
+    with pytest.raises(DataError, match=r"'gdp' is an exact linear function of .*'rd_exp_total'"):
+        spatial_panel(d, "gdp", ["rd_exp_total"], w31, id="code", time="year", model="sem")
+
+
+def test_theil_zero_mean_group_contributes_zero():
+    with pytest.warns(RuntimeWarning, match="'z' have mean zero"):
+        r = ineq.theil([0.0, 0, 3, 4], ["z", "z", "b", "b"], index="T")
+    full = ineq.theil([3.0, 4], index="T")  # zero incomes add nothing to T but count in mu
+    mu = 7 / 4
+    want = (3 * np.log(3 / mu) + 4 * np.log(4 / mu)) / (4 * mu)
+    assert r.T == pytest.approx(want, rel=1e-13) and r.T_w + r.T_b == pytest.approx(r.T)
+    assert full.T < r.T
+    with pytest.raises(DataError, match="zeros"):
+        ineq.theil([0.0, 0, 3, 4], ["z", "z", "b", "b"], index="both")
+
+
+@pytest.mark.parametrize("scale", [1e-160, 1e160, 1e306])
+def test_extreme_magnitudes_in_autocorrelation_and_cv(y20, w31, scale):
+    """Scale-invariant statistics gave NaN or wrong values at 1e±160 and 1e306."""
+    base = y20.assign(v=y20.gdp / y20.gdp.max())
+    big = base.assign(v=base.v * scale)
+    for fn in (ac.moran_by_year, ac.geary_by_year, ac.getis_ord_by_year):
+        a = fn(base, "v", w31, time=None, permutations=0).to_frame().iloc[0]
+        b = fn(big, "v", w31, time=None, permutations=0).to_frame().iloc[0]
+        for c in a.index:
+            if isinstance(a[c], float) and np.isfinite(a[c]):
+                assert b[c] == pytest.approx(a[c], rel=1e-9), (fn.__name__, c)
+    assert ineq.cv(big.v) == pytest.approx(ineq.cv(base.v), rel=1e-12)

@@ -235,9 +235,10 @@ def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
 def _check_dependent(yd, design, fe):
     """Refuse a dependent variable without variation after the FE transformation (it would
     otherwise end in a division by zero or a spurious convergence failure)."""
-    scale = max(float(np.abs(design.Y).max()), 1.0)
+    # relative to the data's own magnitude (y x 1e-13 is not "constant")
+    scale = float(np.abs(design.Y).max())
     v = yd if fe != "none" else yd - yd.mean()
-    if float(np.abs(v).max()) <= 1e-12 * scale:
+    if scale == 0 or float(np.abs(v).max()) <= 1e-12 * scale:
         what = {"individual": "within units (absorbed by the individual fixed effects)",
                 "time": "within years (absorbed by the time fixed effects)",
                 "twoways": "after removing unit and year means (absorbed by the two-way fixed "
@@ -273,7 +274,7 @@ def _check_design(Z, names, fe, design):
     """Refuse regressors without variation after the FE transformation, and collinear sets."""
     sd = Z.std(axis=0)
     scale = np.maximum(np.abs(Z).max(axis=0), 1e-300)
-    const = [nm for nm, s, c in zip(names, sd, scale) if nm != "const" and s <= 1e-12 * max(c, 1.0)]
+    const = [nm for nm, s, c in zip(names, sd, scale) if nm != "const" and s <= 1e-12 * c]
     if const:
         what = {"individual": "within units (absorbed by the individual fixed effects)",
                 "time": "within years (absorbed by the time fixed effects)",
@@ -284,7 +285,8 @@ def _check_design(Z, names, fe, design):
     Zs = Z / np.where(sd > 0, np.sqrt((Z ** 2).mean(axis=0)), 1.0)
     _, s, Vt = np.linalg.svd(Zs, full_matrices=False)
     tol = s.max() * max(Zs.shape) * np.finfo(float).eps * 10
-    null = Vt[s <= max(tol, 1e-9 * s.max())]
+    # singular to working precision only: x2 = 2 x + 1e-9 noise is nearly, not perfectly, collinear
+    null = Vt[s <= max(tol, 1e-12 * s.max())]
     if len(null):
         involved = [nm for j, nm in enumerate(names) if np.any(np.abs(null[:, j]) > 1e-6)]
         raise DataError(f"perfectly collinear regressors (after the {fe!r} fixed-effects "
@@ -521,6 +523,11 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     Wyd = _demean(Wy, fe).ravel()
     _check_dependent(yd, d, fe)
     _check_design(Zd, names, fe, d)
+    _, e_ols = _ols(Zd, yd)
+    if float(e_ols @ e_ols) <= 1e-24 * float(yd @ yd):
+        raise DataError(f"{d.yname!r} is an exact linear function of the regressors "
+                        f"{format_values(list(names))} (after the {fe!r} fixed effects): the "
+                        "residual variance is 0 and the likelihood is unbounded; check the data")
     m, Tj, c1 = _likelihood_constants(fe, ly, N, T)
     info = {"fe": fe, "lee_yu": {True: "Lee-Yu transformation", False: "none (direct ML)",
                                  "elhorst": "Elhorst one-step correction"}[lee_yu],
@@ -676,6 +683,10 @@ def _maximise(negll, lo, hi, tol, maxiter, pname):
     with np.errstate(all="ignore"):
         r = optimize.minimize_scalar(negll, bounds=(lo + eps, hi - eps), method="bounded",
                                      options={"xatol": tol, "maxiter": maxiter})
+    if not np.isfinite(r.fun) and r.success:
+        raise DataError(f"the likelihood is unbounded at {pname} = {float(r.x):.6g}: the model "
+                        "fits the data exactly (residual variance 0), so maximum likelihood is "
+                        "not defined; check that y is not a linear function of x and W")
     if not r.success or not np.isfinite(r.fun):
         raise ConvergenceError(f"the concentrated likelihood in {pname} did not converge after "
                                f"{getattr(r, 'nit', '?')} iterations: last {pname} = {r.x!r}, "
