@@ -788,7 +788,9 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
             out["sd_sim"] = cp["sd"] * scale
         else:
             if lag_column is not None:
-                raise ValueError("bivariate LISA has no analytic p-value: use permutations > 0")
+                raise ArgumentError("bivariate LISA has no analytic p-value: use permutations > 0 "
+                            f"(got {permutations!r}); the local values I_i do not depend on the "
+                            "number of permutations, so permutations=99 gives them quickly")
             p = out["p_Ii"].to_numpy().copy()
         p = np.asarray(p, dtype=float)
         p[isl] = np.nan
@@ -826,7 +828,9 @@ def lisa_bv(data: pd.DataFrame, x: str, y: str, w, id: str = "code", time: str |
     correlation with dynamically linked windows. In *New Tools for Spatial Data Analysis*.
     """
     if not permutations:
-        raise ValueError("bivariate LISA has no analytic p-value: use permutations > 0")
+        raise ArgumentError("bivariate LISA has no analytic p-value: use permutations > 0 "
+                            f"(got {permutations!r}); the local values I_i do not depend on the "
+                            "number of permutations, so permutations=99 gives them quickly")
     return lisa(data, x, w, id=id, time=time, permutations=permutations, seed=seed,
                 alternative=alternative, fdr=fdr, alpha=alpha, islands=islands, engine=engine,
                 lag_column=y, progress=progress)

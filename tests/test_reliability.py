@@ -348,3 +348,42 @@ def test_extreme_magnitudes_in_autocorrelation_and_cv(y20, w31, scale):
             if isinstance(a[c], float) and np.isfinite(a[c]):
                 assert b[c] == pytest.approx(a[c], rel=1e-9), (fn.__name__, c)
     assert ineq.cv(big.v) == pytest.approx(ineq.cv(base.v), rel=1e-12)
+
+
+# ------------------------------------------------------------------------------ effects, files
+def test_point_effects_without_inference(panel, w31):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = spatial_panel(panel, "gdp", ["rd_exp_total"], w31, id="code", time="year",
+                            model="sdm")
+    pt = res.effects(method="none")
+    assert list(pt.columns[:3]) == ["direct", "indirect", "total"] and "direct_se" not in pt
+    full = res.effects(method="delta")
+    np.testing.assert_allclose(pt[["direct", "indirect", "total"]],
+                               full[["direct", "indirect", "total"]], rtol=1e-12)
+    with pytest.raises(ArgumentError, match="2.5"):
+        res.effects(nsim=2.5)
+
+
+def test_lisa_bv_says_what_to_do(y20, w31):
+    with pytest.raises(ArgumentError, match="permutations=99"):
+        ac.lisa_bv(y20, "gdp", "rd_exp_total", w31, time=None, permutations=0)
+
+
+@pytest.mark.parametrize("name, content, shown", [
+    ("empty.csv", b"", "is empty"), ("bad.xlsx", b"PK\x03\x04junk", "bad.xlsx"),
+    ("bad.csv", b'a,b\n"1,2\n', "bad.csv")])
+def test_malformed_data_files(tmp_path, name, content, shown):
+    from spatialnqpf.report.config import read_table
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(DataError, match=re.escape(shown)):
+        read_table(p)
+
+
+def test_unknown_sheet_is_named(tmp_path):
+    from spatialnqpf.report.config import read_table
+    p = tmp_path / "d.xlsx"
+    pd.DataFrame({"a": [1]}).to_excel(p, index=False, sheet_name="data")
+    with pytest.raises(DataError, match=r"no sheet 'dat'.*'data'"):
+        read_table(p, sheet="dat")

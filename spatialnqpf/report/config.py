@@ -541,8 +541,26 @@ def read_table(path, sheet=0, encoding: str = "") -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise DataError(f"data file not found: {str(p)!r}")
+    if p.is_file() and p.stat().st_size == 0:
+        raise DataError(f"data file {str(p)!r} is empty (0 bytes)")
+    try:
+        return _read_table(p, sheet, encoding)
+    except SpatialNQPFError:
+        raise
+    except Exception as exc:  # malformed file: name it, whatever the reader raised
+        raise DataError(f"cannot read the data file {str(p)!r}: {type(exc).__name__}: "
+                        f"{exc}") from None
+
+
+def _read_table(p: Path, sheet, encoding) -> pd.DataFrame:
     ext = p.suffix.lower()
     if ext in (".xlsx", ".xlsm", ".xls"):
+        if isinstance(sheet, str):
+            import openpyxl  # noqa: F401  (the reader pandas uses)
+            names = pd.ExcelFile(p).sheet_names
+            if sheet not in names:
+                raise DataError(f"{p.name} has no sheet {sheet!r}; its sheets are "
+                                f"{format_values(names)} (set [data] sheet)")
         return pd.read_excel(p, sheet_name=sheet)
     if ext == ".dta":
         return pd.read_stata(p)
