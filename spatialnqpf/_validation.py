@@ -117,7 +117,12 @@ def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
         raise PanelError(f"duplicated {label} rows: {format_values(pairs)}")
     for c in columns:
         if not pd.api.types.is_numeric_dtype(df[c]):
-            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            conv = pd.to_numeric(df[c], errors="coerce")
+            bad = conv.isna() & df[c].notna()
+            if not bad.any():  # every cell is a number stored as text
+                ex = df.loc[df[c].notna(), keys + [c]].head(2).to_dict("records")
+                raise DataError(f"column {c!r} holds numbers stored as text, e.g. {ex}; convert "
+                                f"it first: df[{c!r}] = pd.to_numeric(df[{c!r}])")
             examples = df.loc[bad, keys + [c]].head(5).to_dict("records")
             raise DataError(f"column {c!r} is not numeric; e.g. {examples}")
     if not allow_missing and len(columns):

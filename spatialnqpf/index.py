@@ -805,6 +805,9 @@ _MISSING_POLICIES = ("raise", "interpolate", "drop")
 
 
 def _missing_policy(missing) -> tuple:
+    if not isinstance(missing, (str, list, tuple)):
+        raise DataError(f"missing must be 'raise', 'interpolate', 'drop' or ('interpolate', "
+                        f"'drop'), got {missing!r}")
     pol = (missing,) if isinstance(missing, str) else tuple(missing)
     bad = [p for p in pol if p not in _MISSING_POLICIES]
     if bad or not pol or ("raise" in pol and len(pol) > 1):

@@ -483,7 +483,17 @@ def _panel_groups(df: pd.DataFrame, group, id: str, source: pd.DataFrame | None 
     lab = df[id].map(mapping)
     if lab.isna().any():
         bad = df.loc[lab.isna(), id].unique().tolist()
-        raise DataError(f"no group label for id(s) {format_values(bad)}")
+        hint = ""
+        keys = list(pd.Index(mapping.index)[:3])
+        if bad and keys and all(isinstance(k, str) for k in keys) and \
+                not isinstance(bad[0], str) and str(bad[0]) in set(map(str, mapping.index)):
+            hint = (f"; the group keys are strings (e.g. {keys[0]!r}) but the ids are numbers "
+                    f"(e.g. {bad[0]!r}): use int keys, e.g. {{int(k): v for k, v in groups.items()}}")
+        elif bad and keys and isinstance(bad[0], str) and not isinstance(keys[0], str) and \
+                bad[0] in set(map(str, mapping.index)):
+            hint = (f"; the group keys are numbers (e.g. {keys[0]!r}) but the ids are strings "
+                    f"(e.g. {bad[0]!r}): convert one of them")
+        raise DataError(f"no group label for id(s) {format_values(bad)}{hint}")
     arr = lab.to_numpy(dtype=object)
     return arr, _canonical_order(arr, mapping if isinstance(mapping, pd.Series) else None)
 

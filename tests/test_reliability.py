@@ -387,3 +387,31 @@ def test_unknown_sheet_is_named(tmp_path):
     pd.DataFrame({"a": [1]}).to_excel(p, index=False, sheet_name="data")
     with pytest.raises(DataError, match=r"no sheet 'dat'.*'data'"):
         read_table(p, sheet="dat")
+
+
+# ------------------------------------------------------------------------------ more messages
+def test_panel_lm_tests_small_or_constant(panel, w31):
+    from spatialnqpf.models._panel_tests import panel_lm_tests
+    d2 = panel[panel.code.isin([11, 12])]
+    g2 = Graph.from_dicts({11: {12: 1.0}, 12: {11: 1.0}})
+    with pytest.raises(DataError, match=r"at least 3 units; 'code' has 2 \(11, 12\)"):
+        panel_lm_tests(d2, "gdp", ["rd_exp_total"], g2, "code", "year")
+    with pytest.raises(DataError, match="'gdp' does not vary"):
+        panel_lm_tests(panel.assign(gdp=1.0), "gdp", ["rd_exp_total"], w31, "code", "year")
+
+
+def test_string_group_keys_vs_int_ids(panel):
+    groups = {str(c): ("a" if c < 40 else "b") for c in panel.code.unique()}
+    with pytest.raises(DataError, match=r"keys are strings \(e.g. '11'\) but the ids are numbers"):
+        ineq.dagum_gini_by_year(panel, "gdp", group=groups)
+
+
+def test_numbers_stored_as_text_show_a_cell(panel):
+    with pytest.raises(DataError, match=r"stored as text, e.g. \[\{'code': 11, 'year': 2012, "
+                                        r"'gdp': '17879.4'\}"):
+        ineq.dagum_gini_by_year(panel.assign(gdp=panel.gdp.astype(str)), "gdp")
+
+
+def test_index_missing_argument_type(panel):
+    with pytest.raises(DataError, match="got 3"):
+        index.entropy_topsis(panel, {"gdp": 1, "rd_exp_total": 1}, missing=3)
