@@ -746,13 +746,14 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
         ids = pd.Index(sub[id].to_numpy())
         W, c = _align(w, ids, yr, islands)
         x = _values(sub, column, yr)
-        z = x - x.mean()
+        xs = _unit_scale(x)  # I_i, z, lag and p are scale-invariant; "value" keeps x
+        z = xs - xs.mean()
         if lag_column is None:
             loc = _k.local_moran(z, W, None, c)
             zl = z
         else:
-            y = _values(sub, lag_column, yr)
-            zl = y - y.mean()
+            ys = _unit_scale(_values(sub, lag_column, yr))
+            zl = ys - ys.mean()
             loc = _k.local_moran(z, W, zl, c)
         n = c["n"]
         sdz = math.sqrt(z @ z / n)

@@ -415,3 +415,15 @@ def test_numbers_stored_as_text_show_a_cell(panel):
 def test_index_missing_argument_type(panel):
     with pytest.raises(DataError, match="got 3"):
         index.entropy_topsis(panel, {"gdp": 1, "rd_exp_total": 1}, missing=3)
+
+
+@pytest.mark.parametrize("scale", [1e-160, 1e160])
+def test_extreme_magnitudes_lisa_and_cross_section(y20, w31, scale):
+    from spatialnqpf.models import cross_section as cs
+    a = ac.lisa(y20, "gdp", w31, time=None, permutations=0).to_frame()
+    b = ac.lisa(y20.assign(gdp=y20.gdp * scale), "gdp", w31, time=None, permutations=0).to_frame()
+    np.testing.assert_allclose(b["Ii"], a["Ii"], rtol=1e-9)
+    np.testing.assert_allclose(b["value"], a["value"] * scale, rtol=1e-12)
+    with pytest.raises(DataError, match="'gdp' has values of magnitude .*rescale"):
+        cs.spatial_cross_section(y20.assign(gdp=y20.gdp * scale), "gdp", ["rd_exp_total"], w31,
+                                 "code", model="sar")

@@ -174,6 +174,12 @@ def _prepare(data, y, x, w, id, model, w2, constant) -> _Design:
         raise DataError(f"parameter names clash: {format_values(clash)} (a column is named like the "
                         "spatial lag 'W_<x>' of another regressor, or 'const'); rename it")
     Z = np.column_stack(cols)
+    for nm, v in [(y, yv)] + list(zip(names, Z.T)):
+        a = np.abs(v[v != 0])
+        if a.size and (a.max() > 1e100 or a.max() < 1e-100):
+            raise DataError(f"{nm!r} has values of magnitude {a.max():.3g}: sums of squares "
+                            "over- or underflow in double precision; rescale it (e.g. divide by "
+                            "a power of 10 or take logs)")
     _check_regressors(Z, names, constant)
     return _Design(ids, yv, Z, names, x, W, W2, same)
 
