@@ -181,9 +181,8 @@ CHOICES = {
     ("index", "system"): ("demo", "inline"),
     ("weights", "matrices"): ("contiguity", "distance", "knn", "economic", "nested"),
     ("weights", "islands"): ("guangdong", "guangdong+guangxi", "nearest", "keep"),
-    ("inequality", "groups"): ("region4", "belt3", "zone8"),
     ("output", "formats"): ("tex", "docx", "xlsx", "csv", "html", "md"),
-    ("output", "figures"): ("png", "svg", "pdf", "eps", "ps"),
+    ("output", "figures"): ("png", "svg", "pdf", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"),
     ("output", "lang"): ("zh", "en"),
     ("data", "missing"): MISSING_POLICIES,
 }
@@ -327,7 +326,8 @@ def validate_settings(s: Mapping) -> None:
     _want_list(s, "autocorrelation", "lisa_years", item="int")
     # [inequality]
     _want_str(s, "inequality", "variable", allow_empty=False)
-    _want_str(s, "inequality", "groups", CHOICES[("inequality", "groups")])
+    # a regions scheme (region4, belt3, zone8) or a column of the data (checked on loading)
+    _want_str(s, "inequality", "groups", allow_empty=False)
     _want_int(s, "inequality", "bootstrap", lo=0, hi=100_000,
               what="a number of bootstrap replications (an integer)")
     # [dynamics]
