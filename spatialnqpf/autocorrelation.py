@@ -330,10 +330,13 @@ def _values(sub, column, year, nonneg=False, id=None):
 
 
 def _unit_scale(x):
-    """x / max|x|: I, C, G and I_xy are invariant to x -> c x, and the scaled values keep
-    sums of squares and fourth powers finite for magnitudes such as 1e-160 or 1e306."""
+    """x · 2^-e with 2^e ~ max|x|: I, C, G and I_xy are invariant to x -> c x, and the scaled
+    values keep sums of squares and fourth powers finite for magnitudes such as 1e-160 or
+    1e306.  A power of two keeps the scaling exact (ties such as x_i == mean(x) survive)."""
     big = float(np.max(np.abs(x))) if x.size else 0.0
-    return x / big if big > 0 else x
+    if not big > 0 or not np.isfinite(big):
+        return x
+    return np.ldexp(x, -int(np.frexp(big)[1]))
 
 
 def _is_row_standardised(w) -> bool:

@@ -998,8 +998,8 @@ def cv(values, weights=None, ddof: int = 0) -> float:
         raise DataError("the coefficient of variation needs at least two values")
     w = _check_weights(weights, values, len(y))
     big = float(np.max(np.abs(y))) if y.size else 0.0
-    if big > 0:  # CV is scale-invariant: x/max|x| keeps squares finite at 1e±160, 1e306
-        y = y / big
+    if big > 0 and np.isfinite(big):  # CV is scale-invariant: an exact power-of-two
+        y = np.ldexp(y, -int(np.frexp(big)[1]))  # scaling keeps squares finite at 1e±160, 1e306
     if w is None:
         mean = y.mean()
         sd = y.std(ddof=ddof)
