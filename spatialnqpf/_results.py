@@ -62,7 +62,7 @@ import pandas as pd
 from scipy import stats
 
 __all__ = ["Results", "EstimationResults", "Flag", "FitWarning", "TIDY_COLUMNS",
-           "EFFECT_TIDY_COLUMNS", "tidy_from_arrays", "stars"]
+           "EFFECT_TIDY_COLUMNS", "tidy_from_arrays", "stars", "flags_to_json"]
 
 #: Columns of :meth:`EstimationResults.tidy`, in this order.
 TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low",
@@ -86,6 +86,19 @@ class Flag(NamedTuple):
 
     def __str__(self):
         return f"[{self.code}] {self.message}"
+
+
+def flags_to_json(result) -> list:
+    """Flags of ``result`` as JSON-ready records ``[{"code": ..., "message": ...}, ...]``.
+
+    ``result`` is a :class:`Results` (or anything with ``flags``), a sequence of
+    :class:`Flag`/``(code, message)`` pairs, or None (→ ``[]``).  The report writes this
+    next to every estimate in ``results.json`` so that a flagged fit is machine-readable.
+    """
+    if result is None:
+        return []
+    flags = getattr(result, "flags", result)
+    return [{"code": str(f[0]), "message": str(f[1])} for f in flags]
 
 
 class FitWarning(UserWarning):

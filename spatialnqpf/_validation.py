@@ -14,7 +14,8 @@ import scipy.sparse as sp
 __all__ = [
     "SpatialNQPFError", "DataError", "PanelError", "IdMismatchError",
     "format_values", "require_columns", "check_panel", "check_finite",
-    "graph_ids", "graph_to_sparse", "as_1d_float", "as_generator",
+    "graph_ids", "graph_to_sparse", "as_1d_float", "as_generator", "WeightsError",
+    "check_weights", "check_id_types", "check_unique_columns", "as_count", "ArgumentError",
 ]
 
 
@@ -34,6 +35,14 @@ class IdMismatchError(SpatialNQPFError):
     """Ids of the data and of the spatial weights do not match."""
 
 
+class ArgumentError(SpatialNQPFError, TypeError):
+    """A function argument of the wrong type or out of range (a ValueError and a TypeError)."""
+
+
+class WeightsError(DataError):
+    """Spatial weights that no statistic can use: non-finite or negative weights, self-links."""
+
+
 def format_values(values: Iterable, limit: int = 20) -> str:
     """Comma-separated repr of ``values``, truncated after ``limit`` items."""
     vals = list(values)
@@ -49,8 +58,20 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "dat
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
     missing = [c for c in columns if c not in data.columns]
     if missing:
+        hint = ""
+        in_index = [c for c in missing if c is not None and c in [n for n in data.index.names]]
+        if in_index:
+            hint = (f". {format_values(in_index)} are index levels of the frame: call "
+                    f"data.reset_index() first")
+        else:
+            import difflib
+            near = [(c, difflib.get_close_matches(str(c), [str(x) for x in data.columns], n=1))
+                    for c in missing]
+            near = [f"{c!r} -> {m[0]!r}" for c, m in near if m]
+            if near:
+                hint = f"; did you mean {', '.join(near)}?"
         raise DataError(f"column(s) not found in {what}: {format_values(missing)}; "
-                        f"available: {format_values(list(data.columns), 40)}")
+                        f"available: {format_values(list(data.columns), 40)}{hint}")
 
 
 def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
@@ -69,8 +90,21 @@ def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
     the stacking used by the panel estimators.
     """
     keys = [id] + ([time] if time is not None else [])
+    if isinstance(columns, str):
+        columns = [columns]
+    if (time is not None and isinstance(data, pd.DataFrame) and time not in data.columns
+            and time not in data.index.names and id in data.columns):
+        raise DataError(f"time column {time!r} not found in the data; for a cross-section "
+                        f"(one row per unit) pass time=None")
     require_columns(data, list(keys) + list(columns))
-    df = data.loc[:, list(dict.fromkeys(keys + list(columns)))].copy()
+    used = list(dict.fromkeys(keys + list(columns)))
+    dupcols = [c for c in used if (data.columns == c).sum() > 1]
+    if dupcols:
+        raise DataError(f"column name(s) {format_values(dupcols)} appear more than once in the "
+                        "data; rename or drop the copies (e.g. df.loc[:, ~df.columns.duplicated()])")
+    df = data.loc[:, used].copy()
+    for k in keys:
+        check_id_types(df[k], f"column {k!r}")
     for k in keys:
         if df[k].isna().any():
             rows = df.index[df[k].isna()].tolist()
@@ -83,7 +117,12 @@ def check_panel(data: pd.DataFrame, id: str, time: str | None = None,
         raise PanelError(f"duplicated {label} rows: {format_values(pairs)}")
     for c in columns:
         if not pd.api.types.is_numeric_dtype(df[c]):
-            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            conv = pd.to_numeric(df[c], errors="coerce")
+            bad = conv.isna() & df[c].notna()
+            if not bad.any():  # every cell is a number stored as text
+                ex = df.loc[df[c].notna(), keys + [c]].head(2).to_dict("records")
+                raise DataError(f"column {c!r} holds numbers stored as text, e.g. {ex}; convert "
+                                f"it first: df[{c!r}] = pd.to_numeric(df[{c!r}])")
             examples = df.loc[bad, keys + [c]].head(5).to_dict("records")
             raise DataError(f"column {c!r} is not numeric; e.g. {examples}")
     if not allow_missing and len(columns):
@@ -166,6 +205,7 @@ def graph_to_sparse(w, ids: Sequence) -> sp.csr_matrix:
     else:
         m = w.sparse
     m = sp.csr_matrix(m, dtype=float)
+    check_weights(m, wids, "the weights", diagonal=False)
     pos = wids.get_indexer(ids)
     if np.array_equal(pos, np.arange(len(ids))):
         return m
@@ -197,14 +237,14 @@ def as_generator(seed=0, key=None) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         if key is not None:
-            raise TypeError("a Generator seed cannot be combined with a key; pass an int seed")
+            raise ArgumentError("a Generator seed cannot be combined with a key; pass an int seed")
         return seed
     if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, np.integer,
                                                                          np.random.SeedSequence))):
-        raise TypeError(f"seed must be a non-negative int, None, a SeedSequence or a "
+        raise ArgumentError(f"seed must be a non-negative int, None, a SeedSequence or a "
                         f"numpy Generator, got {seed!r}")
     if isinstance(seed, (int, np.integer)) and seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed!r}")
+        raise ArgumentError(f"seed must be non-negative, got {seed!r}")
     if key is None:
         return np.random.default_rng(seed)
     if isinstance(seed, np.random.SeedSequence):
@@ -213,3 +253,65 @@ def as_generator(seed=0, key=None) -> np.random.Generator:
         entropy = seed
     return np.random.default_rng(np.random.SeedSequence(entropy=entropy,
                                                         spawn_key=tuple(_key_entropy(key))))
+
+
+def check_weights(m, ids=None, what: str = "the weights", diagonal: bool = True) -> None:
+    """The one validation of a weights matrix used by every reader, statistic and estimator.
+
+    Refuses, naming the (i, j) pairs or ids: non-finite weights, negative weights and (with
+    ``diagonal=True``) non-zero diagonal entries w_ii (a unit linked to itself).
+    ``m`` is a scipy sparse matrix or array whose rows/columns follow ``ids``.
+    """
+    m = sp.coo_matrix(m)
+    lab = (lambda k: k) if ids is None else (lambda k, _ids=list(ids): _ids[k])
+    bad = ~np.isfinite(m.data)
+    if bad.any():
+        pairs = [(lab(i), lab(j)) for i, j in zip(m.row[bad], m.col[bad])]
+        raise WeightsError(f"{what} have non-finite weights (NaN or inf) at (i, j) = "
+                           f"{format_values(pairs, 10)}")
+    neg = m.data < 0
+    if neg.any():
+        pairs = [(lab(i), lab(j), float(v)) for i, j, v in
+                 zip(m.row[neg], m.col[neg], m.data[neg])]
+        raise WeightsError(f"{what} have negative weights at (i, j, w_ij) = "
+                           f"{format_values(pairs, 10)}; spatial weights must be non-negative")
+    if diagonal:
+        d = (m.row == m.col) & (m.data != 0)
+        if d.any():
+            raise WeightsError(f"{what} link units to themselves (w_ii != 0) for ids "
+                               f"{format_values([lab(i) for i in m.row[d]], 10)}; set the "
+                               "diagonal to 0")
+
+
+def check_id_types(values, what: str = "ids") -> None:
+    """Refuse ids that mix numbers and strings (11 and "11" would be two units)."""
+    vals = pd.Series(values).dropna()
+    if vals.empty or vals.dtype != object:
+        return
+    kinds = vals.map(lambda v: "number" if isinstance(v, (int, float, np.integer, np.floating))
+                     and not isinstance(v, (bool, np.bool_)) else type(v).__name__)
+    if kinds.nunique() > 1:
+        ex = {k: vals[kinds == k].iloc[0] for k in kinds.unique()}
+        raise DataError(f"{what} mix types ({', '.join(f'{k} e.g. {v!r}' for k, v in ex.items())}"
+                        f"): 11 and '11' would be different units; convert the column first, "
+                        f"e.g. df[col] = df[col].astype(int) or .astype(str)")
+
+
+def check_unique_columns(data, what: str = "data") -> None:
+    """Refuse a DataFrame with duplicated column names (naming them)."""
+    if isinstance(data, pd.DataFrame) and data.columns.has_duplicates:
+        dup = data.columns[data.columns.duplicated()].unique().tolist()
+        raise DataError(f"{what} has duplicated column names: {format_values(dup)}; rename them "
+                        "(e.g. df.columns = [...]) or drop the copies")
+
+
+def as_count(value, name: str, minimum: int = 0) -> int:
+    """An integer count >= ``minimum`` (refuses floats such as 2.5, booleans and strings)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ArgumentError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ArgumentError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)

@@ -49,8 +49,8 @@ import scipy.sparse as sp
 
 from ._kernels import autocorr as _k
 from ._results import Results
-from ._validation import (DataError, IdMismatchError, SpatialNQPFError, check_panel,
-                          as_generator, format_values, graph_to_sparse)
+from ._validation import (ArgumentError, DataError, IdMismatchError, SpatialNQPFError,
+                          as_generator, check_panel, format_values, graph_to_sparse)
 
 __all__ = [
     "moran_by_year", "geary_by_year", "getis_ord_by_year", "moran_bv_by_year",
@@ -233,12 +233,12 @@ class LisaResult(Results):
 # ============================================================================ helpers
 def _check_alternative(alternative, allowed):
     if alternative not in allowed:
-        raise ValueError(f"alternative must be one of {allowed}, got {alternative!r}")
+        raise ArgumentError(f"alternative must be one of {allowed}, got {alternative!r}")
 
 
 def _check_perms(permutations):
     if not isinstance(permutations, numbers.Integral) or permutations < 0:
-        raise ValueError(f"permutations must be a non-negative integer, got {permutations!r}")
+        raise ArgumentError(f"permutations must be a non-negative integer, got {permutations!r}")
     return int(permutations)
 
 
@@ -249,9 +249,9 @@ def _resolve_seed(seed, permutations):
         # draw one and record it so the run can be repeated
         return int(np.random.SeedSequence().entropy % (2 ** 63))
     if isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        raise TypeError("seed must be an int (a Generator cannot be recorded for reproduction)")
+        raise ArgumentError("seed must be an int (a Generator cannot be recorded for reproduction)")
     if not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ArgumentError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
 
 
@@ -269,7 +269,12 @@ def _time_key(year, position):
 def _weights_items(w):
     if isinstance(w, Mapping):
         if not w:
-            raise ValueError("w is an empty mapping; give at least one weights object")
+            raise ArgumentError("w is an empty mapping; give at least one weights object")
+        names = [str(k) for k in w]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ArgumentError(f"weights names {format_values(dup)} appear more than once in w "
+                                f"(keys {format_values(list(w))} print the same); use distinct names")
         return [(str(k), v) for k, v in w.items()]
     return [("w", w)]
 
@@ -295,6 +300,11 @@ def _align(w, ids, year, islands):
         bad = ids[np.flatnonzero(W.diagonal())]
         raise SpatialNQPFError(f"the weights link units to themselves (w_ii != 0) for ids "
                                f"{format_values(list(bad))}")
+    if W.nnz == 0:
+        where = f" in year {year!r}" if year is not None else ""
+        raise SpatialNQPFError(f"the weights have no links{where}: every unit is an island "
+                               "(no neighbours), so no spatial statistic is defined; check the "
+                               "weights (e.g. a distance threshold that is too small)")
     c = _k.weight_constants(W)
     if c["islands"].size:
         isl = list(np.asarray(ids)[c["islands"]])
@@ -317,7 +327,20 @@ def _values(sub, column, year, nonneg=False, id=None):
         bad = sub.loc[x < 0, id if id is not None else sub.columns[0]].tolist()
         raise DataError(f"Getis-Ord G needs non-negative values; {column!r} is negative"
                         f"{_in_year(year)} for ids {format_values(bad)}")
+    if nonneg and np.count_nonzero(x) < 2:
+        raise DataError(f"Getis-Ord G needs at least 2 non-zero values; {column!r} has "
+                        f"{np.count_nonzero(x)}{_in_year(year)} (G = 0/0 is undefined)")
     return x
+
+
+def _unit_scale(x):
+    """x · 2^-e with 2^e ~ max|x|: I, C, G and I_xy are invariant to x -> c x, and the scaled
+    values keep sums of squares and fourth powers finite for magnitudes such as 1e-160 or
+    1e306.  A power of two keeps the scaling exact (ties such as x_i == mean(x) survive)."""
+    big = float(np.max(np.abs(x))) if x.size else 0.0
+    if not big > 0 or not np.isfinite(big):
+        return x
+    return np.ldexp(x, -int(np.frexp(big)[1]))
 
 
 def _is_row_standardised(w) -> bool:
@@ -361,7 +384,7 @@ def _global(kind, data, column, w, id, time, permutations, seed, alternative, is
         for pos, (yr, sub) in enumerate(groups):
             ids = pd.Index(sub[id].to_numpy())
             W, c = _align(g, ids, yr, islands)
-            x = _values(sub, column, yr, nonneg=(kind == "getis_ord"), id=id)
+            x = _unit_scale(_values(sub, column, yr, nonneg=(kind == "getis_ord"), id=id))
             if kind == "moran":
                 r = _k.moran_global(x, W, c, alternative)
             elif kind == "geary":
@@ -369,7 +392,7 @@ def _global(kind, data, column, w, id, time, permutations, seed, alternative, is
             elif kind == "getis_ord":
                 r = _k.getis_ord_global(x, W, c, alternative)
             else:  # bivariate
-                y = _values(sub, other, yr)
+                y = _unit_scale(_values(sub, other, yr))
                 zx, zy = x - x.mean(), y - y.mean()
                 stat = c["n"] / c["S0"] * float(zx @ (W @ zy)) / math.sqrt((zx @ zx) * (zy @ zy))
                 r = dict(stat=stat, expect=np.nan)
@@ -732,13 +755,14 @@ def lisa(data: pd.DataFrame, column: str, w, *, id: str = "code", time: str | No
         ids = pd.Index(sub[id].to_numpy())
         W, c = _align(w, ids, yr, islands)
         x = _values(sub, column, yr)
-        z = x - x.mean()
+        xs = _unit_scale(x)  # I_i, z, lag and p are scale-invariant; "value" keeps x
+        z = xs - xs.mean()
         if lag_column is None:
             loc = _k.local_moran(z, W, None, c)
             zl = z
         else:
-            y = _values(sub, lag_column, yr)
-            zl = y - y.mean()
+            ys = _unit_scale(_values(sub, lag_column, yr))
+            zl = ys - ys.mean()
             loc = _k.local_moran(z, W, zl, c)
         n = c["n"]
         sdz = math.sqrt(z @ z / n)
@@ -774,7 +798,9 @@ def lisa(data: pd.DataFrame, column: str, w, *, id: str = "code", time: str | No
             out["sd_sim"] = cp["sd"] * scale
         else:
             if lag_column is not None:
-                raise ValueError("bivariate LISA has no analytic p-value: use permutations > 0")
+                raise ArgumentError("bivariate LISA has no analytic p-value: use permutations > 0 "
+                            f"(got {permutations!r}); the local values I_i do not depend on the "
+                            "number of permutations, so permutations=99 gives them quickly")
             p = out["p_Ii"].to_numpy().copy()
         p = np.asarray(p, dtype=float)
         p[isl] = np.nan
@@ -812,7 +838,9 @@ def lisa_bv(data: pd.DataFrame, x: str, y: str, w, *, id: str = "code", time: st
     correlation with dynamically linked windows. In *New Tools for Spatial Data Analysis*.
     """
     if not permutations:
-        raise ValueError("bivariate LISA has no analytic p-value: use permutations > 0")
+        raise ArgumentError("bivariate LISA has no analytic p-value: use permutations > 0 "
+                            f"(got {permutations!r}); the local values I_i do not depend on the "
+                            "number of permutations, so permutations=99 gives them quickly")
     return lisa(data, x, w, id=id, time=time, permutations=permutations, seed=seed,
                 alternative=alternative, fdr=fdr, alpha=alpha, islands=islands, engine=engine,
                 lag_column=y, progress=progress)

@@ -32,6 +32,8 @@ the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Mapping
 from types import MappingProxyType
 from dataclasses import dataclass, field
@@ -250,11 +252,10 @@ def quantile_classes(data: pd.DataFrame, column: str, k: int = 4, *, id: str = "
     """
     import mapclassify as mc
 
+    k = _check_classes(k, cutoffs)
     wide = _wide(data, column, id, time)
     y = wide.to_numpy(dtype=float)
     if cutoffs is None:
-        if k < 2:
-            raise ValueError(f"k must be at least 2, got {k}")
         q = mc.Quantiles(y.ravel(), k=k)
         bounds = np.asarray(q.bins, dtype=float)
         if len(bounds) < k:
@@ -267,6 +268,27 @@ def quantile_classes(data: pd.DataFrame, column: str, k: int = 4, *, id: str = "
             raise ValueError(f"cutoffs must increase strictly, got {list(cutoffs)}")
         cls = np.searchsorted(bounds, y, side="left")
     return pd.DataFrame(cls, index=wide.index, columns=wide.columns), bounds
+
+
+def _check_classes(k, cutoffs, kname: str = "k", cname: str = "cutoffs") -> int:
+    """``k`` an integer >= 2; ``cutoffs`` (if given) k - 1 finite, strictly increasing bounds."""
+    from ._validation import as_count
+    k = as_count(k, kname, minimum=2)
+    if cutoffs is not None:
+        if isinstance(cutoffs, (str, bytes)) or np.ndim(cutoffs) != 1:
+            raise DataError(f"{cname} must be a list of numbers, got {cutoffs!r}")
+        try:
+            c = np.asarray(cutoffs, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{cname} must be a list of numbers, got {cutoffs!r}") from None
+        if not np.isfinite(c).all():
+            raise DataError(f"{cname} must be finite numbers, got {list(cutoffs)!r}")
+        if len(c) + 1 != k:
+            raise DataError(f"{cname} {list(cutoffs)!r} define {len(c) + 1} classes but "
+                            f"{kname}={k}; pass {kname}={len(c) + 1} or {k - 1} cutoffs")
+        if np.any(np.diff(c) <= 0):
+            raise DataError(f"{cname} must increase strictly, got {list(cutoffs)!r}")
+    return k
 
 
 def _giddy_markov(class_ids, k):
@@ -484,7 +506,8 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
     """
     from giddy.markov import Spatial_Markov
 
-    m = k if m is None else m
+    k = _check_classes(k, cutoffs)
+    m = _check_classes(k if m is None else m, lag_cutoffs, "m", "lag_cutoffs")
     wide = _wide(data, column, id, time)
     ids = list(wide.index)
     if standardize not in ("row", "none"):
@@ -492,6 +515,10 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
     W, _ = _aligned_w(w, ids, "r" if standardize == "row" else None)
     y = wide.to_numpy(dtype=float)
     sm = Spatial_Markov(y, W, k=k, m=m, fixed=True, cutoffs=cutoffs, lag_cutoffs=lag_cutoffs)
+    if sm.k != k or sm.m != m:  # giddy silently merges tied quantile classes
+        raise DataError(f"only {sm.k} distinct quantile classes of {column!r} (k={k}) and "
+                        f"{sm.m} of its spatial lag (m={m}): too many tied values; use fewer "
+                        "classes or explicit cutoffs")
     k, m = sm.k, sm.m
     labels = _class_labels(k, labels)
     lag_labels = [f"lag {x}" for x in _class_labels(m, None)]
@@ -601,11 +628,23 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
         bad = df.loc[df[column] <= 0, [id, time]].itertuples(index=False, name=None)
         raise DataError(f"sd_log needs positive values; non-positive {column!r} at "
                         f"({id}, {time}) = {format_values(list(bad))}")
+    few = df.groupby(time)[id].nunique()
+    few = few[few < 2]
+    if len(few):
+        raise DataError(f"sigma convergence measures dispersion across units: {time} "
+                        f"{format_values(list(few.index))} ha{'s' if len(few) == 1 else 've'} "
+                        "fewer than 2 units")
     if group is False:
         lab, order = np.array(["nation"] * len(df), dtype=object), []
     else:
         lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_g=lab)
+    single = sorted({str(g) for g in order if (df.loc[df["_g"] == g].groupby(time)[id].nunique()
+                                                < 2).any()})
+    if single:
+        warnings.warn(f"sigma convergence: group(s) {format_values(single)} have fewer than 2 "
+                      "units in some year; their dispersion is missing (NaN) there",
+                      RuntimeWarning, stacklevel=2)
 
     def disp(x):
         if x.size < 2:
@@ -614,7 +653,8 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
             return _cv(x, ddof=ddof)
         if measure == "sd_log":
             return float(np.log(x).std(ddof=ddof))
-        return float(x.std(ddof=ddof))
+        big = float(np.max(np.abs(x)))  # sd(x) = big * sd(x / big): no overflow of x**2
+        return float(big * (x / big).std(ddof=ddof)) if big > 0 else 0.0
 
     rows = {}
     for yr, sub in df.groupby(time, sort=True):
@@ -628,6 +668,9 @@ def sigma_convergence(data: pd.DataFrame, column: str, group=None, *, id: str = 
     for c in tab.columns:
         s = tab[c].dropna()
         if len(s) < 3:
+            warnings.warn(f"sigma convergence: {c!r} has {len(s)} year(s) with a dispersion; "
+                          "a trend needs at least 3, so its slope, se and p-value are missing "
+                          "(NaN)", RuntimeWarning, stacklevel=2)
             trend[c] = {"slope": np.nan, "se": np.nan, "p_value": np.nan}
             continue
         fit = sm.OLS(s.to_numpy(), sm.add_constant(np.asarray(s.index, dtype=float))).fit()
@@ -755,6 +798,18 @@ def _growth_frame(data, column, id, time, controls, tau):
                         f"({id}, {time}) = {format_values(list(where))}")
     if not (isinstance(tau, (int, np.integer)) and not isinstance(tau, bool) and tau >= 1):
         raise ValueError(f"tau must be a positive integer, got {tau!r}")
+    tnum = pd.to_numeric(df[time], errors="coerce")
+    if tnum.isna().any() or (tnum % 1 != 0).any():
+        bad = df.loc[tnum.isna() | (tnum % 1 != 0), time].unique().tolist()
+        raise DataError(f"beta convergence needs integer periods in {time!r} (t + tau is looked "
+                        f"up), got {format_values(bad)}; convert them, e.g. "
+                        f"df[{time!r}] = df[{time!r}].astype(int)")
+    df = df.assign(**{time: tnum.astype("int64")})
+    years = np.sort(pd.unique(df[time]))
+    if len(years) < 2 or tau > years[-1] - years[0]:
+        raise DataError(f"beta convergence over tau = {tau} period(s) needs observations at "
+                        f"least tau apart; {time!r} spans {format_values(list(years[[0, -1]]))} "
+                        f"({len(years)} distinct period(s))")
     df = df.sort_values([id, time])
     # the observation of the same unit exactly tau periods later (looked up by (id, time + tau),
     # so that tau > 1 works on annual data: ln(x_{i,t+tau} / x_it) for every t with t + tau observed)
@@ -839,6 +894,11 @@ def beta_convergence(data: pd.DataFrame, column: str, controls: Sequence[str] = 
     df_resid = nobs - kx - absorbed
     if df_resid <= 0:
         raise DataError(f"not enough observations: {nobs} for {kx} regressors and {absorbed} effects")
+    sc = np.sqrt((Xt ** 2).mean(axis=0))
+    sv = np.linalg.svd(Xt / np.where(sc > 0, sc, 1.0), compute_uv=False)
+    if sv.min() <= 1e-10 * sv.max():
+        raise DataError(f"collinear regressors after removing the fixed effects among "
+                        f"{format_values(names)}; drop one of them")
     XtX_inv = np.linalg.inv(Xt.T @ Xt)
     b = XtX_inv @ (Xt.T @ yt)
     e = yt - Xt @ b

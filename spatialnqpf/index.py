@@ -145,6 +145,13 @@ def _entropy_kernel(Z: np.ndarray, shift: float, const: np.ndarray):
     e = np.ones(m)
     live = ~const
     if live.any():
+        rng = float(np.min(np.ptp(Z[:, live], axis=0)))
+        if shift > rng:
+            # a shift beyond the range of Z flattens p_ij to 1/n: d_j = 1 - e_j is lost to
+            # rounding (1e12 gave NaN weights, 7e7 gave [1, -0])
+            raise DataError(f"shift = {shift:g} is larger than the range of the standardised "
+                            f"indicator values ({rng:.3g}); the entropy differences vanish in "
+                            "rounding. Use a small shift relative to that range (default 1e-4)")
         P = Z[:, live] + shift
         tot = P.sum(axis=0)
         p = P / tot
@@ -153,6 +160,10 @@ def _entropy_kernel(Z: np.ndarray, shift: float, const: np.ndarray):
         e[live] = -plogp.sum(axis=0) / math.log(n)
     d = 1.0 - e
     d[const] = 0.0
+    d = np.clip(d, 0.0, None)  # rounding can give -1e-17 for a nearly uniform column
+    if not d.sum() > 0:
+        raise DataError("the entropy weights are undefined: every indicator is (nearly) uniform "
+                        f"after the shift {shift!r}")
     return e, d, d / d.sum()
 
 
@@ -795,6 +806,9 @@ _MISSING_POLICIES = ("raise", "interpolate", "drop")
 
 
 def _missing_policy(missing) -> tuple:
+    if not isinstance(missing, (str, list, tuple)):
+        raise DataError(f"missing must be 'raise', 'interpolate', 'drop' or ('interpolate', "
+                        f"'drop'), got {missing!r}")
     pol = (missing,) if isinstance(missing, str) else tuple(missing)
     bad = [p for p in pol if p not in _MISSING_POLICIES]
     if bad or not pol or ("raise" in pol and len(pol) > 1):
@@ -1499,6 +1513,12 @@ def entropy_topsis(data: pd.DataFrame, directions=None, *, id: str = "code",
     dirs = system.directions if system is not None else _parse_directions(directions)
     cols = list(dirs)
     shift = _check_shift(shift)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
+            or not 0 <= float(alpha) <= 1:
+        raise DataError(f"alpha must be a number in [0, 1] (the entropy share of combined "
+                        f"weights), got {alpha!r}")
+    if not isinstance(per_year, (bool, np.bool_)):
+        raise DataError(f"per_year must be True or False, got {per_year!r}")
     if distance not in ("euclidean", "weighted"):
         raise DataError(f"distance must be 'euclidean' or 'weighted', got {distance!r}")
     if per_year and time is None:

@@ -40,7 +40,8 @@ import pandas as pd
 
 from ._kernels import gini as _gk
 from ._results import Results
-from ._validation import DataError, as_1d_float, as_generator, check_panel, format_values
+from ._validation import (DataError, as_1d_float, as_count, as_generator, check_panel,
+                          format_values)
 
 __all__ = [
     "DagumResult", "DagumPanelResult", "TheilResult", "NestedTheilResult",
@@ -209,7 +210,12 @@ class DagumResult(Results):
 
     @property
     def shares(self) -> pd.Series:
-        """Contribution shares G_w/G, G_nb/G, G_t/G."""
+        """Contribution shares G_w/G, G_nb/G, G_t/G (missing, with a warning, when G = 0)."""
+        if self.G == 0:
+            import warnings
+            warnings.warn("Dagum G = 0 (perfect equality): the contribution shares are "
+                          "undefined and reported as missing (NaN)", RuntimeWarning, stacklevel=2)
+            return pd.Series({"share_w": np.nan, "share_nb": np.nan, "share_t": np.nan})
         return pd.Series({"share_w": self.G_w / self.G, "share_nb": self.G_nb / self.G,
                           "share_t": self.G_t / self.G})
 
@@ -361,7 +367,8 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
     ------
     DataError
         2-D or non-finite values, negative values, non-positive weights,
-        missing labels, a group with a single member or with mean zero.
+        missing labels, a group with mean zero.  A group with a single member is
+        allowed (its G_jj is 0 by definition; a RuntimeWarning names it).
 
     References
     ----------
@@ -387,8 +394,10 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
     counts = np.bincount(codes, minlength=k)
     single = [order[i] for i in np.flatnonzero(counts < 2)]
     if single:
-        raise DataError(f"group(s) with a single member: {format_values(single)}; the within-group "
-                        "Gini needs at least two units (merge the group or drop it explicitly)")
+        # e.g. prefecture-level data grouped by province: four municipalities are one city each
+        import warnings
+        warnings.warn(f"Dagum: group(s) with a single member: {format_values(single)}; their "
+                      "within-group Gini G_jj is 0 by definition", RuntimeWarning, stacklevel=2)
     gsum = np.bincount(codes, weights=y, minlength=k)
     zero = [order[i] for i in np.flatnonzero(gsum <= 0)]
     if zero:
@@ -416,6 +425,7 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
                                   "G_nb_jh", "G_t_jh"])
     res = DagumResult(G=r["G"], G_w=r["Gw"], G_nb=r["Gnb"], G_t=r["Gt"], groups=grp,
                       pairs=pairs, order=tuple(order), weighted=w is not None)
+    n_boot = as_count(n_boot, "n_boot")
     if n_boot:
         ci = _bootstrap(y, codes, k, w, order, res, int(n_boot), seed, ci_level, progress)
         res = DagumResult(G=res.G, G_w=res.G_w, G_nb=res.G_nb, G_t=res.G_t, groups=grp,
@@ -480,7 +490,17 @@ def _panel_groups(df: pd.DataFrame, group, id: str, source: pd.DataFrame | None 
     lab = df[id].map(mapping)
     if lab.isna().any():
         bad = df.loc[lab.isna(), id].unique().tolist()
-        raise DataError(f"no group label for id(s) {format_values(bad)}")
+        hint = ""
+        keys = list(pd.Index(mapping.index)[:3])
+        if bad and keys and all(isinstance(k, str) for k in keys) and \
+                not isinstance(bad[0], str) and str(bad[0]) in set(map(str, mapping.index)):
+            hint = (f"; the group keys are strings (e.g. {keys[0]!r}) but the ids are numbers "
+                    f"(e.g. {bad[0]!r}): use int keys, e.g. {{int(k): v for k, v in groups.items()}}")
+        elif bad and keys and isinstance(bad[0], str) and not isinstance(keys[0], str) and \
+                bad[0] in set(map(str, mapping.index)):
+            hint = (f"; the group keys are numbers (e.g. {keys[0]!r}) but the ids are strings "
+                    f"(e.g. {bad[0]!r}): convert one of them")
+        raise DataError(f"no group label for id(s) {format_values(bad)}{hint}")
     arr = lab.to_numpy(dtype=object)
     return arr, _canonical_order(arr, mapping if isinstance(mapping, pd.Series) else None)
 
@@ -610,6 +630,7 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
     -------
     DagumPanelResult
     """
+    n_boot = as_count(n_boot, "n_boot")
     df = _panel(data, column, id, time, obs_weights)
     lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_group=lab)
@@ -749,13 +770,24 @@ def theil(values, groups=None, obs_weights=None, *, index: str = "both") -> Thei
     if not np.any(y > 0):
         raise DataError("values are all zero: Theil indices are undefined (mean 0)")
     Tg, Lg, Wg, mug, W, mu = _theil_parts(y, w, codes, k)
-    zero_groups = [order[i] for i in np.flatnonzero(mug <= 0)]
+    zmask = mug <= 0
+    zero_groups = [order[i] for i in np.flatnonzero(zmask)]
     if zero_groups:
-        raise DataError(f"group(s) with mean zero: {format_values(zero_groups)}")
+        if index != "T":
+            raise DataError(f"group(s) with mean zero: {format_values(zero_groups)}; Theil L is "
+                            "undefined there (index='T' accepts them)")
+        # s_g = 0: the group's within and between contributions s_g T_g and s_g ln(mu_g/mu)
+        # are 0 in the limit mu_g -> 0
+        import warnings
+        warnings.warn(f"Theil T: group(s) {format_values(zero_groups)} have mean zero; their "
+                      "contribution is 0 (the limit of s_g ln(mu_g / mu) as mu_g -> 0)",
+                      RuntimeWarning, stacklevel=2)
+        Tg = np.where(zmask, 0.0, Tg)
     p = Wg / W
     s = Wg * mug / (W * mu)
     T_w = float(np.sum(s * Tg))
-    T_b = float(np.sum(s * np.log(mug / mu)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        T_b = float(np.sum(np.where(zmask, 0.0, s * np.log(np.where(zmask, 1.0, mug) / mu))))
     if index == "T":
         Lg = np.full(k, np.nan)
         L_w = L_b = np.nan
@@ -948,7 +980,15 @@ def theil_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "cod
                             sub[obs_weights].to_numpy(dtype=float), index=index).to_series()
         except DataError as e:
             raise DataError(f"{time}={yr}: {e}") from None
-    return pd.DataFrame(out).T.rename_axis(time)
+    tab = pd.DataFrame(out).T.rename_axis(time)
+    equal = [yr for yr in tab.index if any(c in tab.columns and tab.at[yr, c] == 0
+                                            for c in ("T", "L"))]
+    if equal:
+        import warnings
+        warnings.warn(f"Theil index = 0 (perfect equality) in {time} {format_values(equal)}: "
+                      "the within/between shares are undefined there and reported as missing "
+                      "(NaN)", RuntimeWarning, stacklevel=2)
+    return tab
 
 
 # ----------------------------------------------------------------------------
@@ -964,6 +1004,9 @@ def cv(values, obs_weights=None, ddof: int = 0) -> float:
     if y.size < 2:
         raise DataError("the coefficient of variation needs at least two values")
     w = _check_weights(obs_weights, values, len(y))
+    big = float(np.max(np.abs(y))) if y.size else 0.0
+    if big > 0 and np.isfinite(big):  # CV is scale-invariant: an exact power-of-two
+        y = np.ldexp(y, -int(np.frexp(big)[1]))  # scaling keeps squares finite at 1e±160, 1e306
     if w is None:
         mean = y.mean()
         sd = y.std(ddof=ddof)

@@ -112,7 +112,7 @@ _EXTRA_ALIASES = {
     12: ["Tientsin", "Tianjin Municipality"],
     13: ["Hopeh", "Hopei"],
     14: ["Shansi", "Shan xi"],
-    15: ["Nei Mongol", "Nei Menggu", "Nei Monggol", "Inner Mongolia Autonomous Region",
+    15: ["内蒙", "Nei Mongol", "Nei Menggu", "Nei Monggol", "Inner Mongolia Autonomous Region",
          "Neimonggol", "Neimongol", "InnerMongolia", "Mongolia Inner"],
     21: ["Liaoning Province"],
     22: ["Kirin"],
@@ -261,7 +261,8 @@ def _code_from_number(value, level: str):
         s = unicodedata.normalize("NFKC", str(value)).strip()
         if re.fullmatch(r"\d+\.0+", s):
             s = s.split(".")[0]
-        if not s.isdigit():
+        # ASCII decimal digits only: str.isdigit() accepts e.g. Ethiopic "፩" that int() refuses
+        if not (s.isascii() and s.isdecimal()):
             return None
     if level == "province":
         if len(s) == 2:
@@ -287,6 +288,9 @@ def _lookup_one(value, level: str):
     aliases = _province_aliases() if level == "province" else _city_aliases()
     key = _key(value)
     cands = aliases.get(key)
+    if cands is None and level == "city" and _is_province_name(key):
+        # "海南省" must not become 海南藏族自治州 (Qinghai), "吉林省" not 吉林市
+        return None, "province"
     if cands is None:
         for k in _strip_suffixes(key):
             if k in aliases:
@@ -338,6 +342,25 @@ def _suggestion_text(suggestions: dict, level: str) -> str:
         f"{k!r} -> " + " or ".join(name(c) for c in v) for k, v in suggestions.items()) + "?"
 
 
+def _is_province_name(key: str) -> bool:
+    """True when ``key`` is a province's full name or ends with a province suffix (省, 自治区)."""
+    provs = _province_aliases()
+    if key in provs and any(key == _key(n) for n in _province_table()["name_zh"]):
+        return True
+    return key.endswith(("省", "自治区")) and any(k in provs for k in _strip_suffixes(key))
+
+
+_TOTAL_LABELS = ("全国", "合计", "总计", "全国合计", "national", "total", "china", "中国", "全国总计")
+
+
+def _total_hint(v) -> str:
+    """Advice for a national-total row label (全国, 合计, national...), else ''."""
+    if _key(v) in {_key(t) for t in _TOTAL_LABELS}:
+        return (f"{v!r} looks like a national-total row: drop it before the analysis, e.g. "
+                f"df = df[~df[col].isin([{v!r}])]")
+    return ""
+
+
 def normalize(values, level: str = "province", errors: str = "raise"):
     """Map messy region labels to GB/T 2260 codes (ints).
 
@@ -368,13 +391,32 @@ def normalize(values, level: str = "province", errors: str = "raise"):
         raise ValueError(f"level must be 'province' or 'city', got {level!r}")
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', got {errors!r}")
-    scalar = np.ndim(values) == 0 and not isinstance(values, (list, tuple))
+    if isinstance(values, (dict, set, frozenset)) or (
+            isinstance(values, pd.DataFrame)):
+        raise UnknownRegionError(f"normalize takes a label or a list, array, Index or Series of "
+                                 f"labels, got a {type(values).__name__}: {values!r:.200}")
+    if isinstance(values, (list, tuple, pd.Series, pd.Index, np.ndarray)):
+        scalar = False
+    else:
+        scalar = pd.api.types.is_scalar(values) or np.ndim(values) == 0
     seq = [values] if scalar else list(values)
-    out, unknown, ambiguous = [], [], {}
+    out, unknown, ambiguous, provincial = [], [], {}, []
+    seen: set = set()
     memo: dict = {}
-    for v in seq:
-        if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):   # None, NaN, pd.NA, NaT
+
+    def _unknown(v):
+        k = repr(v)  # by repr: pd.NA == x is ambiguous, lists are unhashable
+        if k not in seen:
+            seen.add(k)
             unknown.append(v)
+
+    for v in seq:
+        if not pd.api.types.is_scalar(v) or isinstance(v, (bytes, bytearray)):
+            _unknown(v)  # a list, dict, array... inside the labels
+            out.append(None)
+            continue
+        if v is None or pd.isna(v):   # None, NaN, pd.NA, NaT
+            _unknown(v)
             out.append(None)
             continue
         mk = (type(v).__name__, v) if not isinstance(v, np.generic) else (type(v).__name__, v.item())
@@ -382,21 +424,31 @@ def normalize(values, level: str = "province", errors: str = "raise"):
             memo[mk] = _lookup_one(v, level)
         code, cands = memo[mk]
         if code is None:
-            if cands:
+            if cands == "province":
+                if v not in provincial:
+                    provincial.append(v)
+            elif cands:
                 ambiguous[v] = cands
-            elif v not in unknown:
-                unknown.append(v)
+            else:
+                _unknown(v)
         out.append(code)
-    if errors == "raise" and (unknown or ambiguous):
+    if errors == "raise" and (unknown or ambiguous or provincial):
         parts = []
         suggestions = _suggestions(unknown, level) if unknown else {}
         if unknown:
             parts.append(f"unknown {level} label(s): {format_values(unknown, 50)}"
                          + _suggestion_text(suggestions, level))
+            totals = [h for h in (_total_hint(v) for v in unknown[:10] if isinstance(v, str)) if h]
+            if totals:
+                parts.append("; ".join(totals))
+        if provincial:
+            parts.append(f"province name(s) at level='city': {format_values(provincial)}; give "
+                         "prefecture-level city names or codes, or use level='province'")
         if ambiguous:
             parts.append("ambiguous label(s): " + "; ".join(
                 f"{k!r} could be {format_values(v)}" for k, v in ambiguous.items()))
-        err = UnknownRegionError("; ".join(parts), unknown=unknown, ambiguous=ambiguous)
+        err = UnknownRegionError("; ".join(parts), unknown=unknown + provincial,
+                                 ambiguous=ambiguous)
         err.suggestions = suggestions  # label -> [code, ...], closest first
         raise err
     if scalar:
@@ -405,7 +457,8 @@ def normalize(values, level: str = "province", errors: str = "raise"):
         dtype = "int64" if all(c is not None for c in out) else "Int64"
         return pd.Series(out, index=values.index, name=values.name, dtype=dtype)
     if isinstance(values, pd.Index):
-        return pd.Index(out, name=values.name)
+        dtype = "int64" if all(c is not None for c in out) else "Int64"
+        return pd.Index(pd.array(out, dtype=dtype), name=values.name)
     if isinstance(values, np.ndarray):
         return np.array(out, dtype=int if all(c is not None for c in out) else object)
     return out

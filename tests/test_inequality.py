@@ -375,8 +375,15 @@ class TestBadInput:
             ineq.dagum_gini(s, ["a", "a", "b", "b"])
 
     def test_one_member_group(self):
-        with pytest.raises(DataError, match="single member: 'solo'"):
-            ineq.dagum_gini([1.0, 2, 3, 4], ["a", "a", "a", "solo"])
+        """Allowed (issue 12): G_jj = 0 by definition, noted.  Hand-worked: all pairs
+        sum |y_i - y_r| = 20, G = 20 / (2 * 16 * 2.5) = 0.25; within a = {1, 2, 3}:
+        8 / (2 * 9 * 2) = 2/9."""
+        with pytest.warns(RuntimeWarning, match="single member: 'solo'.*0 by definition"):
+            r = ineq.dagum_gini([1.0, 2, 3, 4], ["a", "a", "a", "solo"])
+        assert r.G == pytest.approx(0.25, abs=1e-15)
+        assert r.G_w + r.G_nb + r.G_t == pytest.approx(0.25, abs=1e-15)
+        jj = r.to_series()
+        assert jj["G_jj[solo]"] == 0 and jj["G_jj[a]"] == pytest.approx(2 / 9, abs=1e-15)
 
     def test_negative_and_zero_mean(self):
         with pytest.raises(DataError, match="negative at 1"):

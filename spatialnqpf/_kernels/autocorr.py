@@ -12,6 +12,13 @@ vectorised numpy path (no compilation); large ones use a numba kernel compiled
 with ``cache=True`` (compiled once per machine, not once per process).  Without
 numba the numpy path is used for every size.
 
+Numba's on-disk cache is written to a **user cache directory**, never inside the
+installed package (``site-packages``): ``$NUMBA_CACHE_DIR`` if the user set it, else
+``$XDG_CACHE_HOME/spatialnqpf/numba`` (default ``~/.cache/spatialnqpf/numba``;
+``%LOCALAPPDATA%\\spatialnqpf\\numba`` on Windows).  If that folder cannot be
+created the kernels are compiled with ``cache=False`` (once per process).  See
+:func:`numba_cache_dir`.
+
 References
 ----------
 Cliff, A. D. and Ord, J. K. (1981). *Spatial Processes: Models and Applications*. Pion.
@@ -306,6 +313,53 @@ def _crand_numpy(zlag, indptr, data, rids, lag_obs, sign):
 
 
 _NUMBA = {}
+
+
+def numba_cache_dir():
+    """Folder of numba's on-disk cache for the package's kernels (a user cache directory).
+
+    ``$NUMBA_CACHE_DIR`` when set; otherwise ``$XDG_CACHE_HOME/spatialnqpf/numba``
+    (``~/.cache/spatialnqpf/numba``; ``%LOCALAPPDATA%/spatialnqpf/numba`` on Windows).
+    Returns None when the folder cannot be created (the kernels then use ``cache=False``).
+    Never the package folder: an installed package must not write into site-packages.
+    """
+    import os
+    from pathlib import Path
+    env = os.environ.get("NUMBA_CACHE_DIR")
+    if env:
+        path = Path(env)
+    elif os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        path = Path(os.environ["LOCALAPPDATA"]) / "spatialnqpf" / "numba"
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        path = Path(base) / "spatialnqpf" / "numba"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
+def _njit(fn, **options):
+    """``numba.njit(**options)(fn)`` with the on-disk cache in :func:`numba_cache_dir`.
+
+    numba picks the cache location when a function is decorated (from
+    ``numba.config.CACHE_DIR``); the setting is changed only for the duration of the
+    decoration, so other numba code of the user's process is unaffected.
+    """
+    import numba
+    from numba.core import config as ncfg
+    cache_dir = numba_cache_dir()
+    if cache_dir is None:
+        return numba.njit(cache=False, **options)(fn)
+    old = ncfg.CACHE_DIR
+    ncfg.CACHE_DIR = str(cache_dir)
+    try:
+        return numba.njit(cache=True, **options)(fn)
+    finally:
+        ncfg.CACHE_DIR = old
+
+
 _crand_range_jit = None  # set to the compiled _crand_range before _crand_parallel is compiled
 
 
@@ -364,7 +418,8 @@ def _get_numba_kernel(parallel: bool = True):
 
     Returns a function with the signature of :func:`_crand_numpy`, or ``False`` without numba.
     The serial kernel compiles in about half the time of the threaded one, so moderate work
-    (e.g. a provincial panel) uses it; both are cached on disk (``cache=True``).
+    (e.g. a provincial panel) uses it; both are cached on disk in :func:`numba_cache_dir`
+    (a user cache directory, never site-packages).
     """
     global _crand_range_jit, _prange
     key = "parallel" if parallel else "serial"
@@ -376,7 +431,7 @@ def _get_numba_kernel(parallel: bool = True):
         _NUMBA[key] = False
         return False
     if _crand_range_jit is None:
-        _crand_range_jit = numba.njit(cache=True, nogil=True)(_crand_range)
+        _crand_range_jit = _njit(_crand_range, nogil=True)
     rng_kernel = _crand_range_jit
 
     def _alloc(lag_obs):
@@ -385,7 +440,7 @@ def _get_numba_kernel(parallel: bool = True):
 
     if parallel:
         _prange = numba.prange
-        par = numba.njit(parallel=True, cache=True, nogil=True)(_crand_parallel)
+        par = _njit(_crand_parallel, parallel=True, nogil=True)
 
         def run(zlag, indptr, data, rids, lag_obs, sign):
             out = _alloc(lag_obs)

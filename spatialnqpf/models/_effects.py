@@ -316,13 +316,25 @@ class EffectsCore:
         ``<effect>_hi`` percentile limits.  ``attrs`` records the method, nsim, seed and the
         number of discarded draws.
         """
-        if method not in ("simulation", "delta"):
-            raise ValueError(f"unknown effects inference method {method!r}; use 'simulation' or 'delta'")
+        from .._validation import ArgumentError, as_count
+        if method not in ("simulation", "delta", "none"):
+            raise ArgumentError(f"unknown effects inference method {method!r}; use "
+                                "'simulation', 'delta' or 'none' (point effects only)")
         if point not in ("estimate", "mean"):
-            raise ValueError(f"point must be 'estimate' or 'mean', got {point!r}")
+            raise ArgumentError(f"point must be 'estimate' or 'mean', got {point!r}")
         if point == "mean" and method != "simulation":
-            raise ValueError("point='mean' needs method='simulation'")
+            raise ArgumentError("point='mean' needs method='simulation'")
+        if method == "simulation":
+            nsim = as_count(nsim, "nsim", minimum=2)
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+            raise ArgumentError(f"level must be a number in (0, 1), got {level!r}")
         pt_ = self.point(params)
+        if method == "none":  # point effects at the estimates, no inference
+            out = pt_.copy()
+            out.attrs = {"inference": "none (point effects at the estimates)",
+                         "effects_method": self.method, "trace_method": self.trace_method,
+                         "model": self.model}
+            return out
         pb, pt, pr, tn = self._vector_index(params.index)
         sel = pb + pt + pr
         theta = params.to_numpy(dtype=float)

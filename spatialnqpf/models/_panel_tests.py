@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .panel import _demean, _lag, _normalise_fe, prepare_panel, spatial_panel
+from .._validation import DataError, format_values
+from .panel import _check_dependent, _demean, _lag, _normalise_fe, prepare_panel, spatial_panel
 
 __all__ = ["panel_lm_tests", "lr_fixed_effects", "sdm_tests", "hausman"]
 
@@ -74,8 +75,12 @@ def panel_lm_tests(data, y, x, w, *, id: str = "code", time: str = "year",
     fe = _normalise_fe(fe)
     d = prepare_panel(data, y, x, w, id=id, time=time)
     N, T = d.N, d.T
+    if N < 3:
+        raise DataError(f"LM tests of spatial dependence need at least 3 units; {id!r} has {N} "
+                        f"({format_values(list(d.ids))})")
     X = _demean(d.X, fe).reshape(N * T, -1)
     yv = _demean(d.Y, fe).ravel()
+    _check_dependent(yv, d, fe)
     Wy = _demean(_lag(d.W, d.Y), fe).ravel()
     if fe == "none":
         X = np.column_stack([np.ones(N * T), X])

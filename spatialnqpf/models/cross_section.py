@@ -66,6 +66,7 @@ from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel,
                            format_values, require_columns,
                            graph_to_sparse)
 from ._effects import EffectsCore
+from .._results import Flag
 from ._taxonomy import DURBIN_MODELS, MODEL_NAMES, ConvergenceError, normalise_model
 from ._lm import lm_tests_arrays, moran_residuals_arrays
 from ._logdet import EIGEN_MAX_N, LogDet, _mm, _rademacher, ainv_solver, spatial_traces
@@ -178,6 +179,12 @@ def _prepare(data, y, x, w, id, model, w2, constant) -> _Design:
         raise DataError(f"parameter names clash: {format_values(clash)} (a column is named like the "
                         "spatial lag 'W_<x>' of another regressor, or 'const'); rename it")
     Z = np.column_stack(cols)
+    for nm, v in [(y, yv)] + list(zip(names, Z.T)):
+        a = np.abs(v[v != 0])
+        if a.size and (a.max() > 1e100 or a.max() < 1e-100):
+            raise DataError(f"{nm!r} has values of magnitude {a.max():.3g}: sums of squares "
+                            "over- or underflow in double precision; rescale it (e.g. divide by "
+                            "a power of 10 or take logs)")
     _check_regressors(Z, names, constant)
     return _Design(ids, yv, Z, names, x, W, W2, same)
 
@@ -363,6 +370,12 @@ def _fit_sac(d: _Design, ld1: LogDet, ld2: LogDet, traces: str, tol, maxiter, se
                                f"last rho = {best.x[0]:.10g}, lambda = {best.x[1]:.10g}, "
                                f"log-likelihood {-best.fun:.10g}, gradient {best.jac} "
                                f"({best.message})")
+    flags = []
+    if not best.success:  # accepted (gradient below 1e-4) but the optimiser stopped early
+        flags.append(Flag("not_converged", f"SAC maximisation stopped after {best.nit} iterations "
+                          f"without meeting its tolerance ({best.message}); the gradient "
+                          f"{np.max(np.abs(best.jac)):.2g} is small, but the estimates may not "
+                          "be the maximum: try a larger maxiter"))
     rho, lam = map(float, best.x)
     for val, (lo, hi), nm in ((rho, b1, "rho"), (lam, b2, "lambda")):
         if min(val - lo, hi - val) < 1e-4 * (hi - lo):
@@ -413,7 +426,7 @@ def _fit_sac(d: _Design, ld1: LogDet, ld2: LogDet, traces: str, tol, maxiter, se
     names = list(d.znames) + ["rho", "lambda"]
     sst = np.sum((y - y.mean()) ** 2)
     return dict(params=np.r_[beta, rho, lam], cov=info, names=names, sigma2=s2, llf=llf, e=e,
-                fitted=y - e, r2=1 - sse / sst, trace_method=tm)
+                fitted=y - e, r2=1 - sse / sst, trace_method=tm, flags=flags)
 
 
 def _check_single_period(data, time) -> None:
@@ -568,7 +581,8 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, *, id: str = "code",
                           residuals=pd.Series(fit["e"], index=d.ids, name="residual"),
                           fitted=pd.Series(fit["fitted"], index=d.ids, name="fitted"),
                           info=info, effects_core=core, tests=test_df,
-                          bounds=_fit_bounds(model, ld, ld2), spec=spec)
+                          bounds=_fit_bounds(model, ld, ld2), spec=spec,
+                          flags=fit.get("flags", ()))
 
 
 def _fit_bounds(model, ld, ld2):

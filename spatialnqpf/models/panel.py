@@ -98,7 +98,7 @@ import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
 from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel, format_values,
-                           graph_to_sparse)
+                           graph_to_sparse, check_weights)
 from ._effects import EffectsCore
 from ._taxonomy import (DURBIN_MODELS, FE_TYPES, MODEL_NAMES, ConvergenceError, normalise_fe,
                         normalise_model)
@@ -200,6 +200,12 @@ def prepare_panel(data, y, x, w, *, id: str = "code", time: str = "year") -> Pan
         raise DataError(f"regressor(s) listed twice in x: {format_values(sorted(set(dup)))}")
     if y in x:
         raise DataError(f"the dependent variable {y!r} is also listed among the regressors x")
+    reserved = [c for c in x if str(c) in ("rho", "lambda", "sigma2", "const")
+                or (str(c).startswith("W_") and str(c)[2:] in x)]
+    if reserved:
+        raise DataError(f"regressor name(s) {format_values(reserved)} clash with the names of "
+                        "generated parameters (rho, lambda, sigma2, const, W_<x> for a lagged x); "
+                        "rename the column(s)")
     df = check_panel(data, id, time, [y] + x, balanced=True)
     ids = pd.Index(pd.unique(df[id]))
     times = pd.Index(pd.unique(df[time]))
@@ -216,6 +222,7 @@ def prepare_panel(data, y, x, w, *, id: str = "code", time: str = "year") -> Pan
     # check_panel sorted by (time, id): ids are in sorted order within every period
     ids = pd.Index(df[id].iloc[:N])
     W = graph_to_sparse(w, ids)
+    check_weights(W, ids, "the weights w")
     rs = np.asarray(W.sum(axis=1)).ravel()
     islands = ids[rs == 0]
     if len(islands):
@@ -225,15 +232,18 @@ def prepare_panel(data, y, x, w, *, id: str = "code", time: str = "year") -> Pan
     rowstd = bool(np.allclose(rs, 1.0, atol=1e-10))
     Y = df[y].to_numpy(dtype=float).reshape(T, N)
     X = df[x].to_numpy(dtype=float).reshape(T, N, len(x))
-    return PanelDesign(Y, X, W, ids, times, tuple(x), y, id, time, rowstd)
+    design = PanelDesign(Y, X, W, ids, times, tuple(x), y, id, time, rowstd)
+    _check_magnitude(design)
+    return design
 
 
 def _check_dependent(yd, design, fe):
     """Refuse a dependent variable without variation after the FE transformation (it would
     otherwise end in a division by zero or a spurious convergence failure)."""
-    scale = max(float(np.abs(design.Y).max()), 1.0)
+    # relative to the data's own magnitude (y x 1e-13 is not "constant")
+    scale = float(np.abs(design.Y).max())
     v = yd if fe != "none" else yd - yd.mean()
-    if float(np.abs(v).max()) <= 1e-12 * scale:
+    if scale == 0 or float(np.abs(v).max()) <= 1e-12 * scale:
         what = {"individual": "within units (absorbed by the individual fixed effects)",
                 "time": "within years (absorbed by the time fixed effects)",
                 "twoways": "after removing unit and year means (absorbed by the two-way fixed "
@@ -242,11 +252,34 @@ def _check_dependent(yd, design, fe):
         raise DataError(f"the dependent variable {design.yname!r} does not vary {what}")
 
 
+def _check_nobs(design, fe, k, model):
+    """Refuse a fit with no more effective observations than parameters (β, ρ/λ, σ²)."""
+    N, T = design.N, design.T
+    m = {"individual": N * (T - 1), "time": (N - 1) * T, "twoways": (N - 1) * (T - 1),
+         "none": N * T}[fe]
+    if m <= k:
+        raise DataError(f"too few observations for a {model.upper()} with {fe!r} fixed effects: "
+                        f"N = {N} units x T = {T} periods leave {m} effective observations for "
+                        f"{k} parameters; use more units or periods, fewer regressors, or "
+                        "lighter fixed effects")
+
+
+def _check_magnitude(design):
+    """Refuse values whose squares overflow or underflow (the likelihood needs sums of squares)."""
+    for name, arr in [(design.yname, design.Y)] + [
+            (nm, design.X[:, :, j]) for j, nm in enumerate(design.xnames)]:
+        a = np.abs(arr[arr != 0])
+        if a.size and (a.max() > 1e100 or a.max() < 1e-100):
+            raise DataError(f"{name!r} has values of magnitude {a.max():.3g}: sums of squares "
+                            "over- or underflow in double precision; rescale it (e.g. divide by "
+                            "a power of 10 or take logs)")
+
+
 def _check_design(Z, names, fe, design):
     """Refuse regressors without variation after the FE transformation, and collinear sets."""
     sd = Z.std(axis=0)
     scale = np.maximum(np.abs(Z).max(axis=0), 1e-300)
-    const = [nm for nm, s, c in zip(names, sd, scale) if nm != "const" and s <= 1e-12 * max(c, 1.0)]
+    const = [nm for nm, s, c in zip(names, sd, scale) if nm != "const" and s <= 1e-12 * c]
     if const:
         what = {"individual": "within units (absorbed by the individual fixed effects)",
                 "time": "within years (absorbed by the time fixed effects)",
@@ -257,7 +290,8 @@ def _check_design(Z, names, fe, design):
     Zs = Z / np.where(sd > 0, np.sqrt((Z ** 2).mean(axis=0)), 1.0)
     _, s, Vt = np.linalg.svd(Zs, full_matrices=False)
     tol = s.max() * max(Zs.shape) * np.finfo(float).eps * 10
-    null = Vt[s <= max(tol, 1e-9 * s.max())]
+    # singular to working precision only: x2 = 2 x + 1e-9 noise is nearly, not perfectly, collinear
+    null = Vt[s <= max(tol, 1e-12 * s.max())]
     if len(null):
         involved = [nm for j, nm in enumerate(names) if np.any(np.abs(null[:, j]) > 1e-6)]
         raise DataError(f"perfectly collinear regressors (after the {fe!r} fixed-effects "
@@ -522,11 +556,17 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
     Wy = _lag(W, d.Y)
     Zraw, names = _design(d, model, constant=fe == "none")
     p = len(names)
+    _check_nobs(d, fe, p + 1 + (model in _LAG + _ERR), model)
     Zd = _demean(Zraw, fe).reshape(N * T, p)
     yd = _demean(d.Y, fe).ravel()
     Wyd = _demean(Wy, fe).ravel()
     _check_dependent(yd, d, fe)
     _check_design(Zd, names, fe, d)
+    _, e_ols = _ols(Zd, yd)
+    if float(e_ols @ e_ols) <= 1e-24 * float(yd @ yd):
+        raise DataError(f"{d.yname!r} is an exact linear function of the regressors "
+                        f"{format_values(list(names))} (after the {fe!r} fixed effects): the "
+                        "residual variance is 0 and the likelihood is unbounded; check the data")
     m, Tj, c1 = _likelihood_constants(fe, ly, N, T)
     info = {"fe": fe, "lee_yu": {True: "Lee-Yu transformation", False: "none (direct ML)",
                                  "elhorst": "Elhorst one-step correction"}[lee_yu],
@@ -682,6 +722,10 @@ def _maximise(negll, lo, hi, tol, maxiter, pname):
     with np.errstate(all="ignore"):
         r = optimize.minimize_scalar(negll, bounds=(lo + eps, hi - eps), method="bounded",
                                      options={"xatol": tol, "maxiter": maxiter})
+    if not np.isfinite(r.fun) and r.success:
+        raise DataError(f"the likelihood is unbounded at {pname} = {float(r.x):.6g}: the model "
+                        "fits the data exactly (residual variance 0), so maximum likelihood is "
+                        "not defined; check that y is not a linear function of x and W")
     if not r.success or not np.isfinite(r.fun):
         raise ConvergenceError(f"the concentrated likelihood in {pname} did not converge after "
                                f"{getattr(r, 'nit', '?')} iterations: last {pname} = {r.x!r}, "
@@ -790,6 +834,7 @@ def _fit_sac(d: PanelDesign, W2, fe, lee_yu, *, logdet="auto", seed=0, effects_m
         raise SpatialNQPFError("lee_yu='elhorst' is not defined for SAC with two-way effects; "
                                "use lee_yu=True (Lee-Yu transformation) or False")
     Zraw, names = _design(d, "sac", constant=fe == "none")
+    _check_nobs(d, fe, len(names) + 3, "sac")
     p = len(names)
     dm = lambda a: _demean(a, fe)
     W1y = _lag(W1, d.Y)

@@ -189,8 +189,9 @@ class SpatialResults(EstimationResults):
 
         Parameters
         ----------
-        method : {"simulation", "delta"}
-            Simulation: ``nsim`` draws from N(θ̂, V̂) with ``seed``; delta method otherwise.
+        method : {"simulation", "delta", "none"}
+            Simulation: ``nsim`` draws from N(θ̂, V̂) with ``seed``; delta method; ``"none"``
+            gives the point effects at θ̂ only (columns direct, indirect, total).
             For SLX/SDEM/SEM/OLS the effects are linear in the parameters and their standard
             errors are exact (both methods agree).
         nsim, seed, level : simulation settings.

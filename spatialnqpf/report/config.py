@@ -22,10 +22,11 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .. import _expr
 from .._validation import DataError, PanelError, SpatialNQPFError, format_values
 
 __all__ = ["ReportConfig", "PreparedData", "ConfigError", "DEFAULTS", "template", "load_config",
-           "load_data", "read_table", "MISSING_POLICIES"]
+           "load_data", "read_table", "MISSING_POLICIES", "validate_settings", "CHOICES"]
 
 MISSING_POLICIES = ("auto", "error", "interpolate", "drop_rows", "drop_units")
 
@@ -55,7 +56,7 @@ DEFAULTS: dict = {
     "fonts": {"path": ""},
 }
 
-#: Derived variables of the demo (evaluated with ``DataFrame.eval``).
+#: Derived variables of the demo (evaluated by the whitelisting :mod:`spatialnqpf._expr`).
 DEMO_VARIABLES = {"ln_gdp": "log(gdp)", "industry_share": "share_secondary / 100",
                   "edu_budget_share": "budget_exp_education / budget_exp_total"}
 
@@ -90,8 +91,11 @@ layout = "long"
 sheets = []               # wide: sheets to read (empty = all), or a table {sheet = "variable"}
 
 [variables]
-# Derived columns, evaluated with pandas DataFrame.eval (log, exp, sqrt are available):
+# Derived columns.  A safe expression language (no code runs): column names, numbers,
+# + - * / **, comparisons, log log1p exp sqrt abs, and the panel functions lag(x), lag(x, k),
+# diff(x), growth(x) (within each province, by year).  Later variables may use earlier ones.
 # ln_gdp = "log(gdp)"
+# gdp_growth = "growth(gdp)"
 # ln_gdp = "log(gdp)"    (the demo defines ln_gdp, industry_share = share_secondary / 100 and
 #                          edu_budget_share; regressors should not be inputs of the index)
 
@@ -177,6 +181,208 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
     return out
 
 
+#: allowed values of the enumerated options (section, key) → values
+CHOICES = {
+    ("index", "method"): ("entropy_topsis", "entropy", "critic", "combined", "equal"),
+    ("index", "system"): ("demo", "inline"),
+    ("weights", "matrices"): ("contiguity", "distance", "knn", "economic", "nested"),
+    ("weights", "islands"): ("guangdong", "guangdong+guangxi", "nearest", "keep"),
+    ("output", "formats"): ("tex", "docx", "xlsx", "csv", "html", "md"),
+    ("output", "figures"): ("png", "svg", "pdf", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"),
+    ("output", "lang"): ("zh", "en"),
+    ("data", "missing"): MISSING_POLICIES,
+}
+
+
+def _where(sec: str, key: str) -> str:
+    return f"[{sec}] {key}"
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_number(v) -> bool:
+    return (_is_int(v) or isinstance(v, (float, np.floating))) and np.isfinite(float(v))
+
+
+def _want_int(s, sec, key, lo=None, hi=None, what="an integer"):
+    v = s[sec][key]
+    if not _is_int(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+        rng = (f" >= {lo}" if hi is None else f" in [{lo}, {hi}]") if lo is not None else ""
+        raise ConfigError(f"{_where(sec, key)} must be {what}{rng}, got {v!r}"
+                          + (" (a boolean is not a number)" if isinstance(v, bool) else ""))
+
+
+def _want_str(s, sec, key, choices=None, allow_empty=True):
+    v = s[sec][key]
+    if not isinstance(v, str) or (not allow_empty and not v.strip()):
+        raise ConfigError(f"{_where(sec, key)} must be a{' non-empty' if not allow_empty else ''} "
+                          f"string, got {v!r}")
+    if choices is not None and v not in choices:
+        raise ConfigError(f"{_where(sec, key)} = {v!r} is not one of {format_values(choices)}"
+                          + _did_you_mean(v, choices))
+
+
+def _did_you_mean(v, choices) -> str:
+    import difflib
+    near = difflib.get_close_matches(str(v), [str(c) for c in choices], n=1)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def _want_list(s, sec, key, item="str", choices=None):
+    v = s[sec][key]
+    if not isinstance(v, (list, tuple)):
+        example = f'[{json.dumps(v, ensure_ascii=False)}]' if isinstance(v, (str, int)) else "[...]"
+        raise ConfigError(f"{_where(sec, key)} must be a list, got {v!r}; write "
+                          f"{key} = {example}")
+    for x in v:
+        ok = isinstance(x, str) if item == "str" else _is_int(x)
+        if not ok:
+            raise ConfigError(f"{_where(sec, key)}: every item must be "
+                              f"{'a string' if item == 'str' else 'an integer'}, got {x!r}")
+        if choices is not None and x not in choices:
+            raise ConfigError(f"{_where(sec, key)}: {x!r} is not one of {format_values(choices)}"
+                              + _did_you_mean(x, choices))
+    if item == "str" and len(set(v)) != len(v):
+        dup = sorted({x for x in v if list(v).count(x) > 1})
+        raise ConfigError(f"{_where(sec, key)} lists {format_values(dup)} more than once")
+
+
+def validate_settings(s: Mapping) -> None:
+    """Check the type and range of every option before any stage runs.
+
+    Raises :class:`ConfigError` naming the section, the key and the offending value (and
+    what to write instead).  ``[variables]`` expressions are parsed by the whitelisting
+    :mod:`spatialnqpf._expr` here, so a configuration that tries to run code is refused
+    before anything is read or written.
+    """
+    for sec, body in s.items():
+        if sec in DEFAULTS and sec != "variables" and not isinstance(body, Mapping):
+            raise ConfigError(f"[{sec}] must be a table, got {body!r}")
+    # [data]
+    _want_str(s, "data", "file")
+    sheet = s["data"]["sheet"]
+    if not (isinstance(sheet, str) or (_is_int(sheet) and sheet >= 0)):
+        raise ConfigError(f"[data] sheet must be a sheet name or a non-negative index, got {sheet!r}")
+    _want_str(s, "data", "id", allow_empty=False)
+    _want_str(s, "data", "time", allow_empty=False)
+    _want_str(s, "data", "missing", CHOICES[("data", "missing")])
+    _want_str(s, "data", "encoding")
+    enc = s["data"]["encoding"]
+    if enc:
+        import codecs
+        try:
+            codecs.lookup(enc)
+        except LookupError:
+            raise ConfigError(f"[data] encoding {enc!r} is not a known text encoding "
+                              "(e.g. 'utf-8', 'gb18030'); leave it empty to try both") from None
+    _want_list(s, "data", "years", item="int")
+    yrs = list(s["data"]["years"])
+    if yrs and (len(yrs) != 2 or yrs[0] > yrs[1]):
+        raise ConfigError(f"[data] years must be [first, last] with first <= last, got {yrs!r}"
+                          + (f"; write years = [{yrs[1]}, {yrs[0]}]" if len(yrs) == 2 else ""))
+    # [variables]
+    if not isinstance(s["variables"], Mapping):
+        raise ConfigError(f"[variables] must be a table of name = \"expression\", got "
+                          f"{s['variables']!r}")
+    for name, expr in s["variables"].items():
+        if not str(name).isidentifier() or str(name).startswith("_"):
+            raise ConfigError(f"[variables] name {name!r} must be an identifier (letters, digits, "
+                              "underscores; not beginning with a digit or '_')")
+        try:
+            _expr.parse(expr)
+        except _expr.ExpressionError as exc:
+            raise ConfigError(f"[variables] {name}: {exc}") from None
+    # [index]
+    _want_str(s, "index", "method", CHOICES[("index", "method")])
+    _want_str(s, "index", "system", CHOICES[("index", "system")])
+    _want_list(s, "index", "pillars")
+    shift = s["index"]["shift"]
+    if not _is_number(shift) or not 0 <= float(shift) <= 1:
+        raise ConfigError(f"[index] shift must be a number in [0, 1] (the entropy shift applied "
+                          f"to min-max normalised values; default 1e-4), got {shift!r}")
+    if not isinstance(s["index"]["indicators"], (list, tuple)):
+        raise ConfigError("[index] indicators must be a list of [[index.indicators]] tables, got "
+                          f"{s['index']['indicators']!r}")
+    for ind in s["index"]["indicators"]:
+        if isinstance(ind, Mapping):
+            unknown = [k for k in ind if k not in ("column", "direction", "pillar", "label")]
+            if unknown:
+                raise ConfigError(f"[[index.indicators]] {ind.get('column', '?')!r}: unknown "
+                                  f"key(s) {format_values(unknown)}; known: column, direction, "
+                                  "pillar, label")
+            for k in ("column", "pillar", "label"):
+                if k in ind and not isinstance(ind[k], str):
+                    raise ConfigError(f"[[index.indicators]] {k} must be a string, got {ind[k]!r}")
+    # [weights]
+    _want_list(s, "weights", "matrices", choices=CHOICES[("weights", "matrices")])
+    if not s["weights"]["matrices"]:
+        raise ConfigError("[weights] matrices is empty; list at least one, e.g. "
+                          'matrices = ["contiguity"]')
+    _want_str(s, "weights", "islands", CHOICES[("weights", "islands")])
+    _want_int(s, "weights", "k", lo=1, hi=30, what="an integer")
+    _want_str(s, "weights", "economic_variable", allow_empty=False)
+    phi = s["weights"]["phi"]
+    if not _is_number(phi) or not 0 <= float(phi) <= 1:
+        raise ConfigError(f"[weights] phi must be a number in [0, 1], got {phi!r}")
+    # [autocorrelation]
+    _want_str(s, "autocorrelation", "variable", allow_empty=False)
+    _want_int(s, "autocorrelation", "permutations", lo=0, hi=1_000_000)
+    _want_list(s, "autocorrelation", "lisa_years", item="int")
+    # [inequality]
+    _want_str(s, "inequality", "variable", allow_empty=False)
+    # a regions scheme (region4, belt3, zone8) or a column of the data (checked on loading)
+    _want_str(s, "inequality", "groups", allow_empty=False)
+    _want_int(s, "inequality", "bootstrap", lo=0, hi=100_000,
+              what="a number of bootstrap replications (an integer)")
+    # [dynamics]
+    _want_str(s, "dynamics", "variable", allow_empty=False)
+    _want_int(s, "dynamics", "markov_classes", lo=2, hi=20)
+    # [models]
+    m = s["models"]
+    _want_str(s, "models", "y", allow_empty=False)
+    _want_list(s, "models", "x")
+    if not m["x"]:
+        raise ConfigError("[models] x is empty; list the regressors, e.g. x = [\"ln_gdp\"]")
+    if m["y"] in m["x"]:
+        raise ConfigError(f"[models] y = {m['y']!r} is also among x")
+    from ..models._taxonomy import normalise_fe
+    _want_str(s, "models", "model", ("sar", "sem", "sdm", "sdem", "sac"))
+    try:
+        normalise_fe(m["fe"])
+    except ValueError as exc:
+        raise ConfigError(f"[models] fe: {exc}") from None
+    if not (isinstance(m["lee_yu"], bool) or m["lee_yu"] == "elhorst"):
+        raise ConfigError(f"[models] lee_yu must be true, false or \"elhorst\", got {m['lee_yu']!r}")
+    _want_list(s, "models", "weights", choices=CHOICES[("weights", "matrices")])
+    not_built = [w for w in m["weights"] if w not in s["weights"]["matrices"]]
+    if not_built:
+        raise ConfigError(f"[models] weights {format_values(not_built)} are not among [weights] "
+                          f"matrices {format_values(s['weights']['matrices'])}; add them there")
+    _want_int(s, "models", "effects_nsim", lo=1, hi=1_000_000,
+              what="a number of simulation draws (an integer)")
+    if not isinstance(m["specification_search"], bool):
+        raise ConfigError("[models] specification_search must be true or false, got "
+                          f"{m['specification_search']!r}")
+    # [seeds]
+    _want_int(s, "seeds", "seed", lo=0, what="a non-negative integer")
+    # [output]
+    _want_str(s, "output", "lang", CHOICES[("output", "lang")])
+    _want_list(s, "output", "formats", choices=CHOICES[("output", "formats")])
+    _want_list(s, "output", "figures", choices=CHOICES[("output", "figures")])
+    dpi = s["output"]["dpi"]
+    if not _is_number(dpi) or not 20 <= float(dpi) <= 2400:
+        raise ConfigError(f"[output] dpi must be a number of dots per inch in [20, 2400] "
+                          f"(e.g. dpi = 300), got {dpi!r}")
+    # [fonts]
+    _want_str(s, "fonts", "path")
+    fp = s["fonts"]["path"]
+    if fp and not Path(fp).expanduser().is_file():
+        raise ConfigError(f"[fonts] path {fp!r} is not a file (relative paths are relative to "
+                          "the current folder); give a .ttf/.otf/.ttc file or leave it empty")
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     """Validated report configuration (defaults merged with the user's TOML).
@@ -191,6 +397,7 @@ class ReportConfig:
 
     def __post_init__(self):
         s = self.settings
+        validate_settings(s)
         miss = s["data"]["missing"]
         if miss not in MISSING_POLICIES:
             raise ConfigError(f"[data] missing = {miss!r} is not one of {format_values(MISSING_POLICIES)}")
@@ -340,8 +547,26 @@ def read_table(path, sheet=0, encoding: str = "") -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise DataError(f"data file not found: {str(p)!r}")
+    if p.is_file() and p.stat().st_size == 0:
+        raise DataError(f"data file {str(p)!r} is empty (0 bytes)")
+    try:
+        return _read_table(p, sheet, encoding)
+    except SpatialNQPFError:
+        raise
+    except Exception as exc:  # malformed file: name it, whatever the reader raised
+        raise DataError(f"cannot read the data file {str(p)!r}: {type(exc).__name__}: "
+                        f"{exc}") from None
+
+
+def _read_table(p: Path, sheet, encoding) -> pd.DataFrame:
     ext = p.suffix.lower()
     if ext in (".xlsx", ".xlsm", ".xls"):
+        if isinstance(sheet, str):
+            import openpyxl  # noqa: F401  (the reader pandas uses)
+            names = pd.ExcelFile(p).sheet_names
+            if sheet not in names:
+                raise DataError(f"{p.name} has no sheet {sheet!r}; its sheets are "
+                                f"{format_values(names)} (set [data] sheet)")
         return pd.read_excel(p, sheet_name=sheet)
     if ext == ".dta":
         return pd.read_stata(p)
@@ -605,19 +830,23 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
             new = [c for c in ind.columns if c not in df.columns]
             df = df.merge(ind[["code", "year", *new]], on=["code", "year"], how="left")
     derived = {}
+    # whitelisting evaluator (spatialnqpf._expr): a configuration never runs code
+    df = df.reset_index(drop=True)
     for name, expr in config.variables().items():
         try:
-            df[name] = df.eval(expr, engine="python")
-        except Exception as exc:
-            raise ConfigError(f"[variables] {name} = {expr!r} failed: {exc}") from None
+            df[name] = _expr.evaluate(expr, df, id="code", time="year")
+        except _expr.ExpressionError as exc:
+            raise ConfigError(f"[variables] {name}: {exc}") from None
         derived[name] = expr
     for name, expr in DEMO_VARIABLES.items():
         if name not in derived and name not in df.columns:
-            try:
-                df[name] = df.eval(expr, engine="python")
+            if _expr.names(expr) <= set(df.columns):  # source columns present: a demo-like file
+                try:
+                    df[name] = _expr.evaluate(expr, df, id="code", time="year")
+                except _expr.ExpressionError as exc:
+                    raise ConfigError(f"derived demo variable {name} = {expr!r}: {exc}; define "
+                                      f"[variables] {name} yourself") from None
                 derived[name] = expr
-            except Exception:  # source columns absent: not a demo-like file
-                pass
     used = [c for c in dict.fromkeys(used_columns or []) if c not in ("code", "year")]
     absent = [c for c in used if c not in df.columns]
     if absent:
@@ -637,7 +866,7 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
     if not config.is_demo:
         keep = set(used) | set(derived) | {"code", "year"}
         for e in derived.values():
-            keep |= {c for c in df.columns if c in e}
+            keep |= _expr.names(e)
         unused = tuple(c for c in raw.columns if c not in keep and c not in (id_col, time_col))
     return PreparedData(frame=df, source=source, checksum=checksum, id_column=id_col,
                         time_column=time_col, missing_policy=config.missing, changes=tuple(changes),

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validation import DataError, IdMismatchError, SpatialNQPFError, format_values, graph_ids, graph_to_sparse
+from .._validation import (DataError, IdMismatchError, SpatialNQPFError, check_weights,
+                           format_values, graph_ids, graph_to_sparse)
 from ._graph import WeightsGraph, _canonical_std
 from .recipe import Recipe
 
@@ -307,14 +308,27 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(str(path))
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"weights file {str(path)!r} is empty (0 bytes)")
     enc = _encoding(path, encoding) if fmt not in ("excel", "mat") else None
-    stored_recipe = None
-    stored_ids = None
     if fmt == "dense_csv":
         with open(path, encoding=enc) as fh:
             first = fh.readline().strip().lower().replace(" ", "")
         if first.split(",")[:3] == ["focal", "neighbor", "weight"]:
             fmt = "edges"
+    try:
+        return _read(path, fmt, enc, ids, level, standardize, sheet_name, variable,
+                     blank_as_zero)
+    except SpatialNQPFError:
+        raise
+    except Exception as exc:  # malformed file: name it, whatever the parser raised
+        raise DataError(f"cannot read {str(path)!r} as {fmt} weights: "
+                        f"{type(exc).__name__}: {exc}") from None
+
+
+def _read(path, fmt, enc, ids, level, standardize, sheet_name, variable, blank_as_zero):
+    stored_recipe = None
+    stored_ids = None
     if fmt in ("gal", "gwt"):
         file_ids, m = _read_gal_gwt(path, fmt, enc)
     elif fmt == "edges":
@@ -337,6 +351,14 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
             raw = pd.read_csv(path, header=None, dtype=str, encoding=enc, keep_default_na=False,
                               na_values=[""])
         file_ids, col_labels, d = _parse_dense(raw, path, blank_as_zero)
+        if file_ids is None:
+            if ids is None or len(list(ids)) != d.shape[0]:
+                raise IdMismatchError(
+                    f"{str(path)!r} is a {d.shape[0]} x {d.shape[1]} matrix without id labels; "
+                    f"pass ids= (the {d.shape[0]} ids of its rows, in order"
+                    + (f"; got {len(list(ids))})" if ids is not None else ")")
+                    + " or add a header row and a first column with the ids")
+            file_ids = col_labels = [str(v) for v in ids]
         if fmt == "excel":
             d, stored_recipe = _exact_from_excel(path, d, sheet_name)
         rc, cc = _to_codes(file_ids, level), _to_codes(col_labels, level)
@@ -379,6 +401,7 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
         codes_idx = want
     std = _canonical_std(standardize)
     m = sp.csr_matrix(m, dtype=float)
+    check_weights(m, list(codes_idx), repr(str(path)))
     if stored_recipe is not None and std == "none":
         # a matrix written by spatialnqpf: keep its recipe and its (standardised) weights
         from ._graph import _LIBPYSAL_CODE, _adjacency_from_sparse
@@ -435,12 +458,13 @@ def _read_gal_gwt(path, fmt, enc):
     if not lines:
         raise DataError(f"{str(path)!r} is empty")
     head = lines[0].split()
-    if len(head) == 1:
-        n = int(head[0])
-    elif len(head) >= 2:
-        n = int(head[1])
-    else:  # pragma: no cover
-        raise DataError(f"bad header in {str(path)!r}: {lines[0]!r}")
+    try:
+        n = int(head[0]) if len(head) == 1 else int(head[1])
+    except (ValueError, IndexError):
+        raise DataError(f"bad header in {str(path)!r}: {lines[0]!r}; expected the number of "
+                        "units (or '0 n shapefile id')") from None
+    if n < 1:
+        raise DataError(f"bad header in {str(path)!r}: {lines[0]!r} declares {n} units")
     body = lines[1:]
     if fmt == "gal":
         if len(body) != 2 * n and not (len(body) < 2 * n):
@@ -449,15 +473,22 @@ def _read_gal_gwt(path, fmt, enc):
         k = 0
         while k < len(body):
             parts = body[k].split()
-            if len(parts) != 2:
+            if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdecimal()):
                 raise DataError(f"{str(path)!r}: expected 'id count' at line {k + 2}, got {body[k]!r}")
             cnt = int(parts[1])
+            if cnt and k + 1 >= len(body):
+                raise DataError(f"{str(path)!r}: unit {parts[0]} declares {cnt} neighbours but the "
+                                "file ends (truncated?)")
             ids.append(parts[0])
             if cnt:
                 nb = body[k + 1].split()
                 if len(nb) != cnt:
                     raise DataError(f"{str(path)!r}: unit {parts[0]} declares {cnt} neighbours "
                                     f"but lists {len(nb)}")
+                twice = sorted({x for x in nb if nb.count(x) > 1})
+                if twice:
+                    raise DataError(f"{str(path)!r}: unit {parts[0]} lists neighbour(s) "
+                                    f"{format_values(twice)} more than once (line {k + 3})")
                 nbrs.append(nb)
                 k += 2
             else:
@@ -500,6 +531,13 @@ def _read_gal_gwt(path, fmt, enc):
 def _parse_dense(raw: pd.DataFrame, path, blank_as_zero):
     raw = raw.dropna(how="all").dropna(axis=1, how="all").reset_index(drop=True)
     raw.columns = range(raw.shape[1])
+    if raw.empty:
+        raise DataError(f"{str(path)!r} holds no cells")
+    allnum = raw.apply(lambda s: pd.to_numeric(s, errors="coerce")).notna().to_numpy().all()
+    if raw.shape[0] == raw.shape[1] and allnum:
+        # n x n numbers and no labels: reading the first row as labels would drop a unit
+        d = raw.apply(lambda s: pd.to_numeric(s, errors="coerce")).to_numpy(dtype=float)
+        return None, None, d
     header = [_cell_label(x) for x in raw.iloc[0].tolist()]
     body = raw.iloc[1:].reset_index(drop=True)
     nrow, ncol = body.shape
@@ -580,6 +618,9 @@ def _read_mat(path, variable, ids):
         file_ids = [str(x.item() if hasattr(x, "item") else x).strip() for x in raw_ids]
         file_ids = [str(np.ravel(x)[0]).strip() if isinstance(x, np.ndarray) else s
                     for x, s in zip(raw_ids, file_ids)]
+        if len(file_ids) != n:
+            raise IdMismatchError(f"{str(path)!r} holds a {n} x {n} matrix but its 'ids' variable "
+                                  f"has {len(file_ids)} ids")
     elif ids is not None:
         file_ids = [str(v) for v in ids]
         if len(file_ids) != n:
@@ -590,17 +631,27 @@ def _read_mat(path, variable, ids):
     return file_ids, m, rec, "ids" in data
 
 
+def _numeric(st: str) -> bool:
+    """An ASCII integer literal (optionally negative); not e.g. Ethiopic digits."""
+    t = st[1:] if st.startswith("-") else st
+    return bool(t) and t.isascii() and t.isdecimal()
+
+
 def _to_codes(labels, level):
     """File labels -> ids: integers stay integers, names become region codes."""
     out = []
     names = []
-    for v in labels:
+    strs = [str(v.item() if isinstance(v, np.generic) else v).strip() for v in labels]
+    # ids such as "007" keep their text: converting them to 7 would lose the label
+    keep_text = any(_numeric(st) and str(int(st)) != st for st in strs)
+    if keep_text:
+        return strs
+    for v, st in zip(labels, strs):
         s = v if not isinstance(v, np.generic) else v.item()
         if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
             out.append(int(s))
             continue
-        st = str(s).strip()
-        if st.lstrip("-").isdigit():
+        if _numeric(st):
             out.append(int(st))
         else:
             out.append(None)
