@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "regions", "datasets", "index", "weights", "autocorrelation", "inequality",
-    "dynamics", "models", "report", "cli",
+    "dynamics", "models", "report", "cli", "batch",
 }
 
 
