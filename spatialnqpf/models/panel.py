@@ -277,7 +277,16 @@ class _Solver:
             A = A.T.tocsc()
         if self.n <= EIGEN_MAX_N:
             return np.linalg.solve(A.toarray(), V)
-        return spla.splu(A).solve(np.ascontiguousarray(V, dtype=float))
+        # large n: one sparse LU of I - rho W per rho, shared by every solve and the traces
+        return self._ainv(rho)(np.ascontiguousarray(V, dtype=float), transpose=trans)
+
+    def _ainv(self, rho):
+        cache = self.__dict__.setdefault("_lu_cache", {})
+        if rho not in cache:
+            cache.clear()
+            from ._logdet import ainv_solver
+            cache[rho] = ainv_solver(self.W, rho)
+        return cache[rho]
 
     def G_apply(self, rho, A):
         """(I_T ⊗ G) A for A (T, N) with G = W (I − ρW)^{-1}."""
@@ -287,7 +296,8 @@ class _Solver:
 
     def traces(self, rho, lee_yu_time: bool):
         tr = spatial_traces(self.W, rho, method=self.trace_method,
-                            eigenvalues=self.ld.eigenvalues, nsim=self.nsim, seed=self.seed)
+                            eigenvalues=self.ld.eigenvalues, nsim=self.nsim, seed=self.seed,
+                            solve=self._ainv(rho) if self.trace_method == "mc" else None)
         trG, trGG, trGtG = tr.trG, tr.trGG, tr.trGtG
         if lee_yu_time:
             n = self.n
@@ -599,7 +609,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
         core = EffectsCore(W, xn, model=model, ids=list(d.ids), method=effects_method,
                            bounds=ld.bounds if ld is not None else None,
                            eigenvalues=ld.eigenvalues if (ld is not None and model in _LAG) else None,
-                           trace_seed=seed)
+                           trace_seed=seed, q_max=10)
         info["effects"] = core.method if core.lag else "linear (S = beta I + theta W)"
     info["nobs_effective"] = m
     extra = {"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu}
