@@ -56,7 +56,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["LogDet", "power_traces", "HutchinsonPowers", "spatial_traces", "SpatialTraces", "eigenvalues",
+__all__ = ["LogDet", "power_traces", "HutchinsonPowers", "series_spatial_traces",
+           "neumann_solve", "spatial_traces", "SpatialTraces", "eigenvalues",
            "symmetrizer",
            "EIGEN_MAX_N", "LU_MAX_N", "spectral_bounds", "spectral_radius_bound",
            "ainv_solver"]
@@ -364,6 +365,35 @@ class HutchinsonPowers:
             out[2] = float(self.W.multiply(self.W.T).sum())
         return out
 
+    def g_block(self, rho: float, tol: float = 1e-10, max_terms: int = 5000):
+        """G X = Σ_{k≥0} ρ^k W^{k+1} X for the probe block X (G = W (I − ρW)^{-1}), without
+        any factorisation; the sweep also extends :meth:`traces` to the powers it visits.
+
+        Needs a = |ρ| ‖W‖_∞ < 1.  Stops at the first K with (K + 2) a^{K+1} / (1 − a)² ≤ tol,
+        which bounds (per unit of ‖x‖_∞ = 1) the truncation error of G x and, times n, the
+        truncation errors of the series for tr(G) and tr(GG) in :func:`series_spatial_traces`.
+        Returns (G X, K + 2 = the highest power used), or None when a ≥ 1 or K > max_terms.
+        """
+        r = float(abs(self.W).sum(axis=1).max()) if self.W.nnz else 0.0
+        a = abs(float(rho)) * r
+        if a >= 1:
+            return None
+        K = 0
+        while (K + 2) * a ** (K + 1) / (1 - a) ** 2 > tol:
+            K += 1
+            if K > max_terms:
+                return None
+        V = self.X
+        S = np.zeros_like(self.X)
+        for k in range(K + 1):
+            V = _mm(self.W, V)                       # W^{k+1} X
+            if k + 1 > self.k:                       # extend the trace series for free
+                self._per.append(np.einsum("ij,ij->j", self.X, V))
+                self.V, self.k = V, k + 1
+            S += rho ** k * V
+        self.traces(K + 2)
+        return S, K + 2
+
     @property
     def per_probe(self) -> np.ndarray:
         return np.array(self._per[: self.k + 1])
@@ -650,6 +680,66 @@ class SpatialTraces:
     trGtG: float
     method: str
     se: tuple = (0.0, 0.0, 0.0)
+
+
+def series_spatial_traces(hp: "HutchinsonPowers", rho: float, tol: float = 1e-10):
+    """tr(G), tr(GG), tr(G′G), G = W (I − ρW)^{-1}, from one Hutchinson probe sweep.
+
+    No LU factorisation (for n where sparse LU is slow or its fill-in too large):
+    tr(G) = Σ_k ρ^k tr(W^{k+1}), tr(GG) = Σ_k (k + 1) ρ^k tr(W^{k+2}) with the traces of
+    ``hp`` (k ≤ 2 exact, the others Hutchinson), tr(G′G) ≈ mean_r ‖G x_r‖² with G x_r from
+    :meth:`HutchinsonPowers.g_block`.  Truncation error below ``tol`` · n (|ρ| ‖W‖_∞ < 1);
+    Monte Carlo standard errors in ``se``.  Returns None when the series does not apply
+    (|ρ| ‖W‖_∞ ≥ 1 or too many terms); callers then use :func:`spatial_traces`.
+    """
+    out = hp.g_block(rho, tol)
+    if out is None:
+        return None
+    GX, q = out
+    K = q - 2
+    tr = hp.traces(q)
+    P = hp.per_probe[: q + 1].copy()
+    P[:3] = tr[:3, None]                    # exact orders: no Monte Carlo spread
+    k = np.arange(K + 1)
+    c0 = rho ** k                           # coefficients of tr(W^{k+1})
+    c1 = (k + 1) * rho ** k                 # coefficients of tr(W^{k+2})
+    per = [c0 @ P[1:K + 2], c1 @ P[2:K + 3], np.einsum("ij,ij->j", GX, GX)]
+    trG, trGG = float(c0 @ tr[1:K + 2]), float(c1 @ tr[2:K + 3])
+    trGtG = float(np.mean(per[2]))
+    p = hp.nsim
+    se = tuple(float(np.std(v, ddof=1) / np.sqrt(p)) if p > 1 else np.inf for v in per)
+    return SpatialTraces(trG, trGG, trGtG, "mc-series", se)
+
+
+def neumann_solve(W, rho: float, V, transpose: bool = False, tol: float = 1e-12,
+                  max_terms: int = 10000):
+    """(I − ρW)^{-1} V (or (I − ρW)^{-T} V) by the Neumann series Σ (ρW)^k V, no factorisation.
+
+    Iterates until the last term is below ``tol`` · ‖x‖_∞ for three consecutive terms, then
+    checks the residual ‖(I − ρW)x − V‖_∞ ≤ 1e3 · tol · ‖V‖_∞ (geometric convergence at rate
+    |ρ| × spectral radius); returns None when it fails, so the caller can fall back to LU.
+    """
+    W = _as_csr(W)
+    M = W.T.tocsr() if transpose else W
+    V = np.asarray(V, dtype=float)
+    X = V.copy()
+    term = V
+    small = 0
+    for _ in range(max_terms):
+        term = rho * _mm(M, term)
+        X = X + term
+        if np.max(np.abs(term)) <= tol * max(np.max(np.abs(X)), 1e-300):
+            small += 1
+            if small >= 3:
+                break
+        else:
+            small = 0
+    else:
+        return None
+    R = X - rho * _mm(M, X) - V
+    if np.max(np.abs(R)) > 1e3 * tol * max(np.max(np.abs(V)), 1e-300):
+        return None
+    return X
 
 
 def spatial_traces(W, rho: float, method: str = "auto", eigenvalues=None,
