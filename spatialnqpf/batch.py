@@ -285,8 +285,6 @@ def _run_raw(jobs, backend, client, seed, progress, n_workers, collect, seed_how
     if isinstance(seed, np.random.Generator):
         raise BatchError("seed must be an int (or None, SeedSequence): a Generator cannot "
                          "be split into keyed streams reproducibly")
-    if seed is None:  # fresh entropy, but the same for every job of this run
-        seed = np.random.SeedSequence()
     specs, shared = _share(jobs)
     out = [None] * len(jobs)
     bar = _progress(len(jobs), progress, desc)
@@ -314,7 +312,10 @@ def _run_raw(jobs, backend, client, seed, progress, n_workers, collect, seed_how
                                     seed_how, collect): i
                         for i, (job, kw) in enumerate(zip(jobs, specs))}
                 for f in cf.as_completed(futs):
-                    out[futs[f]] = f.result()
+                    try:
+                        out[futs[f]] = f.result()
+                    except Exception as exc:  # a worker died (killed, out of memory...)
+                        out[futs[f]] = ("error", JobFailure(repr(exc), _tb.format_exc()))
                     bar.update(1)
         else:
             out = _run_dask(jobs, specs, shared, client, seed, seed_how, collect, bar,
@@ -377,8 +378,9 @@ def run(jobs: Sequence[Job], backend: str = "serial", client=None, seed=0,
         ``"dask"``: :mod:`dask.distributed` on ``client``, or, when ``client`` is None, on a
         ``LocalCluster(n_workers, threads_per_worker=1)`` made for this run and closed after.
     client : dask.distributed.Client, optional
-    seed : int
-        Run seed; job ``key`` gets ``as_generator(seed, key)`` (see module docstring).
+    seed : int or None
+        Run seed (default 0); job ``key`` gets ``as_generator(seed, key)`` (see module
+        docstring).  None draws fresh entropy, recorded in ``out.seed`` to rerun the batch.
     progress : bool
         Show a tqdm progress bar (every backend).
     n_workers : int, optional
@@ -398,6 +400,8 @@ def run(jobs: Sequence[Job], backend: str = "serial", client=None, seed=0,
     bad = [type(j).__name__ for j in jobs if not isinstance(j, Job)]
     if bad:
         raise BatchError(f"jobs must be Job objects from batch.grid, got {sorted(set(bad))}")
+    if seed is None:  # fresh entropy, recorded in the result, the same for every job
+        seed = int(np.random.SeedSequence().entropy)
     raw = _run_raw(jobs, backend, client, seed, progress, n_workers, collect, "int",
                    "batch")
     values, failures = {}, {}
