@@ -6,6 +6,12 @@ time, two-way} × y ∈ {log GDP, log patent applications}; x = log R&D, log bud
 ``--repeat`` repeats the grid (distinct keys) to show the speed-up once start-up costs are
 amortised.  The three frames are checked to be identical bit for bit.
 
+Recorded results (2026-12-01, 2 cores shared with other jobs, load average ~5): serial
+2.7 s, processes (2 workers) 12.9 s, Dask LocalCluster (2 workers) 34.1 s, all three frames
+identical bit for bit.  The 48 demo fits take ~60 ms each, so pool / cluster start-up
+(worker imports of scipy/pandas/libpysal) dominates: no speed-up at this size; the
+parallel backends pay off for jobs of seconds (``--repeat`` or larger panels).
+
 Usage::
 
     python benchmarks/bench_batch.py [--workers 2] [--repeat 1]
