@@ -27,7 +27,7 @@ Recorded results (issue 17; 2026-12-01, 2 cores shared with 7 other jobs, load a
 
     sdm-big  n = 100 000, T = 10:   15.3 s CPU (177 s wall under load), peak 0.86 GiB
              (data 0.45 GiB); rho_hat 0.39989 (se 0.00136) vs 0.4; logdet error at rho_hat:
-             truncation <= 2.5e-9, MC se 0.54 (of ln|I - rho W| ~ -8 500); before issue 17:
+             truncation <= 2.5e-9, MC se 0.54; before issue 17:
              39 s wall on a quiet machine, 54 s at load 5 (same data)
     sdm-1m   n = 1 000 000, T = 10: 188.6 s CPU (1 813 s wall under load), peak 5.9 GiB
              (data 1.6 GiB); rho_hat 0.39995 (se 0.00043) vs 0.4; logdet truncation <= 2.5e-8,
