@@ -44,6 +44,12 @@ Recorded results (2 cores, 24 GiB, Python 3.11, numpy 2, numba 0.68.1, esda 2.8.
       esda Moran_Local, n_jobs=1 .............. 58.2 - 113 s  (peak RSS 522 MB; its numba
                                                 warm-up alone 54 - 87 s)
       ratio esda / spatialnqpf ................ 3.3x - 4.0x (2 threads), 2.5x - 3.5x (1 thread)
+
+    Part B at n = 10^6, 999 permutations (issue 17; 2026-12-01, load average 10-18, wall
+    times inflated several-fold): spatialnqpf numba LISA 322 s (warm call; warm-up 57 s),
+    global Moran 1 391 s (permute_global: numpy permutations and scipy multi-vector
+    products; not yet numba), peak RSS 1.3 GB, I = 0.163704, 113 566 units with two-sided
+    p <= 0.05.  The esda run of the same case did not finish within the session.
 """
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ Every case runs in a fresh subprocess that reports its own wall time and peak re
 Recorded results (issue 17; 2026-12-01, 2 cores shared with 7 other jobs, load average
 10-18, so wall times are inflated 5-10x; CPU time = user + system of the process, all threads):
 
-    sdm-big  n = 100 000, T = 10:   15.3 s CPU (177 s wall under load), peak 0.86 GiB
+    sdm-big  n = 100 000, T = 10:   12.7 s CPU, 39.7 s wall at load 4-5 (15.3 s CPU / 177 s
+             wall in a run at load 15; numba kernel warm-up 1.5 s, not timed), peak 0.86 GiB
              (data 0.45 GiB); rho_hat 0.39989 (se 0.00136) vs 0.4; logdet error at rho_hat:
              truncation <= 2.5e-9, MC se 0.54; before issue 17:
              39 s wall on a quiet machine, 54 s at load 5 (same data)
