@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_autocorrelation.py            # both parts
     python benchmarks/bench_autocorrelation.py --small    # part A only
     python benchmarks/bench_autocorrelation.py --large --n 100000
+    python benchmarks/bench_autocorrelation.py --large --n 1000000 --perms 999   # issue 17
 
 Part A (cold, fresh processes): the 31-province demo panel, ``rd_intensity``, 11 years;
 global Moran by year plus local Moran (LISA) for every year, 99 999 permutations each, on
@@ -43,6 +44,15 @@ Recorded results (2 cores, 24 GiB, Python 3.11, numpy 2, numba 0.68.1, esda 2.8.
       esda Moran_Local, n_jobs=1 .............. 58.2 - 113 s  (peak RSS 522 MB; its numba
                                                 warm-up alone 54 - 87 s)
       ratio esda / spatialnqpf ................ 3.3x - 4.0x (2 threads), 2.5x - 3.5x (1 thread)
+
+    Part B at n = 10^6, 999 permutations (issue 17; 2026-12-01, load average 10-18, wall
+    times inflated several-fold): spatialnqpf numba LISA 322 s (warm call; warm-up 57 s),
+    global Moran 1 391 s (permute_global: numpy permutations and scipy multi-vector
+    products; not yet numba), peak RSS 1.3 GB, I = 0.163704, 113 566 units with two-sided
+    p <= 0.05.  The esda run of the same case (Moran_Local n_jobs=1 + Moran, same graph)
+    had used 18 min of CPU time without finishing when the session ended (stopped at
+    23:19 UTC); ours used 2 116 s wall for the whole process at about 0.2 of a core, i.e.
+    roughly 6-7 min of CPU (CPU time was not recorded for that run).
 """
 from __future__ import annotations
 
@@ -96,8 +106,15 @@ SMALL_ESDA = COMMON + SMALL_GRAPH + textwrap.dedent("""
 
 LARGE_GRAPH = textwrap.dedent("""
     n = {n}
+    P = {perms}
     xy = np.random.default_rng(0).uniform(size=(n, 2))
-    g = Graph.build_knn(xy, k=6).transform("r")
+    # the k = 6 nearest-neighbour graph of Graph.build_knn, built with one KD-tree query
+    # (build_knn takes minutes at n = 10^6); the ids are 0..n-1 as in build_knn
+    import scipy.sparse as sps
+    from scipy.spatial import cKDTree
+    _, nb = cKDTree(xy).query(xy, k=7)
+    g = Graph.from_sparse(sps.csr_array((np.ones(6 * n), (np.repeat(np.arange(n), 6),
+                                         nb[:, 1:].ravel())), shape=(n, n))).transform("r")
     rng = np.random.default_rng(1)
     e = rng.normal(size=n)
     y = e + 0.5 * (g.sparse @ e)
@@ -115,11 +132,14 @@ LARGE_OURS = COMMON + LARGE_GRAPH + textwrap.dedent("""
     kern(z0, W0.indptr.astype(np.int64), W0.data, K.neighbour_draws(50, 6, 9, np.random.default_rng(0)),
          W0 @ z0, np.sign(z0))
     T2 = time.perf_counter()
-    res = ac.lisa(df, "y", g, id="id", time=None, permutations=9999, seed=1, engine="numba")
+    res = ac.lisa(df, "y", g, id="id", time=None, permutations=P, seed=1, engine="numba")
     T3 = time.perf_counter()
     f = res.to_frame()
+    glob = ac.moran_by_year(df, "y", g, id="id", time=None, permutations=P, seed=1)
+    T4 = time.perf_counter()
     print("RESULT", T3 - T2, T2 - T1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-          int((f["p"] <= 0.05).sum()), res.engine)
+          int((f["p"] <= 0.05).sum()), res.engine, T4 - T3,
+          round(float(glob.to_frame()["I"].iloc[0]), 6))
 """)
 
 LARGE_ESDA = COMMON + LARGE_GRAPH + textwrap.dedent("""
@@ -128,10 +148,12 @@ LARGE_ESDA = COMMON + LARGE_GRAPH + textwrap.dedent("""
     import esda
     esda.Moran_Local(y[:50], Graph.build_knn(xy[:50], k=6).transform("r"), permutations=9, seed=1)
     T2 = time.perf_counter()
-    lm = esda.Moran_Local(y, g, permutations=9999, seed=1, keep_simulations=False, n_jobs=1)
+    lm = esda.Moran_Local(y, g, permutations=P, seed=1, keep_simulations=False, n_jobs=1)
     T3 = time.perf_counter()
+    m = esda.Moran(y, g, permutations=P)
+    T4 = time.perf_counter()
     print("RESULT", T3 - T2, T2 - T1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-          int((2 * lm.p_sim <= 0.05).sum()), "esda")
+          int((2 * lm.p_sim <= 0.05).sum()), "esda", T4 - T3, round(float(m.I), 6))
 """)
 
 
@@ -165,20 +187,27 @@ def part_a():
     return w_ours, w_esda
 
 
-def part_b(n: int):
-    print(f"Part B: n = {n} (knn k = 6), local Moran, 9 999 conditional permutations")
-    rows = {}
+def part_b(n: int, perms: int = 9999):
+    print(f"Part B: n = {n} (knn k = 6), local Moran (LISA) and global Moran, {perms} "
+          f"permutations")
+    rows, glob = {}, {}
     for label, code, env in (("spatialnqpf (numba, all threads)", LARGE_OURS, None),
                              ("spatialnqpf (numba, 1 thread)", LARGE_OURS, {"NUMBA_NUM_THREADS": "1"}),
                              ("esda Moran_Local (n_jobs=1)", LARGE_ESDA, None)):
-        wall, r = run(code.format(root=str(ROOT), n=n), env)
+        wall, r = run(code.format(root=str(ROOT), n=n, perms=perms), env)
         rows[label] = float(r[0])
-        print(f"  {label:34s}: {float(r[0]):7.2f} s (warm call), warm-up {float(r[1]):6.2f} s, "
+        glob[label] = float(r[5])
+        print(f"  {label:34s}: LISA {float(r[0]):7.2f} s (warm call), warm-up {float(r[1]):6.2f} s, "
+              f"global Moran {float(r[5]):6.2f} s (I = {r[6]}), "
               f"process {wall:6.1f} s, peak RSS {int(r[2]) / 1024:.0f} MB, "
-              f"two-sided p <= 0.05: {r[3]}")
+              f"two-sided p <= 0.05: {r[3]}", flush=True)
     e = rows["esda Moran_Local (n_jobs=1)"]
-    print(f"  ratio esda / spatialnqpf: all threads {e / rows['spatialnqpf (numba, all threads)']:.2f}x, "
+    ge = glob["esda Moran_Local (n_jobs=1)"]
+    print(f"  LISA ratio esda / spatialnqpf: all threads "
+          f"{e / rows['spatialnqpf (numba, all threads)']:.2f}x, "
           f"one thread {e / rows['spatialnqpf (numba, 1 thread)']:.2f}x (target >= 1)")
+    print(f"  global Moran ratio esda / spatialnqpf: "
+          f"{ge / glob['spatialnqpf (numba, all threads)']:.2f}x")
 
 
 def main(argv=None):
@@ -186,12 +215,14 @@ def main(argv=None):
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--large", action="store_true")
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--perms", type=int, default=9999,
+                    help="permutations of part B (issue 17: --n 1000000 --perms 999)")
     a = ap.parse_args(argv)
     both = not (a.small or a.large)
     if a.small or both:
         part_a()
     if a.large or both:
-        part_b(a.n)
+        part_b(a.n, a.perms)
 
 
 if __name__ == "__main__":

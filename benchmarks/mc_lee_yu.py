@@ -17,6 +17,12 @@ true direct effect tr[(I − ρW)^{-1}(β_k I + θ_k W)]/n.
 Usage::
 
     python benchmarks/mc_lee_yu.py --reps 1000 --seed 20240601 [--write docs/lee_yu_monte_carlo.md]
+        [--backend serial|processes|dask --workers 2]
+
+Replicates run through :func:`spatialnqpf.batch.monte_carlo`: replicate r draws from
+``as_generator(seed, (r,))``, so the table is identical on every backend and worker count
+(the streams differ from the single sequential generator used before issue 17, so a rerun
+gives a new, equally valid table).
 """
 from __future__ import annotations
 
@@ -41,6 +47,34 @@ def simulate(W, rng, T, rho, beta, theta, s2=1.0):
     return Y, X
 
 
+SETTINGS = {"Lee-Yu transformation (lee_yu=True)": "leeyu",
+            "Elhorst one-step (lee_yu='elhorst')": "elhorst",
+            "uncorrected ML (lee_yu=False)": "direct"}
+_LY = {"leeyu": True, "elhorst": "elhorst", "direct": False}
+
+
+def _replicate(rng, Ws, ids, T, rho, beta, theta, true_direct):
+    """One Monte Carlo replicate (batch.monte_carlo): simulate, fit the three lee_yu choices."""
+    from spatialnqpf.models.panel import _fit, PanelDesign
+    W = Ws.toarray()
+    Y, X = simulate(W, rng, T, rho, beta, theta)
+    d = PanelDesign(Y, X, Ws, ids, pd.Index(np.arange(T)), ("x1", "x2"), "y", "code", "year",
+                    True)
+    out = {}
+    for key, ly in _LY.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = _fit(d, "sdm", "twoways", ly)
+            eff = res.effects(method="delta")
+        dv, dse = eff["direct"].to_numpy(), eff["direct_se"].to_numpy()
+        cover = np.abs(dv - true_direct) <= 1.96 * dse
+        out.update({f"{key}_rho": res.params["rho"], f"{key}_se": res.bse["rho"],
+                    f"{key}_s2": res.sigma2, f"{key}_cover1": cover[0],
+                    f"{key}_cover2": cover[1], f"{key}_bias1": dv[0] - true_direct[0],
+                    f"{key}_bias2": dv[1] - true_direct[1]})
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=1000)
@@ -48,11 +82,12 @@ def main(argv=None):
     ap.add_argument("--T", type=int, default=10)
     ap.add_argument("--rho", type=float, default=0.35)
     ap.add_argument("--write", default=None, help="markdown file to write the table into")
+    ap.add_argument("--backend", default="serial", choices=["serial", "processes", "dask"])
+    ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args(argv)
 
-    from spatialnqpf import weights
+    from spatialnqpf import batch, weights
     from spatialnqpf._validation import graph_to_sparse
-    from spatialnqpf.models.panel import _fit, PanelDesign
 
     w = weights.contiguity()
     ids = pd.Index(sorted(w.unique_ids))
@@ -62,40 +97,27 @@ def main(argv=None):
     beta, theta = np.array([1.0, -0.5]), np.array([0.5, 0.3])
     A = np.linalg.inv(np.eye(n) - a.rho * W)
     true_direct = np.array([np.trace(A @ (b * np.eye(n) + t * W)) / n for b, t in zip(beta, theta)])
-    rng = np.random.default_rng(a.seed)
-    settings = {"Lee-Yu transformation (lee_yu=True)": True,
-                "Elhorst one-step (lee_yu='elhorst')": "elhorst",
-                "uncorrected ML (lee_yu=False)": False}
-    rec = {k: [] for k in settings}
     t0 = time.perf_counter()
-    years = pd.Index(np.arange(T))
-    for r in range(a.reps):
-        Y, X = simulate(W, rng, T, a.rho, beta, theta)
-        d = PanelDesign(Y, X, Ws, ids, years, ("x1", "x2"), "y", "code", "year", True)
-        for label, ly in settings.items():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = _fit(d, "sdm", "twoways", ly)
-                eff = res.effects(method="delta")
-            rh, se = res.params["rho"], res.bse["rho"]
-            dv, dse = eff["direct"].to_numpy(), eff["direct_se"].to_numpy()
-            rec[label].append([rh, se, res.sigma2,
-                               *(np.abs(dv - true_direct) <= 1.96 * dse), *(dv - true_direct)])
+    # one replicate = one simulated panel fitted three ways; replicate r draws from
+    # as_generator(seed, (r,)), so the table is the same on every backend and worker count
+    out = batch.monte_carlo(_replicate, a.reps, seed=a.seed, backend=a.backend,
+                            n_workers=a.workers, progress=True, Ws=Ws, ids=ids, T=T,
+                            rho=a.rho, beta=beta, theta=theta, true_direct=true_direct)
     secs = time.perf_counter() - t0
+    rep = out.replicates
     rows = []
-    for label, v in rec.items():
-        v = np.asarray(v, dtype=float)
-        rh, se, s2 = v[:, 0], v[:, 1], v[:, 2]
+    for label, key in SETTINGS.items():
+        rh, se, s2 = rep[f"{key}_rho"], rep[f"{key}_se"], rep[f"{key}_s2"]
         rows.append({
             "estimator": label,
             "bias rho": rh.mean() - a.rho,
             "RMSE rho": np.sqrt(((rh - a.rho) ** 2).mean()),
             "cover rho": np.mean(np.abs(rh - a.rho) <= 1.96 * se),
             "bias sigma2": s2.mean() - 1.0,
-            "cover direct x1": v[:, 3].mean(),
-            "cover direct x2": v[:, 4].mean(),
-            "bias direct x1": v[:, 5].mean(),
-            "bias direct x2": v[:, 6].mean(),
+            "cover direct x1": rep[f"{key}_cover1"].mean(),
+            "cover direct x2": rep[f"{key}_cover2"].mean(),
+            "bias direct x1": rep[f"{key}_bias1"].mean(),
+            "bias direct x2": rep[f"{key}_bias2"].mean(),
         })
     tab = pd.DataFrame(rows).set_index("estimator")
     mc_se = np.sqrt(0.95 * 0.05 / a.reps)

@@ -4,9 +4,9 @@ Stages of the pipeline live in their own modules: :mod:`spatialnqpf.regions`
 (province and city registry), :mod:`spatialnqpf.datasets` (bundled shapes and
 demo panel), :mod:`spatialnqpf.index`, :mod:`spatialnqpf.weights`,
 :mod:`spatialnqpf.autocorrelation`, :mod:`spatialnqpf.inequality`,
-:mod:`spatialnqpf.dynamics`, :mod:`spatialnqpf.models` and
-:mod:`spatialnqpf.report`.  Submodules are imported lazily so that
-``import spatialnqpf`` stays fast.
+:mod:`spatialnqpf.dynamics`, :mod:`spatialnqpf.models`, :mod:`spatialnqpf.report` and
+:mod:`spatialnqpf.batch` (robustness grids, bootstraps and Monte Carlo on processes or
+Dask).  Submodules are imported lazily so that ``import spatialnqpf`` stays fast.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "regions", "datasets", "index", "weights", "autocorrelation", "inequality",
-    "dynamics", "models", "report", "cli", "patterns", "network",
+    "dynamics", "models", "report", "cli", "patterns", "network", "batch",
 }
 
 

@@ -60,7 +60,7 @@ import scipy.sparse.linalg as spla
 from scipy import stats
 
 from .._validation import as_generator
-from ._logdet import EIGEN_MAX_N, _as_csr, power_traces
+from ._logdet import EIGEN_MAX_N, HutchinsonPowers, _as_csr, power_traces
 from ._taxonomy import LAG_MODELS, MODEL_NAMES, normalise_model
 
 __all__ = ["EffectsCore", "LAG_MODELS", "ERROR_DURBIN_MODELS"]
@@ -203,6 +203,13 @@ class EffectsCore:
         if self.trace_method == "exact" and ev is not None:
             ev = np.asarray(ev) / rad
             self._tr = np.real(np.array([np.sum(ev ** q) for q in range(q_max + 2)]))
+        elif self.trace_method == "mc":
+            # one probe block for the life of the core: more powers (the simulated draws reach
+            # larger |rho| than the estimate) extend the series instead of starting again
+            hp = getattr(self, "_hutch", None)
+            if hp is None or hp.W.shape != W.shape:
+                hp = self._hutch = HutchinsonPowers(W, nsim, seed)
+            self._tr = hp.traces(q_max + 1)
         else:
             self._tr = power_traces(W, q_max + 1, self.trace_method, nsim, seed)
         s = np.empty(q_max + 2)

@@ -38,8 +38,26 @@ Methods of :class:`LogDet`
     tr(W^k) estimated from p random vectors (seeded); the truncation remainder is
     bounded by the usual geometric tail ρ^{m+1}/((m+1)(1−ρ)) · n.
 
+Large n (issue 17)
+------------------
+Stated errors: :meth:`LogDet.error` gives a deterministic truncation bound and the Monte
+Carlo standard error of the ``"mc"``/``"chebyshev"`` log-determinant; :class:`SpatialTraces`
+carries the Hutchinson standard errors (``se``); :meth:`HutchinsonPowers.standard_errors`
+those of tr(W^k).  The panel estimator records them in ``info["logdet_error"]`` (at ρ̂) and
+``info["traces_se"]``.  Above ``panel.SERIES_MIN_N`` (50 000 units) no sparse LU is formed:
+:func:`series_spatial_traces` gets tr(G), tr(GG), tr(G′G) from one sweep of the probe block
+(shared with the effects), :func:`neumann_solve` applies (I − ρW)^{-1} (residual-checked),
+and products with probe blocks use a threaded numba kernel (:func:`_mm`).  Memory is
+O(nnz(W) + n p) for p probes; no n × n dense matrix and no NT × NT Kronecker product.
+Checked against closed forms and sparse LU at n = 20 000 in ``tests/test_large_n.py``.
+
 References
 ----------
+Avron, H. & Toledo, S. (2011). Randomized algorithms for estimating the trace of an implicit
+symmetric positive semi-definite matrix. Journal of the ACM 58(2), 8.
+Hutchinson, M. F. (1990). A stochastic estimator of the trace of the influence matrix for
+Laplacian smoothing splines. Communications in Statistics - Simulation and Computation 19,
+433-450.
 Horn, R. A. & Johnson, C. R. (2013). Matrix Analysis, 2nd ed., §8.1 (Collatz–Wielandt bounds).
 Ord, K. (1975). Estimation methods for models of spatial interaction. JASA 70, 120-126.
 Barry, R. P. & Pace, R. K. (1999). Monte Carlo estimates of the log determinant of large
@@ -58,7 +76,8 @@ import scipy.sparse.linalg as spla
 
 from .._validation import as_generator
 
-__all__ = ["LogDet", "power_traces", "spatial_traces", "SpatialTraces", "eigenvalues",
+__all__ = ["LogDet", "power_traces", "HutchinsonPowers", "series_spatial_traces",
+           "neumann_solve", "spatial_traces", "SpatialTraces", "eigenvalues",
            "symmetrizer",
            "EIGEN_MAX_N", "LU_MAX_N", "spectral_bounds", "spectral_radius_bound",
            "ainv_solver"]
@@ -79,15 +98,59 @@ def _as_csr(W) -> sp.csr_matrix:
     return W
 
 
-def _mm(W, X):
-    """W @ X for sparse W and a dense (n, p) block, column by column.
+#: work nnz(W) * p above which :func:`_mm` uses the threaded numba kernel (when installed)
+NUMBA_MM_MIN_WORK = 2_000_000
+_SPMM = {}
 
-    scipy's multi-vector CSR kernel is several times slower than p single products on
-    large n (cache behaviour), so products with probe blocks go through here.
+
+def _spmm_kernel(indptr, indices, data, X, out):  # compiled by numba (never run by Python)
+    n, p = out.shape
+    for i in _prange(n):
+        for k in range(p):
+            out[i, k] = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            c = indices[jj]
+            w = data[jj]
+            for k in range(p):
+                out[i, k] += w * X[c, k]
+
+
+_prange = range  # replaced by numba.prange before _spmm_kernel is compiled
+
+
+def _get_spmm():
+    """Threaded numba CSR × dense-block kernel (one pass over W for all p columns), or None."""
+    global _prange
+    if "k" not in _SPMM:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is optional
+            _SPMM["k"] = None
+        else:
+            _prange = numba.prange
+            _SPMM["k"] = numba.njit(parallel=True, cache=True, nogil=True)(_spmm_kernel)
+    return _SPMM["k"]
+
+
+def _mm(W, X):
+    """W @ X for sparse W and a dense (n, p) block.
+
+    Large blocks go through a threaded numba kernel that reads W once for all p columns
+    (row-major X; per row the same summation order as scipy's ``csr_matvec``, so the values
+    agree bit for bit with the column loop).  Without numba, or for small work, column by
+    column: scipy's multi-vector CSR kernel is several times slower than p single products
+    on large n (cache behaviour).  Written here: scipy has no threaded sparse × dense product.
     """
     X = np.asarray(X)
     if X.ndim == 1:
         return W @ X
+    if W.nnz * X.shape[1] >= NUMBA_MM_MIN_WORK and sp.isspmatrix_csr(W):
+        k = _get_spmm()
+        if k is not None:
+            Xc = np.ascontiguousarray(X, dtype=float)
+            out = np.empty((W.shape[0], X.shape[1]))
+            k(W.indptr, W.indices, np.asarray(W.data, dtype=float), Xc, out)
+            return out
     out = np.empty((W.shape[0], X.shape[1]), order="F")
     for j in range(X.shape[1]):
         out[:, j] = W @ np.ascontiguousarray(X[:, j])
@@ -282,18 +345,87 @@ def power_traces(W, q: int = 10, method: str = "auto", nsim: int = 50, seed: int
                 out[k] = P.diagonal().sum()
         return out
     if method == "mc":
-        X = _rademacher(n, nsim, seed)
-        V = X.copy()
-        for k in range(1, q + 1):
-            V = _mm(W, V)
-            out[k] = float(np.mean(np.einsum("ij,ij->j", X, V)))
+        return HutchinsonPowers(W, nsim, seed).traces(q)
+    raise ValueError(f"unknown trace method {method!r}; use 'auto', 'exact' or 'mc'")
+
+
+class HutchinsonPowers:
+    """Hutchinson estimates of tr(W^k), extendable to higher k without starting again.
+
+    Keeps the probe block X (n × p Rademacher, ``seed``) and V = W^k X, so asking for more
+    powers costs only the new products; ``traces(q)`` equals ``power_traces(W, q, "mc",
+    nsim, seed)`` exactly.  ``per_probe`` holds x_r′W^k x_r (k × p), whose spread gives the
+    Monte Carlo standard error ``se(k) = sd_r(x_r′W^k x_r)/√p`` of each trace
+    (:meth:`standard_errors`; zero for k ≤ 2, computed exactly).
+
+    Error statement (Hutchinson 1990; Avron & Toledo 2011): with Rademacher probes the
+    estimate of tr(M) is unbiased with variance 2 Σ_{i≠j} m_ij² / p (here M = W^k).
+    """
+
+    def __init__(self, W, nsim: int = 50, seed=0):
+        self.W = _as_csr(W)
+        self.n = self.W.shape[0]
+        self.nsim = int(nsim)
+        self.X = _rademacher(self.n, self.nsim, seed)
+        self.V = self.X
+        self.k = 0
+        self._per = [np.full(self.nsim, float(self.n))]
+
+    def traces(self, q: int) -> np.ndarray:
+        """tr(W^k), k = 0..q (k = 1, 2 exact)."""
+        while self.k < q:
+            self.V = _mm(self.W, self.V)
+            self.k += 1
+            self._per.append(np.einsum("ij,ij->j", self.X, self.V))
+        out = np.array([float(np.mean(self._per[k])) for k in range(q + 1)])
         # the first two traces are cheap exactly: tr(W) = Σ w_ii, tr(W²) = Σ_ij w_ij w_ji
         if q >= 1:
-            out[1] = float(W.diagonal().sum())
+            out[1] = float(self.W.diagonal().sum())
         if q >= 2:
-            out[2] = float(W.multiply(W.T).sum())
+            out[2] = float(self.W.multiply(self.W.T).sum())
         return out
-    raise ValueError(f"unknown trace method {method!r}; use 'auto', 'exact' or 'mc'")
+
+    def g_block(self, rho: float, tol: float = 1e-10, max_terms: int = 5000):
+        """G X = Σ_{k≥0} ρ^k W^{k+1} X for the probe block X (G = W (I − ρW)^{-1}), without
+        any factorisation; the sweep also extends :meth:`traces` to the powers it visits.
+
+        Needs a = |ρ| ‖W‖_∞ < 1.  Stops at the first K with (K + 2) a^{K+1} / (1 − a)² ≤ tol,
+        which bounds (per unit of ‖x‖_∞ = 1) the truncation error of G x and, times n, the
+        truncation errors of the series for tr(G) and tr(GG) in :func:`series_spatial_traces`.
+        Returns (G X, K + 2 = the highest power used), or None when a ≥ 1 or K > max_terms.
+        """
+        r = float(abs(self.W).sum(axis=1).max()) if self.W.nnz else 0.0
+        a = abs(float(rho)) * r
+        if a >= 1:
+            return None
+        K = 0
+        while (K + 2) * a ** (K + 1) / (1 - a) ** 2 > tol:
+            K += 1
+            if K > max_terms:
+                return None
+        V = self.X
+        S = np.zeros_like(self.X)
+        for k in range(K + 1):
+            V = _mm(self.W, V)                       # W^{k+1} X
+            if k + 1 > self.k:                       # extend the trace series for free
+                self._per.append(np.einsum("ij,ij->j", self.X, V))
+                self.V, self.k = V, k + 1
+            S += rho ** k * V
+        self.traces(K + 2)
+        return S, K + 2
+
+    @property
+    def per_probe(self) -> np.ndarray:
+        return np.array(self._per[: self.k + 1])
+
+    def standard_errors(self, q: int) -> np.ndarray:
+        """Monte Carlo standard errors of :meth:`traces` (q + 1,)."""
+        self.traces(q)
+        P = self.per_probe[: q + 1]
+        se = P.std(axis=1, ddof=1) / np.sqrt(self.nsim) if self.nsim > 1 else \
+            np.full(q + 1, np.inf)
+        se[: min(q, 2) + 1] = 0.0
+        return se
 
 
 def _large_n_method(W) -> str:
@@ -384,7 +516,8 @@ class LogDet:
         if method == "chebyshev":
             self._cheb_setup()
         elif method == "mc":
-            self._traces = power_traces(W, self.order, "mc", nsim, seed)
+            self._hutch = HutchinsonPowers(W, nsim, seed)
+            self._traces = self._hutch.traces(self.order)   # = power_traces(W, order, "mc")
 
     # ------------------------------------------------------------------ bounds
     def _default_bounds(self):
@@ -414,10 +547,15 @@ class LogDet:
             X = _rademacher(n, self.nsim, self.seed)
             V0, V1 = X, _mm(W, X)
             tr[0] = n
-            tr[1] = float(np.mean(np.einsum("ij,ij->j", X, V1)))
+            per = np.zeros((q + 1, self.nsim))
+            per[1] = np.einsum("ij,ij->j", X, V1)
+            tr[1] = float(np.mean(per[1]))
             for j in range(2, q + 1):
                 V0, V1 = V1, 2 * _mm(W, V1) - V0
-                tr[j] = float(np.mean(np.einsum("ij,ij->j", X, V1)))
+                per[j] = np.einsum("ij,ij->j", X, V1)
+                tr[j] = float(np.mean(per[j]))
+            per[:3] = 0.0          # orders 0-2 are replaced by exact values below
+            self._cheb_per = per
             # exact low orders: T_1 = W, T_2 = 2W² − I
             tr[1] = float(W.diagonal().sum())
             if q >= 2:
@@ -473,6 +611,47 @@ class LogDet:
         h = 1e-6
         return (self(rho + h) - self(rho - h)) / (2 * h)
 
+    def error(self, rho: float) -> dict:
+        """Stated error of ``self(rho)``: a deterministic truncation bound and the Monte Carlo
+        standard error of the stochastic traces.
+
+        Returns ``{"truncation_bound": b, "mc_se": s}`` with ``|ln|I − ρW| − self(rho)| ≤ b``
+        up to the Monte Carlo error, which is approximately normal with sd ``s``
+        (``mc_se = sd_r(estimate from probe r) / √p``).  Both are 0 for ``"eigen"``/``"lu"``.
+
+        ``"mc"`` (Barry & Pace 1999), for spectral radius ≤ 1 (|tr(W^k)| ≤ n):
+        b = n |ρ|^{m+1} / ((m + 1)(1 − |ρ|)), m = ``order``.
+        ``"chebyshev"`` (Pace & LeSage 2004), W with real spectrum in [−1, 1]: the Chebyshev
+        series ln(1 − ρx) = ln((1 + √(1 − ρ²))/2) − 2 Σ_j a^j T_j(x)/j, a = ρ/(1 + √(1 − ρ²)),
+        has tail Σ_{j>q} 2|a|^j/j; interpolation at q + 1 nodes at most doubles it, so
+        b = 4 n |a|^{q+1} / ((q + 1)(1 − |a|)).
+        """
+        rho = float(rho)
+        m = self.method
+        if m in ("eigen", "lu"):
+            return {"truncation_bound": 0.0, "mc_se": 0.0}
+        n, q = self.n, self.order
+        r = abs(rho)
+        if m == "mc":
+            b = np.inf if r >= 1 else n * r ** (q + 1) / ((q + 1) * (1 - r))
+            hp = self._hutch
+            k = np.arange(1, q + 1)
+            P = hp.per_probe[1: q + 1].copy()
+            P[:2] = 0.0                      # tr(W), tr(W^2) exact
+            est = -(rho ** k / k) @ P        # per probe, stochastic part
+            se = float(np.std(est, ddof=1) / np.sqrt(hp.nsim)) if hp.nsim > 1 else np.inf
+            return {"truncation_bound": float(b), "mc_se": se}
+        a = r / (1 + np.sqrt(max(0.0, 1 - rho * rho)))
+        b = np.inf if a >= 1 else 4 * n * a ** (q + 1) / ((q + 1) * (1 - a))
+        per = getattr(self, "_cheb_per", None)
+        if per is None:
+            se = 0.0
+        else:
+            c = self._cheb_coef(rho)
+            est = c @ per
+            se = float(np.std(est, ddof=1) / np.sqrt(per.shape[1])) if per.shape[1] > 1 else np.inf
+        return {"truncation_bound": float(b), "mc_se": se}
+
     def __repr__(self):
         return (f"LogDet(n={self.n}, method={self.method!r}, bounds=({self.bounds[0]:.4g}, "
                 f"{self.bounds[1]:.4g}), bounds_method={self.bounds_method!r})")
@@ -512,16 +691,79 @@ class SpatialTraces:
         tr(G′G).
     method : str
         ``"exact"`` or ``"mc"`` (Hutchinson with ``nsim`` Rademacher vectors).
+    se : tuple of float
+        Monte Carlo standard errors of (trG, trGG, trGtG); zeros when exact.
     """
 
     trG: float
     trGG: float
     trGtG: float
     method: str
+    se: tuple = (0.0, 0.0, 0.0)
+
+
+def series_spatial_traces(hp: "HutchinsonPowers", rho: float, tol: float = 1e-10):
+    """tr(G), tr(GG), tr(G′G), G = W (I − ρW)^{-1}, from one Hutchinson probe sweep.
+
+    No LU factorisation (for n where sparse LU is slow or its fill-in too large):
+    tr(G) = Σ_k ρ^k tr(W^{k+1}), tr(GG) = Σ_k (k + 1) ρ^k tr(W^{k+2}) with the traces of
+    ``hp`` (k ≤ 2 exact, the others Hutchinson), tr(G′G) ≈ mean_r ‖G x_r‖² with G x_r from
+    :meth:`HutchinsonPowers.g_block`.  Truncation error below ``tol`` · n (|ρ| ‖W‖_∞ < 1);
+    Monte Carlo standard errors in ``se``.  Returns None when the series does not apply
+    (|ρ| ‖W‖_∞ ≥ 1 or too many terms); callers then use :func:`spatial_traces`.
+    """
+    out = hp.g_block(rho, tol)
+    if out is None:
+        return None
+    GX, q = out
+    K = q - 2
+    tr = hp.traces(q)
+    P = hp.per_probe[: q + 1].copy()
+    P[:3] = tr[:3, None]                    # exact orders: no Monte Carlo spread
+    k = np.arange(K + 1)
+    c0 = rho ** k                           # coefficients of tr(W^{k+1})
+    c1 = (k + 1) * rho ** k                 # coefficients of tr(W^{k+2})
+    per = [c0 @ P[1:K + 2], c1 @ P[2:K + 3], np.einsum("ij,ij->j", GX, GX)]
+    trG, trGG = float(c0 @ tr[1:K + 2]), float(c1 @ tr[2:K + 3])
+    trGtG = float(np.mean(per[2]))
+    p = hp.nsim
+    se = tuple(float(np.std(v, ddof=1) / np.sqrt(p)) if p > 1 else np.inf for v in per)
+    return SpatialTraces(trG, trGG, trGtG, "mc-series", se)
+
+
+def neumann_solve(W, rho: float, V, transpose: bool = False, tol: float = 1e-12,
+                  max_terms: int = 10000):
+    """(I − ρW)^{-1} V (or (I − ρW)^{-T} V) by the Neumann series Σ (ρW)^k V, no factorisation.
+
+    Iterates until the last term is below ``tol`` · ‖x‖_∞ for three consecutive terms, then
+    checks the residual ‖(I − ρW)x − V‖_∞ ≤ 1e3 · tol · ‖V‖_∞ (geometric convergence at rate
+    |ρ| × spectral radius); returns None when it fails, so the caller can fall back to LU.
+    """
+    W = _as_csr(W)
+    M = W.T.tocsr() if transpose else W
+    V = np.asarray(V, dtype=float)
+    X = V.copy()
+    term = V
+    small = 0
+    for _ in range(max_terms):
+        term = rho * _mm(M, term)
+        X = X + term
+        if np.max(np.abs(term)) <= tol * max(np.max(np.abs(X)), 1e-300):
+            small += 1
+            if small >= 3:
+                break
+        else:
+            small = 0
+    else:
+        return None
+    R = X - rho * _mm(M, X) - V
+    if np.max(np.abs(R)) > 1e3 * tol * max(np.max(np.abs(V)), 1e-300):
+        return None
+    return X
 
 
 def spatial_traces(W, rho: float, method: str = "auto", eigenvalues=None,
-                   nsim: int = 100, seed: int = 0) -> SpatialTraces:
+                   nsim: int = 100, seed: int = 0, solve=None) -> SpatialTraces:
     """tr(G), tr(GG), tr(G′G) for G = W (I − ρW)^{-1}.
 
     Parameters
@@ -537,6 +779,12 @@ def spatial_traces(W, rho: float, method: str = "auto", eigenvalues=None,
     eigenvalues : ndarray, optional
         Eigenvalues of W: if given, tr(G) = Σ ω/(1−ρω) and tr(GG) = Σ ω²/(1−ρω)² exactly.
     nsim, seed : Monte Carlo settings.
+    solve : callable, optional
+        ``"mc"``: an :func:`ainv_solver` of (I − ρW) already factorised by the caller (one
+        LU per ρ shared with the estimator's other solves).
+
+    Error statement: each Hutchinson estimate is the mean of ``nsim`` per-probe values; its
+    Monte Carlo standard error (sd / √nsim) is returned in ``se`` (zeros when exact).
     """
     W = _as_csr(W)
     n = W.shape[0]
@@ -554,12 +802,15 @@ def spatial_traces(W, rho: float, method: str = "auto", eigenvalues=None,
             trGG = float(np.real(np.sum((ev / (1 - rho * ev)) ** 2)))
         return SpatialTraces(float(trG), float(trGG), float(trGtG), "exact")
     if method == "mc":
-        solve = ainv_solver(W, rho)
+        if solve is None:
+            solve = ainv_solver(W, rho)
         X = _rademacher(n, nsim, seed)
         GX = _mm(W, solve(X))                                 # G x = W A^{-1} x
         GtX = solve(_mm(W.T.tocsr(), X), transpose=True)     # G' x = A^{-T} W' x
-        trG = float(np.mean(np.einsum("ij,ij->j", X, GX)))
-        trGG = float(np.mean(np.einsum("ij,ij->j", GtX, GX)))
-        trGtG = float(np.mean(np.einsum("ij,ij->j", GX, GX)))
-        return SpatialTraces(trG, trGG, trGtG, "mc")
+        per = [np.einsum("ij,ij->j", X, GX), np.einsum("ij,ij->j", GtX, GX),
+               np.einsum("ij,ij->j", GX, GX)]
+        trG, trGG, trGtG = (float(np.mean(v)) for v in per)
+        se = tuple(float(np.std(v, ddof=1) / np.sqrt(nsim)) if nsim > 1 else np.inf
+                   for v in per)
+        return SpatialTraces(trG, trGG, trGtG, "mc", se)
     raise ValueError(f"unknown trace method {method!r}; use 'auto', 'exact' or 'mc'")

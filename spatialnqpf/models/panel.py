@@ -299,6 +299,12 @@ def _check_design(Z, names, fe, design):
 
 
 # ------------------------------------------------------------------- linear algebra
+#: above this n the Hutchinson traces of the information matrix come from one power-series
+#: sweep of the probe block (shared with the effects), and solves use the Neumann series:
+#: no sparse LU (whose fill-in grows too fast at 10^6 units)
+SERIES_MIN_N = 50_000
+
+
 class _Solver:
     """(I − ρW)^{-1} V and the trace terms of the information matrix."""
 
@@ -316,7 +322,30 @@ class _Solver:
             A = A.T.tocsc()
         if self.n <= EIGEN_MAX_N:
             return np.linalg.solve(A.toarray(), V)
-        return spla.splu(A).solve(np.ascontiguousarray(V, dtype=float))
+        if self.n > SERIES_MIN_N:
+            # very large n: Neumann series (residual-checked), no factorisation and no fill-in
+            from ._logdet import neumann_solve
+            X = neumann_solve(self.W, rho, V, transpose=trans)
+            if X is not None:
+                return X
+        # large n: one sparse LU of I - rho W per rho, shared by every solve and the traces
+        return self._ainv(rho)(np.ascontiguousarray(V, dtype=float), transpose=trans)
+
+    @property
+    def hutchinson(self):
+        """The probe block shared by the series traces and the effects (n > SERIES_MIN_N)."""
+        if "_hp" not in self.__dict__:
+            from ._logdet import HutchinsonPowers
+            self._hp = HutchinsonPowers(self.W, self.nsim, self.seed)
+        return self._hp
+
+    def _ainv(self, rho):
+        cache = self.__dict__.setdefault("_lu_cache", {})
+        if rho not in cache:
+            cache.clear()
+            from ._logdet import ainv_solver
+            cache[rho] = ainv_solver(self.W, rho)
+        return cache[rho]
 
     def G_apply(self, rho, A):
         """(I_T ⊗ G) A for A (T, N) with G = W (I − ρW)^{-1}."""
@@ -325,8 +354,16 @@ class _Solver:
         return np.asarray(self.W @ S).T
 
     def traces(self, rho, lee_yu_time: bool):
-        tr = spatial_traces(self.W, rho, method=self.trace_method,
-                            eigenvalues=self.ld.eigenvalues, nsim=self.nsim, seed=self.seed)
+        tr = None
+        if self.trace_method == "mc" and self.n > SERIES_MIN_N:
+            from ._logdet import series_spatial_traces
+            tr = series_spatial_traces(self.hutchinson, rho)
+        if tr is None:
+            tr = spatial_traces(self.W, rho, method=self.trace_method,
+                                eigenvalues=self.ld.eigenvalues, nsim=self.nsim,
+                                seed=self.seed,
+                                solve=self._ainv(rho) if self.trace_method == "mc" else None)
+        self.last_traces = tr
         trG, trGG, trGtG = tr.trG, tr.trGG, tr.trGtG
         if lee_yu_time:
             n = self.n
@@ -335,7 +372,7 @@ class _Solver:
             trG -= 1.0 / (1.0 - rho)
             trGG -= 1.0 / (1.0 - rho) ** 2
             trGtG -= float(gti @ gti) / n
-        return trG, trGG, trGtG, tr.method
+        return trG, trGG, trGtG, tr.method if tr.method != "mc-series" else "mc"
 
 
 def _ols(Z, v):
@@ -678,7 +715,15 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
         core = EffectsCore(W, xn, model=model, ids=list(d.ids), method=effects_method,
                            bounds=ld.bounds if ld is not None else None,
                            eigenvalues=ld.eigenvalues if (ld is not None and model in _LAG) else None,
-                           trace_seed=seed)
+                           trace_seed=seed, q_max=10)
+        if core.lag and spatial and N > SERIES_MIN_N and d.row_standardised \
+                and "_hp" in solver.__dict__:
+            core._hutch = solver._hp          # one probe sweep for the traces and the effects
+            core._rad = 1.0
+        if spatial and "last_traces" in solver.__dict__:
+            info["traces_se"] = tuple(round(v, 6) for v in solver.last_traces.se)
+        if spatial and ld.method in ("mc", "chebyshev"):
+            info["logdet_error"] = {k: float(f"{v:.3g}") for k, v in ld.error(rhat).items()}
         info["effects"] = core.method if core.lag else "linear (S = beta I + theta W)"
     info["nobs_effective"] = m
     extra = {"fixed_effects": fe_tab, "design": d, "lee_yu_setting": lee_yu}
