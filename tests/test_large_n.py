@@ -142,7 +142,7 @@ def test_panel_series_path_against_exact(monkeypatch):
     unchanged (same log-determinant), SEs within 2 % (Hutchinson, 100 vectors), effects 1e-6."""
     import pandas as pd
     from pathlib import Path
-    from spatialnqpf.models import panel as P
+    from spatialnqpf.models import _panel_core as P
     from spatialnqpf.models import spatial_panel
     from libpysal.graph import Graph
     ref = Path(__file__).parent / "reference"
@@ -152,7 +152,7 @@ def test_panel_series_path_against_exact(monkeypatch):
                              neighbor_col="neighbor", weight_col="weight").transform("r")
     X = ["logp", "logy"]
     base = spatial_panel(cigar, "logc", X, w, id="state", time="year")
-    monkeypatch.setattr(P, "SERIES_MIN_N", 0)
+    monkeypatch.setattr(P, "SERIES_MIN_N", 0)  # read by _Solver and panel._fit
     r = spatial_panel(cigar, "logc", X, w, id="state", time="year", traces="mc",
                       effects_method="traces")
     assert len(r.info["traces_se"]) == 3

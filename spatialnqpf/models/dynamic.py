@@ -93,6 +93,8 @@ from .._validation import DataError, SpatialNQPFError, as_generator, format_valu
 from ._effects import EffectsCore
 from ._logdet import EIGEN_MAX_N, _rademacher
 from .results import SpatialResults
+from ._panel_core import (_Solver, _boundary_warning, _check_dependent, _check_design,
+                          _choose_logdet, _demean, _information, _lag, _maximise)
 
 __all__ = ["DynamicPanelResults", "DYNAMIC_TYPES", "NonStationaryError", "fit_dynamic"]
 
@@ -437,9 +439,6 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
     ``d`` is a :class:`~spatialnqpf.models.panel.PanelDesign` (balanced, gap-free, aligned
     to W by id).  See the module docstring for the estimator.
     """
-    from .panel import (_Solver, _check_dependent, _check_design, _choose_logdet, _demean,
-                        _information, _lag, _maximise, _boundary_warning)
-
     if dynamic not in DYNAMIC_TYPES:
         raise ValueError(f"dynamic must be None, 'time', 'spacetime' or 'both', got {dynamic!r}")
     if model not in ("sar", "sdm"):
