@@ -2,8 +2,8 @@
 
 Every user string (titles, readings, notes, labels inside the tables, the data source)
 goes through :func:`spatialnqpf.report.tables.md_escape`, so HTML in a label is shown
-as text wherever the Markdown is rendered; the configuration is in a code fence longer
-than any backtick run it contains.
+as text wherever the Markdown is rendered; the configuration is valid JSON in a code fence
+longer than any backtick run it contains, with ``<`` and ``>`` written as JSON unicode escapes.
 """
 from __future__ import annotations
 
@@ -39,7 +39,10 @@ def md_report(lang: str, stages, footer) -> str:
         for n in s.notes:
             out += [f"- {esc(n)}"]
         out.append("")
-    cfg = json.dumps(footer["config"], ensure_ascii=False, indent=2)
+    # inside the fence nothing is rendered; "<" and ">" (only ever inside JSON strings) are
+    # written as \u003c / \u003e anyway, so that no tag appears in the file at all
+    cfg = json.dumps(footer["config"], ensure_ascii=False, indent=2).replace("<", "\\u003c").replace(
+        ">", "\\u003e")
     fence = _fence(cfg)
     out += [f"## {esc(T['reproduce'])}", "", f"- seed: {footer['seed']}",
             f"- data: {esc(footer['data']['source'])} (SHA-256 `{footer['data']['sha256']}`)",
