@@ -77,6 +77,9 @@ def _info() -> int:
         except Exception as exc:
             status = f"unavailable ({type(exc).__name__}: {exc})"
         print(f"  spatialnqpf.{mod}: {status}")
+    from .weights.registry import CONFIG_KINDS, label
+    print("weight matrices ([weights] matrices): "
+          + ", ".join(f"{k} ({label(k, 'en')})" for k in CONFIG_KINDS))
     from .report.fonts import find_cjk_font
     print(f"CJK font for figures: {find_cjk_font() or 'none (figures fall back to English)'}")
     for k, v in versions().items():

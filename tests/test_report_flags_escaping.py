@@ -198,3 +198,26 @@ def test_stage_output_is_frozen_and_checks_status():
     with pytest.raises(ValueError, match="status"):
         stage_registry.StageOutput(status="done")
     assert isinstance(frame_table(pd.DataFrame({"a": [1.0]}), name="a", title="a"), Table)
+
+
+def test_tables_read_results_through_tidy(monkeypatch):
+    """A spatialnqpf result is read through tidy() only: changing tidy changes the table."""
+    from spatialnqpf._results import EstimationResults
+
+    class Fit(EstimationResults):
+        def __init__(self):
+            self._init_estimates(pd.Series({"x": 0.5}), bse=pd.Series({"x": 0.25}), warn=False)
+            self._freeze()
+    fit = Fit()
+    t = regression_table({"m": fit}, lang="en")
+    assert t.rows[0].cells[0].value == 0.5 and t.rows[1].cells[0].value == 0.25
+    fake = fit.tidy().assign(estimate=[7.0])
+    monkeypatch.setattr(Fit, "tidy", lambda self, kind="params": fake)
+    assert regression_table({"m": fit}, lang="en").rows[0].cells[0].value == 7.0
+    eff = pd.DataFrame({"effect": ["direct", "indirect", "total"], "term": ["x"] * 3,
+                        "estimate": [0.5, 0.2, 0.7], "std_error": [0.1, 0.1, 0.1],
+                        "statistic": [5, 2, 7], "p_value": [0.001, 0.04, 0.001],
+                        "conf_low": [0, 0, 0], "conf_high": [1, 1, 1]})
+    t = regression_table({"m": fit}, effects={"m": eff}, lang="en")
+    cells = [r.cells[0].text for r in t.rows if r.label == "x"]
+    assert cells[1:] == ["0.500***", "0.200**", "0.700***"]

@@ -106,3 +106,13 @@ def test_no_import_loop_inside_weights():
                     stack.append((nxt, path + (nxt,)))
     assert not cycles, cycles
     assert "_api" in graph["registry"] and "recipe" in graph["_graph"]   # the graph is not empty
+
+
+def test_report_config_takes_its_matrix_names_from_the_registry():
+    from spatialnqpf.report.config import ConfigError, load_config
+    with pytest.raises(ConfigError, match="unknown weight matrix 'queen'.*'nested'"):
+        load_config(None, weights={"matrices": ["contiguity", "queen"]})
+    with pytest.raises(ConfigError, match="list of names, got 'contiguity'"):
+        load_config(None, weights={"matrices": "contiguity"})
+    assert load_config(None, weights={"matrices": list(registry.CONFIG_KINDS)}).get(
+        "weights", "matrices") == list(registry.CONFIG_KINDS)

@@ -623,22 +623,25 @@ def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> st
 
 
 def _effects_parts(eff: pd.DataFrame, kind: str):
-    """(estimate, se, p) Series of one effect kind from a flexible effects frame."""
-    cols = eff.columns
-    if isinstance(cols, pd.MultiIndex):
-        get = lambda sub: eff[(kind, sub)] if (kind, sub) in cols else None  # noqa: E731
-        est = get("estimate") if get("estimate") is not None else get("mean")
-        return est, get("se"), get("p") if get("p") is not None else get("pvalue")
+    """(estimate, se, p) Series of one effect kind.
 
-    def pick(cands):
-        for c in cands:
-            if c in cols:
-                return eff[c].astype(float)
-        return None
-    est = pick([kind, f"{kind}_estimate", f"{kind}_mean"])
-    se = pick([f"{kind}_se", f"se_{kind}", f"{kind}_sd", f"{kind}_std"])
-    p = pick([f"{kind}_p", f"p_{kind}", f"{kind}_pvalue", f"{kind}_pval"])
-    if p is None and est is not None and se is not None:
+    ``eff`` is either ``tidy(kind="effects")`` (columns ``effect, term, estimate,
+    std_error, p_value``) or the frame of ``SpatialResults.effects()`` (rows = regressors,
+    columns ``direct``, ``direct_se``, ``direct_p``, ...).  A missing p-value is the
+    two-sided normal one.
+    """
+    if "effect" in eff.columns and "term" in eff.columns:
+        sub = eff[eff["effect"] == kind].set_index("term")
+        if sub.empty:
+            return None, None, None
+        return (sub["estimate"].astype(float), sub["std_error"].astype(float),
+                sub["p_value"].astype(float))
+    if kind not in eff.columns:
+        return None, None, None
+    est = eff[kind].astype(float)
+    se = eff[f"{kind}_se"].astype(float) if f"{kind}_se" in eff.columns else None
+    p = eff[f"{kind}_p"].astype(float) if f"{kind}_p" in eff.columns else None
+    if p is None and se is not None:
         from scipy import stats as _st
         with np.errstate(divide="ignore", invalid="ignore"):
             p = pd.Series(2 * _st.norm.sf(np.abs(est / se)), index=eff.index)
