@@ -73,7 +73,7 @@ def main():
     sub = pts.iloc[:m]
     proj = gpd.GeoSeries(gpd.points_from_xy(sub.lon, sub.lat), crs=4326).to_crs(EQUAL_AREA_CRS)
     xy = np.column_stack([proj.x, proj.y])
-    t_ours, _ = timeit(lambda: W.distance(points=sub, transform="binary", cutoff=100.0), repeat=1)
+    t_ours, _ = timeit(lambda: W.distance(points=sub, decay="binary", cutoff=100.0), repeat=1)
     t_peer, _ = timeit(lambda: Graph.build_distance_band(xy, threshold=100_000.0), repeat=1)
     row(f"distance band 100 km ({m} points)", t_ours, t_peer, "(peer: planar distance, projected)")
 

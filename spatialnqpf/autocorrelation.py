@@ -45,8 +45,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._kernels import autocorr as _k
+from ._results import Results
 from ._validation import (DataError, IdMismatchError, SpatialNQPFError, check_panel,
-                          format_values, graph_to_sparse)
+                          as_generator, format_values, graph_to_sparse)
 
 __all__ = [
     "moran_by_year", "geary_by_year", "getis_ord_by_year", "moran_bv_by_year",
@@ -68,8 +69,8 @@ def _frozen_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df.copy(deep=True)
 
 
-@dataclass(frozen=True)
-class GlobalAutocorrelation:
+@dataclass(eq=False, repr=False)
+class GlobalAutocorrelation(Results):
     """Global statistic by (weights, year).  Frozen: ``table`` and ``to_frame()`` return copies.
 
     Columns of :meth:`to_frame` (``X`` is I, C, G or I_xy): ``n``, ``X``, ``E[X]``;
@@ -137,8 +138,8 @@ class GlobalAutocorrelation:
         return self.summary()
 
 
-@dataclass(frozen=True)
-class LisaResult:
+@dataclass(eq=False, repr=False)
+class LisaResult(Results):
     """Local Moran by unit (and year).  Frozen: accessors return copies.
 
     :meth:`to_frame` columns: ``year`` (if any), ``id``, ``value``, ``z`` (centred and
@@ -253,7 +254,7 @@ def _resolve_seed(seed, permutations):
 
 def _rng(seed, key) -> np.random.Generator:
     """Generator for one (year) task: same seed and year give the same draws."""
-    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=key))
+    return as_generator(seed, key)
 
 
 def _time_key(year, position):
@@ -421,9 +422,10 @@ _GLOBAL_DOC = """
         Id and time columns (``time=None`` for a cross-section).
     permutations : int, default 9999
         Random permutations of the values within each year (0 to skip).
-    seed : int, optional
-        Seed of the permutations; the draws of a year depend only on (seed, year).  With
-        ``None`` a seed is drawn and recorded in the result.
+    seed : int, default 0
+        Seed of the permutations (the package's one convention, see
+        :func:`spatialnqpf._validation.as_generator`); the draws of a year depend only on
+        (seed, year).  With ``None`` a seed is drawn and recorded in the result.
     alternative : {{"two-sided", "greater", "less"}}
         Direction of the tests, relative to the expectation of the statistic.
     islands : {{"raise", "keep"}}
@@ -445,8 +447,8 @@ _GLOBAL_DOC = """
 """
 
 
-def moran_by_year(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None = "year",
-                  permutations: int = 9999, seed: int | None = None,
+def moran_by_year(data: pd.DataFrame, column: str, w, *, id: str = "code", time: str | None = "year",
+                  permutations: int = 9999, seed: int | None = 0,
                   alternative: str = "two-sided", islands: str = "raise") -> GlobalAutocorrelation:
     return _global("moran", data, column, w, id, time, permutations, seed, alternative, islands)
 
@@ -471,8 +473,8 @@ moran_by_year.__doc__ = """Global Moran's I by year, with normality, randomisati
 """
 
 
-def geary_by_year(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None = "year",
-                  permutations: int = 9999, seed: int | None = None,
+def geary_by_year(data: pd.DataFrame, column: str, w, *, id: str = "code", time: str | None = "year",
+                  permutations: int = 9999, seed: int | None = 0,
                   alternative: str = "two-sided", islands: str = "raise") -> GlobalAutocorrelation:
     return _global("geary", data, column, w, id, time, permutations, seed, alternative, islands)
 
@@ -490,9 +492,9 @@ geary_by_year.__doc__ = """Geary's C by year, with normality, randomisation and 
 """
 
 
-def getis_ord_by_year(data: pd.DataFrame, column: str, w, id: str = "code",
+def getis_ord_by_year(data: pd.DataFrame, column: str, w, *, id: str = "code",
                       time: str | None = "year", permutations: int = 9999,
-                      seed: int | None = None, alternative: str = "two-sided",
+                      seed: int | None = 0, alternative: str = "two-sided",
                       islands: str = "raise") -> GlobalAutocorrelation:
     return _global("getis_ord", data, column, w, id, time, permutations, seed, alternative, islands)
 
@@ -511,9 +513,9 @@ getis_ord_by_year.__doc__ = """Getis-Ord general G by year (randomisation and pe
 """
 
 
-def moran_bv_by_year(data: pd.DataFrame, x: str, y: str, w, id: str = "code",
+def moran_bv_by_year(data: pd.DataFrame, x: str, y: str, w, *, id: str = "code",
                      time: str | None = "year", permutations: int = 9999,
-                     seed: int | None = None, alternative: str = "two-sided",
+                     seed: int | None = 0, alternative: str = "two-sided",
                      islands: str = "raise") -> GlobalAutocorrelation:
     return _global("moran_bv", data, x, w, id, time, permutations, seed, alternative, islands,
                    other=y)
@@ -533,9 +535,9 @@ moran_bv_by_year.__doc__ = """Bivariate Moran's I between ``x`` and the spatial 
 """
 
 
-def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = None,
+def moran_residuals(residuals, w, X=None, *, id: str = "code", time: str | None = None,
                     alternative: str = "two-sided", permutations: int = 0,
-                    seed: int | None = None, islands: str = "raise") -> GlobalAutocorrelation:
+                    seed: int | None = 0, islands: str = "raise") -> GlobalAutocorrelation:
     """Moran's I of OLS residuals with Cliff and Ord's normal moments (hook for the models).
 
     I = (n/S0) e'We / e'e; E[I] = (n/S0) tr(MW)/(n-k);
@@ -550,12 +552,13 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
     ----------
     residuals : pandas.Series
         Indexed by id (cross-section) or by a MultiIndex (id, time); a MultiIndex whose
-        levels are named (``time``, ``id``) is read in that order.
+        first level is named like ``time`` is read as (time, id).
     w : libpysal.graph.Graph or dict of Graphs
     X : pandas.DataFrame, optional
         Design matrix (with its constant) indexed like ``residuals``.
     id, time : str
-        Names given to the index levels in the output.
+        Names given to the index levels in the output (default ``"code"``; ``time=None``:
+        ``"time"``).
     alternative, permutations, seed, islands
         As in :func:`moran_by_year`; ``p_norm`` is the Cliff-Ord test, ``p_perm`` permutes
         the residuals (ignores X).
@@ -582,8 +585,8 @@ def moran_residuals(residuals, w, X=None, id: str = "id", time: str | None = Non
         frame = s.rename("_e").reset_index()
         names = list(s.index.names)
         tcol = time or "time"
-        # levels are (id, time) unless their names say (time, id)
-        if names[0] == tcol and names[1] == id:
+        # levels are (id, time) unless their names say (time, id): the first named like time
+        if names[0] == tcol and names[1] != tcol:
             frame = frame[[names[1], names[0], "_e"]]
         frame.columns = [id, tcol, "_e"]
     else:
@@ -643,8 +646,8 @@ def _check_local_args(fname, w, fdr, alpha, engine):
         raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', got {engine!r}")
 
 
-def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None = "year",
-         permutations: int = 9999, seed: int | None = None, alternative: str = "two-sided",
+def lisa(data: pd.DataFrame, column: str, w, *, id: str = "code", time: str | None = "year",
+         permutations: int = 9999, seed: int | None = 0, alternative: str = "two-sided",
          fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
          engine: str = "auto", lag_column: str | None = None,
          progress: bool | None = None) -> LisaResult:
@@ -676,7 +679,7 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
     data, column, w, id, time
         As in :func:`moran_by_year`; ``w`` is a single Graph.
     permutations : int, default 9999
-    seed : int, optional
+    seed : int, default 0
         The draws of a year depend only on (seed, year).  ``None`` draws a seed and records it.
     alternative : {"two-sided", "folded", "greater", "less"}
     fdr : float, optional
@@ -790,8 +793,8 @@ def lisa(data: pd.DataFrame, column: str, w, id: str = "code", time: str | None 
                       "+".join(sorted(engines)) or "analytic", tuple(notes))
 
 
-def lisa_bv(data: pd.DataFrame, x: str, y: str, w, id: str = "code", time: str | None = "year",
-            permutations: int = 9999, seed: int | None = None, alternative: str = "two-sided",
+def lisa_bv(data: pd.DataFrame, x: str, y: str, w, *, id: str = "code", time: str | None = "year",
+            permutations: int = 9999, seed: int | None = 0, alternative: str = "two-sided",
             fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
             engine: str = "auto", progress: bool | None = None) -> LisaResult:
     """Bivariate local Moran: I_i = zx_i (W zy)_i / sqrt(m2_x m2_y), by year.
@@ -813,9 +816,9 @@ def lisa_bv(data: pd.DataFrame, x: str, y: str, w, id: str = "code", time: str |
 
 
 # ============================================================================ local G
-def getis_ord_local(data: pd.DataFrame, column: str, w, id: str = "code",
+def getis_ord_local(data: pd.DataFrame, column: str, w, *, id: str = "code",
                     time: str | None = "year", star: bool = False, permutations: int = 0,
-                    seed: int | None = None, alternative: str = "two-sided",
+                    seed: int | None = 0, alternative: str = "two-sided",
                     fdr: float | None = None, alpha: float = 0.05, islands: str = "raise",
                     engine: str = "auto") -> LisaResult:
     """Local Getis-Ord G_i / G_i* (hot and cold spots) by unit and year.

@@ -39,6 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from ._results import EstimationResults, Results
 from ._validation import (DataError, IdMismatchError, PanelError, as_1d_float, check_panel,
                           format_values, graph_to_sparse)
 from .inequality import _panel_groups, cv as _cv
@@ -119,8 +120,8 @@ def kernel_density(values, grid=None, bandwidth="silverman", n_grid: int = 256, 
     return grid, _gauss_kde(x, grid, h), h
 
 
-@dataclass(frozen=True)
-class KernelDensityResult:
+@dataclass(eq=False, repr=False)
+class KernelDensityResult(Results):
     """Kernel densities by year for the nation and each group (frozen).
 
     ``density[g]`` is an array (years x grid) for group ``g`` (``"nation"``
@@ -296,8 +297,8 @@ def _steady_mfpt(P):
     return ss, fm
 
 
-@dataclass(frozen=True)
-class MarkovResult:
+@dataclass(eq=False, repr=False)
+class MarkovResult(Results):
     """Classical Markov chain on quantile classes (frozen).
 
     Attributes
@@ -396,8 +397,8 @@ def _aligned_w(w, ids, transform):
     return WSP(m.tocsr(), id_order=list(ids)).to_W(silence_warnings=True), m
 
 
-@dataclass(frozen=True)
-class SpatialMarkovResult:
+@dataclass(eq=False, repr=False)
+class SpatialMarkovResult(Results):
     """Spatial Markov chain (Rey 2001) conditioned on the class of the spatial lag (frozen).
 
     ``P``, ``transitions`` and ``mfpt`` are dicts lag class -> DataFrame
@@ -448,7 +449,7 @@ class SpatialMarkovResult:
 
 
 def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None = None, *,
-                   id: str = "code", time: str = "year", transform: str | None = "r",
+                   id: str = "code", time: str = "year", standardize: str = "row",
                    cutoffs=None, lag_cutoffs=None, labels=None) -> SpatialMarkovResult:
     r"""Spatial Markov chain: transition matrices conditioned on the spatial lag's class.
 
@@ -467,8 +468,10 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
         Weights keyed by the data's ids.
     k, m : int
         Classes of the variable and of its spatial lag (``m`` defaults to ``k``).
-    transform : "r" or None
-        Row-standardise after alignment (default), or use the weights as stored.
+    standardize : {"row", "none"}
+        Row-standardise after alignment (default), or use the weights as stored
+        (``"none"``; the package's one name and values for standardisation, as in
+        :func:`spatialnqpf.weights.standardize`).
 
     Raises
     ------
@@ -481,7 +484,9 @@ def spatial_markov(data: pd.DataFrame, column: str, w, k: int = 4, m: int | None
     m = k if m is None else m
     wide = _wide(data, column, id, time)
     ids = list(wide.index)
-    W, _ = _aligned_w(w, ids, transform)
+    if standardize not in ("row", "none"):
+        raise ValueError(f"standardize must be 'row' or 'none', got {standardize!r}")
+    W, _ = _aligned_w(w, ids, "r" if standardize == "row" else None)
     y = wide.to_numpy(dtype=float)
     sm = Spatial_Markov(y, W, k=k, m=m, fixed=True, cutoffs=cutoffs, lag_cutoffs=lag_cutoffs)
     k, m = sm.k, sm.m
@@ -556,8 +561,8 @@ def markov_homogeneity(data: pd.DataFrame, column: str, group=None, k: int = 4, 
 # ----------------------------------------------------------------------------
 # convergence
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SigmaResult:
+@dataclass(eq=False, repr=False)
+class SigmaResult(Results):
     """Sigma convergence: dispersion by year and group, with its linear trend (frozen)."""
 
     column: str
@@ -669,38 +674,42 @@ def within_transform(X: np.ndarray, unit: np.ndarray, period: np.ndarray, fe: st
     return X.ravel() if squeeze else X
 
 
-@dataclass(frozen=True)
-class BetaResult:
+class BetaResult(EstimationResults):
     r"""Beta convergence regression with fixed effects (frozen).
 
-    ``params``, ``bse``, ``tvalues``, ``pvalues`` are labelled Series;
+    ``params``, ``bse``, ``tvalues``, ``pvalues`` (Student t with ``df_resid``), ``tidy()``
+    as every estimation result (:class:`spatialnqpf._results.EstimationResults`);
     ``beta`` is the coefficient on :math:`\ln x_{it}`; ``speed``
     :math:`s = -\ln(1+\beta)/\tau` and ``half_life`` :math:`\ln 2/s`
-    (NaN when :math:`\beta \ge 0` or :math:`\beta \le -1`).
+    (NaN when :math:`\beta \ge 0` or :math:`\beta \le -1`).  ``r2`` is the within R²
+    (also ``r2_within``).
     """
 
-    column: str
-    fe: str
-    tau: int
-    params: pd.Series
-    bse: pd.Series
-    cov: pd.DataFrame = field(repr=False)
-    nobs: int = 0
-    n_units: int = 0
-    n_periods: int = 0
-    df_resid: int = 0
-    r2_within: float = np.nan
-    sigma2: float = np.nan
-    cov_type: str = "unadjusted"
-    dropped: tuple = ()
+    _title = "Beta convergence"
+
+    def __init__(self, column: str, fe: str, tau: int, params: pd.Series, bse: pd.Series,
+                 cov: pd.DataFrame, nobs: int = 0, n_units: int = 0, n_periods: int = 0,
+                 df_resid: int = 0, r2_within: float = np.nan, sigma2: float = np.nan,
+                 cov_type: str = "unadjusted", dropped: tuple = ()):
+        params = pd.Series(params, dtype=float)
+        # standard errors from cov (sqrt of its diagonal, as ``bse`` was computed)
+        self._init_estimates(params, cov, df_resid=df_resid)
+        self.column = column
+        self.fe = fe
+        self.tau = tau
+        self.nobs = int(nobs)
+        self.n_units = int(n_units)
+        self.n_periods = int(n_periods)
+        self.r2_within = float(r2_within)
+        self.sigma2 = float(sigma2)
+        self.cov_type = cov_type
+        self.dropped = tuple(dropped)
+        self._freeze()
 
     @property
-    def tvalues(self) -> pd.Series:
-        return self.params / self.bse
-
-    @property
-    def pvalues(self) -> pd.Series:
-        return pd.Series(2 * stats.t.sf(np.abs(self.tvalues), self.df_resid), index=self.params.index)
+    def r2(self) -> float:
+        """Within R² (the package's one name for R²; ``r2_within`` is the same number)."""
+        return self.r2_within
 
     @property
     def beta(self) -> float:
@@ -721,10 +730,6 @@ class BetaResult:
     def half_life(self) -> float:
         s = self.speed
         return float(np.log(2) / s) if s > 0 else np.nan
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"coef": self.params, "se": self.bse, "t": self.tvalues,
-                             "p_value": self.pvalues})
 
     def summary(self) -> str:
         conv = "converges" if self.beta < 0 else "no convergence"

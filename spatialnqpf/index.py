@@ -59,6 +59,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as _toml
 
+from ._results import Results
 from ._validation import DataError, check_panel, format_values, require_columns
 
 __all__ = [
@@ -539,7 +540,7 @@ def template_system() -> IndicatorSystem:
     return load_system("template_nqpf")
 
 
-def demo_indicators(panel: pd.DataFrame | None = None, id: str = "code",
+def demo_indicators(panel: pd.DataFrame | None = None, *, id: str = "code",
                     time: str = "year") -> pd.DataFrame:
     """Derive the demo system's indicator columns from the raw demo panel.
 
@@ -899,21 +900,14 @@ def _handle_missing(df: pd.DataFrame, id: str, time: str | None, cols: list, mis
 # ---------------------------------------------------------------------------
 # frozen results
 # ---------------------------------------------------------------------------
-class _Frozen:
-    """Read-only container: attributes are set once in ``__init__``."""
+class _Frozen(Results):
+    """Read-only result (the package's one freezing mechanism, :class:`spatialnqpf._results.Results`):
+    the attributes are set once in ``__init__`` by :meth:`_set`, which then freezes."""
 
     def _set(self, **kw):
         for k, v in kw.items():
             object.__setattr__(self, "_" + k, v)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"{type(self).__name__} is read-only; compute a new result instead")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"{type(self).__name__} is read-only")
-
-    def __str__(self):
-        return self.summary()
+        self._freeze()
 
     def __repr__(self):
         return f"<{type(self).__name__}>\n" + self.summary()
@@ -1132,8 +1126,8 @@ class ObstacleResult(_Frozen):
         return "\n".join(lines)
 
 
-def obstacle_degree(normalized: pd.DataFrame, weights: pd.Series, pillars: Mapping | None = None,
-                    top_k: int = 3) -> ObstacleResult:
+def obstacle_degree(normalized: pd.DataFrame, indicator_weights: pd.Series,
+                    pillars: Mapping | None = None, top_k: int = 3) -> ObstacleResult:
     r"""Obstacle degree (障碍度) of each indicator for each observation.
 
     .. math::
@@ -1151,8 +1145,8 @@ def obstacle_degree(normalized: pd.DataFrame, weights: pd.Series, pillars: Mappi
     normalized : DataFrame
         Unshifted directed standardised values Z in [0, 1] (e.g.
         ``IndexResult.normalized``).
-    weights : Series
-        Indicator weights F.
+    indicator_weights : Series
+        Indicator weights F (e.g. ``IndexResult.weights``).
     pillars : mapping, optional
         ``{indicator: pillar}``.
     top_k : int
@@ -1166,10 +1160,10 @@ def obstacle_degree(normalized: pd.DataFrame, weights: pd.Series, pillars: Mappi
     marks it **verify**).
     """
     cols = list(normalized.columns)
-    w = pd.Series(weights, dtype=float)
+    w = pd.Series(indicator_weights, dtype=float)
     missing = [c for c in cols if c not in w.index]
     if missing:
-        raise DataError(f"weights missing for indicators {format_values(missing)}")
+        raise DataError(f"indicator_weights missing for indicators {format_values(missing)}")
     Z = normalized.to_numpy(dtype=float)
     if (~np.isfinite(Z)).any() or (Z < -1e-12).any() or (Z > 1 + 1e-12).any():
         raise DataError("normalized values must be finite and in [0, 1] (unshifted Z)")
@@ -1267,21 +1261,21 @@ class IndexResult(_Frozen):
             parts.append(self._pillar_linear.add_prefix("linear:"))
         return pd.concat(parts, axis=1)
 
-    def rank_table(self, time=None) -> pd.DataFrame:
-        """Ranked table for one period (default: the last), best first."""
+    def rank_table(self, period=None) -> pd.DataFrame:
+        """Ranked table for one period (a value of the time column; default: the last), best first."""
         t = self._table
         tn = self._settings["time"]
         if tn is None:
             sub = t
         else:
             times = t.index.get_level_values(tn)
-            time = times.max() if time is None else time
-            if time not in set(times):
-                raise DataError(f"{tn} {time!r} not in the results; available: {format_values(sorted(set(times)))}")
-            sub = t.xs(time, level=tn)
+            period = times.max() if period is None else period
+            if period not in set(times):
+                raise DataError(f"{tn} {period!r} not in the results; available: {format_values(sorted(set(times)))}")
+            sub = t.xs(period, level=tn)
         out = sub[["rank", "closeness", "linear_score"]]
         if self._pillar_scores.shape[1]:
-            ps = self._pillar_scores if tn is None else self._pillar_scores.xs(time, level=tn)
+            ps = self._pillar_scores if tn is None else self._pillar_scores.xs(period, level=tn)
             out = out.join(ps.add_prefix("closeness:"))
         return out.sort_values(["rank"], kind="mergesort")
 
@@ -1401,17 +1395,18 @@ def _weights_for(Z, const, shift, weights, combine, alpha, cols):
         elif weights == "equal":
             w = np.full(len(cols), 1.0 / len(cols))
         else:
-            raise DataError(f"unknown weights {weights!r}; use 'entropy', 'critic', 'combined', "
+            raise DataError(f"unknown weights scheme {weights!r}; use 'entropy', 'critic', 'combined', "
                             "'equal' or a mapping {indicator: weight}")
     else:
         w = _user_weights(weights, cols)
     return e, d, we, info, wc, w
 
 
-def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: str | None = "year",
-                   shift: float = 1e-4, *, system: IndicatorSystem | None = None,
+def entropy_topsis(data: pd.DataFrame, directions=None, *, id: str = "code",
+                   time: str | None = "year", shift: float = 1e-4,
+                   system: IndicatorSystem | None = None,
                    pillars: Mapping[str, Sequence[str]] | None = None,
-                   weights="entropy", combine: str = "geometric", alpha: float = 0.5,
+                   scheme="entropy", combine: str = "geometric", alpha: float = 0.5,
                    per_year: bool = False, distance: str = "euclidean",
                    normalize: str = "minmax", missing="raise") -> IndexResult:
     r"""Composite index by (panel) entropy weights and TOPSIS.
@@ -1445,10 +1440,12 @@ def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: 
         Supplies directions, pillars and sub-pillars.
     pillars : mapping, optional
         ``{pillar: [columns]}`` when no system is given.
-    weights : {"entropy", "critic", "combined", "equal"} or mapping
-        Weighting; a mapping gives fixed user weights (renormalised to sum 1).
+    scheme : {"entropy", "critic", "combined", "equal"} or mapping
+        Weighting scheme; a mapping gives fixed user weights (renormalised to sum 1).
+        (``scheme``, not ``weights``: in this package ``obs_weights`` are observation
+        weights and ``w`` is spatial weights.)
     combine, alpha :
-        Combination of entropy and CRITIC weights for ``weights="combined"``
+        Combination of entropy and CRITIC weights for ``scheme="combined"``
         (see :func:`combined_weights`).
     per_year : bool, default False
         Option: T separate cross-sections (standardisation, weights with
@@ -1544,7 +1541,7 @@ def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: 
         raise DataError(f"at least two observations are needed, got {X.shape[0]}")
     d = np.array([dirs[c] for c in cols])
     _check_normalize(normalize, X, cols, d, index)
-    wname = weights if isinstance(weights, str) else "user"
+    wname = scheme if isinstance(scheme, str) else "user"
 
     n = X.shape[0]
     if not per_year:
@@ -1570,7 +1567,7 @@ def entropy_topsis(data: pd.DataFrame, directions=None, id: str = "code", time: 
         if const.all():
             where = "" if bk is None else f" in {time} {bk!r}"
             raise DataError(f"all indicators are constant{where} ({format_values(cols)}): no weights can be formed")
-        e, dv, we, info, wc, w = _weights_for(Zb, const, shift, weights, combine, alpha, cols)
+        e, dv, we, info, wc, w = _weights_for(Zb, const, shift, scheme, combine, alpha, cols)
         if not w[~const].sum() > 0:
             where = "" if bk is None else f" in {time} {bk!r}"
             raise DataError(f"all weight is on constant indicators{where}: "

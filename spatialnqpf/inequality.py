@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -35,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ._kernels import gini as _gk
-from ._validation import DataError, as_1d_float, check_panel, format_values
+from ._results import Results
+from ._validation import DataError, as_1d_float, as_generator, check_panel, format_values
 
 __all__ = [
     "DagumResult", "DagumPanelResult", "TheilResult", "NestedTheilResult",
@@ -107,12 +109,12 @@ def _check_weights(weights, values, n):
         return None
     if isinstance(weights, pd.Series) and isinstance(values, pd.Series) and not weights.index.equals(values.index):
         weights = weights.reindex(values.index)
-    w = as_1d_float(weights, "weights")
+    w = as_1d_float(weights, "obs_weights")
     if len(w) != n:
-        raise DataError(f"weights has {len(w)} entries but there are {n} values")
+        raise DataError(f"obs_weights has {len(w)} entries but there are {n} values")
     bad = w <= 0
     if bad.any():
-        raise DataError(f"weights must be positive; non-positive at {format_values(_positions(values, bad))}")
+        raise DataError(f"obs_weights must be positive; non-positive at {format_values(_positions(values, bad))}")
     return w
 
 
@@ -142,7 +144,7 @@ def _pair_label(a, b) -> str:
 # ----------------------------------------------------------------------------
 # Gini and Dagum
 # ----------------------------------------------------------------------------
-def gini(values, weights=None) -> float:
+def gini(values, obs_weights=None) -> float:
     r"""Gini coefficient, :math:`G = \sum_i\sum_r w_i w_r |y_i-y_r| / (2W^2\mu)`.
 
     O(n log n) from sorted values.  Refuses 2-D input (PySAL ``inequality.Gini``
@@ -152,11 +154,11 @@ def gini(values, weights=None) -> float:
     ----------
     values : array-like (n,)
         Non-negative values, not all zero.
-    weights : array-like (n,), optional
+    obs_weights : array-like (n,), optional
         Positive unit weights (population); unit weights by default.
     """
     y = _check_values(values)
-    w = _check_weights(weights, values, len(y))
+    w = _check_weights(obs_weights, values, len(y))
     if not np.any(y > 0):
         raise DataError("values are all zero: the Gini coefficient is undefined (mean 0)")
     return _gk.gini(y, w)
@@ -165,8 +167,8 @@ def gini(values, weights=None) -> float:
 _SCALARS = ("G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t")
 
 
-@dataclass(frozen=True)
-class DagumResult:
+@dataclass(eq=False, repr=False)
+class DagumResult(Results):
     r"""Dagum (1997) decomposition of a Gini coefficient (frozen).
 
     Attributes
@@ -307,8 +309,8 @@ def _dagum_flat(r, rank, order):
     return np.array(vals + gjh + djh)
 
 
-def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
-               n_boot: int = 0, seed=None, ci_level: float = 0.95,
+def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = None,
+               n_boot: int = 0, seed=0, ci_level: float = 0.95,
                progress: bool | None = None) -> DagumResult:
     r"""Dagum (1997) decomposition of the Gini coefficient by groups.
 
@@ -330,7 +332,7 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     groups : array-like (n,) or mapping
         Group label of each value (by position), or a mapping/Series
         id -> label applied to the index of a Series ``values``.
-    weights : array-like (n,), optional
+    obs_weights : array-like (n,), optional
         Positive unit weights (e.g. population).  Every :math:`n_j` becomes a
         weight sum and every pairwise term is weighted by :math:`w_i w_r`.
     order : sequence, optional
@@ -340,8 +342,9 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     n_boot : int, default 0
         Bootstrap replications (resampling units with replacement *within*
         each group, keeping group sizes); 0 for none.
-    seed : int or numpy Generator, optional
-        Seed of the bootstrap.
+    seed : int, None or numpy Generator, default 0
+        Seed of the bootstrap (the package's one convention:
+        :func:`spatialnqpf._validation.as_generator`).
     ci_level : float, default 0.95
         Level of the percentile intervals.
     progress : bool, optional
@@ -365,7 +368,7 @@ def dagum_gini(values, groups, weights=None, *, order: Sequence | None = None,
     y = _check_values(values)
     n = len(y)
     labels = _labels_of(values, n, groups)
-    w = _check_weights(weights, values, n)
+    w = _check_weights(obs_weights, values, n)
     if order is None:
         order = _canonical_order(labels, groups)
     else:
@@ -423,7 +426,7 @@ def _bootstrap(y, codes, k, w, order, res, n_boot, seed, ci_level, progress):
 
     if not 0 < ci_level < 1:
         raise DataError(f"ci_level must be in (0, 1), got {ci_level!r}")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     members = [np.flatnonzero(codes == j) for j in range(k)]
     names = res.to_series().index
     draws = np.empty((n_boot, len(names)))
@@ -482,12 +485,12 @@ def _panel_groups(df: pd.DataFrame, group, id: str, source: pd.DataFrame | None 
 def _panel(data, column, id, time, weights=None):
     cols = [column] + ([weights] if isinstance(weights, str) else [])
     if weights is not None and not isinstance(weights, str):
-        raise TypeError("in the by-year functions, weights must be a column name")
+        raise TypeError("in the by-year functions, obs_weights must be a column name")
     return check_panel(data, id=id, time=time, columns=cols)
 
 
-@dataclass(frozen=True)
-class DagumPanelResult:
+@dataclass(eq=False, repr=False)
+class DagumPanelResult(Results):
     """Dagum decompositions year by year (frozen).
 
     ``results`` maps each year to its :class:`DagumResult`; :meth:`to_frame`
@@ -577,8 +580,8 @@ def _year_seed_sequence(seed, year) -> np.random.SeedSequence:
 
 
 def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
-                       time: str = "year", weights: str | None = None, n_boot: int = 0,
-                       seed=None, ci_level: float = 0.95, progress: bool | None = None
+                       time: str = "year", obs_weights: str | None = None, n_boot: int = 0,
+                       seed=0, ci_level: float = 0.95, progress: bool | None = None
                        ) -> DagumPanelResult:
     """Dagum decomposition of ``column`` for every year of a long panel.
 
@@ -593,7 +596,7 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
         (ids must be province codes); a column of ``data``; a scheme name of
         :func:`spatialnqpf.regions.groups` (``"belt3"``, ``"zone8"``...); or a
         mapping id -> label.
-    weights : str, optional
+    obs_weights : str, optional
         Column of unit weights (population).
     n_boot, seed, ci_level, progress
         Bootstrap as in :func:`dagum_gini`; year ``t`` uses the seed sequence
@@ -604,7 +607,7 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
     -------
     DagumPanelResult
     """
-    df = _panel(data, column, id, time, weights)
+    df = _panel(data, column, id, time, obs_weights)
     lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_group=lab)
     years = list(pd.unique(df[time]))
@@ -615,14 +618,14 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
         sub = df[df[time] == yr]
         vals = pd.Series(sub[column].to_numpy(dtype=float), index=sub[id].to_numpy())
         try:
-            out[yr] = dagum_gini(vals, sub["_group"].to_numpy(), None if weights is None else
-                                 sub[weights].to_numpy(dtype=float), order=order, n_boot=n_boot,
+            out[yr] = dagum_gini(vals, sub["_group"].to_numpy(), None if obs_weights is None else
+                                 sub[obs_weights].to_numpy(dtype=float), order=order, n_boot=n_boot,
                                  seed=None if ss is None else np.random.default_rng(ss),
                                  ci_level=ci_level, progress=progress)
         except DataError as e:
             raise DataError(f"{time}={yr}: {e}") from None
     if n_boot:
-        out = {y: DagumResult(**{**r.__dict__, "seed": seed}) for y, r in out.items()}
+        out = {y: dataclasses.replace(r, seed=seed) for y, r in out.items()}
     return DagumPanelResult(column=column, results=MappingProxyType(out), order=tuple(order))
 
 
@@ -645,8 +648,8 @@ def _theil_parts(y, w, codes, k):
     return Tg, Lg, Wg, mug, W, mu
 
 
-@dataclass(frozen=True)
-class TheilResult:
+@dataclass(eq=False, repr=False)
+class TheilResult(Results):
     r"""Theil T and L (mean log deviation) with a within/between decomposition (frozen).
 
     ``T = T_w + T_b`` and ``L = L_w + L_b``; ``L`` is NaN when only Theil T
@@ -691,7 +694,7 @@ class TheilResult:
         return "\n".join(lines)
 
 
-def theil(values, groups=None, weights=None, *, index: str = "both") -> TheilResult:
+def theil(values, groups=None, obs_weights=None, *, index: str = "both") -> TheilResult:
     r"""Theil T and Theil L with the within/between-group decomposition.
 
     .. math::
@@ -716,7 +719,7 @@ def theil(values, groups=None, weights=None, *, index: str = "both") -> TheilRes
         Non-negative values.
     groups : array-like (n,) or mapping, optional
         Group labels (no decomposition if omitted).
-    weights : array-like (n,), optional
+    obs_weights : array-like (n,), optional
         Positive unit weights.
     index : {"both", "T", "L"}
         Which index to compute; ``"T"`` accepts zero values.
@@ -734,7 +737,7 @@ def theil(values, groups=None, weights=None, *, index: str = "both") -> TheilRes
     y = _check_values(values, allow_zero=(index == "T"))
     n = len(y)
     labels = _labels_of(values, n, groups)
-    w = _check_weights(weights, values, n)
+    w = _check_weights(obs_weights, values, n)
     order = _canonical_order(labels, groups) if groups is not None else ["all"]
     if groups is None:
         labels = np.array(["all"] * n, dtype=object)
@@ -767,8 +770,8 @@ def theil(values, groups=None, weights=None, *, index: str = "both") -> TheilRes
                        groups=grp, weighted=w is not None)
 
 
-@dataclass(frozen=True)
-class NestedTheilResult:
+@dataclass(eq=False, repr=False)
+class NestedTheilResult(Results):
     r"""Two-stage nested Theil decomposition (Akita 2003), frozen.
 
     ``total = between_upper + between_lower + within_lower`` where
@@ -804,7 +807,7 @@ class NestedTheilResult:
                 + "\n" + self.upper.to_string(float_format=lambda v: f"{v:.6f}"))
 
 
-def theil_nested(values, upper, lower, weights=None, *, index: str = "T") -> NestedTheilResult:
+def theil_nested(values, upper, lower, obs_weights=None, *, index: str = "T") -> NestedTheilResult:
     r"""Two-stage nested Theil decomposition (region -> province -> unit).
 
     For Theil T, with income shares :math:`s` and :math:`T_p` the Theil index
@@ -825,7 +828,7 @@ def theil_nested(values, upper, lower, weights=None, *, index: str = "T") -> Nes
     upper, lower : array-like (n,)
         Upper (e.g. region) and lower (e.g. province) labels; every lower
         label must lie in exactly one upper group.
-    weights : array-like (n,), optional
+    obs_weights : array-like (n,), optional
         Unit weights (population).
     index : {"T", "L"}
 
@@ -839,7 +842,7 @@ def theil_nested(values, upper, lower, weights=None, *, index: str = "T") -> Nes
     n = len(y)
     up = _labels_of(values, n, upper, "upper")
     lo = _labels_of(values, n, lower, "lower")
-    w = _check_weights(weights, values, n)
+    w = _check_weights(obs_weights, values, n)
     pairs = pd.DataFrame({"u": up, "l": lo}).drop_duplicates()
     multi = pairs["l"][pairs["l"].duplicated(keep=False)].unique().tolist()
     if multi:
@@ -868,7 +871,7 @@ def theil_nested(values, upper, lower, weights=None, *, index: str = "T") -> Nes
 
 
 def theil_nested_by_year(data: pd.DataFrame, column: str, upper=None, lower=None, *,
-                         id: str = "code", time: str = "year", weights: str | None = None,
+                         id: str = "code", time: str = "year", obs_weights: str | None = None,
                          index: str = "T") -> pd.DataFrame:
     """Two-stage nested Theil decomposition (:func:`theil_nested`) for every year.
 
@@ -882,7 +885,7 @@ def theil_nested_by_year(data: pd.DataFrame, column: str, upper=None, lower=None
         default ``lower`` is the province code of a city code
         (``code // 10000``) and ``upper`` its NBS four-region label from
         :func:`spatialnqpf.regions.groups`.
-    weights : str, optional
+    obs_weights : str, optional
         Column of unit weights (population).
 
     Returns
@@ -890,7 +893,7 @@ def theil_nested_by_year(data: pd.DataFrame, column: str, upper=None, lower=None
     DataFrame with one row per year: ``total``, ``between_upper``,
     ``between_lower``, ``within_lower`` and their shares.
     """
-    df = _panel(data, column, id, time, weights)
+    df = _panel(data, column, id, time, obs_weights)
     if lower is None:
         codes = df[id].to_numpy()
         if not np.issubdtype(codes.dtype, np.integer) or (codes < 100000).any():
@@ -913,7 +916,7 @@ def theil_nested_by_year(data: pd.DataFrame, column: str, upper=None, lower=None
         m = (df[time] == yr).to_numpy()
         try:
             r = theil_nested(df.loc[m, column].to_numpy(dtype=float), up[m], low[m],
-                             None if weights is None else df.loc[m, weights].to_numpy(dtype=float),
+                             None if obs_weights is None else df.loc[m, obs_weights].to_numpy(dtype=float),
                              index=index)
         except DataError as e:
             raise DataError(f"{time}={yr}: {e}") from None
@@ -924,22 +927,22 @@ def theil_nested_by_year(data: pd.DataFrame, column: str, upper=None, lower=None
 
 
 def theil_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
-                  time: str = "year", weights: str | None = None, index: str = "both"
+                  time: str = "year", obs_weights: str | None = None, index: str = "both"
                   ) -> pd.DataFrame:
     """Theil T/L and their within/between decomposition for every year.
 
     ``group`` as in :func:`dagum_gini_by_year`.  Returns one row per year with
     the columns of :meth:`TheilResult.to_series`.
     """
-    df = _panel(data, column, id, time, weights)
+    df = _panel(data, column, id, time, obs_weights)
     lab, order = _panel_groups(df, group, id, data, time)
     out = {}
     for yr, sub in df.assign(_g=lab).groupby(time, sort=True):
         vals = pd.Series(sub[column].to_numpy(dtype=float), index=sub[id].to_numpy())
         g = pd.Categorical(sub["_g"], categories=order)
         try:
-            out[yr] = theil(vals, g, None if weights is None else
-                            sub[weights].to_numpy(dtype=float), index=index).to_series()
+            out[yr] = theil(vals, g, None if obs_weights is None else
+                            sub[obs_weights].to_numpy(dtype=float), index=index).to_series()
         except DataError as e:
             raise DataError(f"{time}={yr}: {e}") from None
     return pd.DataFrame(out).T.rename_axis(time)
@@ -948,7 +951,7 @@ def theil_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "cod
 # ----------------------------------------------------------------------------
 # coefficient of variation
 # ----------------------------------------------------------------------------
-def cv(values, weights=None, ddof: int = 0) -> float:
+def cv(values, obs_weights=None, ddof: int = 0) -> float:
     r"""Coefficient of variation :math:`\sigma/\bar x`.
 
     Population standard deviation by default (``ddof=0``); with weights,
@@ -957,13 +960,13 @@ def cv(values, weights=None, ddof: int = 0) -> float:
     y = as_1d_float(values)
     if y.size < 2:
         raise DataError("the coefficient of variation needs at least two values")
-    w = _check_weights(weights, values, len(y))
+    w = _check_weights(obs_weights, values, len(y))
     if w is None:
         mean = y.mean()
         sd = y.std(ddof=ddof)
     else:
         if ddof:
-            raise DataError("ddof must be 0 with weights")
+            raise DataError("ddof must be 0 with obs_weights")
         mean = np.dot(w, y) / w.sum()
         sd = np.sqrt(np.dot(w, (y - mean) ** 2) / w.sum())
     if mean == 0:
@@ -972,14 +975,14 @@ def cv(values, weights=None, ddof: int = 0) -> float:
 
 
 def cv_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
-               time: str = "year", weights: str | None = None, ddof: int = 0,
+               time: str = "year", obs_weights: str | None = None, ddof: int = 0,
                national: bool = True) -> pd.DataFrame:
     """Coefficient of variation by year for the nation and each group.
 
     ``group=False`` gives the nation only.  One row per year; columns
     ``"nation"`` and one per group in canonical order.
     """
-    df = _panel(data, column, id, time, weights)
+    df = _panel(data, column, id, time, obs_weights)
     if group is False:
         lab, order = np.array(["nation"] * len(df), dtype=object), []
     else:
@@ -988,7 +991,7 @@ def cv_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
     rows = {}
     for yr, sub in df.groupby(time, sort=True):
         row = {}
-        wcol = None if weights is None else sub[weights].to_numpy(dtype=float)
+        wcol = None if obs_weights is None else sub[obs_weights].to_numpy(dtype=float)
         if national or group is False:
             row["nation"] = cv(sub[column].to_numpy(dtype=float), wcol, ddof)
         for g in order:

@@ -35,6 +35,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ._paths import shapes_path
 from ._validation import SpatialNQPFError, format_values
 
 __all__ = [
@@ -409,19 +410,20 @@ def groups(codes=None, scheme: str = "region4") -> pd.Series:
 
 
 # ---------------------------------------------------------------------------
-# Prefecture-level cities (table derived from the bundled city shapes)
+# Prefecture-level cities (shapes/cities_registry.csv, written by tools/build_shapes.py with the
+# city polygons; read here without the shapes code, so regions does not import _shapes)
 
 @lru_cache(maxsize=None)
 def _city_table() -> pd.DataFrame:
     try:
-        from ._shapes import city_table
-    except ImportError as exc:  # pragma: no cover - shapes are part of the package
-        raise SpatialNQPFError("the city table needs the bundled city shapes "
-                               "(spatialnqpf._shapes)") from exc
-    df = city_table().copy()
-    if "code" in df.columns:
-        df = df.set_index("code")
-    return df
+        path = shapes_path("cities_registry.csv")
+    except FileNotFoundError as exc:  # pragma: no cover - the registry is part of the package
+        raise SpatialNQPFError(f"the city registry is missing: {exc}") from exc
+    with path.open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype={"code": "int64", "province": "int64", "is_sar": bool})
+    df = df[~df["is_sar"]].drop(columns="is_sar")
+    text = ["name_zh", "short_zh", "kind"]  # object columns, as the table built from the shapes
+    return df.astype({c: object for c in text}).set_index("code")
 
 
 def cities(province=None) -> pd.DataFrame:

@@ -167,7 +167,7 @@ class TestNumpyTranscription:
         Z, _, _ = np_entropy(df[list(dirs)].to_numpy(), list(dirs.values()), 0)
         w = ix.critic_weights(df, dirs)
         np.testing.assert_allclose(w.to_numpy(), np_critic(Z), rtol=1e-12)
-        res = ix.entropy_topsis(df, dirs, weights="critic")
+        res = ix.entropy_topsis(df, dirs, scheme="critic")
         np.testing.assert_allclose(res.weights.to_numpy(), np_critic(Z), rtol=1e-12)
 
     def test_combined_and_equal(self):
@@ -176,14 +176,14 @@ class TestNumpyTranscription:
         wc = np_critic(Z)
         for method, expected in [("geometric", np.sqrt(we * wc)), ("product", we * wc),
                                  ("arithmetic", 0.5 * we + 0.5 * wc)]:
-            res = ix.entropy_topsis(df, dirs, weights="combined", combine=method)
+            res = ix.entropy_topsis(df, dirs, scheme="combined", combine=method)
             np.testing.assert_allclose(res.weights.to_numpy(), expected / expected.sum(), rtol=1e-12)
             np.testing.assert_allclose(res.indicators["weight_entropy"], we, rtol=1e-12)
             np.testing.assert_allclose(res.indicators["weight_critic"], wc, rtol=1e-12)
         w3 = ix.combined_weights(pd.Series(we, index=list(dirs)), pd.Series(wc, index=list(dirs)),
                                  "arithmetic", alpha=0.3)
         np.testing.assert_allclose(w3.to_numpy(), 0.3 * we + 0.7 * wc, rtol=1e-12)
-        res = ix.entropy_topsis(df, dirs, weights="equal")
+        res = ix.entropy_topsis(df, dirs, scheme="equal")
         np.testing.assert_allclose(res.weights.to_numpy(), 0.2)
         dsort = df.sort_values(["year", "code"])
         Zs, _, _ = np_entropy(dsort[list(dirs)].to_numpy(), list(dirs.values()), 0)
@@ -192,10 +192,10 @@ class TestNumpyTranscription:
 
     def test_user_weights_renormalised(self):
         df, dirs = random_panel(8)
-        res = ix.entropy_topsis(df, dirs, weights={c: 2.0 for c in dirs})
+        res = ix.entropy_topsis(df, dirs, scheme={c: 2.0 for c in dirs})
         np.testing.assert_allclose(res.weights.to_numpy(), 0.2)
         with pytest.raises(DataError, match="x4"):
-            ix.entropy_topsis(df, dirs, weights={"x0": 1, "x1": 1, "x2": 1, "x3": 1})
+            ix.entropy_topsis(df, dirs, scheme={"x0": 1, "x1": 1, "x2": 1, "x3": 1})
 
 
 # ---------------------------------------------------------------------------
@@ -273,7 +273,7 @@ class TestInvariances:
         # fixed weights; change one observation strictly inside the column's range
         df, dirs = random_panel(12)
         fixed = {c: 1.0 for c in dirs}
-        base = ix.entropy_topsis(df, dirs, weights=fixed)
+        base = ix.entropy_topsis(df, dirs, scheme=fixed)
         for col, d in dirs.items():
             i = int(np.argsort(df[col].to_numpy())[len(df) // 2])  # the median row
             lo = df[col].min()
@@ -281,7 +281,7 @@ class TestInvariances:
             df2 = df.copy()
             v = df2.loc[i, col]
             df2.loc[i, col] = v + 0.5 * ((hi if d > 0 else lo) - v)  # move towards "better"
-            res = ix.entropy_topsis(df2, dirs, weights=fixed)
+            res = ix.entropy_topsis(df2, dirs, scheme=fixed)
             key = (df.loc[i, "code"], df.loc[i, "year"])
             assert res.scores.loc[key] > base.scores.loc[key], col
             assert res.linear_scores.loc[key] > base.linear_scores.loc[key], col
@@ -358,7 +358,7 @@ class TestBadInput:
         with pytest.raises(DataError, match="shift"):
             ix.entropy_topsis(df, dirs, shift=-1e-4)
         with pytest.raises(DataError, match="unknown weights"):
-            ix.entropy_topsis(df, dirs, weights="magic")
+            ix.entropy_topsis(df, dirs, scheme="magic")
         with pytest.raises(DataError, match="distance"):
             ix.entropy_topsis(df, dirs, distance="manhattan")
         with pytest.raises(DataError, match="missing must be"):
@@ -369,7 +369,7 @@ class TestBadInput:
             ix.entropy_topsis(df.assign(x0=np.where(df.index == 3, np.inf, df.x0)), dirs)
         with pytest.raises(DataError, match="all weight is on constant indicators: 'k'"):
             ix.entropy_topsis(example_frame().assign(k=1.0), {"a": 1, "k": 1}, time=None,
-                              weights={"a": 0.0, "k": 1.0})
+                              scheme={"a": 0.0, "k": 1.0})
         one = pd.DataFrame({"code": [1, 2], "a": [1.0, 2.0]})
         with pytest.raises(DataError, match="CRITIC"):
             ix.critic_weights(one, {"a": 1})

@@ -321,7 +321,7 @@ class TestTheil:
                   21: "Northeast", 51: "West"}
         df = pd.DataFrame([(c, y, rng.lognormal(), rng.uniform(1, 9)) for y in (2020, 2021)
                            for c in cities], columns=["code", "year", "v", "pop"])
-        tab = ineq.theil_nested_by_year(df, "v", weights="pop")
+        tab = ineq.theil_nested_by_year(df, "v", obs_weights="pop")
         for yr in (2020, 2021):
             sub = df[df["year"] == yr]
             prov = (sub["code"] // 10000).to_numpy()
@@ -444,7 +444,7 @@ class TestDemoPanel:
     def test_weighted_and_bootstrap_by_year(self, panel):
         # Reference: the cross-section function with the same weights/seed stream.
         df = panel.assign(pop=np.random.default_rng(1).uniform(1, 10, len(panel)))
-        res = ineq.dagum_gini_by_year(df, "rd_intensity", weights="pop")
+        res = ineq.dagum_gini_by_year(df, "rd_intensity", obs_weights="pop")
         sub = df[df["year"] == 2012]
         from spatialnqpf import regions
         grp = regions.groups(sub["code"]).reindex(sub["code"]).to_numpy()

@@ -115,7 +115,7 @@ class TestAgainstSpatialreg:
         """sacsarlm(listw = col.gal.nb, listw2 = 4 nearest neighbours, method = "eigen")."""
         df, g, y, x = load("columbus")
         g2 = _graph(pd.read_csv(REF / "columbus_knn4_nb.csv"))
-        r = spatial_cross_section(df, y, x, g, "id", model="sac", w2=g2)
+        r = spatial_cross_section(df, y, x, g, id="id", model="sac", w_error=g2)
         R = ref[(ref.dataset == "columbus") & (ref.model == "sac_w2knn4")]
         for q, ours in (("coef", r.params), ("se", r.bse)):
             for t, v in R[R.quantity == q].set_index("term").value.items():
@@ -156,7 +156,7 @@ class TestAgainstSpatialreg:
     def test_lm_tests_and_moran(self, ref, ds):
         """R spdep::lm.LMtests(test='all') and lm.morantest on the OLS fit."""
         df, g, y, x = load(ds)
-        t = lm_tests(df, y, x, g, "id")
+        t = lm_tests(df, y, x, g, id="id")
         R = ref[(ref.dataset == ds) & (ref.model == "ols")]
         stat = R[R.quantity == "lmtest_stat"].set_index("term").value
         pv = R[R.quantity == "lmtest_p"].set_index("term").value
@@ -293,7 +293,7 @@ class TestEffects:
 
     def test_trace_effects_match_exact(self, ref):
         """Power-series effects with exact traces (q_max = 100) equal R's exact impacts."""
-        r = fit("boston", "sdm", effects="traces")
+        r = fit("boston", "sdm", effects_method="traces")
         assert r.info["effects"].startswith("traces")
         eff = r.effects(method="delta")
         R = ref[(ref.dataset == "boston") & (ref.model == "sdm")]
@@ -338,7 +338,7 @@ class TestEffects:
         nb = pd.read_csv(REF / "columbus_nb.csv")
         wb = Graph.from_adjacency(nb.assign(weight=1.0), focal_col="focal",
                                   neighbor_col="neighbor", weight_col="weight")
-        r = spatial_cross_section(df, yv, xv, wb, "id", model=model)
+        r = spatial_cross_section(df, yv, xv, wb, id="id", model=model)
         W = wb.sparse.toarray()
         order = list(wb.unique_ids)
         pos = [order.index(i) for i in sorted(df["id"])]
@@ -399,7 +399,7 @@ class TestResultsObject:
         """Ids, not positions: shuffling the rows gives the same estimates."""
         df, g, y, x = load("columbus")
         shuffled = df.sample(frac=1, random_state=0)
-        r = spatial_cross_section(shuffled, y, x, g, "id", model="sdm")
+        r = spatial_cross_section(shuffled, y, x, g, id="id", model="sdm")
         np.testing.assert_allclose(r.params, fit("columbus", "sdm").params, rtol=1e-10)
 
 
@@ -425,10 +425,10 @@ class TestLargeNPaths:
 
     def test_lu_and_mc_traces(self, lattice):
         df, g = lattice
-        ex = spatial_cross_section(df, "y", ["x1", "x2"], g, "id", model="sdm",
+        ex = spatial_cross_section(df, "y", ["x1", "x2"], g, id="id", model="sdm",
                                    logdet="eigen", traces="exact", tests=False)
-        lu = spatial_cross_section(df, "y", ["x1", "x2"], g, "id", model="sdm",
-                                   logdet="lu", traces="mc", effects="traces", tests=False)
+        lu = spatial_cross_section(df, "y", ["x1", "x2"], g, id="id", model="sdm",
+                                   logdet="lu", traces="mc", effects_method="traces", tests=False)
         assert lu.info["logdet"] == "lu" and lu.info["traces"] == "mc"
         np.testing.assert_allclose(lu.params, ex.params, rtol=1e-7)
         assert lu.llf == pytest.approx(ex.llf, rel=1e-10)
@@ -445,36 +445,36 @@ class TestBadInput:
         df, g, y, x = load("columbus")
         df = df.assign(INC2=2 * df.INC - df.HOVAL)
         with pytest.raises(CollinearityError, match="INC2|HOVAL|INC"):
-            spatial_cross_section(df, y, ["INC", "HOVAL", "INC2"], g, "id", model="sar")
+            spatial_cross_section(df, y, ["INC", "HOVAL", "INC2"], g, id="id", model="sar")
 
     def test_constant_regressor_named(self):
         df, g, y, x = load("columbus")
         with pytest.raises(CollinearityError, match="'K'.*constant"):
-            spatial_cross_section(df.assign(K=3.0), y, ["INC", "K"], g, "id", model="sar")
+            spatial_cross_section(df.assign(K=3.0), y, ["INC", "K"], g, id="id", model="sar")
 
     @pytest.mark.parametrize("model", ["ols", "sar", "sem", "sac"])
     def test_constant_dependent_named(self, model):
         """Regression (review): a constant y was fitted without complaint (zero SSE)."""
         df, g, y, x = load("columbus")
         with pytest.raises(DataError, match="'C' is constant"):
-            spatial_cross_section(df.assign(C=2.0), "C", x, g, "id", model=model)
+            spatial_cross_section(df.assign(C=2.0), "C", x, g, id="id", model=model)
 
     def test_nan_located(self):
         df, g, y, x = load("columbus")
         df.loc[df.id == 7, "HOVAL"] = np.nan
         with pytest.raises(DataError, match="HOVAL.*7"):
-            spatial_cross_section(df, y, x, g, "id", model="sar")
+            spatial_cross_section(df, y, x, g, id="id", model="sar")
 
     def test_ids_mismatch_named(self):
         df, g, y, x = load("columbus")
         df = df.assign(id=df.id.replace({49: 4900}))
         with pytest.raises(IdMismatchError, match="4900"):
-            spatial_cross_section(df, y, x, g, "id", model="sem")
+            spatial_cross_section(df, y, x, g, id="id", model="sem")
 
     def test_non_convergence_reports_state(self):
         df, g, y, x = load("columbus")
         with pytest.raises(ConvergenceError, match="last rho"):
-            spatial_cross_section(df, y, x, g, "id", model="sar", maxiter=2)
+            spatial_cross_section(df, y, x, g, id="id", model="sar", maxiter=2)
 
     def test_rho_at_bound_warns(self):
         """y = 10 + N(0, 1e-12) without intercept: y = W y almost exactly (row-standardised W),
@@ -483,24 +483,24 @@ class TestBadInput:
         rng = np.random.default_rng(1)
         d = df.assign(Y=10 + rng.normal(scale=1e-6, size=49))
         with pytest.warns(RuntimeWarning, match="rho = 1 is at the bound"):
-            r = spatial_cross_section(d, "Y", ["INC"], g, "id", model="sar", constant=False)
+            r = spatial_cross_section(d, "Y", ["INC"], g, id="id", model="sar", constant=False)
         assert r.params["rho"] > 0.9999
 
     def test_name_clash(self):
         df, g, y, x = load("columbus")
         with pytest.raises(DataError, match="W_INC"):
-            spatial_cross_section(df.assign(W_INC=df.HOVAL ** 2), y, ["INC", "W_INC"], g, "id",
+            spatial_cross_section(df.assign(W_INC=df.HOVAL ** 2), y, ["INC", "W_INC"], g, id="id",
                                   model="sdm")
 
     def test_w2_only_with_error_models(self):
         df, g, y, x = load("columbus")
-        with pytest.raises(ValueError, match="w2"):
-            spatial_cross_section(df, y, x, g, "id", model="sar", w2=g)
+        with pytest.raises(ValueError, match="w_error"):
+            spatial_cross_section(df, y, x, g, id="id", model="sar", w_error=g)
 
     def test_unknown_model(self):
         df, g, y, x = load("columbus")
         with pytest.raises(ValueError, match="model must be one of"):
-            spatial_cross_section(df, y, x, g, "id", model="sarar")
+            spatial_cross_section(df, y, x, g, id="id", model="sarar")
 
 
 class TestWithPackageWeights:
@@ -518,7 +518,7 @@ class TestWithPackageWeights:
         b = g.adjacency.reset_index()
         if set(zip(a.focal, a.neighbor)) != set(zip(b.focal, b.neighbor)):
             pytest.skip("weights.contiguity defaults changed; regenerate the demo2022 reference")
-        r = spatial_cross_section(df.iloc[::-1], y, x, w, "id", model="sdm")
+        r = spatial_cross_section(df.iloc[::-1], y, x, w, id="id", model="sdm")
         np.testing.assert_allclose(r.params, fit("demo2022", "sdm").params, rtol=1e-9)
         # unit-level spillover: Guangdong (44) R&D -> Hunan (43), dense formula
         S = r.effects_matrix("lrd")

@@ -406,8 +406,8 @@ class TestSACNegativeRho:
             xs.append(x)
         df = pd.DataFrame({"id": np.tile(np.arange(N), T), "year": np.repeat(np.arange(T), N),
                            "x": np.concatenate(xs), "y": np.concatenate(ys)})
-        sar = spatial_panel(df, "y", ["x"], g, "id", "year", model="sar", fe="individual")
-        sac = spatial_panel(df, "y", ["x"], g, "id", "year", model="sac", fe="individual")
+        sar = spatial_panel(df, "y", ["x"], g, id="id", time="year", model="sar", fe="individual")
+        sac = spatial_panel(df, "y", ["x"], g, id="id", time="year", model="sac", fe="individual")
         assert sac.llf >= sar.llf - 1e-8
         assert sar.params["rho"] < -1.1 and sac.params["rho"] < -1.1
 
@@ -465,7 +465,7 @@ class TestBadInput:
                           model="sar", fe="time")
 
     def test_rho_at_bound_warns(self, cigar, w):
-        d = prepare_panel(cigar, "logc", X, w, "state", "year")
+        d = prepare_panel(cigar, "logc", X, w, id="state", time="year")
         ld = LogDet(d.W, method="eigen", bounds=(-0.1, 0.1))
         with pytest.warns(RuntimeWarning, match="bound"):
             _fit(d, "sar", "twoways", False, _ld=ld)
@@ -540,7 +540,7 @@ class TestSAC:
         """The large-n covariance (numerical Hessian of the full likelihood) against the
         numerical Hessian of the profile likelihood in (rho, lambda), built densely here."""
         from spatialnqpf.models.panel import _fit_sac, _num_hessian
-        d = prepare_panel(cigar, "logc", X, w, "state", "year")
+        d = prepare_panel(cigar, "logc", X, w, id="state", time="year")
         res = _fit_sac(d, d.W, "individual", False, cov="hessian")
         N, T = 46, 30
         ev = np.linalg.eigvals(Wdense).real

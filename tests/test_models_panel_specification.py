@@ -65,7 +65,7 @@ class TestLMTests:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             m = spreg.OLS(y, Xm, w=wb, spat_diag=True)
-        ours = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=fe)
+        ours = panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe=fe)
         np.testing.assert_allclose(ours.statistic.to_numpy(),
                                    [m.lm_lag[0], m.lm_error[0], m.rlm_lag[0], m.rlm_error[0]],
                                    rtol=1e-8)
@@ -91,7 +91,7 @@ class TestLMTests:
         ref = [(ewy / s2) ** 2 / J, (ewe / s2) ** 2 / trT,
                ((ewy - ewe) / s2) ** 2 / (J - trT),
                ((ewe - trT / J * ewy) / s2) ** 2 / (trT * (1 - trT / J))]
-        ours = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=fe)
+        ours = panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe=fe)
         np.testing.assert_allclose(ours.statistic.to_numpy(), ref, rtol=1e-7)
 
     def test_fe_aliases_and_unknown_values(self, cigar, w):
@@ -99,20 +99,20 @@ class TestLMTests:
         "unit", "entity", "period" accepted by spatial_panel, "random", or a typo) fell through
         to the two-way transformation silently.  Reference: fe="individual" (checked against
         spreg on the stacked data in test_vs_spreg_stacked) and fe="time" (dense dummies)."""
-        ind = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe="individual")
-        tim = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe="time")
+        ind = panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe="individual")
+        tim = panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe="time")
         for alias, ref in (("unit", ind), ("entity", ind), ("period", tim)):
-            got = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=alias)
+            got = panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe=alias)
             np.testing.assert_allclose(got.statistic.to_numpy(), ref.statistic.to_numpy(),
                                        rtol=1e-12)
         for bad in ("random", "indvidual"):
             with pytest.raises(ValueError, match=repr(bad)):
-                panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=bad)
+                panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe=bad)
 
     def test_published_conclusions(self, cigar, w):
         """Elhorst (2014) §3.6.2 conclusions on the cigarette panel."""
         for fe in ("none", "individual", "time", "twoways"):
-            t = panel_lm_tests(cigar, "logc", X, w, "state", "year", fe=fe)
+            t = panel_lm_tests(cigar, "logc", X, w, id="state", time="year", fe=fe)
             assert t.loc["LM_lag", "p"] < 0.01 and t.loc["LM_error", "p"] < 0.01
             assert t.loc["robust_LM_error", "p"] < 0.01
             if fe in ("time", "twoways"):
@@ -122,7 +122,7 @@ class TestLMTests:
 class TestLRFixedEffects:
     def test_published_values(self, cigar, w):
         """Elhorst (2014) §3.6.2: 2315.7 (spatial FE) and 473.1 (time FE)."""
-        lr = lr_fixed_effects(cigar, "logc", X, w, "state", "year")
+        lr = lr_fixed_effects(cigar, "logc", X, w, id="state", time="year")
         assert lr.loc["LR_individual_effects", "statistic"] == pytest.approx(2315.7, abs=0.05)
         assert lr.loc["LR_time_effects", "statistic"] == pytest.approx(473.1, abs=0.05)
         assert list(lr.df) == [45, 29]
@@ -162,7 +162,7 @@ class TestSDMTests:
 
 class TestSpecificationSearch:
     def test_cigar_sequence(self, cigar, w):
-        s = specification_search(cigar, "logc", X, w, "state", "year", nsim=300, seed=0)
+        s = specification_search(cigar, "logc", X, w, id="state", time="year", nsim=300, seed=0)
         tab = s.to_frame()
         assert list(tab.step.unique()) == [1, 2, 3, 4, 5]
         assert s.fe == "twoways"
@@ -178,7 +178,7 @@ class TestSpecificationSearch:
         d = load_demo_panel()
         d = d.assign(log_gdp=np.log(d.gdp))
         s = specification_search(d, "rd_intensity", ["share_secondary", "log_gdp"],
-                                 weights.contiguity(), "code", "year", nsim=200)
+                                 weights.contiguity(), id="code", time="year", nsim=200)
         assert s.fe == "twoways"
         assert s.table.iloc[-1]["test"] == "decision"
         assert s.model in ("sdm", "sar", "sem")
@@ -192,7 +192,7 @@ class TestRobustness:
         d = load_demo_panel()
         d = d.assign(log_gdp=np.log(d.gdp))
         ws = {"contiguity": weights.contiguity(), "inverse distance^2": weights.distance(power=2)}
-        r = robustness(d, "rd_intensity", ["share_secondary", "log_gdp"], ws, "code", "year",
+        r = robustness(d, "rd_intensity", ["share_secondary", "log_gdp"], ws, id="code", time="year",
                        model="sdm", fe="twoways", nsim=200)
         tab = r.to_frame()
         assert list(tab.columns) == list(ws)

@@ -263,10 +263,10 @@ class TestDistance:
         assert np.array_equal(got, got.T)  # exactly symmetric
 
     @pytest.mark.parametrize("kw, f", [
-        ({"transform": "inverse", "power": 2}, lambda d: d ** -2.0),
-        ({"transform": "exponential", "bandwidth": 500.0}, lambda d: np.exp(-d / 500.0)),
-        ({"transform": "inverse", "cutoff": 1600.0}, lambda d: np.where(d <= 1600.0, 1 / d, 0.0)),
-        ({"transform": "binary", "cutoff": 1500.0}, lambda d: (d <= 1500.0).astype(float)),
+        ({"decay": "inverse", "power": 2}, lambda d: d ** -2.0),
+        ({"decay": "exponential", "bandwidth": 500.0}, lambda d: np.exp(-d / 500.0)),
+        ({"decay": "inverse", "cutoff": 1600.0}, lambda d: np.where(d <= 1600.0, 1 / d, 0.0)),
+        ({"decay": "binary", "cutoff": 1500.0}, lambda d: (d <= 1500.0).astype(float)),
     ])
     def test_transforms_equal_numpy(self, dist_km, kw, f):
         w = W.distance(standardize="none", **kw)
@@ -603,7 +603,7 @@ class TestRecipe:
     def test_json_round_trip_and_rebuild(self, queen, panel):
         pts = {"a": (100.0, 30.0), "b": (101.0, 31.0), "c": (103.0, 29.5)}
         built = [queen, W.contiguity(islands="nearest", rook=True, standardize="spectral"),
-                 W.distance(transform="exponential", bandwidth=300.0), W.knn(k=3, standardize="none"),
+                 W.distance(decay="exponential", bandwidth=300.0), W.knn(k=3, standardize="none"),
                  W.distance(points=pts), W.economic(panel, column="gdp", years=(2013, 2020)),
                  W.nested(W.distance(), W.economic(panel, column="gdp"), phi=0.4),
                  W.economic_geographic(W.distance(), panel, column="gdp", standardize="spectral")]
@@ -670,9 +670,9 @@ class TestBadInput:
         with pytest.raises(SpatialNQPFError, match="islands"):
             W.contiguity(islands="hainan")
         with pytest.raises(SpatialNQPFError, match="bandwidth"):
-            W.distance(transform="exponential")
+            W.distance(decay="exponential")
         with pytest.raises(SpatialNQPFError, match="cutoff"):
-            W.distance(transform="binary")
+            W.distance(decay="binary")
         with pytest.raises(SpatialNQPFError, match="capitals"):
             W.distance(level="city", points="capitals", ids=[110100, 120100])
         with pytest.raises(DataError, match="'b'"):

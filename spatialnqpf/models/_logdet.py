@@ -56,6 +56,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._validation import as_generator
+
 __all__ = ["LogDet", "power_traces", "spatial_traces", "SpatialTraces", "eigenvalues",
            "symmetrizer",
            "EIGEN_MAX_N", "LU_MAX_N", "spectral_bounds", "spectral_radius_bound",
@@ -93,7 +95,7 @@ def _mm(W, X):
 
 
 def _rademacher(n: int, p: int, seed) -> np.ndarray:
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     return rng.choice(np.array([-1.0, 1.0]), size=(n, p))
 
 

@@ -54,7 +54,8 @@ def _frame(rows):
     return df[["statistic", "df", "p", "note"]]
 
 
-def panel_lm_tests(data, y, x, w, id, time, fe="twoways") -> pd.DataFrame:
+def panel_lm_tests(data, y, x, w, *, id: str = "code", time: str = "year",
+                   fe="twoways") -> pd.DataFrame:
     """Classic and robust LM tests of a spatial lag and a spatial error (Elhorst 2014, §3.5).
 
     Parameters
@@ -71,7 +72,7 @@ def panel_lm_tests(data, y, x, w, id, time, fe="twoways") -> pd.DataFrame:
         statistic, df (1), p, note.  ``attrs["fe"]`` records the FE type.
     """
     fe = _normalise_fe(fe)
-    d = prepare_panel(data, y, x, w, id, time)
+    d = prepare_panel(data, y, x, w, id=id, time=time)
     N, T = d.N, d.T
     X = _demean(d.X, fe).reshape(N * T, -1)
     yv = _demean(d.Y, fe).ravel()
@@ -109,7 +110,8 @@ def panel_lm_tests(data, y, x, w, id, time, fe="twoways") -> pd.DataFrame:
     return out
 
 
-def lr_fixed_effects(data, y, x, w, id, time, model="ols", lee_yu=False, **kwargs) -> pd.DataFrame:
+def lr_fixed_effects(data, y, x, w, *, id: str = "code", time: str = "year", model="ols",
+                     lee_yu=False, **kwargs) -> pd.DataFrame:
     """LR tests of the joint significance of the unit effects and of the time effects.
 
     ``LR_individual = 2 (ℓ_twoways − ℓ_time)`` with N − 1 degrees of freedom and

@@ -1,6 +1,6 @@
 """Cross-section spatial regression by maximum likelihood: OLS, SLX, SAR, SEM, SDM, SDEM, SAC.
 
-Models (W the lag weights, W₂ the error weights; W₂ = W unless ``w2`` is given)::
+Models (W the lag weights, W₂ the error weights; W₂ = W unless ``w_error`` is given)::
 
     OLS   y = Xβ + ε
     SLX   y = Xβ + WXθ + ε
@@ -59,19 +59,21 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy import optimize, stats
 
-from .._validation import (DataError, SpatialNQPFError, check_panel, format_values,
+from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel,
+                           format_values, require_columns,
                            graph_to_sparse)
 from ._effects import EffectsCore
-from ._taxonomy import ConvergenceError
+from ._taxonomy import DURBIN_MODELS, MODEL_NAMES, ConvergenceError, normalise_model
 from ._lm import lm_tests_arrays, moran_residuals_arrays
 from ._logdet import EIGEN_MAX_N, LogDet, _mm, _rademacher, ainv_solver, spatial_traces
 from .results import SpatialResults
+from .spec import ModelSpec
 
 __all__ = ["spatial_cross_section", "lm_tests", "ConvergenceError", "CollinearityError",
            "MODELS"]
 
-MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
-_DURBIN = ("slx", "sdm", "sdem")
+MODELS = MODEL_NAMES  # models/_taxonomy.py
+_DURBIN = DURBIN_MODELS
 
 
 
@@ -411,12 +413,25 @@ def _fit_sac(d: _Design, ld1: LogDet, ld2: LogDet, traces: str, tol, maxiter, se
                 fitted=y - e, r2=1 - sse / sst, trace_method=tm)
 
 
+def _check_single_period(data, time) -> None:
+    """``time=None``: a cross-section; a column: refuse more than one period (named)."""
+    if time is None:
+        return
+    require_columns(data, [time])
+    periods = pd.unique(data[time].dropna())
+    if len(periods) > 1:
+        raise PanelError(f"a cross-section needs one period of {time!r}, got {len(periods)}: "
+                         f"{format_values(sorted(periods))}; select one (e.g. "
+                         f"data[data[{time!r}] == {sorted(periods)[-1]!r}]) or use spatial_panel")
+
+
 # --------------------------------------------------------------------------- public API
-def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str = "sar",
-                          w2=None, *, constant: bool = True, logdet: str = "auto",
-                          traces: str = "auto", effects: str = "auto", tests: bool = True,
+def spatial_cross_section(data: pd.DataFrame, y: str, x, w, *, id: str = "code",
+                          time: str | None = None, model: str = "sar", w_error=None,
+                          constant: bool = True, logdet: str = "auto",
+                          traces: str = "auto", effects_method: str = "auto", tests: bool = True,
                           tol: float = 1e-10, maxiter: int = 500, seed: int = 0,
-                          weights_label: str | None = None) -> SpatialResults:
+                          w_label: str | None = None) -> SpatialResults:
     """Fit a cross-section spatial regression by maximum likelihood.
 
     Parameters
@@ -432,9 +447,13 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
         (a mismatch raises :class:`~spatialnqpf._validation.IdMismatchError` naming the ids).
         Used as stored: row-standardise it first if you want the usual convention.
     id : str
-        Column of unit ids.
+        Column of unit ids (default ``"code"``).
+    time : str, optional
+        ``None`` (default): ``data`` is a cross-section.  A column name: ``data`` may be a
+        single-period slice of a long panel (e.g. ``panel[panel.year == 2022]``); more than
+        one period raises :class:`~spatialnqpf._validation.PanelError` naming the periods.
     model : {"ols", "slx", "sar", "sem", "sdm", "sdem", "sac"}
-    w2 : Graph, optional
+    w_error : Graph, optional
         Weights of the error process of SEM/SDEM/SAC (default: ``w``).
     constant : bool
         Add an intercept.
@@ -442,7 +461,7 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
         Log-determinant method (:class:`~spatialnqpf.models._logdet.LogDet`).
     traces : {"auto", "exact", "mc"}
         Traces in the information matrix: exact (n ≤ 2 000 by default) or Hutchinson.
-    effects : {"auto", "exact", "traces"}
+    effects_method : {"auto", "exact", "traces"}
         How :meth:`SpatialResults.effects` computes tr(A^{-1}) etc.
     tests : bool
         Attach diagnostics: LM tests and Moran's I of residuals for OLS; for SDM the Wald and
@@ -450,7 +469,7 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
     tol, maxiter : optimiser settings (``tol`` is the absolute tolerance on ρ/λ).
     seed : int
         Seed of stochastic traces (large n only).
-    weights_label : str, optional
+    w_label : str, optional
         Description of the weights shown in ``info`` (default: the Graph's transformation).
 
     Returns
@@ -481,15 +500,20 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
     ...                             model="sdm")                  # doctest: +SKIP
     >>> res.to_frame(); res.effects(nsim=1000, seed=0)           # doctest: +SKIP
     """
-    model = str(model).lower()
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    spec = ModelSpec(spatial_cross_section, dict(
+        data=data, y=y, x=x, w=w, id=id, time=time, model=model, w_error=w_error,
+        constant=constant, logdet=logdet, traces=traces, effects_method=effects_method,
+        tests=tests, tol=tol, maxiter=maxiter, seed=seed, w_label=w_label))
+    model = normalise_model(model)
+    w2 = w_error
     if w2 is not None and model not in ("sem", "sdem", "sac"):
-        raise ValueError(f"w2 applies to models with a spatial error (sem, sdem, sac), not {model!r}")
+        raise ValueError(f"w_error applies to models with a spatial error (sem, sdem, sac), "
+                         f"not {model!r}")
+    _check_single_period(data, time)
     d = _prepare(data, y, x, w, id, model, w2, constant)
     n = len(d.y)
     info = {"n": n, "dependent": y, "constant": constant}
-    label = weights_label
+    label = w_label
     if label is None:
         label = getattr(w, "transformation", None)
         label = f"libpysal Graph (transformation {label!r})" if label is not None else type(w).__name__
@@ -525,7 +549,8 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
     info.update(fit.get("extra_info", {}))
     params = pd.Series(fit["params"], index=names)
     # effects: lag models through (I - rho W)^-1, the others linear in (beta, theta): S = beta I + theta W
-    core = EffectsCore(d.W, d.xvars, model, ids=list(d.ids), method=effects, trace_seed=seed,
+    core = EffectsCore(d.W, d.xvars, model, ids=list(d.ids), method=effects_method,
+                       trace_seed=seed,
                        bounds=(ld.bounds if ld is not None else None),
                        eigenvalues=(ld.eigenvalues if ld is not None else None))
     info["effects"] = core.method + (f" ({core.trace_method} traces)" if core.trace_method else "")
@@ -540,7 +565,7 @@ def spatial_cross_section(data: pd.DataFrame, y: str, x, w, id: str, model: str 
                           residuals=pd.Series(fit["e"], index=d.ids, name="residual"),
                           fitted=pd.Series(fit["fitted"], index=d.ids, name="fitted"),
                           info=info, effects_core=core, tests=test_df,
-                          bounds=_fit_bounds(model, ld, ld2))
+                          bounds=_fit_bounds(model, ld, ld2), spec=spec)
 
 
 def _fit_bounds(model, ld, ld2):
@@ -602,7 +627,8 @@ def _sdm_tests(d: _Design, params, cov, llf, ld, traces, tol, maxiter, seed) -> 
                                "lr_sdm_sem"])
 
 
-def lm_tests(data: pd.DataFrame, y: str, x, w, id: str, constant: bool = True) -> pd.DataFrame:
+def lm_tests(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: str | None = None,
+             constant: bool = True) -> pd.DataFrame:
     """Anselin's LM tests (error, lag, robust forms, SARMA) and Moran's I of OLS residuals.
 
     Parameters as :func:`spatial_cross_section`.  Returns a DataFrame indexed LM_error,
@@ -610,5 +636,6 @@ def lm_tests(data: pd.DataFrame, y: str, x, w, id: str, constant: bool = True) -
     (χ² statistics; the z-value for Moran), df, p (and I, E[I], V[I] for Moran).
     Matches R ``spdep::lm.LMtests(test="all")`` and ``spdep::lm.morantest``.
     """
+    _check_single_period(data, time)
     d = _prepare(data, y, x, w, id, "ols", None, constant)
     return _ols_tests(d)

@@ -100,17 +100,18 @@ from scipy import optimize, stats
 from .._validation import (DataError, PanelError, SpatialNQPFError, check_panel, format_values,
                            graph_to_sparse)
 from ._effects import EffectsCore
-from ._taxonomy import ConvergenceError
+from ._taxonomy import (DURBIN_MODELS, FE_TYPES, MODEL_NAMES, ConvergenceError, normalise_fe,
+                        normalise_model)
 from ._logdet import EIGEN_MAX_N, LogDet, spatial_traces
-from .results import SpatialResults
+from .results import SpatialResults, keep_spec
+from .spec import ModelSpec
 
 __all__ = ["spatial_panel", "PanelDesign", "prepare_panel", "MODELS", "FE_TYPES"]
 
-MODELS = ("ols", "slx", "sar", "sdm", "sem", "sdem", "sac")
-FE_TYPES = ("none", "individual", "time", "twoways")
+MODELS = MODEL_NAMES  # models/_taxonomy.py
 _LAG = ("sar", "sdm")
 _ERR = ("sem", "sdem")
-_DURBIN = ("sdm", "sdem", "slx")
+_DURBIN = DURBIN_MODELS
 
 
 
@@ -177,7 +178,7 @@ def _demean(A, fe):
             + A.mean(axis=(0, 1), keepdims=True))
 
 
-def prepare_panel(data, y, x, w, id, time) -> PanelDesign:
+def prepare_panel(data, y, x, w, *, id: str = "code", time: str = "year") -> PanelDesign:
     """Validate a long panel and return time-major arrays aligned to ``w`` by id.
 
     Raises :class:`~spatialnqpf._validation.PanelError` for duplicates, an unbalanced panel
@@ -305,8 +306,8 @@ def _ols(Z, v):
 
 
 # ----------------------------------------------------------------------- the model
-def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: str = "sdm",
-                  fe: str = "twoways", lee_yu=True, *, logdet: str = "auto",
+def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: str = "year",
+                  model: str = "sdm", fe: str = "twoways", lee_yu=True, logdet: str = "auto",
                   traces: str = "auto", trace_nsim: int = 100, seed: int = 0,
                   effects_method: str = "auto", tol: float = 1e-10,
                   maxiter: int = 500, w_error=None) -> SpatialResults:
@@ -325,7 +326,7 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
         Spatial weights keyed by the values of ``id`` (aligned by id, never by position).
         Usually row-standardised; the Lee–Yu transformation with time effects requires it.
     id, time : str
-        Columns identifying units and periods.
+        Columns identifying units (default ``"code"``) and periods (default ``"year"``).
     model : {"sdm", "sar", "sem", "sdem", "slx", "ols", "sac"}
         SDM: y = ρWy + Xβ + WXθ; SAR: θ = 0; SEM/SDEM: error λWu (+ WXθ); SLX: Xβ + WXθ;
         SAC: y = ρWy + Xβ + u, u = λW_e u + ε (see :func:`_fit_sac`).
@@ -383,25 +384,29 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
     >>> res = spatial_panel(cigar, "logc", ["logp", "logy"], w, id="state", time="year",
     ...                     model="sdm", fe="twoways")            # doctest: +SKIP
     >>> res.effects(nsim=1000, seed=0)                               # doctest: +SKIP
+    >>> res.spec.replace(model="sar").fit()                          # doctest: +SKIP
     """
-    model = str(model).lower()
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    spec = ModelSpec(spatial_panel, dict(
+        data=data, y=y, x=x, w=w, id=id, time=time, model=model, fe=fe, lee_yu=lee_yu,
+        logdet=logdet, traces=traces, trace_nsim=trace_nsim, seed=seed,
+        effects_method=effects_method, tol=tol, maxiter=maxiter, w_error=w_error))
+    model = normalise_model(model)
     if w_error is not None and model != "sac":
         raise ValueError(f"w_error is only used by model='sac', not {model!r}")
-    fe = _normalise_fe(fe, FE_TYPES + ("random",))
+    fe = normalise_fe(fe, FE_TYPES + ("random",))
     if fe == "random" and model not in ("sar", "sdm", "slx", "ols", "sem", "sdem"):
         raise ValueError(f"random effects are implemented for sar, sdm, sem, sdem, slx and ols, "
                          f"not {model!r}")
     if lee_yu not in (True, False, "elhorst"):
         raise ValueError(f"lee_yu must be True, False or 'elhorst', got {lee_yu!r}")
-    d = prepare_panel(data, y, x, w, id, time)
+    d = prepare_panel(data, y, x, w, id=id, time=time)
     if fe == "random" and model in _ERR:
-        return _fit_re_error(d, model, logdet=logdet, seed=seed, tol=tol, maxiter=maxiter,
-                             weights_label=_weights_label(w))
+        return keep_spec(spec, _fit_re_error(d, model, logdet=logdet, seed=seed, tol=tol,
+                                             maxiter=maxiter, weights_label=_weights_label(w)))
     if fe == "random":
-        return _fit_re(d, model, logdet=logdet, seed=seed, effects_method=effects_method,
-                       tol=tol, maxiter=maxiter, weights_label=_weights_label(w))
+        return keep_spec(spec, _fit_re(d, model, logdet=logdet, seed=seed,
+                                       effects_method=effects_method, tol=tol, maxiter=maxiter,
+                                       weights_label=_weights_label(w)))
     if model == "sac":
         W2 = d.W if w_error is None else graph_to_sparse(w_error, d.ids)
         if w_error is not None:
@@ -409,22 +414,16 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, id: str, time: str, model: s
             if (rs2 == 0).any():
                 raise DataError("w_error has unit(s) without neighbours (islands): "
                                 f"{format_values(list(d.ids[rs2 == 0]))}")
-        return _fit_sac(d, W2, fe, lee_yu, logdet=logdet, seed=seed,
-                        effects_method=effects_method, tol=tol, maxiter=maxiter,
-                        weights_label=_weights_label(w),
-                        error_weights_label=None if w_error is None else _weights_label(w_error))
-    return _fit(d, model, fe, lee_yu, logdet=logdet, traces=traces, trace_nsim=trace_nsim,
-                seed=seed, effects_method=effects_method, tol=tol, maxiter=maxiter,
-                weights_label=_weights_label(w))
+        return keep_spec(spec, _fit_sac(
+            d, W2, fe, lee_yu, logdet=logdet, seed=seed, effects_method=effects_method, tol=tol,
+            maxiter=maxiter, weights_label=_weights_label(w),
+            error_weights_label=None if w_error is None else _weights_label(w_error)))
+    return keep_spec(spec, _fit(d, model, fe, lee_yu, logdet=logdet, traces=traces,
+                                trace_nsim=trace_nsim, seed=seed, effects_method=effects_method,
+                                tol=tol, maxiter=maxiter, weights_label=_weights_label(w)))
 
 
-def _normalise_fe(fe, allowed=FE_TYPES):
-    """Map the aliases of ``fe`` (both, unit, entity, period, ...) and refuse unknown values."""
-    key = {"both": "twoways", "two-way": "twoways", "twoway": "twoways", "unit": "individual",
-           "entity": "individual", "period": "time"}.get(str(fe).lower(), str(fe).lower())
-    if key not in allowed:
-        raise ValueError(f"fe must be one of {tuple(allowed)}, got {fe!r}")
-    return key
+_normalise_fe = normalise_fe  # the one FE vocabulary (models/_taxonomy.py)
 
 
 def _weights_label(w):

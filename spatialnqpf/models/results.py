@@ -106,6 +106,9 @@ class SpatialResults(EstimationResults):
     sigma2, llf, aic, bic : float
     nobs : int
     info : mapping (read-only)
+    spec : :class:`~spatialnqpf.models.spec.ModelSpec` or None
+        The estimator call that produced this result (``res.spec.replace(model="sar").fit()``
+        refits with one argument changed); set by the package's estimators.
     """
 
     def __init__(self, params: pd.Series, cov: pd.DataFrame, sigma2: float, llf: float,
@@ -129,6 +132,12 @@ class SpatialResults(EstimationResults):
         self._fitted = None if fitted is None else pd.Series(fitted).copy()
         inf = {"model": self.model}
         inf.update(dict(info or {}))
+        # one name for R²: info["r2"] (= self.r2), with info["r2_kind"] "within" after FE
+        if "r2_within" in inf:
+            inf["r2"] = inf.pop("r2_within")
+            inf["r2_kind"] = "within"
+        elif "r2" in inf:
+            inf.setdefault("r2_kind", "overall")
         if self.flags:
             inf["flags"] = "; ".join(f.code for f in self.flags)
         self.info = types.MappingProxyType(inf)
@@ -137,6 +146,17 @@ class SpatialResults(EstimationResults):
         self.extra = types.MappingProxyType(dict(extra or {}))
         self._title = "Spatial regression results: " + model_label(self.model)
         self._freeze()
+
+    @property
+    def r2(self) -> float:
+        """R² of the fit (``info["r2"]``): 1 − e′e / Σ(y − ȳ)², on the within-transformed data
+        after fixed effects (``info["r2_kind"] == "within"``); NaN when not defined."""
+        return float(self.info.get("r2", np.nan))
+
+    @property
+    def has_effects(self) -> bool:
+        """Whether :meth:`effects` is defined for this model."""
+        return self._effects_core is not None
 
     @property
     def aic(self) -> float:
@@ -254,3 +274,12 @@ class SpatialResults(EstimationResults):
             t.insert(0, "effect", kind)
             parts.append(t)
         return pd.concat(parts, ignore_index=True)
+
+
+def keep_spec(spec, res):
+    """Attach the :class:`~spatialnqpf.models.spec.ModelSpec` that produced ``res`` (estimators
+    call this once, just before returning the result; afterwards ``res.spec`` is read-only)."""
+    if res.__dict__.get("spec") is not None:
+        raise AttributeError("this result already keeps its spec")
+    object.__setattr__(res, "spec", spec)
+    return res

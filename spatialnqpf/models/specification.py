@@ -41,14 +41,16 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .._results import Results
 from ._panel_tests import hausman, lr_fixed_effects, panel_lm_tests, sdm_tests
 from .panel import spatial_panel
+from .spec import ModelSpec
 
 __all__ = ["specification_search", "SpecificationResult", "robustness", "RobustnessResult"]
 
 
-@dataclass(frozen=True)
-class SpecificationResult:
+@dataclass(eq=False, repr=False)
+class SpecificationResult(Results):
     """Outcome of :func:`specification_search` (read-only).
 
     Attributes
@@ -97,7 +99,8 @@ class SpecificationResult:
         return self.summary()
 
 
-def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.05,
+def specification_search(data, y, x, w, *, id: str = "code", time: str = "year", lee_yu=True,
+                         alpha: float = 0.05,
                          nsim: int = 1000, seed: int = 0, **kwargs) -> SpecificationResult:
     """Run the Elhorst sequence (LM → LR of FE → [Hausman] → SDM → Wald/LR → effects).
 
@@ -116,6 +119,7 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
     SpecificationResult
     """
     rows = []
+    base = ModelSpec(spatial_panel, dict(data=data, y=y, x=x, w=w, id=id, time=time, **kwargs))
 
     def add(step, test, fe, stat, df, p, decision):
         rows.append({"step": step, "test": test, "fe": fe, "statistic": stat, "df": df, "p": p,
@@ -124,13 +128,13 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
     # 1. LM tests for every FE type
     lm = {}
     for fe in ("none", "individual", "time", "twoways"):
-        t = panel_lm_tests(data, y, x, w, id, time, fe=fe)
+        t = panel_lm_tests(data, y, x, w, id=id, time=time, fe=fe)
         lm[fe] = t
         for name, r in t.iterrows():
             add(1, name, fe, r.statistic, r.df, r.p,
                 "reject H0 (no spatial term)" if r.p < alpha else "do not reject")
     # 2. LR tests of the fixed effects (non-spatial model, direct ML)
-    lr = lr_fixed_effects(data, y, x, w, id, time)
+    lr = lr_fixed_effects(data, y, x, w, id=id, time=time)
     ind = lr.loc["LR_individual_effects", "p"] < alpha
     tim = lr.loc["LR_time_effects", "p"] < alpha
     fe = "twoways" if ind and tim else "individual" if ind else "time" if tim else "none"
@@ -143,10 +147,8 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="the residuals contain common year shocks")
-                h = hausman(spatial_panel(data, y, x, w, id=id, time=time, model="sar",
-                                          fe="individual", lee_yu=True, **kwargs),
-                            spatial_panel(data, y, x, w, id=id, time=time, model="sar",
-                                          fe="random", **kwargs)).iloc[0]
+                h = hausman(base.replace(model="sar", fe="individual", lee_yu=True).fit(),
+                            base.replace(model="sar", fe="random").fit()).iloc[0]
             verdict = ("inconclusive (" + h.note.split("; ")[-1] + "); fixed effects kept"
                        if np.isnan(h.p) else "reject RE: fixed effects" if h.p < alpha else
                        "RE not rejected; fixed effects kept (consistent either way)")
@@ -156,8 +158,7 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
     else:
         add(3, "Hausman_FE_vs_RE", fe, np.nan, np.nan, np.nan, "not applicable (no unit effects)")
     # 4. SDM and its simplifications
-    fits = {m: spatial_panel(data, y, x, w, id=id, time=time, model=m, fe=fe, lee_yu=lee_yu,
-                             seed=seed, **kwargs)
+    fits = {m: base.replace(model=m, fe=fe, lee_yu=lee_yu, seed=seed).fit()
             for m in ("sdm", "sar", "sem")}
     tests = sdm_tests(fits["sdm"], fits["sar"], fits["sem"])
     for name, r in tests.iterrows():
@@ -190,8 +191,8 @@ def specification_search(data, y, x, w, id, time, lee_yu=True, alpha: float = 0.
 
 
 # ---------------------------------------------------------------------- robustness
-@dataclass(frozen=True)
-class RobustnessResult:
+@dataclass(eq=False, repr=False)
+class RobustnessResult(Results):
     """Side-by-side fits of one model under several weights (read-only).
 
     Attributes
@@ -217,13 +218,16 @@ class RobustnessResult:
         return self.summary()
 
 
-def robustness(data, y, x, weights: Mapping, id, time, model="sdm", fe="twoways", lee_yu=True,
-               effects: bool = True, nsim: int = 1000, seed: int = 0, **kwargs) -> RobustnessResult:
-    """Fit ``model`` under every weights matrix of ``weights`` and tabulate side by side.
+def robustness(data, y, x, ws: Mapping, *, id: str = "code", time: str = "year", model="sdm",
+               fe="twoways", lee_yu=True, effects: bool = True, nsim: int = 1000, seed: int = 0,
+               **kwargs) -> RobustnessResult:
+    """Fit ``model`` under every weights matrix of ``ws`` and tabulate side by side.
 
     Parameters
     ----------
-    weights : mapping name → libpysal Graph/W
+    ws : mapping name → libpysal Graph/W
+        (``ws``, not ``weights``: in this package ``w`` is one spatial weights object and
+        ``ws`` a mapping of them.)
         E.g. ``{"contiguity": w_c, "inverse distance": w_d, "economic": w_e}``.
     model, fe, lee_yu : as in :func:`spatial_panel`.
     effects : bool
@@ -233,12 +237,13 @@ def robustness(data, y, x, weights: Mapping, id, time, model="sdm", fe="twoways"
     -------
     RobustnessResult
     """
-    if not isinstance(weights, Mapping) or not weights:
-        raise ValueError("weights must be a non-empty mapping name -> weights")
+    if not isinstance(ws, Mapping) or not ws:
+        raise ValueError("ws must be a non-empty mapping name -> weights")
     results, cols = {}, {}
-    for name, w in weights.items():
-        r = spatial_panel(data, y, x, w, id=id, time=time, model=model, fe=fe, lee_yu=lee_yu,
-                          seed=seed, **kwargs)
+    base = ModelSpec(spatial_panel, dict(data=data, y=y, x=x, w=None, id=id, time=time,
+                                         model=model, fe=fe, lee_yu=lee_yu, seed=seed, **kwargs))
+    for name, w in ws.items():
+        r = base.replace(w=w).fit()
         results[name] = r
         s = {}
         for p, v in r.params.items():
@@ -246,8 +251,8 @@ def robustness(data, y, x, weights: Mapping, id, time, model="sdm", fe="twoways"
         for p, v in r.bse.items():
             s[f"se:{p}"] = v
         s.update(sigma2=r.sigma2, llf=r.llf, aic=r.aic, nobs=r.nobs,
-                 r2=r.info.get("r2_within", r.info.get("r2")))
-        if effects and r._effects_core is not None:
+                 r2=r.r2)
+        if effects and r.has_effects:
             eff = r.effects(method="simulation", nsim=nsim, seed=seed)
             for xv, row in eff.iterrows():
                 for kind in ("direct", "indirect", "total"):

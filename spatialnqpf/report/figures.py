@@ -7,13 +7,28 @@ stages share.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["save_figure", "rasterize_heavy", "as_figure", "province_maps", "map_grid",
+__all__ = ["FigureRecord", "save_figure", "rasterize_heavy", "as_figure", "province_maps", "map_grid",
            "VECTOR_FORMATS"]
+
+@dataclass(frozen=True)
+class FigureRecord:
+    """A written figure: name, caption and file paths (PNG always; SVG/PDF as configured)."""
+
+    name: str
+    title: str
+    files: Mapping
+
+    @property
+    def png(self) -> Path:
+        return Path(self.files["png"])
+
 
 VECTOR_FORMATS = frozenset({"svg", "pdf", "eps", "ps"})
 #: A collection with more path vertices than this is drawn as an embedded image
@@ -50,7 +65,6 @@ def save_figure(fig, folder: Path, name: str, title: str, *, formats=(), dpi: in
     """Write ``fig`` as ``folder/<name>.png`` plus each vector/raster format; close it."""
     import matplotlib.pyplot as plt
 
-    from .stages._base import FigureRecord
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = {}

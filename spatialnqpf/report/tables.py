@@ -518,16 +518,9 @@ _FE_PAIRS = {"none": (False, False), "pooled": (False, False), "individual": (Tr
              "time": (False, True), "twoways": (True, True), "random": (False, False)}
 
 
-def _stat(result, name: str, info_keys=()):
-    """A fit statistic: attribute (or mapping key) ``name``, else ``result.info[k]``."""
-    if isinstance(result, Mapping):
-        v = result.get(name)
-    else:
-        v = getattr(result, name, None)
-        if v is None:
-            info = getattr(result, "info", None)
-            if isinstance(info, Mapping):
-                v = next((info[k] for k in info_keys if info.get(k) is not None), None)
+def _stat(result, name: str):
+    """A fit statistic: attribute (or mapping key) ``name`` as a float, or None."""
+    v = result.get(name) if isinstance(result, Mapping) else getattr(result, name, None)
     if v is None or callable(v):
         return None
     try:
@@ -583,7 +576,7 @@ def extract_model(result) -> dict:
     """Read a fitted model for a table: coefficients through :func:`tidy_of`, fit statistics.
 
     Statistics: ``nobs``, ``llf``, ``sigma2``, ``aic`` (attributes or mapping keys), R² as
-    ``rsquared`` / mapping key ``r2`` / ``info["r2"]`` or ``info["r2_within"]``, and
+    ``r2`` (the package's one name; mapping key ``r2``) or statsmodels' ``rsquared``, and
     ``fe`` (``"none"|"individual"|"time"|"twoways"``, an alias, or a pair of booleans).
 
     Returns
@@ -592,12 +585,13 @@ def extract_model(result) -> dict:
     (dict of floats or None), ``fe`` (pair of bools or None) and ``flags`` (tuple of
     ``(code, message)``).
     """
+    from .._results import EstimationResults
     td = tidy_of(result)
     t = td.set_index("term")
     stats = {
         "nobs": _stat(result, "nobs"),
-        "r2": _stat(result, "rsquared", ("r2", "r2_within")) if not isinstance(result, Mapping)
-        else _stat(result, "r2"),
+        "r2": _stat(result, "r2") if isinstance(result, (Mapping, EstimationResults))
+        else _stat(result, "rsquared"),
         "llf": _stat(result, "llf"),
         "sigma2": _stat(result, "sigma2"),
         "aic": _stat(result, "aic"),

@@ -358,7 +358,7 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
 _TRANSFORMS = ("inverse", "exponential", "binary")
 
 
-def distance(ids=None, points=None, transform: str = "inverse", power: float = 1.0,
+def distance(ids=None, points=None, decay: str = "inverse", power: float = 1.0,
              cutoff: float | None = None, bandwidth: float | None = None,
              level: str = "province", standardize: str = "row") -> WeightsGraph:
     r"""Great-circle distance weights between capitals, centroids or user points.
@@ -369,7 +369,8 @@ def distance(ids=None, points=None, transform: str = "inverse", power: float = 1
         d_{ij} = 2R \arcsin\sqrt{\sin^2\tfrac{\Delta\varphi}{2}
                  + \cos\varphi_i\cos\varphi_j\sin^2\tfrac{\Delta\lambda}{2}}
 
-    and the weights are (``transform``)
+    and the weights are (``decay``, the distance-decay function; recorded in the recipe
+    under its historical key ``transform``)
 
     * ``"inverse"``: :math:`w_{ij} = d_{ij}^{-p}` (``power`` p; 1 = inverse
       distance, 2 = inverse squared distance);
@@ -387,7 +388,7 @@ def distance(ids=None, points=None, transform: str = "inverse", power: float = 1
         See :func:`resolve_points`.  Default: capitals for provinces,
         equal-area centroids for cities.  With user points, ``ids`` defaults
         to their index and may be any hashable ids.
-    transform, power, cutoff, bandwidth : see above.
+    decay, power, cutoff, bandwidth : see above.
     level : {"province", "city"}
     standardize : {"row", "spectral", "none"}
 
@@ -405,22 +406,22 @@ def distance(ids=None, points=None, transform: str = "inverse", power: float = 1
     >>> round(float(1 / weights.distance(standardize="none").dense().loc[11, 31]), 1)  # Beijing-Shanghai, km
     1067.3
     >>> w2 = weights.distance(power=2)                          # inverse squared distance, row-standardised
-    >>> wx = weights.distance(transform="exponential", bandwidth=500.0, cutoff=1500.0)
+    >>> wx = weights.distance(decay="exponential", bandwidth=500.0, cutoff=1500.0)
 
     References
     ----------
     Sinnott, R. W. (1984). Virtues of the haversine. *Sky and Telescope* 68(2), 159.
     """
-    if transform not in _TRANSFORMS:
-        raise SpatialNQPFError(f"transform must be one of {_TRANSFORMS}, got {transform!r}")
-    if transform == "exponential" and (bandwidth is None or not bandwidth > 0):
-        raise SpatialNQPFError("transform='exponential' needs a positive bandwidth (km), "
+    if decay not in _TRANSFORMS:
+        raise SpatialNQPFError(f"decay must be one of {_TRANSFORMS}, got {decay!r}")
+    if decay == "exponential" and (bandwidth is None or not bandwidth > 0):
+        raise SpatialNQPFError("decay='exponential' needs a positive bandwidth (km), "
                                f"got {bandwidth!r}")
-    if transform == "binary" and cutoff is None:
-        raise SpatialNQPFError("transform='binary' needs a cutoff (km)")
+    if decay == "binary" and cutoff is None:
+        raise SpatialNQPFError("decay='binary' needs a cutoff (km)")
     if cutoff is not None and not cutoff > 0:
         raise SpatialNQPFError(f"cutoff must be positive (km), got {cutoff!r}")
-    if transform == "inverse" and not power > 0:
+    if decay == "inverse" and not power > 0:
         raise SpatialNQPFError(f"power must be positive, got {power!r}")
     std = _canonical_std(standardize)
     idx, coords, source, lvl = _ids_and_points(ids, points, level)
@@ -444,12 +445,12 @@ def distance(ids=None, points=None, transform: str = "inverse", power: float = 1
             raise SpatialNQPFError(
                 f"no neighbour within cutoff={cutoff} km for id(s) {format_values(idx[lonely].tolist())}; "
                 f"a cutoff of at least {max(nn):.1f} km connects them all")
-    w = K.distance_transform(dist, transform, power, bandwidth)
+    w = K.distance_transform(dist, decay, power, bandwidth)
     raw = sp.csr_matrix((w, (rows, cols)), shape=(n, n))
-    params = [("transform", transform)]
-    if transform == "inverse":
+    params = [("transform", decay)]  # recipe key kept: saved recipes stay readable
+    if decay == "inverse":
         params.append(("power", float(power)))
-    if transform == "exponential":
+    if decay == "exponential":
         params.append(("bandwidth", float(bandwidth)))
     params.append(("cutoff", None if cutoff is None else float(cutoff)))
     params.append(("radius_km", K.EARTH_RADIUS_KM))
@@ -528,7 +529,7 @@ def _ids_and_points(ids, points, level):
 # ---------------------------------------------------------------------------
 # economic matrices
 
-def period_means(values, column: str | None = None, id: str = "code", time: str = "year",
+def period_means(values, column: str | None = None, *, id: str = "code", time: str = "year",
                  ids=None, years=None) -> pd.Series:
     r"""Period means :math:`\bar Y_i = \frac1T \sum_t Y_{it}` of a variable, by id.
 
@@ -623,7 +624,7 @@ def _refuse_absent(absent, keep, id, time):
                          "pass years= or complete the panel")
 
 
-def economic(values, column: str | None = None, id: str = "code", time: str = "year",
+def economic(values, column: str | None = None, *, id: str = "code", time: str = "year",
              ids=None, years=None, standardize: str = "row") -> WeightsGraph:
     r"""Economic-distance weights :math:`w_{ij} = 1/|\bar Y_i - \bar Y_j|`.
 
@@ -777,7 +778,7 @@ def nested(w_geo, w_econ, phi: float = 0.5, standardize: str = "row") -> Weights
     return WeightsGraph._from_raw(raw, idx, recipe, std)
 
 
-def economic_geographic(w_dist, values, column: str | None = None, id: str = "code",
+def economic_geographic(w_dist, values, column: str | None = None, *, id: str = "code",
                         time: str = "year", years=None, standardize: str = "row") -> WeightsGraph:
     r"""Economic-geographic weights :math:`W = W_d \,\mathrm{diag}(\bar Y_1/\bar Y, \ldots, \bar Y_n/\bar Y)`.
 

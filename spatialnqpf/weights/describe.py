@@ -8,13 +8,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .._results import Results
 from .._validation import graph_ids, graph_to_sparse
 
 __all__ = ["WeightsDescription", "describe"]
 
 
-@dataclasses.dataclass(frozen=True)
-class WeightsDescription:
+@dataclasses.dataclass(eq=False, repr=False)
+class WeightsDescription(Results):
     """Frozen description of a weights matrix (see :func:`describe`).
 
     Attributes

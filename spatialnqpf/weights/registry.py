@@ -57,7 +57,7 @@ def _economic_of(ids, data, options):
     var = options["economic_variable"]
     if var not in data.columns:
         raise SpatialNQPFError(f"[weights] economic_variable {var!r} is not a column of the data")
-    return _api.economic(data, var, id="code", time="year", ids=ids)
+    return _api.economic(values=data, column=var, id="code", time="year", ids=ids)
 
 
 def _means(recipe: Recipe) -> pd.Series:
@@ -82,7 +82,7 @@ def _points_of(recipe: Recipe):
 
 def _distance_recipe(recipe: Recipe):
     pts, lvl = _points_of(recipe)
-    return _api.distance(ids=list(recipe.ids), points=pts, transform=recipe.param("transform"),
+    return _api.distance(ids=list(recipe.ids), points=pts, decay=recipe.param("transform"),
                          power=recipe.param("power", 1.0), cutoff=recipe.param("cutoff"),
                          bandwidth=recipe.param("bandwidth"), level=lvl,
                          standardize=recipe.standardization)
@@ -95,18 +95,18 @@ def _knn_recipe(recipe: Recipe):
 
 
 def _economic_recipe(recipe: Recipe):
-    return _api.economic(_means(recipe), ids=list(recipe.ids),
+    return _api.economic(values=_means(recipe), ids=list(recipe.ids),
                          standardize=recipe.standardization)._with_recipe_params(recipe)
 
 
 def _nested_recipe(recipe: Recipe):
     a, b = (c.rebuild() for c in recipe.components)
-    return _api.nested(a, b, phi=recipe.param("phi"), standardize=recipe.standardization)
+    return _api.nested(w_geo=a, w_econ=b, phi=recipe.param("phi"), standardize=recipe.standardization)
 
 
 def _econ_geo_recipe(recipe: Recipe):
     a = recipe.components[0].rebuild()
-    return _api.economic_geographic(a, _means(recipe), standardize=recipe.standardization
+    return _api.economic_geographic(w_dist=a, values=_means(recipe), standardize=recipe.standardization
                                     )._with_recipe_params(recipe)
 
 
@@ -114,7 +114,7 @@ def _econ_geo_options(ids, data, options):
     var = options["economic_variable"]
     if var not in data.columns:
         raise SpatialNQPFError(f"[weights] economic_variable {var!r} is not a column of the data")
-    return _api.economic_geographic(_api.distance(ids=ids), data, var, id="code", time="year")
+    return _api.economic_geographic(w_dist=_api.distance(ids=ids), values=data, column=var, id="code", time="year")
 
 
 #: Every kind of weights matrix, in the order the report lists them.
@@ -128,7 +128,7 @@ BUILDERS: Mapping[str, WBuilder] = {b.kind: b for b in (
     WBuilder("economic", {"zh": "经济距离矩阵", "en": "Economic distance"},
              _economic_of, _economic_recipe),
     WBuilder("nested", {"zh": "经济地理嵌套矩阵", "en": "Nested economic-geographic"},
-             lambda ids, data, o: _api.nested(_api.distance(ids=ids), _economic_of(ids, data, o),
+             lambda ids, data, o: _api.nested(w_geo=_api.distance(ids=ids), w_econ=_economic_of(ids, data, o),
                                               phi=o["phi"]), _nested_recipe),
     WBuilder("economic_geographic", {"zh": "经济地理矩阵", "en": "Economic-geographic"},
              _econ_geo_options, _econ_geo_recipe),

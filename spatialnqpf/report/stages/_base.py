@@ -20,6 +20,7 @@ from typing import Callable, Mapping
 import pandas as pd
 
 from ..config import PreparedData, ReportConfig
+from ..figures import FigureRecord, save_figure
 
 __all__ = ["Stage", "StageOutput", "State", "Skip", "FigureRecord", "pct", "year_ranges",
            "REGION_ZH"]
@@ -30,19 +31,6 @@ REGION_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast
 
 class Skip(Exception):
     """A stage cannot run (a prerequisite is missing); not an error of the data."""
-
-
-@dataclass(frozen=True)
-class FigureRecord:
-    """A written figure: name, caption and file paths (PNG always; SVG/PDF as configured)."""
-
-    name: str
-    title: str
-    files: Mapping
-
-    @property
-    def png(self) -> Path:
-        return Path(self.files["png"])
 
 
 @dataclass(frozen=True)
@@ -146,7 +134,6 @@ class State:
             return [str(c) for c in codes]
 
     def save_figure(self, fig, name: str, title: str) -> FigureRecord:
-        from ..figures import save_figure
         return save_figure(fig, self.out / "figures", name, title,
                            formats=self.config.get("output", "figures"),
                            dpi=self.config.get("output", "dpi"))

@@ -52,7 +52,7 @@ def run(state: State) -> StageOutput:
     perms = int(state.config.get("autocorrelation", "permutations"))
     tables, figures, readings, numbers = [], [], [], {}
     ws = {state.weight_labels.get(k, k): w for k, w in state.weights.items()}
-    res = autocorrelation.moran_by_year(state.frame, col, ws, id="code", time="year", permutations=perms,
+    res = autocorrelation.moran_by_year(data=state.frame, column=col, w=ws, id="code", time="year", permutations=perms,
                            seed=state.seed)
     long = res.to_frame()
     numbers["moran_by_year"] = long
@@ -74,7 +74,7 @@ def run(state: State) -> StageOutput:
         figures.append(_moran_figure(state, long))
     wname = next(iter(state.weights))
     wlab = state.weight_labels.get(wname, wname)
-    lres = autocorrelation.lisa(state.frame, col, state.weights[wname], id="code", time="year", permutations=perms,
+    lres = autocorrelation.lisa(data=state.frame, column=col, w=state.weights[wname], id="code", time="year", permutations=perms,
                    seed=state.seed)
     lf = lres.to_frame()
     numbers["lisa"] = lf

@@ -56,14 +56,14 @@ def run(state: State) -> StageOutput:
     grp = state.config.get("inequality", "groups")
     tables, figures, readings, numbers = [], [], [], {}
     flagged = []  # readings of flagged fits shown in the tables
-    kd = dynamics.kernel_density_by_year(state.frame, col, grp, id="code", time="year")
+    kd = dynamics.kernel_density_by_year(data=state.frame, column=col, group=grp, id="code", time="year")
     numbers["kernel_density_peaks"] = kd.peaks()
     numbers["kernel_density_bandwidth"] = kd.bandwidth
     if state.figures:
         figures += _kde_figures(state, kd)
     pk = kd.peaks()["nation"]
     readings.append(state.text(TEXT, "the_main_peak_of", v0=pk.index[0], v1=pk.iloc[0], v2=pk.index[-1], v3=pk.iloc[-1]))
-    mk = dynamics.markov(state.frame, col, k, id="code", time="year")
+    mk = dynamics.markov(data=state.frame, column=col, k=k, id="code", time="year")
     tab = mk.table()
     tab.index.name = state.text(TEXT, "t_t")
     tables.append(frame_table(tab, name="markov_transitions", digits=3,
@@ -78,7 +78,8 @@ def run(state: State) -> StageOutput:
     if state.weights:
         wname = next(iter(state.weights))
         try:
-            sm = dynamics.spatial_markov(state.frame, col, state.weights[wname], k, id="code", time="year")
+            sm = dynamics.spatial_markov(data=state.frame, column=col, w=state.weights[wname], k=k,
+                                         id="code", time="year")
             st = sm.table()
             st.index = [f"{a} | {b}" for a, b in st.index]
             st.index.name = state.text(TEXT, "lag_class_t")
@@ -90,27 +91,27 @@ def run(state: State) -> StageOutput:
             numbers["spatial_markov_tests"] = tests
         except Exception as exc:
             state.notes.append(f"spatial Markov failed: {type(exc).__name__}: {exc}")
-    fits = {state.text(TEXT, "absolute"): dynamics.beta_convergence(state.frame, col, id="code", time="year")}
+    fits = {state.text(TEXT, "absolute"): dynamics.beta_convergence(data=state.frame, column=col, id="code", time="year")}
     ctrl = [c for c in state.config.get("models", "x") if c in state.frame.columns]
     if ctrl:
         try:
             fits[state.text(TEXT, "conditional")] = dynamics.beta_convergence(
-                state.frame, col, ctrl, id="code", time="year")
+                data=state.frame, column=col, controls=ctrl, id="code", time="year")
         except Exception as exc:
             state.notes.append(f"conditional beta convergence failed: {type(exc).__name__}: {exc}")
     speed = {c: r.speed for c, r in fits.items()}
     half = {c: r.half_life for c, r in fits.items()}
-    cols = {c: {"params": r.params, "bse": r.bse, "pvalues": r.pvalues, "nobs": r.nobs,
-                "r2": r.r2_within, "fe": r.fe} for c, r in fits.items()}
+    cols = dict(fits)  # BetaResult: read through tidy() by the table
     if state.weights:
         wname = next(iter(state.weights))
         c = state.text(TEXT, "spatial_sdm_v", v0=state.weight_labels[wname])
         try:
-            sb = dynamics.spatial_beta_convergence(state.frame, col, state.weights[wname], id="code", time="year")
+            sb = dynamics.spatial_beta_convergence(data=state.frame, column=col, w=state.weights[wname],
+                                                   id="code", time="year")
             cols[c] = sb
             bname = next(n for n in sb.params.index if not n.startswith("W_") and n not in ("rho", "lambda"))
             b = float(sb.params[bname])
-            sp, hl = dynamics.convergence_speed(b)
+            sp, hl = dynamics.convergence_speed(beta=b)
             speed[c], half[c] = sp, hl
             numbers["spatial_beta_convergence"] = {"params": sb.params, "bse": sb.bse,
                                                    "pvalues": sb.pvalues, "speed": sp, "half_life": hl,

@@ -72,7 +72,7 @@ def _index_call(state: State):
     if weighting is None:
         raise ValueError(f"[index] method {cfg['method']!r} is not one of entropy_topsis, entropy, "
                          "critic, combined, equal")
-    kwargs = dict(id="code", time="year", shift=cfg["shift"], weights=weighting,
+    kwargs = dict(id="code", time="year", shift=cfg["shift"], scheme=weighting,
                   missing="raise")  # gaps were handled (and logged) by the data stage
     if state.system is not None:
         kwargs["system"] = state.system
@@ -81,7 +81,7 @@ def _index_call(state: State):
         meta = state.indicator_meta
         if meta is not None and "pillar" in meta.columns and meta["pillar"].astype(bool).all():
             kwargs["pillars"] = {p: list(g.index) for p, g in meta.groupby("pillar", sort=False)}
-    return index.entropy_topsis(state.frame, **kwargs)
+    return index.entropy_topsis(data=state.frame, **kwargs)
 
 
 def run(state: State) -> StageOutput:

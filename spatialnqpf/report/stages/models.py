@@ -66,7 +66,7 @@ def run(state: State) -> StageOutput:
     tables, figures, readings, numbers = [], [], [], {}
     fits, effs = {}, {}
     for wn in wnames:
-        res = models.spatial_panel(state.frame, y=y, x=x, w=state.weights[wn], id="code", time="year",
+        res = models.spatial_panel(data=state.frame, y=y, x=x, w=state.weights[wn], id="code", time="year",
                                    model=cfg["model"], fe=cfg["fe"], lee_yu=cfg["lee_yu"])
         col = f"{cfg['model'].upper()} ({state.weight_labels.get(wn, wn)})"
         fits[col] = res
@@ -85,7 +85,7 @@ def run(state: State) -> StageOutput:
     if cfg["specification_search"]:
         try:
             wn0 = wnames[0]
-            ss = models.specification_search(state.frame, y=y, x=x, w=state.weights[wn0], id="code",
+            ss = models.specification_search(data=state.frame, y=y, x=x, w=state.weights[wn0], id="code",
                                               time="year", lee_yu=cfg["lee_yu"],
                                               nsim=int(cfg["effects_nsim"]), seed=state.seed)
             sdf = ss.to_frame()
