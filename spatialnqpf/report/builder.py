@@ -60,9 +60,9 @@ from typing import Mapping
 import pandas as pd
 
 from .config import ReportConfig, load_config
-from .figures import rasterize_heavy as _rasterize_heavy
+from .figures import rasterize_heavy as _rasterize_heavy  # noqa: F401  (kept: builder._rasterize_heavy)
 from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput
-from .writers import WORDS, docx_report, html_report, jsonable, md_report, versions, write_tables
+from .writers import docx_report, html_report, jsonable, md_report, versions, write_tables
 
 __all__ = ["build_report", "run_stages", "ReportResult", "StageOutcome", "FigureRecord", "STAGES",
            "run_stage"]
