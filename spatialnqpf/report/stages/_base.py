@@ -121,6 +121,10 @@ class State:
         """``table[key][lang]`` formatted with ``fmt`` (the zh/en table of a stage)."""
         return table[key][self.lang].format(**fmt)
 
+    def ftext(self, table: Mapping, key: str, **fmt) -> str:
+        """:meth:`text` in the figure language (English when no CJK font was found)."""
+        return table[key][self.fig_lang].format(**fmt)
+
     def region_label(self, g, fig: bool = False) -> str:
         lang = self.fig_lang if fig else self.lang
         return REGION_ZH.get(str(g), str(g)) if lang == "zh" else str(g)
