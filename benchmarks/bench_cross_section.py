@@ -9,7 +9,7 @@ neighbours (libpysal ``Graph.build_knn``), row-standardised; true ρ = 0.4, β =
   (simulated direct/indirect/total effects with standard errors).
 * peer: spreg ``ML_Lag(slx_lags=1, method="full")`` (dense eigenvalues and a dense n × n inverse)
   and ``method="LU"`` (sparse LU log-determinant; spreg still forms dense n × n matrices for the
-  variance, see ANCHORS item 4).  spreg's default ``spat_impacts="simple"`` effects (point values,
+  variance, see docs/anchors.md item 4).  spreg's default ``spat_impacts="simple"`` effects (point values,
   no inference) are included in its time.
 * optionally ``--big``: ours alone at n = 20 000 (spreg needs several dense 20 000² matrices,
   ≈ 3.2 GB each).

@@ -38,7 +38,7 @@ def make_data(n: int, k: int = 8, seed: int = 0):
 
 
 def dagum_loop(y, g):
-    """Pure-Python O(n^2) transcription of METHODS §4.1 (the peer scripts)."""
+    """Pure-Python O(n^2) transcription of docs/methods/inequality.md §4.1 (the peer scripts)."""
     labs = sorted(set(g), key=lambda lab: np.mean(y[g == lab]))
     groups = [list(y[g == lab]) for lab in labs]
     n = len(y)

@@ -9,7 +9,7 @@ Cases (issue 4):
    faster and ≤ 1/5 of spreg's peak memory.  The estimates are compared too.
 2. ``sdm-big``: two-way FE SDM with the Lee–Yu transformation and simulated effect standard
    errors (1 000 draws) at n = 100 000, T = 10 (knn k = 6).  Target: < 2 minutes and < 4 GiB.
-   spreg cannot run this size (dense n × n matrices; ANCHORS item 4).
+   spreg cannot run this size (dense n × n matrices; docs/anchors.md item 4).
 
 Every case runs in a fresh subprocess that reports its own wall time and peak resident memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), so the numbers do not mix.

@@ -1,6 +1,6 @@
 """Monte Carlo study of the three ``lee_yu`` choices of spatial_panel (run by hand, not in CI).
 
-Design (METHODS.md §5.3): SDM with two-way fixed effects on the 31 mainland provinces,
+Design (docs/methods/models.md §5.3): SDM with two-way fixed effects on the 31 mainland provinces,
 W = queen contiguity of ``spatialnqpf.weights.contiguity()`` (Hainan linked to Guangdong),
 row-standardised; T = 10; ρ = 0.35; β = (1, −0.5); θ = (0.5, 0.3); σ² = 1;
 unit and time effects correlated with the regressors:

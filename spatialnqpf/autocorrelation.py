@@ -6,7 +6,7 @@ p-values, cluster counts and transitions, bivariate Moran and the Moran test of
 regression residuals.
 
 What this adds to esda (which we use as the comparison peer, see
-``shared/reference/ANCHORS.md`` items 9 and 10): data are aligned to the
+``docs/anchors.md`` items 9 and 10): data are aligned to the
 weights by id (:func:`spatialnqpf._validation.graph_to_sparse`), every
 permutation test takes a ``seed`` (esda's global ``Moran`` has none), LISA
 p-values are two-sided by default with the folded one-sided pseudo p-value of
@@ -32,6 +32,9 @@ Islands (units without neighbours): ``islands="raise"`` (default) refuses them
 and names them; ``islands="keep"`` keeps them with a zero spatial lag (as esda
 and spdep with ``zero.policy=TRUE, adjust.n=FALSE``): they count in n, their
 local statistic is 0, their local p-value NaN, and their cluster is "isolate".
+
+Method notes: ``docs/methods/autocorrelation.md`` §3 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 

@@ -26,6 +26,9 @@ of economic convergence. *International Regional Science Review* 26(3), 363-392.
 
 Barro, R. J. & Sala-i-Martin, X. (1992). Convergence. *Journal of Political
 Economy* 100(2), 223-251.
+
+Method notes: ``docs/methods/dynamics.md`` §4.3 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 

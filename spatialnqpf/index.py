@@ -21,7 +21,7 @@ declared and reproducible:
 * :func:`obstacle_degree` and :func:`coupling_coordination` as stand-alone
   functions.
 
-Formulas and conventions: ``shared/reference/METHODS.md`` section 1.  No
+Formulas and conventions: ``docs/methods/index.md`` §1.  No
 library in the spatial stack implements the panel ("time variable added")
 entropy method, obstacle degree or coupling coordination; generic MCDM
 packages (pymcdm) lack the panel method, so the kernels are written here and
@@ -32,7 +32,7 @@ References
 .. [1] Yang and Sun (2015), the usual citation in the Chinese applied
    literature for the panel ("time variable added") entropy method.  The
    original was not available to check; the formulas implemented are those
-   of METHODS.md section 1.1.
+   of docs/methods/index.md §1.1.
 .. [2] Hwang, C. L. and Yoon, K. (1981). *Multiple Attribute Decision Making*.
    Springer (TOPSIS).
 .. [3] Diakoulaki, D., Mavrotas, G. and Papayannakis, L. (1995). Determining
@@ -696,7 +696,7 @@ def entropy_weights(frame: pd.DataFrame, directions=None, shift: float = 1e-4,
 
     Examples
     --------
-    METHODS.md section 1.1 worked example:
+    docs/methods/index.md §1.1 worked example:
 
     >>> X = pd.DataFrame({"a": [10, 20, 15, 30], "b": [.5, .4, .9, .2], "c": [3, 5, 4, 8]})
     >>> entropy_weights(X, {"a": 1, "b": -1, "c": 1}).round(6).tolist()
@@ -1156,8 +1156,8 @@ def obstacle_degree(normalized: pd.DataFrame, indicator_weights: pd.Series,
     -----
     The formula is the one used throughout the Chinese applied literature
     (因子贡献度 x 指标偏离度, normalised).  It is tested against hand-worked
-    numbers; it has not been checked against a published table (METHODS.md
-    marks it **verify**).
+    numbers; it has not been checked against a published table (docs/methods/index.md
+    §1.4 marks it **to verify**).
     """
     cols = list(normalized.columns)
     w = pd.Series(indicator_weights, dtype=float)
@@ -1411,7 +1411,7 @@ def entropy_topsis(data: pd.DataFrame, directions=None, *, id: str = "code",
                    normalize: str = "minmax", missing="raise") -> IndexResult:
     r"""Composite index by (panel) entropy weights and TOPSIS.
 
-    Default ("improved" panel entropy-TOPSIS, METHODS.md section 1):
+    Default ("improved" panel entropy-TOPSIS, docs/methods/index.md §1):
 
     1. standardise every indicator over **all** (id, time) observations
        together (directed min-max, see :func:`entropy_weights`), so scores

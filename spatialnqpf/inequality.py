@@ -23,6 +23,9 @@ measures. *Econometrica* 48(3), 613-625.
 Akita, T. (2003). Decomposing regional income inequality in China and
 Indonesia using two-stage nested Theil decomposition method. *Annals of
 Regional Science* 37, 55-77.
+
+Method notes: ``docs/methods/inequality.md`` §4.1-§4.2 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 
@@ -321,7 +324,7 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
 
     with groups sorted by mean (:math:`\mu_1 \le \dots \le \mu_k`),
     :math:`G_{jj}`, :math:`G_{jh}`, :math:`D_{jh} = (d_{jh}-p_{jh})/(d_{jh}+p_{jh})`
-    as in METHODS §4.1 (see :func:`spatialnqpf._kernels.gini.dagum_decompose`
+    as in docs/methods/inequality.md §4.1 (see :func:`spatialnqpf._kernels.gini.dagum_decompose`
     for the weighted formulas).  Computed in O(n log n) per pair of groups
     from sorted values and cumulative sums.
 

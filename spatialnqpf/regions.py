@@ -25,6 +25,9 @@ Regional schemes
 ``zone8``    The eight comprehensive economic zones of the State Council DRC (2005):
              Northeast, Northern coast, Eastern coast, Southern coast, Middle Yellow
              River, Middle Yangtze River, Southwest, Northwest.
+
+Method notes: ``docs/methods/weights.md`` §2 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 
 References used, per class:
 
-* ``TestWorkedExample``: the hand-worked example of shared/reference/METHODS.md
-  sections 1.1-1.2 (4 observations x 3 indicators), atol 1e-6.
+* ``TestWorkedExample``: the hand-worked example of docs/methods/index.md
+  §1.1-1.2 (4 observations x 3 indicators), atol 1e-6.
 * ``TestNumpyTranscription``: a plain-numpy transcription of the formulas of
-  METHODS.md section 1, written independently in this file, on seeded random
+  docs/methods/index.md §1, written independently in this file, on seeded random
   data, rtol 1e-12.
 * ``TestPymcdm``: pymcdm 1.4.0 (``pymcdm.weights.entropy_weights``,
   ``pymcdm.weights.critic_weights``, ``pymcdm.methods.TOPSIS``) on
@@ -26,7 +26,7 @@ from spatialnqpf import index as ix
 from spatialnqpf._validation import DataError, PanelError
 
 # ---------------------------------------------------------------------------
-# METHODS.md section 1.1-1.2 worked example
+# docs/methods/index.md §1.1-1.2 worked example
 # ---------------------------------------------------------------------------
 X_EX = np.array([[10, .5, 3], [20, .4, 5], [15, .9, 4], [30, .2, 8]], dtype=float)
 DIRS_EX = {"a": 1, "b": -1, "c": 1}
@@ -41,7 +41,7 @@ def example_frame():
 
 
 class TestWorkedExample:
-    """METHODS.md 1.1-1.2 worked example (hand-worked), atol 1e-6."""
+    """docs/methods/index.md §1.1-1.2 worked example (hand-worked), atol 1e-6."""
 
     def test_entropy_weights(self):
         w = ix.entropy_weights(example_frame(), DIRS_EX)
@@ -126,7 +126,7 @@ def random_panel(seed=0, n=12, T=5, m=5):
 
 
 class TestNumpyTranscription:
-    """Plain-numpy transcription in this file (METHODS.md section 1), rtol 1e-12."""
+    """Plain-numpy transcription in this file (docs/methods/index.md §1), rtol 1e-12."""
 
     @pytest.mark.parametrize("seed,shift", [(0, 1e-4), (1, 1e-3), (2, 0.01), (3, 0.0)])
     def test_panel_entropy_topsis(self, seed, shift):

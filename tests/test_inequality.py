@@ -2,12 +2,12 @@
 
 References used (each test says which):
 
-* METHODS.md §4.1 exact example (fractions worked by hand; re-derived here
+* docs/methods/inequality.md §4.1 exact example (fractions worked by hand; re-derived here
   with :class:`fractions.Fraction` and an O(n^2) double loop).
 * An independent plain-numpy O(n^2) transcription of Dagum's (1997)
   formulas (``_oracle`` below) for random data, weighted and unweighted.
 * Replication: integer unit weights must equal duplicating the units.
-* METHODS.md §4.2 worked example for Theil T/L.
+* docs/methods/inequality.md §4.2 worked example for Theil T/L.
 * PySAL ``inequality`` 1.1.2: ``inequality.theil.TheilD`` and
   ``inequality.gini.Gini`` (unweighted cross-sections).
 """
@@ -33,7 +33,7 @@ def _example_arrays():
 
 
 # --------------------------------------------------------------------------
-# O(n^2) oracle: a literal transcription of METHODS §4.1 with weights
+# O(n^2) oracle: a literal transcription of docs/methods/inequality.md §4.1 with weights
 # --------------------------------------------------------------------------
 def _oracle(y, g, w=None):
     y = np.asarray(y, float)
@@ -93,7 +93,7 @@ def _random_groups(rng, sizes, weights=False):
 
 
 class TestDagumExactExample:
-    """Reference: METHODS.md §4.1 exact example (hand-worked fractions), tolerance 1e-12."""
+    """Reference: docs/methods/inequality.md §4.1 exact example (hand-worked fractions), tolerance 1e-12."""
 
     printed = {
         "G": Fraction(6, 17), "G_AA": Fraction(1, 6), "G_BB": Fraction(2, 9),
@@ -104,7 +104,7 @@ class TestDagumExactExample:
     }
 
     def test_printed_fractions_rederived_exactly(self):
-        # Exact rational arithmetic of the O(n^2) definitions reproduces METHODS' fractions.
+        # Exact rational arithmetic of the O(n^2) definitions reproduces the fractions of docs/methods/inequality.md §4.1.
         y = {k: [Fraction(v) for v in vs] for k, vs in EXAMPLE.items()}
         allv = [v for vs in y.values() for v in vs]
         n, mu = len(allv), sum(allv) / len(allv)
@@ -254,7 +254,7 @@ class TestDagumBootstrap:
 
 
 class TestTheil:
-    """References: METHODS.md §4.2 worked example (6 decimals); PySAL inequality.theil.TheilD."""
+    """References: docs/methods/inequality.md §4.2 worked example (6 decimals); PySAL inequality.theil.TheilD."""
 
     def test_worked_example(self):
         y, g = _example_arrays()

@@ -11,7 +11,7 @@ References (all in tests/reference/, each with its generator and header):
   the orthonormal F_{T,T-1} / F_{N,N-1} matrices of Lee & Yu (2010) and W* = F'WF; the
   likelihood maximised there is the Lee–Yu transformed likelihood.  ``lee_yu=True``.  rtol 1e-5.
 * spreg 1.9.0 ``ML_LagFE(slx_lags=1)`` (run live): individual-FE SDM by direct ML and its
-  "full" impact multipliers (ANCHORS item 1: its direct effect omits θ tr((I−ρW)^{-1}W)/n).
+  "full" impact multipliers (docs/anchors.md item 1: its direct effect omits θ tr((I−ρW)^{-1}W)/n).
 * Independent plain-numpy transcriptions inside the tests (dense n×n and NT×NT algebra) for
   Elhorst's one-step correction, the effects, and the fixed effects.
 """
@@ -96,7 +96,7 @@ class TestDirectMLvsSpatialreg:
             assert res.info["traces"] == "exact"
 
     def test_pooled_sar_exact_rho_anchor(self, cigar, w):
-        # ANCHORS item 14: exact pooled SAR rho 0.19028 (Elhorst's grid lookup gives 0.19698)
+        # docs/anchors.md item 14: exact pooled SAR rho 0.19028 (Elhorst's grid lookup gives 0.19698)
         res = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar", fe="none",
                             lee_yu=False)
         assert res.params["rho"] == pytest.approx(0.19028, abs=5e-6)
@@ -116,7 +116,7 @@ class TestAgainstSpreg:
         np.testing.assert_allclose(res.params.to_numpy(), m.betas.ravel(), rtol=1e-5)
         np.testing.assert_allclose(res.bse.to_numpy(), np.sqrt(np.diag(m.vm)), rtol=1e-4)
         # spreg's "full" direct multiplier is tr((I - rho W)^{-1})/n; its direct effect is
-        # beta * that, which omits theta * tr((I - rho W)^{-1} W)/n (ANCHORS item 1).
+        # beta * that, which omits theta * tr((I - rho W)^{-1} W)/n (docs/anchors.md item 1).
         mult_direct = m.sp_multipliers["full"][0]
         rho = res.params["rho"]
         A = np.linalg.inv(np.eye(46) - rho * _dense_w(w))
@@ -152,7 +152,7 @@ class TestLeeYuVsTransformedLikelihood:
         assert "Lee-Yu" in res.info["lee_yu"]
 
     def test_individual_only_same_coefficients_as_direct(self, cigar, w):
-        # METHODS 5.3: with individual effects only, rho and beta equal the direct estimates
+        # docs/methods/models.md §5.3: with individual effects only, rho and beta equal the direct estimates
         a = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
                           fe="individual", lee_yu=True)
         b = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
@@ -184,7 +184,7 @@ def _dense_information_sdm(y, Z, Wb, rho, beta, s2, D):
 
 
 class TestElhorstCorrection:
-    """lee_yu='elhorst' against a dense transcription of METHODS 5.3 applied to R's direct ML
+    """lee_yu='elhorst' against a dense transcription of docs/methods/models.md §5.3 applied to R's direct ML
     estimates (cigar_spatialreg_results.csv, sdm_twoways); rtol 1e-5."""
 
     def test_sdm_twoways(self, cigar, w, Wdense):
@@ -481,7 +481,7 @@ class TestBadInput:
             spatial_panel(cigar, "logc", X, g, id="state", time="year", model="sar")
 
     def test_common_year_shock_warning(self, cigar, w):
-        """ANCHORS item 3: individual FE only, with strong year effects (LR 473 on this panel)."""
+        """docs/anchors.md item 3: individual FE only, with strong year effects (LR 473 on this panel)."""
         with pytest.warns(RuntimeWarning, match="common year shocks"):
             r = spatial_panel(cigar, "logc", X, w, id="state", time="year", model="sar",
                               fe="individual")

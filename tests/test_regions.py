@@ -122,7 +122,7 @@ def test_table_matches_official_names():
 
 
 def test_region_groups_match_nbs_counts():
-    # NBS four regions (METHODS §2): East 10, Central 6, West 12, Northeast 3.
+    # NBS four regions (docs/methods/weights.md §2): East 10, Central 6, West 12, Northeast 3.
     g = regions.groups()
     assert g.value_counts().to_dict() == {"West": 12, "East": 10, "Central": 6, "Northeast": 3}
     assert set(g[g == "East"].index) == {11, 12, 13, 31, 32, 33, 35, 37, 44, 46}

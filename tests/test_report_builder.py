@@ -10,7 +10,7 @@ The demo report is built once per module with the command line entry point
   (python-docx / openpyxl read-back); LaTeX tables are structurally valid;
 * the plain-language readings are the numbers of the tables (recomputed here),
   and the Gini they quote matches an independent plain-numpy transcription of
-  G = ΣΣ|y_i − y_j| / (2 n² μ) (METHODS §4.1) on the index scores;
+  G = ΣΣ|y_i − y_j| / (2 n² μ) (docs/methods/inequality.md §4.1) on the index scores;
 * the footer's data checksum equals SHA-256 of the demo panel computed here.
 """
 from __future__ import annotations
@@ -160,7 +160,7 @@ def test_readings_are_computed_from_the_numbers(demo):
     sc = st["index"]["numbers"]["scores"]
     scores = pd.DataFrame(sc["data"], index=sc["index"], columns=[int(c) for c in sc["columns"]])
     y = scores[int(last)].to_numpy()
-    G = np.abs(y[:, None] - y[None, :]).sum() / (2 * len(y) ** 2 * y.mean())   # METHODS §4.1
+    G = np.abs(y[:, None] - y[None, :]).sum() / (2 * len(y) ** 2 * y.mean())   # docs/methods/inequality.md §4.1
     assert df.loc[last, "G"] == pytest.approx(G, rel=1e-10)
     assert any(f"{G:.3f}" in r for r in st["inequality"]["readings"])
     best = scores[int(last)].sort_values(ascending=False).index[:3]
@@ -277,7 +277,7 @@ def test_stage_outcome_views(tmp_path):
 
 
 def test_economic_and_nested_weights_match_numpy(tmp_path):
-    """Reference: plain-numpy transcription of METHODS §2: w_ij = 1/|Ȳ_i − Ȳ_j| (Ȳ: 2012-2022 mean
+    """Reference: plain-numpy transcription of docs/methods/weights.md §2: w_ij = 1/|Ȳ_i − Ȳ_j| (Ȳ: 2012-2022 mean
     GDP), row-standardised; nested = 0.5 W_d + 0.5 W_e with W_d the row-standardised inverse
     haversine distance between capitals (R = 6371 km), re-standardised by row."""
     from spatialnqpf import regions

@@ -13,7 +13,7 @@ References used (each test says which):
 * Plain numpy transcriptions in this file (spherical law of cosines instead of haversine, brute
   force argsort for knn, explicit formulas for economic, nested and economic-geographic matrices,
   numpy.linalg.eigvals for the spectral radius).
-* METHODS.md section 2 / issue 3 anchors: Beijing-Shanghai 1067.3 km, Guangzhou-Haikou 459.6 km.
+* docs/methods/weights.md §2 / issue 3 anchors: Beijing-Shanghai 1067.3 km, Guangzhou-Haikou 459.6 km.
 """
 from __future__ import annotations
 

@@ -15,6 +15,9 @@ Tests: :func:`lm_tests` (cross-section Anselin LM), :func:`panel_lm_tests`,
 :func:`lr_fixed_effects`, :func:`sdm_tests`, :func:`hausman`.
 
 Submodules are imported on first use so that ``import spatialnqpf.models`` is cheap.
+
+Method notes: ``docs/methods/models.md`` §5-§6 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 

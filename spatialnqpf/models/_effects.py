@@ -15,7 +15,7 @@ For the lag models (SAR, SDM, SAC) with A(ρ) = I − ρW,
     indirect_k = total_k − direct_k
 
 Note that spreg's SDM "full" direct effect is β_k tr(A^{-1})/n: it omits the term
-θ_k tr(A^{-1}W)/n (ANCHORS.md item 1).  We compute the LeSage–Pace quantity.
+θ_k tr(A^{-1}W)/n (docs/anchors.md item 1).  We compute the LeSage–Pace quantity.
 
 For SLX and SDEM the matrix of partial derivatives is S_k = β_k I + θ_k W, so
 direct = tr(S_k)/n = β_k + θ_k tr(W)/n and total = ι′S_k ι/n = β_k + θ_k ι′Wι/n; with a

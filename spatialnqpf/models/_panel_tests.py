@@ -1,7 +1,7 @@
 """Specification tests for spatial panels (Elhorst 2010, 2014; Anselin et al. 1996; Debarsy & Ertur 2010).
 
 * :func:`panel_lm_tests` — LM tests for a spatial lag / spatial error on the residuals of the
-  non-spatial fixed-effects model, classic and robust (METHODS.md §5.5).
+  non-spatial fixed-effects model, classic and robust (docs/methods/models.md §5.5).
 * :func:`lr_fixed_effects` — LR tests of the joint significance of unit and of time effects.
 * :func:`sdm_tests` — Wald and LR tests of SDM → SAR (θ = 0) and SDM → SEM (θ + ρβ = 0).
 * :func:`hausman` — Hausman test of fixed against random unit effects.

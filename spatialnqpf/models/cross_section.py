@@ -47,6 +47,9 @@ References
 Anselin, L. (1988). Spatial Econometrics: Methods and Models. Kluwer.
 LeSage, J. & Pace, R. K. (2009). Introduction to Spatial Econometrics. CRC.
 Elhorst, J. P. (2014). Spatial Econometrics. Springer.
+
+Method notes: ``docs/methods/models.md`` §5.1, §5.4-§5.5 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 

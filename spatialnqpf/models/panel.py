@@ -20,7 +20,7 @@ concentrated out of e(ρ) = M_D (y − ρ W y − Z β), and M_D (W y) is the ye
 which differs from W (M_D y) because the column sums of W are not 1.  Unit demeaning commutes
 with kron(I_T, W), so for individual effects both orders agree.  (Elhorst's MATLAB code
 estimates with demeaned(W y) but evaluates the reported log-likelihood with W·demeaned(y);
-ANCHORS.md item 14.)  For the error models the same holds when W is row-standardised,
+docs/anchors.md item 14.)  For the error models the same holds when W is row-standardised,
 because (I − λW) ι = (1 − λ) ι keeps the transformed year dummies in the span of the
 dummies.
 
@@ -29,7 +29,7 @@ With e(ρ) the residual of the demeaned data, the concentrated log-likelihood is
     ℓ(ρ) = −(m/2) [ln(2π σ²(ρ)) + 1] + T* [ln|I − ρW| − c ln(1 − ρ)],   σ²(ρ) = e′e / m
 
 with, for ``lee_yu=False`` (direct ML) and ``"elhorst"``: m = NT, T* = T, c = 0; for the
-Lee–Yu (2010) transformation approach (``lee_yu=True``, the default; METHODS.md §5.3):
+Lee–Yu (2010) transformation approach (``lee_yu=True``, the default; docs/methods/models.md §5.3):
 
 ========== ================ ======= ===
 fe          m                T*      c
@@ -66,7 +66,7 @@ individual effects only σ² ← σ² T/(T − 1); for time effects only σ² �
 information matrix is recomputed at ψ_bc.  Differences from the code as shipped
 (``sar_panel_FE.m`` / ``sem_panel_FE.m``, third release 2010), which explain residual
 third-decimal gaps to tables made with it: (1) it reads ln|I − ρW| from a 0.001 grid (we use
-exact or provably accurate values; ANCHORS item 14); (2) its I_ρρ term uses ‖(I_T ⊗ G) X̃β‖²
+exact or provably accurate values; docs/anchors.md item 14); (2) its I_ρρ term uses ‖(I_T ⊗ G) X̃β‖²
 without demeaning again after G (identical for individual effects; for time/two-way effects we
 use the exact dummy-model information, which demeans); (3) ``sem_panel_FE`` lags the demeaned
 data, W·(demeaned y), and after the correction keeps X* at the uncorrected λ; (4) its reported
@@ -335,7 +335,7 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
         ``"random"``: random unit effects (Elhorst 2003; SAR, SDM, SLX, OLS: :func:`_fit_re`;
         SEM, SDEM for N ≤ 2 000: :func:`_fit_re_error`).
     lee_yu : {True, "elhorst", False}
-        ``True``: Lee–Yu (2010) transformation approach (default; METHODS.md §5.3);
+        ``True``: Lee–Yu (2010) transformation approach (default; docs/methods/models.md §5.3);
         ``"elhorst"``: the one-step correction of Elhorst's MATLAB code, to reproduce
         published tables; ``False``: uncorrected direct ML.
     logdet : {"auto", "eigen", "lu", "chebyshev", "mc"}
@@ -452,7 +452,7 @@ def _choose_logdet(W, method, seed):
 
 def _likelihood_constants(fe, lee_yu_transform, N, T):
     """``(m, Tj, c1)`` of the concentrated log-likelihood
-    -(m/2) ln sigma2 + Tj [ln|I - rho W| - c1 ln(1 - rho)] (METHODS §5.3).
+    -(m/2) ln sigma2 + Tj [ln|I - rho W| - c1 ln(1 - rho)] (docs/methods/models.md §5.3).
 
     Lee-Yu transformation: m = effective observations ((N-1)(T-1) for two-way effects),
     Tj = T-1 with individual effects, c1 = 1 when the time effects are transformed away
@@ -608,7 +608,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
 
 
 def _year_shock_check(e, N, T, k, info, model):
-    """Warn when the residuals keep common year shocks (ANCHORS item 3).
+    """Warn when the residuals keep common year shocks (docs/anchors.md item 3).
 
     F test of the year means of the residuals: F = [N Σ_t ē_t² / (T − 1)] / [Σ (e − ē_t)² / df],
     df = NT − T − k.  With a row-standardised W a common shock α_t satisfies W α_t ι = α_t ι, so

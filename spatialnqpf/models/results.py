@@ -148,10 +148,12 @@ class SpatialResults(EstimationResults):
         self._freeze()
 
     @property
-    def r2(self) -> float:
+    def r2(self) -> float | None:
         """R² of the fit (``info["r2"]``): 1 − e′e / Σ(y − ȳ)², on the within-transformed data
-        after fixed effects (``info["r2_kind"] == "within"``); NaN when not defined."""
-        return float(self.info.get("r2", np.nan))
+        after fixed effects (``info["r2_kind"] == "within"``); None when the estimator records
+        none (random effects)."""
+        v = self.info.get("r2")
+        return None if v is None else float(v)
 
     @property
     def has_effects(self) -> bool:

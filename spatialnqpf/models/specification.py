@@ -30,6 +30,9 @@ Elhorst, J. P. (2010). Applied spatial econometrics: raising the bar. Spatial Ec
 5, 9-28.
 Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatial Panels.
 Springer, §3.5–3.6.
+
+Method notes: ``docs/methods/models.md`` §5.5 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ against ``results.json``.
 Two builders:
 
 * :func:`regression_table` — one column per model (or per weight matrix), the
-  layout of applied spatial econometrics papers (METHODS §5.6): coefficient with
+  layout of applied spatial econometrics papers (docs/methods/models.md §5.6): coefficient with
   its standard error (or t) in parentheses underneath, significance stars
   ``*** p<0.01, ** p<0.05, * p<0.1``, spatial parameters, σ², fixed-effect flags,
   N, R², log-likelihood, and direct / indirect / total effects under the

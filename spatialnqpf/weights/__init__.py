@@ -12,6 +12,9 @@ Builders: :func:`contiguity`, :func:`distance`, :func:`knn`,
 edge list, dense CSV/Excel matrix, Stata ``spmatrix`` text, MATLAB .mat);
 :func:`describe`; :data:`BUILDERS` (:mod:`.registry`): kind → builder, recipe ↔
 arguments, zh/en label.
+
+Method notes: ``docs/methods/weights.md`` §2 (formulas and conventions);
+the peers' defects it avoids: ``docs/anchors.md``.
 """
 from ._api import (EQUAL_AREA_CRS, ISLAND_RULES, contiguity, distance, economic,
                    economic_geographic, knn, nested, period_means, recipe_of, resolve_points,

@@ -3,7 +3,7 @@
 Tool: Python 3.11, libpysal 4.14.1, scipy.  Run: ``python tests/reference/cigar_export_w.py``.
 Output: tests/reference/cigar_w46_edges.csv (focal, neighbor), read by the tests and by
 cigar_spatialreg.R.  The .mat matrix is ordered by the Cigar state codes ascending
-(1, 3, 4, ..., 51; METHODS §6), 188 directed links, symmetric, binary.
+(1, 3, 4, ..., 51; docs/methods/models.md §6), 188 directed links, symmetric, binary.
 """
 from pathlib import Path
 
