@@ -79,7 +79,7 @@ df, g = make({n})
 base = peak_mib()
 from spatialnqpf.models import spatial_cross_section
 t = time.perf_counter()
-r = spatial_cross_section(df, "y", ["a", "b", "c"], g, "id", model="sdm", tests=False)
+r = spatial_cross_section(df, "y", ["a", "b", "c"], g, id="id", model="sdm", tests=False)
 fit = time.perf_counter() - t
 e = r.effects(nsim=1000, seed=0)
 secs = time.perf_counter() - t

@@ -13,6 +13,7 @@ builders) is gone: ``Recipe.rebuild`` goes through the W-builder registry
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "spatialnqpf"
@@ -32,7 +33,12 @@ def _modules() -> dict:
 
 
 def import_graph() -> dict:
-    """module → set of package modules it imports (anywhere in its source)."""
+    """module → set of package modules it imports (anywhere in its source); a fresh copy."""
+    return {k: set(v) for k, v in _graph().items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _graph() -> dict:
     mods = _modules()
     graph = {m: set() for m in mods}
     for mod, (path, is_pkg) in mods.items():

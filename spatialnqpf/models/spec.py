@@ -43,7 +43,9 @@ class ModelSpec:
         ``spatial_cross_section``) or any function taking keyword arguments.
     arguments : mapping
         Its keyword arguments, data and weights included (stored as a read-only mapping;
-        every name is checked against the estimator's signature).
+        every name is checked against the estimator's signature).  The data frame and the
+        weights are referenced, not copied: a frame changed in place after the fit changes
+        what :meth:`fit` refits.
 
     Examples
     --------
