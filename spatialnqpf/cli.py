@@ -6,7 +6,10 @@
     spatialnqpf info
     spatialnqpf init [analysis.toml]             write a commented configuration template
     spatialnqpf report [--config analysis.toml] [--data file.csv|.xlsx|.dta] [--out DIR] [--lang zh|en]
-    spatialnqpf index|weights|moran|dagum|model [same options]   one stage, same tables
+    spatialnqpf index|weights|moran|dagum|dynamics|model [same options]   one stage, same tables
+
+The single-stage commands and the stages each runs first come from the stage registry
+(:data:`spatialnqpf.report.stages.REGISTRY`: ``Stage.command``, ``Stage.requires``).
 
 With no arguments ``spatialnqpf report`` analyses the bundled 31-province demo
 panel with the demo indicator system and writes ``./spatialnqpf-report/``.
@@ -18,22 +21,11 @@ import argparse
 import sys
 from pathlib import Path
 
-#: single-stage subcommands → the report stages they run (data always runs first)
-SINGLE_STAGES = {
-    "index": ("index",),
-    "weights": ("weights",),
-    "moran": ("index", "weights", "autocorrelation"),
-    "dagum": ("index", "inequality"),
-    "model": ("index", "weights", "models"),
-}
-
-_HELP = {
-    "index": "composite index only (weights, scores, ranking)",
-    "weights": "spatial weight matrices only",
-    "moran": "Moran's I by year and LISA (runs the index and weights first)",
-    "dagum": "Dagum Gini decomposition, Theil, CV (runs the index first)",
-    "model": "spatial panel models and effects (runs the index and weights first)",
-}
+def single_stages() -> dict:
+    """``{command: (stages it runs)}`` derived from the stage registry (data always runs first)."""
+    from .report.stages import commands, with_requirements
+    return {cmd: tuple(n for n in with_requirements([st.name]) if n != "data")
+            for cmd, st in commands().items()}
 
 
 def _add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
@@ -59,15 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p = sub.add_parser("report", help="the whole analysis as a report (default: the bundled demo)")
     _add_run_options(p, "spatialnqpf-report")
-    for name, help_ in _HELP.items():
-        p = sub.add_parser(name, help=help_)
+    from .report.stages import commands
+    for name, st in commands().items():
+        p = sub.add_parser(name, help=st.help)
         _add_run_options(p, f"spatialnqpf-{name}")
     return parser
 
 
 def _info() -> int:
     from . import __version__
-    from .report.builder import _versions
+    from ._environment import versions
     print(f"spatialnqpf {__version__}")
     try:
         from . import datasets
@@ -84,9 +77,12 @@ def _info() -> int:
         except Exception as exc:
             status = f"unavailable ({type(exc).__name__}: {exc})"
         print(f"  spatialnqpf.{mod}: {status}")
+    from .weights.registry import CONFIG_KINDS, label
+    print("weight matrices ([weights] matrices): "
+          + ", ".join(f"{k} ({label(k, 'en')})" for k in CONFIG_KINDS))
     from .report.fonts import find_cjk_font
     print(f"CJK font for figures: {find_cjk_font() or 'none (figures fall back to English)'}")
-    for k, v in _versions().items():
+    for k, v in versions().items():
         print(f"  {k}: {v}")
     return 0
 
@@ -132,8 +128,9 @@ def main(argv=None) -> int:
         return _init(args.path, args.force)
     if args.command == "report":
         return _run(args, None)
-    if args.command in SINGLE_STAGES:
-        return _run(args, SINGLE_STAGES[args.command])
+    single = single_stages()
+    if args.command in single:
+        return _run(args, single[args.command])
     parser.print_help()
     return 0
 

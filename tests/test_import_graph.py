@@ -6,9 +6,9 @@ module level or inside a function.  ``from .pkg import name`` points at ``pkg.na
 is a module, else at ``pkg`` (its ``__init__``).  Lazy ``importlib.import_module`` calls of the
 package ``__init__`` files are not edges (they only run on attribute access).
 
-Known exception, until the report branch (W-builder registry) lands:
-``weights.recipe → weights._api`` (``Recipe.rebuild`` imports the builders); the full-graph test
-is xfail for that one edge only, the test without it must pass.
+The former exception ``weights.recipe → weights._api`` (``Recipe.rebuild`` imported the
+builders) is gone: ``Recipe.rebuild`` goes through the W-builder registry
+(``weights.registry`` registers itself with ``recipe``), so the whole graph has no cycle.
 """
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ import ast
 import functools
 from pathlib import Path
 
-import pytest
-
 PKG = Path(__file__).resolve().parents[1] / "spatialnqpf"
-KNOWN = {("spatialnqpf.weights.recipe", "spatialnqpf.weights._api")}
+KNOWN: set = set()
 
 
 def _modules() -> dict:
@@ -122,7 +120,5 @@ def test_no_cycle_besides_the_known_edge():
     assert cycles(g) == []
 
 
-@pytest.mark.xfail(reason="weights.recipe -> weights._api (Recipe.rebuild) is removed by the "
-                          "W-builder registry of the report branch", strict=False)
 def test_no_cycle_at_all():
     assert cycles(import_graph()) == []

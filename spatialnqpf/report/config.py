@@ -115,7 +115,8 @@ shift = 1e-4              # entropy shift epsilon
 # Spatial weight matrices (all row-standardised):
 # contiguity (queen, Hainan linked by the islands rule), distance (inverse great-circle distance
 # between capitals), knn (k nearest capitals), economic (1/|Y_i - Y_j| of the period means of
-# economic_variable), nested (phi * distance + (1 - phi) * economic)
+# economic_variable), nested (phi * distance + (1 - phi) * economic), economic_geographic
+# (distance x diag(Ybar_j / Ybar)); the kinds are those of spatialnqpf.weights.BUILDERS
 matrices = ["contiguity", "distance"]
 islands = "guangdong"     # Hainan rule: guangdong | guangdong+guangxi | nearest | keep
 k = 4                     # neighbours for knn
@@ -415,6 +416,14 @@ class ReportConfig:
             raise ConfigError("[index] system = 'inline' needs at least one [[index.indicators]] block")
         if not isinstance(s["seeds"]["seed"], int):
             raise ConfigError(f"[seeds] seed must be an integer, got {s['seeds']['seed']!r}")
+        from ..weights.registry import CONFIG_KINDS
+        mats = s["weights"]["matrices"]
+        if isinstance(mats, str) or not all(isinstance(m, str) for m in mats):
+            raise ConfigError(f"[weights] matrices must be a list of names, got {mats!r}")
+        unknown = [m for m in mats if m not in CONFIG_KINDS]
+        if unknown:
+            raise ConfigError(f"[weights] matrices: unknown weight matrix {format_values(unknown)}; "
+                              f"use {format_values(CONFIG_KINDS)}")
 
     def get(self, section: str, key: str | None = None):
         sec = self.settings[section]

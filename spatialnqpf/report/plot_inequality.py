@@ -130,8 +130,9 @@ def plot_markov_heatmap(result, cmap: str = "Blues", figsize=None, decimals: int
 
 
 def _markov_heatmap(result, cmap, figsize, decimals, txt):
+    from ..dynamics import SpatialMarkovResult
     plt = _plt()
-    if hasattr(result, "lag_labels"):
+    if isinstance(result, SpatialMarkovResult):
         mats = [(lab, result.P[lab]) for lab in result.lag_labels]
     else:
         mats = [("Markov", result.P)]

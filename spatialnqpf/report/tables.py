@@ -20,10 +20,12 @@ Two builders:
 Stars use two-sided p-values: the model's ``pvalues`` when present, otherwise
 :math:`p = 2\,(1 - \Phi(|b / se|))`.
 
-No estimation happens here; results objects are read through a small protocol
-(attributes ``params``, ``bse``, ``pvalues``, ``nobs``, ``llf``, ``rsquared``,
-``fe``...; see :func:`extract_model`), so statsmodels, linearmodels-like and
-spatialnqpf results all tabulate.
+No estimation happens here.  Coefficients of a spatialnqpf result are read only
+through its ``tidy()`` (:mod:`spatialnqpf._results`); a result of another library
+(statsmodels) or a mapping is adapted once by :func:`tidy_of` from ``params``/``bse``.
+A result with ``flags`` is marked in every cell (:data:`FLAG_MARK`, a note naming
+the flag; ``Table.meta["flags"]``, ``to_dict()["flags"]``) and its effects are not
+printed.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ import pandas as pd
 __all__ = [
     "Cell", "Row", "Table", "stars", "format_number", "extract_model", "regression_table",
     "frame_table", "write_table", "write_workbook", "write_document", "LABELS", "term_label",
+    "tidy_of", "md_escape", "FLAG_MARK",
     "translate_decision", "translate_specification", "lee_yu_label", "SPEC_TESTS_ZH",
     "SPEC_DECISIONS_ZH", "FE_ZH",
 ]
@@ -55,6 +58,7 @@ LABELS = {
         "effects": "效应分解", "const": "常数项", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
         "se_note": "括号内为标准误", "t_note": "括号内为 t 值", "variable": "变量",
         "statistics": "统计量",
+        "flag_note": "{mark} {col}：该估计被标记（{codes}），不能按常规解释，效应分解未列出：{why}",
     },
     "en": {
         "rho": "ρ (W×y)", "lambda": "λ (W×u)", "sigma2": "σ²", "nobs": "Observations",
@@ -64,8 +68,14 @@ LABELS = {
         "effects": "Effects", "const": "Constant", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
         "se_note": "Standard errors in parentheses", "t_note": "t statistics in parentheses",
         "variable": "Variable", "statistics": "Statistics",
+        "flag_note": "{mark} {col}: flagged fit ({codes}), not interpretable as it stands; effects "
+                     "not shown: {why}",
     },
 }
+
+
+#: Appended to every cell of a flagged fit (the table notes name the flag).
+FLAG_MARK = "†"
 
 
 def _lang(lang: str) -> str:
@@ -201,7 +211,8 @@ class Table:
     def to_dict(self) -> dict:
         """JSON-ready description: title, header, formatted grid, notes and raw values."""
         return {"name": self.name, "title": self.title, "grid": self.grid(),
-                "notes": list(self.notes), "values": self.values()}
+                "notes": list(self.notes), "values": self.values(),
+                "flags": {str(k): [list(f) for f in v] for k, v in self.meta.get("flags", {}).items()}}
 
     def summary(self) -> str:
         """Plain-text rendering with aligned columns."""
@@ -263,11 +274,13 @@ class Table:
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
-        """GitHub-flavoured Markdown table with the title in bold and notes below."""
-        g = self.grid()
+        """GitHub-flavoured Markdown table with the title in bold and notes below.
 
-        def esc(s):
-            return str(s).replace("|", "\\|")
+        Every string is escaped with :func:`md_escape` (HTML special characters, link
+        brackets, pipes), so a label such as ``<script>`` is shown, never run.
+        """
+        g = self.grid()
+        esc = md_escape
         out = [f"**{esc(self.title)}**", "",
                "| " + " | ".join(esc(h) for h in g[0]) + " |",
                "|" + "|".join([":---"] + [":---:"] * len(self.columns)) + "|"]
@@ -432,7 +445,22 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "²": r"$^2$", "×": r"$\times$", "θ": r"$\theta$", "β": r"$\beta$", "≤": r"$\le$",
                   "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$",
                   "→": r"$\rightarrow$", "μ": r"$\mu$", "·": r"$\cdot$", "±": r"$\pm$",
-                  "Δ": r"$\Delta$", "φ": r"$\phi$", "ε": r"$\varepsilon$", "≈": r"$\approx$"}
+                  "Δ": r"$\Delta$", "φ": r"$\phi$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
+                  "†": r"$^\dagger$"}
+
+
+def md_escape(s) -> str:
+    """Markdown text that shows ``s`` literally wherever the Markdown is rendered.
+
+    HTML special characters become entities (as in the HTML writer: no raw tag or
+    event handler survives), backslashes, brackets (no link or image can be formed),
+    backticks and pipes (table cells) are backslash-escaped, and line breaks become
+    spaces.
+    """
+    out = _html.escape(str(s), quote=False)
+    for ch in ("\\", "`", "[", "]", "|"):
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r", " ").replace("\n", " ")
 
 
 def latex_escape(s) -> str:
@@ -486,87 +514,91 @@ def _docx_border(cell, top: int | None = None, bottom: int | None = None) -> Non
 
 
 # ----------------------------------------------------------- model protocol
-def _series(obj, names) -> pd.Series | None:
-    for n in names:
-        v = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
-        if v is not None:
-            if callable(v) and not isinstance(v, (pd.Series, np.ndarray)):
-                continue
-            return pd.Series(v) if not isinstance(v, pd.Series) else v
-    return None
+_FE_PAIRS = {"none": (False, False), "pooled": (False, False), "individual": (True, False),
+             "time": (False, True), "twoways": (True, True), "random": (False, False)}
 
 
-def _info(obj) -> Mapping:
-    inf = None if isinstance(obj, Mapping) else getattr(obj, "info", None)
-    return inf if isinstance(inf, Mapping) else {}
+def _stat(result, name: str):
+    """A fit statistic: attribute (or mapping key) ``name`` as a float, or None."""
+    v = result.get(name) if isinstance(result, Mapping) else getattr(result, name, None)
+    if v is None or callable(v):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
 
 
-def _scalar(obj, names):
-    for n in names:
-        try:
-            v = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
-        except Exception:  # lazy attributes that cannot be computed for this model
-            v = None
-        if v is None:
-            v = _info(obj).get(n)
-        if v is None or callable(v):
-            continue
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def _fe_flags(obj) -> tuple[bool | None, bool | None]:
-    fe = obj.get("fe") if isinstance(obj, Mapping) else getattr(obj, "fe", None)
-    if fe is None:
-        fe = _info(obj).get("fe")
+def _fe_of(result):
+    fe = result.get("fe") if isinstance(result, Mapping) else getattr(result, "fe", None)
+    if fe is None and not isinstance(result, Mapping):
+        info = getattr(result, "info", None)
+        fe = info.get("fe") if isinstance(info, Mapping) else None
     if fe is None:
         return None, None
     if isinstance(fe, (tuple, list)) and len(fe) == 2:
         return bool(fe[0]), bool(fe[1])
-    fe = str(fe).lower()
-    table = {"none": (False, False), "pooled": (False, False), "individual": (True, False),
-             "entity": (True, False), "time": (False, True), "twoways": (True, True),
-             "both": (True, True), "two-way": (True, True), "random": (False, False)}
-    return table.get(fe, (None, None))
+    from ..models._taxonomy import normalise_fe
+    try:
+        return _FE_PAIRS[normalise_fe(str(fe), allowed=tuple(_FE_PAIRS))]
+    except ValueError:
+        return None, None
+
+
+def tidy_of(result) -> pd.DataFrame:
+    """The coefficient table of ``result`` with the columns of :data:`spatialnqpf._results.TIDY_COLUMNS`.
+
+    A spatialnqpf estimation result is read through its :meth:`tidy` (the one protocol of
+    :mod:`spatialnqpf._results`; ``attrs["flags"]`` carries its flags).  A result of
+    another library or a plain mapping is adapted once, here: it must expose labelled
+    ``params`` and ``bse`` (statsmodels' names) and may give ``pvalues`` (two-sided
+    normal p-values otherwise).
+    """
+    from .._results import EstimationResults, tidy_from_arrays
+    if isinstance(result, EstimationResults):
+        return result.tidy()
+    get = result.get if isinstance(result, Mapping) else (lambda k: getattr(result, k, None))
+    params, bse = get("params"), get("bse")
+    if params is None or bse is None:
+        raise TypeError(f"cannot tabulate {type(result).__name__}: it needs labelled 'params' and "
+                        "'bse' (or a tidy() method)")
+    params = pd.Series(params, dtype=float)
+    bse = pd.Series(bse, dtype=float).reindex(params.index)
+    pv = get("pvalues")
+    td = tidy_from_arrays(params.index, params.to_numpy(), bse.to_numpy(),
+                          p_value=None if pv is None else
+                          pd.Series(pv, dtype=float).reindex(params.index).to_numpy())
+    td.attrs["flags"] = []
+    return td
 
 
 def extract_model(result) -> dict:
-    """Read a fitted model through the table protocol.
+    """Read a fitted model for a table: coefficients through :func:`tidy_of`, fit statistics.
 
-    Accepts any object (or mapping) exposing ``params`` and ``bse`` (or
-    ``std_errors``) as labelled Series; optional ``pvalues``, ``nobs``, ``llf``
-    (or ``loglik``), ``rsquared`` (or ``r2``, ``pseudo_r2``), ``sigma2``, ``aic`` and
-    ``fe`` (``"none"|"individual"|"time"|"twoways"`` or a pair of booleans).
+    Statistics: ``nobs``, ``llf``, ``sigma2``, ``aic`` (attributes or mapping keys), R² as
+    ``r2`` (the package's one name; mapping key ``r2``) or statsmodels' ``rsquared``, and
+    ``fe`` (``"none"|"individual"|"time"|"twoways"``, an alias, or a pair of booleans).
 
     Returns
     -------
-    dict with keys ``params``, ``bse``, ``pvalues`` (Series aligned on params),
-    ``stats`` (dict of floats) and ``fe`` (pair of bools or None).
+    dict with keys ``params``, ``bse``, ``pvalues`` (Series indexed by term), ``stats``
+    (dict of floats or None), ``fe`` (pair of bools or None) and ``flags`` (tuple of
+    ``(code, message)``).
     """
-    params = _series(result, ["params", "coef", "coefficients"])
-    bse = _series(result, ["bse", "std_errors", "se", "stderr"])
-    if params is None or bse is None:
-        raise TypeError(f"cannot tabulate {type(result).__name__}: it needs labelled 'params' and "
-                        "'bse' (or 'std_errors')")
-    params = params.astype(float)
-    bse = bse.astype(float).reindex(params.index)
-    pv = _series(result, ["pvalues", "pvals"])
-    if pv is None:
-        from scipy import stats as _st
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pv = pd.Series(2 * _st.norm.sf(np.abs(params / bse)), index=params.index)
-    pv = pv.astype(float).reindex(params.index)
+    from .._results import EstimationResults
+    td = tidy_of(result)
+    t = td.set_index("term")
     stats = {
-        "nobs": _scalar(result, ["nobs", "n_obs", "N"]),
-        "r2": _scalar(result, ["rsquared", "r2", "pseudo_r2", "rsquared_within", "r2_within"]),
-        "llf": _scalar(result, ["llf", "loglik", "log_likelihood"]),
-        "sigma2": _scalar(result, ["sigma2", "s2"]),
-        "aic": _scalar(result, ["aic"]),
+        "nobs": _stat(result, "nobs"),
+        "r2": _stat(result, "r2") if isinstance(result, (Mapping, EstimationResults))
+        else _stat(result, "rsquared"),
+        "llf": _stat(result, "llf"),
+        "sigma2": _stat(result, "sigma2"),
+        "aic": _stat(result, "aic"),
     }
-    return {"params": params, "bse": bse, "pvalues": pv, "stats": stats, "fe": _fe_flags(result)}
+    flags = tuple(tuple(f) for f in td.attrs.get("flags", ()))
+    return {"params": t["estimate"], "bse": t["std_error"], "pvalues": t["p_value"], "stats": stats,
+            "fe": _fe_of(result), "flags": flags}
 
 
 def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> str:
@@ -585,22 +617,25 @@ def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> st
 
 
 def _effects_parts(eff: pd.DataFrame, kind: str):
-    """(estimate, se, p) Series of one effect kind from a flexible effects frame."""
-    cols = eff.columns
-    if isinstance(cols, pd.MultiIndex):
-        get = lambda sub: eff[(kind, sub)] if (kind, sub) in cols else None  # noqa: E731
-        est = get("estimate") if get("estimate") is not None else get("mean")
-        return est, get("se"), get("p") if get("p") is not None else get("pvalue")
+    """(estimate, se, p) Series of one effect kind.
 
-    def pick(cands):
-        for c in cands:
-            if c in cols:
-                return eff[c].astype(float)
-        return None
-    est = pick([kind, f"{kind}_estimate", f"{kind}_mean"])
-    se = pick([f"{kind}_se", f"se_{kind}", f"{kind}_sd", f"{kind}_std"])
-    p = pick([f"{kind}_p", f"p_{kind}", f"{kind}_pvalue", f"{kind}_pval"])
-    if p is None and est is not None and se is not None:
+    ``eff`` is either ``tidy(kind="effects")`` (columns ``effect, term, estimate,
+    std_error, p_value``) or the frame of ``SpatialResults.effects()`` (rows = regressors,
+    columns ``direct``, ``direct_se``, ``direct_p``, ...).  A missing p-value is the
+    two-sided normal one.
+    """
+    if "effect" in eff.columns and "term" in eff.columns:
+        sub = eff[eff["effect"] == kind].set_index("term")
+        if sub.empty:
+            return None, None, None
+        return (sub["estimate"].astype(float), sub["std_error"].astype(float),
+                sub["p_value"].astype(float))
+    if kind not in eff.columns:
+        return None, None, None
+    est = eff[kind].astype(float)
+    se = eff[f"{kind}_se"].astype(float) if f"{kind}_se" in eff.columns else None
+    p = eff[f"{kind}_p"].astype(float) if f"{kind}_p" in eff.columns else None
+    if p is None and se is not None:
         from scipy import stats as _st
         with np.errstate(divide="ignore", invalid="ignore"):
             p = pd.Series(2 * _st.norm.sf(np.abs(est / se)), index=eff.index)
@@ -654,6 +689,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
         raise ValueError("regression_table needs at least one model")
     cols = tuple(str(k) for k, _ in items)
     ext = [extract_model(m) for _, m in items]
+    flagged = {c: e["flags"] for c, e in zip(cols, ext) if e["flags"]}
     terms: list[str] = []
     for e in ext:
         for t in e["params"].index:
@@ -679,10 +715,12 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
     rows: list[Row] = []
     for t in order:
         main, sub = [], []
-        for e in ext:
+        for c, e in zip(cols, ext):
             if t in e["params"].index and np.isfinite(e["params"][t]):
                 cell, below = coef_cells(float(e["params"][t]), float(e["bse"][t]),
                                          float(e["pvalues"][t]))
+                if c in flagged:
+                    cell = Cell(cell.text + FLAG_MARK, cell.value)
                 main.append(cell)
                 sub.append(below)
             else:
@@ -695,7 +733,8 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
         if unknown:
             raise KeyError(f"effects given for columns not in the table: {unknown}; columns: {list(cols)}")
         for kind in ("direct", "indirect", "total"):
-            parts = {k: _effects_parts(v, kind) for k, v in effects.items() if v is not None}
+            parts = {k: _effects_parts(v, kind) for k, v in effects.items()
+                     if v is not None and k not in flagged}  # effects of a flagged fit are no result
             evars = []
             for est, _, _ in parts.values():
                 if est is not None:
@@ -744,8 +783,12 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
         rows.append(Row(L["statistics"], (), "section"))
         rows.extend(stat_rows)
     note = [L["se_note"] if paren == "se" else L["t_note"], L["stars_note"], *notes]
+    for c, fl in flagged.items():
+        note.append(L["flag_note"].format(mark=FLAG_MARK, col=c, codes=", ".join(f[0] for f in fl),
+                                          why="; ".join(f[1] for f in fl)))
     return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
-                 rows=tuple(rows), notes=tuple(note))
+                 rows=tuple(rows), notes=tuple(note),
+                 meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()}})
 
 
 def _float_or_none(v):

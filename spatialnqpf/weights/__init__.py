@@ -10,7 +10,8 @@ Builders: :func:`contiguity`, :func:`distance`, :func:`knn`,
 :func:`economic`, :func:`nested`, :func:`economic_geographic`;
 :func:`standardize`; interchange :func:`read` / :func:`write` (GAL, GWT, CSV
 edge list, dense CSV/Excel matrix, Stata ``spmatrix`` text, MATLAB .mat);
-:func:`describe`.
+:func:`describe`; :data:`BUILDERS` (:mod:`.registry`): kind → builder, recipe ↔
+arguments, zh/en label.
 
 Method notes: ``docs/methods/weights.md`` §2 (formulas and conventions);
 the peers' defects it avoids: ``docs/anchors.md``.
@@ -23,10 +24,11 @@ from ._graph import WeightsGraph, spectral_radius, standardize_matrix
 from .describe import WeightsDescription, describe
 from .io import FORMATS, read, write
 from .recipe import Recipe
+from .registry import BUILDERS, WBuilder
 
 __all__ = [
     "contiguity", "distance", "knn", "economic", "nested", "economic_geographic",
     "standardize", "period_means", "resolve_points", "recipe_of", "describe", "read", "write",
     "WeightsGraph", "Recipe", "WeightsDescription", "haversine", "spectral_radius",
-    "standardize_matrix", "EARTH_RADIUS_KM", "EQUAL_AREA_CRS", "ISLAND_RULES", "FORMATS",
+    "standardize_matrix", "BUILDERS", "WBuilder", "EARTH_RADIUS_KM", "EQUAL_AREA_CRS", "ISLAND_RULES", "FORMATS",
 ]

@@ -837,40 +837,5 @@ def standardize(w, standardize: str = "row") -> WeightsGraph:
 
 
 # ---------------------------------------------------------------------------
-# rebuild from recipe
+# rebuild from recipe: spatialnqpf.weights.registry (BUILDERS[kind].from_recipe)
 
-def _rebuild(recipe: Recipe) -> WeightsGraph:
-    k = recipe.kind
-    std = recipe.standardization
-    ids = list(recipe.ids)
-    if k == "contiguity":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pts = recipe.points if recipe.points in ("capitals", "centroids") else None
-            return contiguity(ids=ids, level=recipe.level, rook=recipe.param("rook"),
-                              islands=recipe.islands, points=pts, standardize=std)
-    if k in ("distance", "knn"):
-        coords = recipe.param("coordinates")
-        if coords is not None:
-            pts = {c[0]: (c[1], c[2]) for c in coords}
-            lvl = "province"
-        else:
-            pts = "capitals" if recipe.points.startswith("capitals") else "centroids"
-            lvl = recipe.level
-        if k == "knn":
-            return knn(ids=ids, k=recipe.param("k"), points=pts, level=lvl, standardize=std)
-        return distance(ids=ids, points=pts, decay=recipe.param("transform"),
-                        power=recipe.param("power", 1.0), cutoff=recipe.param("cutoff"),
-                        bandwidth=recipe.param("bandwidth"), level=lvl, standardize=std)
-    if k == "economic":
-        means = pd.Series({m[0]: m[1] for m in recipe.param("means")})
-        return economic(means, ids=ids, standardize=std)._with_recipe_params(recipe)
-    if k == "nested":
-        a, b = (c.rebuild() for c in recipe.components)
-        return nested(a, b, phi=recipe.param("phi"), standardize=std)
-    if k == "economic_geographic":
-        a = recipe.components[0].rebuild()
-        means = pd.Series({m[0]: m[1] for m in recipe.param("means")})
-        return economic_geographic(a, means, standardize=std)._with_recipe_params(recipe)
-    raise SpatialNQPFError(f"a {k!r} matrix cannot be rebuilt from its recipe (its weights are not "
-                           "described by parameters); read it from its file instead")

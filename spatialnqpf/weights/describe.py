@@ -50,6 +50,8 @@ class WeightsDescription(Results):
         Printed recipe (construction) of the matrix, or "" for plain graphs.
     neighbors : pandas.Series
         Neighbour count per id.
+    n_asymmetric_links : int
+        Unordered pairs linked in one direction only (0 when ``links_symmetric``).
     """
 
     n: int
@@ -69,6 +71,7 @@ class WeightsDescription(Results):
     diagonal_nonzero: int
     recipe: str
     neighbors: pd.Series = dataclasses.field(repr=False, compare=False)
+    n_asymmetric_links: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """One column ``value`` indexed by statistic name."""
@@ -128,7 +131,8 @@ def describe(w) -> WeightsDescription:
     diff.data[np.abs(diff.data) <= 1e-12 * max(abs(m).max() if m.nnz else 1.0, 1e-300)] = 0
     diff.eliminate_zeros()
     b = (off != 0).astype(np.int8)
-    links_sym = (b != b.T).nnz == 0
+    n_asym_links = (b != b.T).nnz // 2
+    links_sym = n_asym_links == 0
     rs = np.asarray(m.sum(axis=1)).ravel()
     recipe = getattr(w, "recipe", None)
     return WeightsDescription(
@@ -140,5 +144,5 @@ def describe(w) -> WeightsDescription:
         row_sum_min=float(rs.min()) if n else 0.0, row_sum_max=float(rs.max()) if n else 0.0,
         diagonal_nonzero=int(np.count_nonzero(diag)),
         recipe=str(recipe) if recipe is not None else "",
-        neighbors=pd.Series(nb, index=ids, name="neighbors"),
+        neighbors=pd.Series(nb, index=ids, name="neighbors"), n_asymmetric_links=int(n_asym_links),
     )

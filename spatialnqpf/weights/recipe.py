@@ -227,9 +227,20 @@ class Recipe:
             For matrices read from files (``kind="file"``), whose weights are
             not described by a recipe.
         """
-        from . import _api
+        if _REBUILD is None:  # pragma: no cover - spatialnqpf.weights registers it on import
+            raise RuntimeError("no weights registry: import spatialnqpf.weights")
+        return _REBUILD(self)
 
-        return _api._rebuild(self)
+
+#: The rebuild function of :mod:`spatialnqpf.weights.registry` (registered on import, so
+#: that this module, which the builders import, never imports them back).
+_REBUILD = None
+
+
+def register_rebuilder(fn) -> None:
+    """Install ``fn(recipe) -> WeightsGraph`` as the rebuild of every :class:`Recipe`."""
+    global _REBUILD
+    _REBUILD = fn
 
 
 _LONG_PARAMS = {"means", "coordinates"}

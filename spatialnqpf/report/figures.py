@@ -1,0 +1,135 @@
+"""Figure helpers of the report: saving (PNG + vector formats), province maps, small multiples.
+
+The plotting of the analyses lives in :mod:`.maps`, :mod:`.plot_autocorrelation` and
+:mod:`.plot_inequality`; this module only writes figures and draws the map layouts the
+stages share.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FigureRecord", "save_figure", "rasterize_heavy", "as_figure", "province_maps", "map_grid",
+           "VECTOR_FORMATS"]
+
+@dataclass(frozen=True)
+class FigureRecord:
+    """A written figure: name, caption and file paths (PNG always; SVG/PDF as configured)."""
+
+    name: str
+    title: str
+    files: Mapping
+
+    @property
+    def png(self) -> Path:
+        return Path(self.files["png"])
+
+
+VECTOR_FORMATS = frozenset({"svg", "pdf", "eps", "ps"})
+#: A collection with more path vertices than this is drawn as an embedded image
+#: in vector figures (province polygons: ~10^5 vertices, ~5 MB of SVG each).
+RASTER_VERTICES = 5000
+
+
+def rasterize_heavy(fig, limit: int = RASTER_VERTICES) -> int:
+    """Mark the heavy collections of ``fig`` (map polygons) as rasterized; return how many.
+
+    In SVG/PDF output a rasterized artist is embedded as an image at the
+    figure's ``dpi``, while text, axes, legends and colour bars stay vector.
+    """
+    n = 0
+    axes, seen = list(fig.axes), set()
+    while axes:  # inset axes (e.g. the South China Sea) are child axes, not in fig.axes
+        ax = axes.pop()
+        if id(ax) in seen:
+            continue
+        seen.add(id(ax))
+        axes.extend(ax.child_axes)
+        for coll in ax.collections:
+            try:
+                size = sum(len(p.vertices) for p in coll.get_paths())
+            except Exception:  # some 3-D collections build their paths only when drawn
+                continue
+            if size > limit and not coll.get_rasterized():
+                coll.set_rasterized(True)
+                n += 1
+    return n
+
+
+def save_figure(fig, folder: Path, name: str, title: str, *, formats=(), dpi: int = 150):
+    """Write ``fig`` as ``folder/<name>.png`` plus each vector/raster format; close it."""
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    fmts = list(dict.fromkeys(["png", *formats]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyph warnings are handled by fonts.setup_language
+        for fmt in sorted(fmts, key=lambda f: f in VECTOR_FORMATS):  # raster formats first
+            if fmt in VECTOR_FORMATS:
+                rasterize_heavy(fig)
+            p = folder / f"{name}.{fmt}"
+            fig.savefig(p, dpi=dpi, bbox_inches="tight")
+            files[fmt] = p
+    plt.close(fig)
+    return FigureRecord(name, title, files)
+
+
+def as_figure(obj):
+    """The matplotlib Figure of a plotting function's return value (Figure, Axes or (fig, ax))."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    if isinstance(obj, Figure):
+        return obj
+    if isinstance(obj, Axes):
+        return obj.figure
+    if isinstance(obj, tuple) and obj and isinstance(obj[0], Figure):
+        return obj[0]
+    raise TypeError(f"cannot find the figure of a {type(obj).__name__}")
+
+
+def province_maps(state, piv: pd.DataFrame, years, stem: str, what: str) -> list:
+    """Province maps of ``piv[year]`` on one colour scale (:func:`.maps.plot_provinces`)."""
+    from .maps import plot_provinces
+    out = []
+    vmin, vmax = float(np.nanmin(piv[years].to_numpy())), float(np.nanmax(piv[years].to_numpy()))
+    for y in years:
+        try:
+            ax = plot_provinces(piv[y].rename(what), lang=state.fig_lang, title=f"{what} {y}",
+                                vmin=vmin, vmax=vmax)
+            out.append(state.save_figure(ax.figure, f"{stem}_{y}", f"{what} {y}"))
+        except Exception as exc:
+            state.notes.append(f"map {stem} {y} failed: {type(exc).__name__}: {exc}")
+    return out
+
+
+def map_grid(state, piv: pd.DataFrame, stem: str, what: str, n: int = 4) -> list:
+    """Small multiples: ``n`` evenly spaced years on one colour scale."""
+    import matplotlib.pyplot as plt
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    from .maps import plot_provinces
+    years = list(piv.columns)
+    pick = sorted({years[round(i * (len(years) - 1) / (n - 1))] for i in range(n)}) if len(years) > 1 else years
+    vmin, vmax = float(np.nanmin(piv.to_numpy())), float(np.nanmax(piv.to_numpy()))
+    fig, axes = plt.subplots(1, len(pick), figsize=(4.2 * len(pick), 3.8))
+    axes = np.atleast_1d(axes)
+    try:
+        for ax, y in zip(axes, pick):
+            plot_provinces(piv[y], ax=ax, lang=state.fig_lang, title=str(y), vmin=vmin, vmax=vmax,
+                           inset=False, legend=False, cmap="YlOrRd")
+        fig.colorbar(ScalarMappable(norm=Normalize(vmin, vmax), cmap="YlOrRd"), ax=list(axes),
+                     shrink=0.7, pad=0.01, label=what)
+    except Exception as exc:
+        plt.close(fig)
+        state.notes.append(f"map grid {stem} failed: {type(exc).__name__}: {exc}")
+        return []
+    return [state.save_figure(fig, stem, state.t(f"{what}：{'、'.join(map(str, pick))} 年（同一色阶）",
+                                                 f"{what}: {', '.join(map(str, pick))} (one colour scale)"))]

@@ -1,0 +1,187 @@
+"""What every report stage shares: the :class:`Stage` declaration, its frozen
+:class:`StageOutput`, the run :class:`State` and the :class:`Skip` signal.
+
+A stage is a module of :mod:`spatialnqpf.report.stages` holding a ``STAGE``
+(:class:`Stage`): its name, zh/en title, the stages it requires, the CLI command that
+runs it alone, and ``run(state) -> StageOutput``.  The builder loops over
+:data:`spatialnqpf.report.stages.REGISTRY`; the CLI derives its single-stage commands
+(and the stages each needs first) from the same registry.
+
+Stages communicate only through :class:`State`: the data stage fills ``state.frame``,
+the index stage adds the score column, the weights stage ``state.weights``; a stage
+reads what it requires and raises :class:`Skip` when it is absent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from ..config import PreparedData, ReportConfig
+from ..figures import FigureRecord, save_figure
+
+__all__ = ["Stage", "StageOutput", "State", "Skip", "FigureRecord", "pct", "year_ranges",
+           "REGION_ZH"]
+
+#: Chinese names of the four regions of :func:`spatialnqpf.regions.groups` ("region4").
+REGION_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北"}
+
+
+class Skip(Exception):
+    """A stage cannot run (a prerequisite is missing); not an error of the data."""
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    """What a stage's ``run`` returns (frozen).
+
+    ``tables`` (:class:`~spatialnqpf.report.tables.Table`), ``figures``
+    (:class:`FigureRecord`), ``readings`` (sentences computed from the numbers),
+    ``numbers`` (the raw results, written to ``results.json``), ``notes`` and
+    ``status``: ``"ok"``, or ``"warning"`` when a result shown is flagged (e.g. a
+    spatial parameter on its bound) and cannot be interpreted as it stands.
+    """
+
+    tables: tuple = ()
+    figures: tuple = ()
+    readings: tuple = ()
+    numbers: Mapping = field(default_factory=dict)
+    notes: tuple = ()
+    status: str = "ok"
+
+    def __post_init__(self):
+        for name in ("tables", "figures", "readings", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.status not in ("ok", "warning"):
+            raise ValueError(f"StageOutput status must be 'ok' or 'warning', got {self.status!r}")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Declaration of one report stage.
+
+    Attributes
+    ----------
+    name : str
+        Key in ``results.json`` and ``--stages``.
+    title : mapping
+        ``{"zh": ..., "en": ...}`` section heading.
+    run : callable
+        ``run(state) -> StageOutput``.
+    requires : tuple of str
+        Stages that must run first (the CLI runs them for a single-stage command).
+    command : str or None
+        Name of the CLI single-stage command (``spatialnqpf <command>``), or None.
+    help : str
+        One line of CLI help for the command.
+    """
+
+    name: str
+    title: Mapping
+    run: Callable
+    requires: tuple = ()
+    command: str | None = None
+    help: str = ""
+
+
+class State:
+    """Mutable state of one report run, shared by the stages (not part of the public API)."""
+
+    def __init__(self, config: ReportConfig, out: Path, lang: str, fig_lang: str, progress: bool,
+                 figures: bool = True):
+        self.config = config
+        self.out = Path(out)
+        self.lang = lang            # tables and text
+        self.fig_lang = fig_lang    # figure labels (English without a CJK font)
+        self.progress = progress
+        self.figures = figures      # False: stages compute numbers and tables only
+        self.seed = config.seed
+        self.data: PreparedData | None = None
+        self.frame: pd.DataFrame | None = None   # analysis frame (data + index columns)
+        self.index_result = None
+        self.index_column: str | None = None
+        self.system = None                       # IndicatorSystem of the index, if any
+        self.weights: dict = {}
+        self.weight_labels: dict = {}
+        self.notes: list = []
+        self.indicators: dict = {}               # column -> direction
+        self.indicator_meta: pd.DataFrame | None = None
+        self.fallback_variable: str | None = None  # analysed when the index is unavailable
+
+    # text in the report / figure language
+    def t(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def ft(self, zh: str, en: str) -> str:
+        return zh if self.fig_lang == "zh" else en
+
+    def text(self, table: Mapping, key: str, **fmt) -> str:
+        """``table[key][lang]`` formatted with ``fmt`` (the zh/en table of a stage)."""
+        return table[key][self.lang].format(**fmt)
+
+    def ftext(self, table: Mapping, key: str, **fmt) -> str:
+        """:meth:`text` in the figure language (English when no CJK font was found)."""
+        return table[key][self.fig_lang].format(**fmt)
+
+    def region_label(self, g, fig: bool = False) -> str:
+        lang = self.fig_lang if fig else self.lang
+        return REGION_ZH.get(str(g), str(g)) if lang == "zh" else str(g)
+
+    def province_names(self, codes, fig: bool = False):
+        from ... import regions
+        lang = self.fig_lang if fig else self.lang
+        try:
+            return list(regions.names(list(codes), lang="short" if lang == "zh" else "en"))
+        except Exception:
+            return [str(c) for c in codes]
+
+    def save_figure(self, fig, name: str, title: str) -> FigureRecord:
+        return save_figure(fig, self.out / "figures", name, title,
+                           formats=self.config.get("output", "figures"),
+                           dpi=self.config.get("output", "dpi"))
+
+    def variable(self, role: str) -> str:
+        """Column analysed by a stage: ``"index"`` resolves to the index score column."""
+        want = self.config.get(role, "variable") if role != "models" else self.config.get("models", "y")
+        if want != "index":
+            if want not in self.frame.columns:
+                raise KeyError(f"[{role}] variable {want!r} is not a column of the data")
+            return want
+        if self.index_column is not None:
+            return self.index_column
+        fallback = self.fallback_variable
+        if fallback is not None and fallback in self.frame.columns:
+            note = self.t(f"综合指数未计算（指数阶段未运行或失败），本节改用指标 {fallback}。",
+                          f"The composite index was not computed (index stage not run or failed); this "
+                          f"section uses the indicator {fallback} instead.")
+            self.notes.append(note)  # every stage that falls back says so
+            return fallback
+        raise Skip("the index stage did not produce scores and no fallback variable is known")
+
+    def var_label(self, col: str) -> str:
+        if col == self.index_column:
+            return self.t("综合指数", "composite index")
+        return col
+
+    def need_weights(self) -> None:
+        if not self.weights:
+            raise Skip("no spatial weights (the weights stage did not succeed)")
+
+
+def pct(x: float, digits: int = 0) -> str:
+    return f"{100 * x:.{digits}f}%"
+
+
+def year_ranges(years) -> str:
+    """Compact year list: [2012, 2013, 2014, 2017] -> "2012-2014, 2017"."""
+    ys = sorted(int(y) for y in years)
+    out, start = [], None
+    for i, y in enumerate(ys):
+        if start is None:
+            start = y
+        if i + 1 == len(ys) or ys[i + 1] != y + 1:
+            out.append(str(start) if start == y else f"{start}-{y}")
+            start = None
+    return ", ".join(out)

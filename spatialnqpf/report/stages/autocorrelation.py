@@ -1,0 +1,140 @@
+"""Stage "autocorrelation": global Moran's I by year under every matrix, LISA clusters.
+
+:func:`spatialnqpf.autocorrelation.moran_by_year` (analytic randomisation and
+permutation inference) and :func:`spatialnqpf.autocorrelation.lisa` under the first
+matrix; cluster counts and first → last transitions; Moran scatter plots and LISA maps.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import autocorrelation
+from ..figures import as_figure
+from ..plot_autocorrelation import plot_lisa_map, plot_moran_scatter
+from ..tables import frame_table
+from ._base import Stage, StageOutput, State
+
+#: zh/en strings of this stage.
+TEXT = {
+    "title": {"zh": "空间自相关", "en": "Spatial autocorrelation"},
+    "help": {"zh": "逐年 Moran's I 与 LISA（先运行指数与权重阶段）",
+             "en": "Moran's I by year and LISA (runs the index and weights first)"},
+    "year": {"zh": '年份', "en": 'Year'},
+    "in_last_wlab_weights": {"zh": '{last} 年（{wlab}）显著的高-高聚类有 {v2} 个省份，低-低聚类 {v3} 个，不显著 {v4} 个。',
+                            "en": 'In {last} ({wlab} weights), {v2} provinces form significant high-high clusters, {v3} low-low clusters, and {v4} are not significant.'},
+    "global_moran_s_i": {"zh": "全局 Moran's I 的变化", "en": "Global Moran's I by year"},
+    "under_lab_weights_global": {"zh": "{lab}下，{v1}的全局 Moran's I 在 {v2:.3f} 至 {v3:.3f} 之间，{v4} 年中有 {nsig} 年在 5% 水平显著；{lastyr} 年 I = {v7:.3f}（p = {v8:.3f}）。",
+                                "en": "Under {lab} weights, global Moran's I of the {v1} ranges from {v2:.3f} to {v3:.3f} and is significant at 5% in {nsig} of {v4} years; in {lastyr}, I = {v7:.3f} (p = {v8:.3f})."},
+    "from_the_first_to": {"zh": '首年到末年，{stay} 个省份保持原显著聚类类型，{moved} 个省份改变了类型（含显著与不显著之间的变化）。',
+                         "en": 'From the first to the last year {stay} provinces kept their significant cluster type and {moved} changed type (including moves between significant and not significant).'},
+    "high_high_provinces_in": {"zh": '{last} 年高-高聚类省份：{v1}。',
+                              "en": 'High-high provinces in {last}: {v2}.'},
+    "moran_scatter": {"zh": 'Moran 散点图', "en": 'Moran scatter'},
+    "lisa_cluster_map": {"zh": 'LISA 聚类图', "en": 'LISA cluster map'},
+    "global_moran_s_i_2": {"zh": "全局 Moran's I（{v0}）", "en": "Global Moran's I of the {v0}"},
+    "lisa_clusters_wlab_two": {"zh": 'LISA 聚类个数（{wlab}，双侧 5% 水平）',
+                              "en": 'LISA clusters ({wlab}, two-sided 5% level)'},
+    "p_rand": {"zh": 'p（随机化）', "en": 'p (rand.)'},
+    "p_perm": {"zh": 'p（置换）', "en": 'p (perm.)'},
+    "z_and_p_rand": {"zh": 'z 与 p（随机化）为随机化假设下的检验；置换检验 {perms} 次，种子 {v1}；双侧检验。',
+                    "en": 'z and p (rand.) under randomisation; {perms} permutations, seed {v1}; two-sided.'},
+    "ns_not_significant": {"zh": 'ns：不显著。', "en": 'ns: not significant.'},
+    "lisa_cluster_transitions_first": {"zh": 'LISA 聚类类型的转移（首年→末年）',
+                                      "en": 'LISA cluster transitions (first → last year)'},
+    "contiguity": {"zh": '邻接矩阵', "en": 'Contiguity'},
+    "distance": {"zh": '距离矩阵', "en": 'Distance'},
+}
+
+
+def run(state: State) -> StageOutput:
+    state.need_weights()
+    col = state.variable("autocorrelation")
+    perms = int(state.config.get("autocorrelation", "permutations"))
+    tables, figures, readings, numbers = [], [], [], {}
+    ws = {state.weight_labels.get(k, k): w for k, w in state.weights.items()}
+    res = autocorrelation.moran_by_year(data=state.frame, column=col, w=ws, id="code", time="year", permutations=perms,
+                           seed=state.seed)
+    long = res.to_frame()
+    numbers["moran_by_year"] = long
+    stats = ["I", "z_rand", "p_rand"] + (["p_perm"] if perms else [])
+    sbs = res.side_by_side(stats)
+    sbs.index.name = state.text(TEXT, "year")
+    tables.append(frame_table(
+        sbs, name="moran_by_year", digits=3,
+        labels={"z_rand": "z", "p_rand": state.text(TEXT, "p_rand"),
+                "p_perm": state.text(TEXT, "p_perm")},
+        title=state.text(TEXT, "global_moran_s_i_2", v0=state.var_label(col)),
+        notes=(state.text(TEXT, "z_and_p_rand", perms=perms, v1=state.seed),)))
+    for lab in ws:
+        df = long.xs(lab, level=0)
+        nsig = int((df["p_rand"] < 0.05).sum())
+        lastyr = df.index[-1]
+        readings.append(state.text(TEXT, "under_lab_weights_global", lab=lab, v1=state.var_label(col), v2=df['I'].min(), v3=df['I'].max(), v4=len(df), nsig=nsig, lastyr=lastyr, v7=df['I'].iloc[-1], v8=df['p_rand'].iloc[-1]))
+    if state.figures:
+        figures.append(_moran_figure(state, long))
+    wname = next(iter(state.weights))
+    wlab = state.weight_labels.get(wname, wname)
+    lres = autocorrelation.lisa(data=state.frame, column=col, w=state.weights[wname], id="code", time="year", permutations=perms,
+                   seed=state.seed)
+    lf = lres.to_frame()
+    numbers["lisa"] = lf
+    counts = lres.counts()
+    counts.index.name = state.text(TEXT, "year")
+    tables.append(frame_table(counts, name="lisa_counts",
+                              title=state.text(TEXT, "lisa_clusters_wlab_two", wlab=wlab),
+                              notes=(state.text(TEXT, "ns_not_significant"),)))
+    try:
+        tr = lres.transitions(between="first-last")
+        tables.append(frame_table(tr, name="lisa_transitions",
+                                  title=state.text(TEXT, "lisa_cluster_transitions_first")))
+        numbers["lisa_transitions"] = tr
+        stay = sum(int(tr.loc[q, q]) for q in tr.index if q in tr.columns and q not in ("ns",))
+        moved = int(tr.to_numpy().sum() - np.trace(tr.reindex(columns=tr.index).fillna(0).to_numpy()))
+        readings.append(state.text(TEXT, "from_the_first_to", stay=stay, moved=moved))
+    except Exception as exc:
+        state.notes.append(f"LISA transitions not computed: {exc}")
+    last = counts.index[-1]
+    c = counts.loc[last]
+    readings.append(state.text(TEXT, "in_last_wlab_weights", last=last, wlab=wlab, v2=int(c.get('HH', 0)), v3=int(c.get('LL', 0)), v4=int(c.get('ns', 0))))
+    hh = lf[(lf["year"] == last) & (lf["cluster"] == "HH")]["code" if "code" in lf.columns else "id"].tolist()
+    if hh:
+        readings.append(state.text(TEXT, "high_high_provinces_in", last=last, v1='、'.join(state.province_names(hh)), v2=', '.join(state.province_names(hh))))
+    yrs = state.config.get("autocorrelation", "lisa_years") or [int(counts.index[0]), int(last)]
+    if state.figures:
+        figures += _lisa_figures(state, lres, yrs)
+    return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers)
+
+def _moran_figure(state: State, long):
+    """Global Moran's I by year, one line per matrix."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for name in state.weights:
+        lab = state.weight_labels.get(name, name)
+        df = long.xs(lab, level=0)
+        ax.plot(df.index, df["I"], marker="o", ms=3,
+                label={"contiguity": state.ftext(TEXT, "contiguity"),
+                       "distance": state.ftext(TEXT, "distance"), "knn": "kNN"}.get(name, name))
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel(state.ftext(TEXT, "year"))
+    ax.set_ylabel("Moran's I")
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    return state.save_figure(fig, "moran_by_year", state.text(TEXT, "global_moran_s_i"))
+
+
+def _lisa_figures(state: State, lres, years) -> list:
+    """Moran scatter plots and LISA cluster maps (:mod:`spatialnqpf.report.plot_autocorrelation`)."""
+    out = []
+    for fn, stem, title in ((plot_moran_scatter, "moran_scatter", state.text(TEXT, "moran_scatter")),
+                            (plot_lisa_map, "lisa_map", state.text(TEXT, "lisa_cluster_map"))):
+        for y in years:
+            try:
+                fig = as_figure(fn(lres, year=y, lang=state.fig_lang))
+                out.append(state.save_figure(fig, f"{stem}_{y}", f"{title} {y}"))
+            except Exception as exc:  # a plotting failure must not lose the tables
+                state.notes.append(f"{fn.__name__}({y}) failed: {type(exc).__name__}: {exc}")
+    return out
+
+
+STAGE = Stage(name="autocorrelation", title=TEXT["title"], run=run, requires=("index", "weights"),
+              command="moran", help=TEXT["help"]["en"])

@@ -1,0 +1,185 @@
+"""Stage "data": read the data, handle missing values, describe the variables used.
+
+Reads the configured file (or the bundled demo panel) with
+:func:`spatialnqpf.report.config.load_data`, which normalises province labels and applies
+the ``missing`` policy; every cell imputed or row dropped is listed in a table.  The
+indicator system of the index (demo system or ``[[index.indicators]]``) is read here,
+so that only the columns the analysis uses are checked.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ... import index, regions
+from ..config import ReportConfig, load_data
+from ..tables import frame_table
+from ._base import Stage, StageOutput, State, pct, year_ranges
+
+#: zh/en strings of this stage.
+TEXT = {
+    "title": {"zh": "数据概览与缺失值", "en": "Data overview and missing values"},
+    "missing_handled": {"zh": "分析所用变量中有 {n} 个缺失值，按配置（missing = {policy}）处理：{actions}。",
+                        "en": "The variables used have {n} missing value(s), handled as configured "
+                              "(missing = {policy}): {actions}."},
+    "action_count": {"zh": "{action} {n} 项", "en": "{n} {action}"},
+    "list_sep": {"zh": "，", "en": ", "},
+    "variable": {"zh": '变量', "en": 'Variable'},
+    "mean": {"zh": '均值', "en": 'Mean'},
+    "sd": {"zh": '标准差', "en": 'SD'},
+    "min": {"zh": '最小值', "en": 'Min'},
+    "max": {"zh": '最大值', "en": 'Max'},
+    "missing_before_handling": {"zh": '缺失(处理前)', "en": 'Missing (before handling)'},
+    "the_panel_covers_v": {"zh": '面板覆盖 {v0} 个省份、{v1}–{v2} 年，共 {v3} 个省份-年份观测。',
+                          "en": 'The panel covers {v0} provinces over {v1}–{v2} ({v3} province-years).'},
+    "the_data_do_not": {"zh": '数据不含以下大陆省份：{v0}（{v1}）；空间权重矩阵按数据中的省份构建。',
+                       "en": 'The data do not cover these mainland provinces: {v2} ({v1}); the weight matrices are built for the provinces in the data.'},
+    "the_panel_is_unbalanced": {"zh": '面板不平衡：各年份省份数为 {v0}–{v1}。',
+                               "en": 'The panel is unbalanced: {v0}–{v1} provinces per year.'},
+    "the_variables_used_have": {"zh": '分析所用变量没有缺失值。',
+                               "en": 'The variables used have no missing values.'},
+    "columns_in_the_data": {"zh": '数据中未使用的列：{v0}。',
+                           "en": 'Columns in the data not used by the analysis: {v0}.'},
+    "v_column_s_of": {"zh": '整个数据文件中有 {v0} 列存在缺失（未用于分析的列不作处理），缺失最多的是 {v1}（{v2}）。',
+                     "en": '{v0} column(s) of the whole file have gaps (columns not used are left as they are); the most incomplete is {v1} ({v2} missing).'},
+    "action": {"zh": '处理', "en": 'Action'},
+    "code": {"zh": '代码', "en": 'Code'},
+    "year": {"zh": '年份', "en": 'Year'},
+    "column": {"zh": '变量', "en": 'Column'},
+    "value_filled_in": {"zh": '填补值', "en": 'Value filled in'},
+    "missing_cells": {"zh": '缺失单元', "en": 'Missing cells'},
+    "share_missing": {"zh": '缺失比例', "en": 'Share missing'},
+    "years_with_gaps": {"zh": '缺失年份', "en": 'Years with gaps'},
+    "used": {"zh": '分析使用', "en": 'Used'},
+    "descriptive_statistics": {"zh": '描述性统计', "en": 'Descriptive statistics'},
+    "missing_values_by_column": {"zh": '数据缺失情况（按列；分析所用列为处理前）',
+                                "en": 'Missing values by column (used columns: before handling)'},
+    "missing_values_handled_missing": {"zh": '缺失值处理明细（missing = {v0}）',
+                                      "en": 'Missing values handled (missing = {v0})'},
+    "yes_handled": {"zh": '是（已处理）', "en": 'yes (handled)'},
+}
+
+
+def indicator_spec(config: ReportConfig) -> tuple[dict, pd.DataFrame, object]:
+    """Directions ``{column: ±1}``, a metadata frame (pillar, label) and the system object.
+
+    ``[index] system = "demo"``: :func:`spatialnqpf.index.demo_system` restricted to
+    ``[index] pillars``; ``"inline"``: the ``[[index.indicators]]`` blocks (system None).
+    """
+    cfg = config.get("index")
+    if cfg["system"] == "inline":
+        dirs, meta = {}, []
+        for ind in cfg["indicators"]:
+            d = ind.get("direction", 1)
+            d = -1 if d in (-1, "-", "negative") else 1
+            dirs[ind["column"]] = d
+            meta.append({"indicator": ind["column"], "direction": d, "pillar": ind.get("pillar", ""),
+                         "label": ind.get("label", ind["column"])})
+        return dirs, pd.DataFrame(meta).set_index("indicator"), None
+    system = index.demo_system()
+    pillars = cfg.get("pillars") or None
+    if pillars:
+        system = system.select(pillars=list(pillars))
+    return {str(k): int(v) for k, v in system.directions.items()}, system.to_frame(), system
+
+
+def run(state: State) -> StageOutput:
+    cfg = state.config
+    tables, figures, readings, numbers = [], [], [], {}
+    state.indicators, state.indicator_meta, state.system = indicator_spec(state.config)
+    if cfg.get("index", "system") == "inline":
+        state.fallback_variable = cfg.get("index", "indicators")[0]["column"]
+    elif cfg.is_demo:
+        state.fallback_variable = "rd_intensity"
+    # indicator columns a declared system derives itself (e.g. patents per GDP) are not data columns
+    used = list(state.indicators)
+    if state.fallback_variable and state.fallback_variable not in used:
+        used.append(state.fallback_variable)
+    mcfg = cfg.get("models")
+    used += [mcfg["y"]] if mcfg["y"] != "index" else []
+    used += list(mcfg["x"])
+    for role in ("autocorrelation", "inequality", "dynamics"):
+        v = cfg.get(role, "variable")
+        if v != "index":
+            used.append(v)
+    data = load_data(cfg, used_columns=[c for c in dict.fromkeys(used)])
+    state.data = data
+    state.frame = data.frame.copy()
+    f = state.frame
+    yrs = sorted(f["year"].unique())
+    numbers.update({"source": data.source, "checksum_sha256": data.checksum,
+                    "n_provinces": int(f["code"].nunique()), "n_years": len(yrs),
+                    "first_year": int(yrs[0]), "last_year": int(yrs[-1]), "n_rows": int(len(f)),
+                    "missing_policy": data.missing_policy, "changes": list(data.changes),
+                    "unused_columns": list(data.unused_columns), "derived": data.derived})
+    used = [c for c in dict.fromkeys(used) if c in f.columns]
+    desc = pd.DataFrame({
+        "N": f[used].notna().sum(), "mean": f[used].mean(), "sd": f[used].std(ddof=1),
+        "min": f[used].min(), "max": f[used].max(),
+        "missing": pd.Series(data.derived.get("missing_before", {})).reindex(used).fillna(0).astype(int)})
+    desc.index.name = state.text(TEXT, "variable")
+    labels = {"N": "N", "mean": state.text(TEXT, "mean"), "sd": state.text(TEXT, "sd"),
+              "min": state.text(TEXT, "min"), "max": state.text(TEXT, "max"),
+              "missing": state.text(TEXT, "missing_before_handling")}
+    if used:
+        tables.append(frame_table(desc, name="descriptive_statistics",
+                                  title=state.text(TEXT, "descriptive_statistics"), labels=labels,
+                                  digits=3))
+        numbers["descriptive"] = desc
+    nmiss = int(sum(data.derived.get("missing_before", {}).values()))
+    readings.append(state.text(TEXT, "the_panel_covers_v", v0=numbers['n_provinces'], v1=yrs[0], v2=yrs[-1], v3=len(f)))
+    absent = sorted(set(regions.provinces().index) - set(f["code"].unique()))
+    if absent:
+        readings.append(state.text(TEXT, "the_data_do_not", v0='、'.join(state.province_names(absent)), v1=', '.join(map(str, absent)), v2=', '.join(state.province_names(absent))))
+    per_year = f.groupby("year")["code"].nunique()
+    if per_year.nunique() > 1:
+        readings.append(state.text(TEXT, "the_panel_is_unbalanced", v0=per_year.min(), v1=per_year.max()))
+    if nmiss:
+        acts = pd.Series([c["action"] for c in data.changes]).value_counts().to_dict()
+        parts = [state.text(TEXT, "action_count", action=k, n=v) for k, v in acts.items()]
+        readings.append(state.text(TEXT, "missing_handled", n=nmiss, policy=data.missing_policy,
+                                   actions=state.text(TEXT, "list_sep").join(parts)))
+        ch = pd.DataFrame(list(data.changes))
+        if not ch.empty:
+            ch = ch.drop(columns=[c for c in ("old",) if c in ch.columns])
+            if ch["new"].isna().all():
+                ch = ch.drop(columns=["new"])
+            ch = ch.astype(object).where(ch.notna(), "")
+            ch.index = range(1, len(ch) + 1)
+            lab = {"action": state.text(TEXT, "action"), "code": state.text(TEXT, "code"), "year": state.text(TEXT, "year"),
+                   "column": state.text(TEXT, "column"), "new": state.text(TEXT, "value_filled_in")}
+            tables.append(frame_table(ch, name="missing_values_handled", labels=lab, digits=4,
+                                      title=state.text(TEXT, "missing_values_handled_missing", v0=data.missing_policy)))
+    else:
+        readings.append(state.text(TEXT, "the_variables_used_have"))
+    if data.unused_columns:
+        readings.append(state.text(TEXT, "columns_in_the_data", v0=', '.join(map(str, data.unused_columns))))
+    # missingness of the whole file by column (overview)
+    before = data.derived.get("missing_before", {})
+    counts = f.drop(columns=["code", "year"]).isna().sum()
+    for c, k in before.items():  # used columns: the gaps before they were handled
+        counts[c] = k
+    n_rows = len(f) + sum(1 for ch in data.changes if ch["action"] == "dropped row")
+    allmiss = (counts[counts > 0] / n_rows).sort_values(ascending=False)
+    numbers["missing_share_all_columns"] = allmiss
+    if len(allmiss):
+        years_of = {ch["column"]: set() for ch in data.changes}
+        for ch in data.changes:
+            if ch.get("year") is not None:
+                years_of[ch["column"]].add(ch["year"])
+        miss = pd.DataFrame({
+            state.text(TEXT, "missing_cells"): counts[allmiss.index].astype(int),
+            state.text(TEXT, "share_missing"): allmiss,
+            state.text(TEXT, "years_with_gaps"): [
+                year_ranges(years_of[c] if c in before and c in years_of else
+                             f.loc[f[c].isna(), "year"].unique()) for c in allmiss.index],
+            state.text(TEXT, "used"): [state.text(TEXT, "yes_handled") if c in used else ""
+                                        for c in allmiss.index]})
+        miss.index.name = state.text(TEXT, "variable")
+        tables.append(frame_table(miss, name="missingness", percent=[state.text(TEXT, "share_missing")],
+                                  title=state.text(TEXT, "missing_values_by_column")))
+    if len(allmiss):
+        readings.append(state.text(TEXT, "v_column_s_of", v0=len(allmiss), v1=allmiss.index[0], v2=pct(allmiss.iloc[0])))
+    return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers)
+
+
+STAGE = Stage(name="data", title=TEXT["title"], run=run, requires=(), command=None)

@@ -1,0 +1,74 @@
+"""Stage "weights": the spatial weight matrices of ``[weights] matrices`` and their summary.
+
+Each matrix is built through the registry of W builders
+(:mod:`spatialnqpf.weights.registry`: kind → builder, zh/en label) for the units of the
+data, and described by :func:`spatialnqpf.weights.describe` (neighbour counts, islands,
+row sums, asymmetric links) and its recipe.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ... import weights as wmod
+from ..._validation import graph_to_sparse
+from ...weights import registry
+from ..tables import frame_table
+from ._base import Stage, StageOutput, State
+
+#: zh/en strings of this stage.
+TEXT = {
+    "title": {"zh": "空间权重矩阵", "en": "Spatial weight matrices"},
+    "help": {"zh": "仅空间权重矩阵", "en": "spatial weight matrices only"},
+    "table": {"zh": "空间权重矩阵概况", "en": "Spatial weight matrices"},
+    "matrix": {"zh": "矩阵", "en": "Matrix"},
+    "n_links": {"zh": "非零权重数", "en": "Non-zero links"},
+    "mean_nb": {"zh": "平均邻居数", "en": "Mean neighbours"},
+    "min_nb": {"zh": "最少邻居", "en": "Min neighbours"},
+    "max_nb": {"zh": "最多邻居", "en": "Max neighbours"},
+    "islands": {"zh": "孤岛", "en": "Islands"},
+    "row_sums": {"zh": "行和", "en": "Row sums"},
+    "asym": {"zh": "非对称连接", "en": "Asymmetric links"},
+    "hainan": {"zh": "邻接矩阵中海南（46）按规则 islands = {rule} 连接到 {to}。",
+               "en": "In the contiguity matrix Hainan (46) is linked by the rule islands = {rule} to {to}."},
+    "none": {"zh": "（无）", "en": "(none)"},
+    "neighbours": {"zh": "{label}：平均每个省份 {mean:.2f} 个邻居（{lo}–{hi}）。",
+                   "en": "{label}: {mean:.2f} neighbours per province on average ({lo}–{hi})."},
+}
+
+
+def run(state: State) -> StageOutput:
+    ids = sorted(state.frame["code"].unique())
+    cfg = state.config.get("weights")
+    state.weights = {name: registry.build(name, ids, state.frame, cfg) for name in cfg["matrices"]}
+    state.weight_labels = {k: registry.label(k, state.lang) for k in state.weights}
+    T = lambda key, **kw: state.text(TEXT, key, **kw)  # noqa: E731
+    rows, recipes, readings = {}, {}, []
+    for name, w in state.weights.items():
+        d = wmod.describe(w)
+        rows[state.weight_labels[name]] = {
+            "n": d.n, T("n_links"): d.n_links, T("mean_nb"): d.mean_neighbors,
+            T("min_nb"): d.min_neighbors, T("max_nb"): d.max_neighbors, T("islands"): len(d.islands),
+            T("row_sums"): f"{d.row_sum_min:.3f}–{d.row_sum_max:.3f}",
+            T("asym"): d.n_asymmetric_links}
+        recipes[name] = " ".join(line.strip() for line in d.recipe.splitlines() if line.strip())
+        if name == "contiguity" and 46 in ids:
+            m = graph_to_sparse(w, ids)
+            hn = [int(ids[j]) for j in m[ids.index(46)].indices]
+            readings.append(T("hainan", rule=cfg["islands"],
+                              to=", ".join(state.province_names(hn)) or T("none")))
+        readings.append(T("neighbours", label=state.weight_labels[name], mean=d.mean_neighbors,
+                          lo=d.min_neighbors, hi=d.max_neighbors))
+    df = pd.DataFrame(rows).T
+    df.index.name = T("matrix")
+    t = frame_table(df, name="weights_summary", title=T("table"), digits=2,
+                    notes=tuple(f"{state.weight_labels.get(k, k)}: {v}" for k, v in recipes.items() if v))
+    mats = {}
+    if len(ids) <= 400:  # the matrices themselves, for reproduction (dense only for small n)
+        for name, w in state.weights.items():
+            mats[name] = pd.DataFrame(graph_to_sparse(w, ids).toarray(), index=ids, columns=ids)
+    return StageOutput(tables=(t,), readings=readings,
+                       numbers={"summary": df, "recipes": recipes, "matrices": mats})
+
+
+STAGE = Stage(name="weights", title=TEXT["title"], run=run, requires=("data",), command="weights",
+              help=TEXT["help"]["en"])
