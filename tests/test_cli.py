@@ -113,3 +113,16 @@ def test_out_is_a_file(tmp_path, capsys):
     f.write_text("x")
     assert cli.main(["weights", "--out", str(f), "--quiet"]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_single_stage_ignores_columns_of_stages_it_does_not_run(tmp_path, capsys):
+    # issue 12: `spatialnqpf weights` refused because of a [models] column it never uses
+    from test_report_config import user_frame, write_config
+    user_frame().to_excel(tmp_path / "u.xlsx", index=False)
+    cfg = write_config(tmp_path / "c.toml", "u.xlsx")
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('x = ["二产比重"]', 'x = ["不存在的列"]'),
+                   encoding="utf-8")
+    assert cli.main(["weights", "--config", str(cfg), "--out", str(tmp_path / "w"), "-q"]) == 0
+    rc = cli.main(["model", "--config", str(cfg), "--out", str(tmp_path / "m"), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "不存在的列" in err

@@ -205,6 +205,7 @@ def _prepare(config, out, data, lang, stages, figures=True):
     if figures:
         fig_lang, font = setup_language(cfg.lang, extra_paths=[p for p in [cfg.get("fonts", "path")] if p])
     state = State(cfg, Path(out), cfg.lang, fig_lang, progress=False, figures=figures)
+    state.stages = tuple(want)
     if fig_lang != cfg.lang:
         state.notes.append("no CJK font found: figure labels are in English")
     return cfg, state, want, font

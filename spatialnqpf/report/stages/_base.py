@@ -109,6 +109,7 @@ class State:
         self.indicators: dict = {}               # column -> direction
         self.indicator_meta: pd.DataFrame | None = None
         self.fallback_variable: str | None = None  # analysed when the index is unavailable
+        self.stages: tuple = ()                  # names of the stages this run executes (all if empty)
 
     # text in the report / figure language
     def t(self, zh: str, en: str) -> str:

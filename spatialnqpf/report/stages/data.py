@@ -94,12 +94,16 @@ def run(state: State) -> StageOutput:
     used = list(state.indicators)
     if state.fallback_variable and state.fallback_variable not in used:
         used.append(state.fallback_variable)
-    mcfg = cfg.get("models")
-    used += [mcfg["y"]] if mcfg["y"] != "index" else []
-    used += list(mcfg["x"])
+    # only the columns of the stages this run executes (`spatialnqpf weights` must not refuse
+    # because of a [models] column it never uses)
+    runs = set(state.stages) if state.stages else None
+    if runs is None or "models" in runs:
+        mcfg = cfg.get("models")
+        used += [mcfg["y"]] if mcfg["y"] != "index" else []
+        used += list(mcfg["x"])
     for role in ("autocorrelation", "inequality", "dynamics"):
         v = cfg.get(role, "variable")
-        if v != "index":
+        if v != "index" and (runs is None or role in runs):
             used.append(v)
     data = load_data(cfg, used_columns=[c for c in dict.fromkeys(used)])
     state.data = data
