@@ -54,8 +54,8 @@ def test_fit_at_the_rho_bound_is_flagged_everywhere():
     js = json.loads(json.dumps({"flags": flags_to_json(res)}))
     assert js["flags"] == [{"code": "boundary", "message": res.flags[0].message}]
     # what the report's models stage stores for every fit (numbers[...]["info"]) keeps the code
-    from spatialnqpf.report.builder import _jsonable
-    assert _jsonable(dict(res.info))["flags"] == "boundary"
+    from spatialnqpf.report.writers.common import jsonable
+    assert jsonable(dict(res.info))["flags"] == "boundary"
 
 
 def test_interior_fit_is_clean():
