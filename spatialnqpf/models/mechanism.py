@@ -455,6 +455,8 @@ def moderation(data: pd.DataFrame, y: str, x: str, moderator: str, controls=(), 
         at z = z₀ are the LeSage–Pace effects with β_x + β_xz (z₀ − z̄) and
         θ_x + θ_xz (z₀ − z̄) (delta-method SEs).
 
+    Notes
+    -----
     Non-spatial: pyfixest via :func:`~spatialnqpf.models.panel_fe` (CR1 by unit, t(G − 1));
     effect of x at z₀: β_x + β_xz (z₀ − z̄), SE from the covariance.
     """
