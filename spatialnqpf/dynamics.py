@@ -54,7 +54,7 @@ __all__ = [
     "quantile_classes", "markov", "MarkovResult", "spatial_markov", "SpatialMarkovResult",
     "markov_homogeneity", "sigma_convergence", "SigmaResult", "beta_convergence", "BetaResult",
     "spatial_beta_convergence", "within_transform", "convergence_speed",
-    "beta_convergence_by_group",
+    "beta_convergence_by_group", "club_convergence", "ClubConvergenceResult",
 ]
 
 

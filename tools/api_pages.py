@@ -30,11 +30,11 @@ MODULES = {
     "network": ("network.md", "Spatial association networks"),
     "models": ("models.md", "Spatial regression and impact models"),
     "report": ("report.md", "Report, tables and documents"),
+    "batch": ("batch.md", "Batch runs: grids, bootstrap, Monte Carlo"),
 }
 
-#: public names a module re-exports without listing them in ``__all__`` (documented anyway;
-#: TODO(lead): add them to ``spatialnqpf.dynamics.__all__`` and drop this entry)
-EXTRA = {"dynamics": ["club_convergence", "ClubConvergenceResult"]}
+#: public names a module re-exports without listing them in ``__all__`` (documented anyway)
+EXTRA: dict = {}
 
 
 def public_names(module: str) -> list:

@@ -84,8 +84,7 @@ def render(manifest: dict | None = None) -> str:
               "Carried from [the anchors page](anchors.md) (the versions measured are named in its "
               "section headings):", ""]
     lines += _defects()
-    lines += ["", "<!-- TODO(lead): entries for the reference files of branches `reliab`, `dynamic`, "
-              "`scale` -->", ""]
+    lines += [""]
     return "\n".join(lines)
 
 
