@@ -156,7 +156,7 @@ def test_report_md_and_table_md_escape_user_strings(tmp_path):
                       index={"system": "inline",
                              "indicators": [{"column": PAYLOADS[1], "direction": 1, "pillar": PAYLOADS[0],
                                              "label": PAYLOADS[0]}]},
-                      models={"x": []}, output={"figures": []})
+                      models={"x": ["share_secondary"]}, output={"figures": []})
     build_report(cfg, out=tmp_path / "r", stages=[], progress=False, lang="en")
     md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
     assert "&lt;script&gt;" in md and "&lt;img" in md      # the strings are there, shown as text

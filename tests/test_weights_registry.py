@@ -110,9 +110,9 @@ def test_no_import_loop_inside_weights():
 
 def test_report_config_takes_its_matrix_names_from_the_registry():
     from spatialnqpf.report.config import ConfigError, load_config
-    with pytest.raises(ConfigError, match="unknown weight matrix 'queen'.*'nested'"):
+    with pytest.raises(ConfigError, match=r"\[weights\] matrices: 'queen' is not one of 'contiguity'.*'nested'"):
         load_config(None, weights={"matrices": ["contiguity", "queen"]})
-    with pytest.raises(ConfigError, match="list of names, got 'contiguity'"):
+    with pytest.raises(ConfigError, match=r"\[weights\] matrices must be a list, got 'contiguity'"):
         load_config(None, weights={"matrices": "contiguity"})
     assert load_config(None, weights={"matrices": list(registry.CONFIG_KINDS)}).get(
         "weights", "matrices") == list(registry.CONFIG_KINDS)

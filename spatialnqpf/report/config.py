@@ -24,6 +24,7 @@ import pandas as pd
 
 from .. import _expr
 from .._validation import DataError, PanelError, SpatialNQPFError, format_values
+from ..weights.registry import CONFIG_KINDS
 
 __all__ = ["ReportConfig", "PreparedData", "ConfigError", "DEFAULTS", "template", "load_config",
            "load_data", "read_table", "MISSING_POLICIES", "validate_settings", "CHOICES"]
@@ -186,7 +187,7 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
 CHOICES = {
     ("index", "method"): ("entropy_topsis", "entropy", "critic", "combined", "equal"),
     ("index", "system"): ("demo", "inline"),
-    ("weights", "matrices"): ("contiguity", "distance", "knn", "economic", "nested"),
+    ("weights", "matrices"): CONFIG_KINDS,  # the W-builder registry (weights/registry.py)
     ("weights", "islands"): ("guangdong", "guangdong+guangxi", "nearest", "keep"),
     ("output", "formats"): ("tex", "docx", "xlsx", "csv", "html", "md"),
     ("output", "figures"): ("png", "svg", "pdf", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"),
@@ -416,14 +417,6 @@ class ReportConfig:
             raise ConfigError("[index] system = 'inline' needs at least one [[index.indicators]] block")
         if not isinstance(s["seeds"]["seed"], int):
             raise ConfigError(f"[seeds] seed must be an integer, got {s['seeds']['seed']!r}")
-        from ..weights.registry import CONFIG_KINDS
-        mats = s["weights"]["matrices"]
-        if isinstance(mats, str) or not all(isinstance(m, str) for m in mats):
-            raise ConfigError(f"[weights] matrices must be a list of names, got {mats!r}")
-        unknown = [m for m in mats if m not in CONFIG_KINDS]
-        if unknown:
-            raise ConfigError(f"[weights] matrices: unknown weight matrix {format_values(unknown)}; "
-                              f"use {format_values(CONFIG_KINDS)}")
 
     def get(self, section: str, key: str | None = None):
         sec = self.settings[section]

@@ -66,9 +66,9 @@ def _refresh_font_cache() -> bool:
                       stacklevel=3)
         return False
     vars(fm.fontManager).update(vars(new_fm))
-    cached = getattr(fm.fontManager, "_findfont_cached", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+    clear = getattr(getattr(fm.fontManager, "_findfont_cached", None), "cache_clear", None)
+    if callable(clear):
+        clear()
     return True
 
 
