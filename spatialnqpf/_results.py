@@ -229,6 +229,23 @@ def tidy_from_arrays(terms, estimate, std_error, *, df: int | None = None,
                          "conf_high": est + c * se}, columns=list(TIDY_COLUMNS))
 
 
+def tidy_effects_frame(eff: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Long tidy form (``effect`` + :data:`TIDY_COLUMNS`) of an effects frame with columns
+    direct/indirect/total and ``<effect>_se/_t/_p`` (and ``_lo/_hi`` simulation limits, used as
+    the interval when present; otherwise estimate ± z·se)."""
+    parts = []
+    for kind in ("direct", "indirect", "total"):
+        t = tidy_from_arrays(eff.index, eff[kind].to_numpy(), eff[f"{kind}_se"].to_numpy(),
+                             level=level, statistic=eff[f"{kind}_t"].to_numpy(),
+                             p_value=eff[f"{kind}_p"].to_numpy())
+        if f"{kind}_lo" in eff:
+            t["conf_low"] = eff[f"{kind}_lo"].to_numpy()
+            t["conf_high"] = eff[f"{kind}_hi"].to_numpy()
+        t.insert(0, "effect", kind)
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
 class EstimationResults(Results):
     """Base of estimation results: ``params``, ``cov``/``bse``, inference and :meth:`tidy`.
 

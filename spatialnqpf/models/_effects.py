@@ -63,7 +63,7 @@ from .._validation import as_generator
 from ._logdet import EIGEN_MAX_N, HutchinsonPowers, _as_csr, power_traces
 from ._taxonomy import LAG_MODELS, MODEL_NAMES, normalise_model
 
-__all__ = ["EffectsCore", "LAG_MODELS", "ERROR_DURBIN_MODELS"]
+__all__ = ["EffectsCore", "summarise_draws", "finish_effects_frame", "LAG_MODELS", "ERROR_DURBIN_MODELS"]
 
 # models whose effects involve (I − ρW)^{-1}: LAG_MODELS (models/_taxonomy.py);
 #: models whose effects are linear in the coefficients (β direct, θ indirect)
@@ -391,27 +391,8 @@ class EffectsCore:
                 ok = (rho > self.bounds[0]) & (rho < self.bounds[1])
             attrs.update(nsim=nsim, seed=seed, discarded=int((~ok).sum()))
             d, t = self._from_vectors(draws[ok], pb, pt, pr, tn)
-            sims = {"direct": d, "indirect": t - d, "total": t}
-            a = (1 - level) / 2
-            attrs["point"] = "mean of draws" if point == "mean" else "estimate"
-            for name, arr in sims.items():
-                if point == "mean":
-                    out[name] = arr.mean(axis=0)
-                out[name + "_se"] = arr.std(axis=0, ddof=1)
-                out[name + "_lo"] = np.quantile(arr, a, axis=0)
-                out[name + "_hi"] = np.quantile(arr, 1 - a, axis=0)
-        for name in ("direct", "indirect", "total"):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tv = out[name] / out[name + "_se"]
-            out[name + "_t"] = tv
-            out[name + "_p"] = 2 * stats.norm.sf(np.abs(tv))
-        order = ["direct", "indirect", "total"]
-        cols = order + [f"{e}_{s}" for e in order for s in ("se", "t", "p", "lo", "hi")
-                        if f"{e}_{s}" in out.columns]
-        out = out[cols]
-        out.index.name = "variable"
-        out.attrs.update(attrs)
-        return out
+            summarise_draws(out, d, t, level, point, attrs)
+        return finish_effects_frame(out, attrs)
 
     def matrix(self, params: pd.Series, x: str) -> pd.DataFrame:
         """The n × n matrix S_x = ∂y/∂x′ (rows: affected unit i, columns: source unit j).
@@ -435,3 +416,34 @@ class EffectsCore:
         df = pd.DataFrame(M, index=pd.Index(labels, name="affected"),
                           columns=pd.Index(labels, name="source"))
         return df
+
+
+def summarise_draws(out: pd.DataFrame, d: np.ndarray, t: np.ndarray, level: float, point: str,
+                    attrs: dict) -> None:
+    """Fill ``out`` with the simulation summaries of direct draws ``d`` and total draws ``t``
+    (nsim × k): standard deviations, percentile limits and, with ``point="mean"``, the means."""
+    a = (1 - level) / 2
+    attrs["point"] = "mean of draws" if point == "mean" else "estimate"
+    for name, arr in {"direct": d, "indirect": t - d, "total": t}.items():
+        if point == "mean":
+            out[name] = arr.mean(axis=0)
+        out[name + "_se"] = arr.std(axis=0, ddof=1)
+        out[name + "_lo"] = np.quantile(arr, a, axis=0)
+        out[name + "_hi"] = np.quantile(arr, 1 - a, axis=0)
+
+
+def finish_effects_frame(out: pd.DataFrame, attrs: dict) -> pd.DataFrame:
+    """Add normal t and p to an effects frame and order its columns (direct, indirect, total,
+    then ``<effect>_se/_t/_p/_lo/_hi``)."""
+    for name in ("direct", "indirect", "total"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tv = out[name] / out[name + "_se"]
+        out[name + "_t"] = tv
+        out[name + "_p"] = 2 * stats.norm.sf(np.abs(tv))
+    order = ["direct", "indirect", "total"]
+    cols = order + [f"{e}_{s}" for e in order for s in ("se", "t", "p", "lo", "hi")
+                    if f"{e}_{s}" in out.columns]
+    out = out[cols]
+    out.index.name = "variable"
+    out.attrs.update(attrs)
+    return out

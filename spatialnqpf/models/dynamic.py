@@ -88,9 +88,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import stats
 
-from .._results import Flag, FitWarning, tidy_from_arrays
+from .._results import Flag, FitWarning, tidy_effects_frame
 from .._validation import DataError, SpatialNQPFError, as_generator, format_values
-from ._effects import EffectsCore
+from ._effects import EffectsCore, finish_effects_frame, summarise_draws
 from ._logdet import EIGEN_MAX_N, _rademacher
 from .results import SpatialResults
 from ._panel_core import (_Solver, _boundary_warning, _check_dependent, _check_design,
@@ -166,17 +166,7 @@ class DynamicPanelResults(SpatialResults):
                       point: str = "estimate") -> pd.DataFrame:
         eff = self.effects(horizon=horizon, method=method, nsim=nsim, seed=seed, level=level,
                            point=point)
-        parts = []
-        for kind in ("direct", "indirect", "total"):
-            t = tidy_from_arrays(eff.index, eff[kind].to_numpy(), eff[f"{kind}_se"].to_numpy(),
-                                 level=level, statistic=eff[f"{kind}_t"].to_numpy(),
-                                 p_value=eff[f"{kind}_p"].to_numpy())
-            if f"{kind}_lo" in eff:
-                t["conf_low"] = eff[f"{kind}_lo"].to_numpy()
-                t["conf_high"] = eff[f"{kind}_hi"].to_numpy()
-            t.insert(0, "effect", kind)
-            parts.append(t)
-        return pd.concat(parts, ignore_index=True)
+        return tidy_effects_frame(eff, level)
 
 
 class _DynamicEffects(EffectsCore):
@@ -267,27 +257,8 @@ class _DynamicEffects(EffectsCore):
                 raise NonStationaryError(f"all but {int(ok.sum())} of {nsim} simulated draws "
                                          "are outside the admissible/stationary region")
             d, t = self._eval(draws[ok], horizon, pos)
-            sims = {"direct": d, "indirect": t - d, "total": t}
-            a = (1 - level) / 2
-            attrs["point"] = "mean of draws" if point == "mean" else "estimate"
-            for name, arr in sims.items():
-                if point == "mean":
-                    out[name] = arr.mean(axis=0)
-                out[name + "_se"] = arr.std(axis=0, ddof=1)
-                out[name + "_lo"] = np.quantile(arr, a, axis=0)
-                out[name + "_hi"] = np.quantile(arr, 1 - a, axis=0)
-        for name in ("direct", "indirect", "total"):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tv = out[name] / out[name + "_se"]
-            out[name + "_t"] = tv
-            out[name + "_p"] = 2 * stats.norm.sf(np.abs(tv))
-        order = ["direct", "indirect", "total"]
-        cols = order + [f"{e}_{s}" for e in order for s in ("se", "t", "p", "lo", "hi")
-                        if f"{e}_{s}" in out.columns]
-        out = out[cols]
-        out.index.name = "variable"
-        out.attrs.update(attrs)
-        return out
+            summarise_draws(out, d, t, level, point, attrs)
+        return finish_effects_frame(out, attrs)
 
 
 # --------------------------------------------------------------------------- helpers

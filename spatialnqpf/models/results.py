@@ -40,7 +40,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .._results import EstimationResults, Flag, stars, tidy_from_arrays
+from .._results import EstimationResults, Flag, stars, tidy_effects_frame
 from ._taxonomy import model_label
 
 __all__ = ["SpatialResults", "boundary_flags", "BOUNDARY_TOL"]
@@ -266,17 +266,7 @@ class SpatialResults(EstimationResults):
     def _tidy_effects(self, level: float = 0.95, method: str = "simulation", nsim: int = 1000,
                       seed: int = 0, point: str = "estimate") -> pd.DataFrame:
         eff = self.effects(method=method, nsim=nsim, seed=seed, level=level, point=point)
-        parts = []
-        for kind in ("direct", "indirect", "total"):
-            t = tidy_from_arrays(eff.index, eff[kind].to_numpy(), eff[f"{kind}_se"].to_numpy(),
-                                 level=level, statistic=eff[f"{kind}_t"].to_numpy(),
-                                 p_value=eff[f"{kind}_p"].to_numpy())
-            if f"{kind}_lo" in eff:
-                t["conf_low"] = eff[f"{kind}_lo"].to_numpy()
-                t["conf_high"] = eff[f"{kind}_hi"].to_numpy()
-            t.insert(0, "effect", kind)
-            parts.append(t)
-        return pd.concat(parts, ignore_index=True)
+        return tidy_effects_frame(eff, level)
 
 
 def keep_spec(spec, res):
