@@ -590,6 +590,16 @@ class BootstrapResults(Results):
                              "n_boot": rep.notna().sum()})
 
 
+def _replicate_seed(seed) -> int:
+    """The int root of keyed replicate streams: ``seed`` as given, fresh entropy for None."""
+    if isinstance(seed, np.random.Generator):
+        raise BatchError("seed must be an int (or None): a Generator cannot be split into "
+                         "keyed replicate streams reproducibly")
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    return seed
+
+
 def bootstrap(stat: Callable, data, n_boot: int = 999, *, cluster: str | None = None,
               seed=0, level: float = 0.95, backend: str = "serial", client=None,
               progress: bool = True, n_workers: int | None = None,
@@ -622,11 +632,7 @@ def bootstrap(stat: Callable, data, n_boot: int = 999, *, cluster: str | None = 
         raise BatchError(f"n_boot must be at least 2, got {n_boot!r}")
     if cluster is not None and (not hasattr(data, "columns") or cluster not in data.columns):
         raise BatchError(f"cluster column {cluster!r} is not in data")
-    if isinstance(seed, np.random.Generator):
-        raise BatchError("seed must be an int (or None): a Generator cannot be split into "
-                         "keyed replicate streams reproducibly")
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    seed = _replicate_seed(seed)
     est = pd.Series(_as_row(stat(data)))
     rows = _run_chunks(_boot_chunk, dict(stat=stat, data=data, cluster=cluster, seed=seed),
                        _chunks(int(n_boot), chunk_size), backend, client, progress,
@@ -685,11 +691,7 @@ def monte_carlo(fn: Callable, n_rep: int, *, over: Mapping[str, Any] | None = No
     """
     if int(n_rep) < 1:
         raise BatchError(f"n_rep must be positive, got {n_rep!r}")
-    if isinstance(seed, np.random.Generator):
-        raise BatchError("seed must be an int (or None): a Generator cannot be split into "
-                         "keyed replicate streams reproducibly")
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    seed = _replicate_seed(seed)
     points = grid(fn, over, seed_arg=None, **fixed) if over else \
         [Job(key=(), func=fn, kwargs=dict(fixed), params={})]
     chunks, fixed_list, keys, owners = [], [], [], []

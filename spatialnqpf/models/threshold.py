@@ -275,26 +275,22 @@ def _sequence(grid, Y, k_max, curve=False):
     out[1] = dict(S=S1, S_null=S0, gam=[g1], curves=[c1])
     if k_max == 1:
         return out
-    # γ̂2 | γ̂1 (grouped by the value of γ̂1 to reuse the factorisation)
-    S2 = np.empty(B)
-    g2 = np.empty(B, dtype=np.intp)
-    c2 = np.empty((len(grid.cand), B)) if curve else None
-    for v in np.unique(g1):
-        sel = np.flatnonzero(g1 == v)
-        r = grid.search(Y[:, sel], (int(v),), 1, curve=curve)
-        S2[sel], g2[sel] = r[0], r[1]
-        if curve:
-            c2[:, sel] = r[3]
-    # refinement γ̂1 | γ̂2
-    S2r = np.empty(B)
-    g1r = np.empty(B, dtype=np.intp)
-    c1r = np.empty((len(grid.cand), B)) if curve else None
-    for v in np.unique(g2):
-        sel = np.flatnonzero(g2 == v)
-        r = grid.search(Y[:, sel], (int(v),), 1, curve=curve)
-        S2r[sel], g1r[sel] = r[0], r[1]
-        if curve:
-            c1r[:, sel] = r[3]
+    def given_one(fixed):
+        """Search one more threshold given one fixed threshold per column; columns that share
+        the fixed value are searched together, reusing the factorisation."""
+        S = np.empty(B)
+        g = np.empty(B, dtype=np.intp)
+        c = np.empty((len(grid.cand), B)) if curve else None
+        for v in np.unique(fixed):
+            sel = np.flatnonzero(fixed == v)
+            r = grid.search(Y[:, sel], (int(v),), 1, curve=curve)
+            S[sel], g[sel] = r[0], r[1]
+            if curve:
+                c[:, sel] = r[3]
+        return S, g, c
+
+    S2, g2, c2 = given_one(g1)      # γ̂2 | γ̂1
+    S2r, g1r, c1r = given_one(g2)   # refinement γ̂1 | γ̂2
     out[2] = dict(S=S2, S_null=S1, gam=[g1r, g2], curves=[c1r, c2], S_refined=S2r)
     if k_max == 2:
         return out
