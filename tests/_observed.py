@@ -5,8 +5,9 @@ Off unless ``SPATIALNQPF_RECORD_OBSERVED=<path.json>`` is set (CI never sets it)
 (largest absolute difference, and largest relative difference over reference values with
 ``|b| > 1e-8``) and attributed to the files of ``tests/reference/`` that the test read (opened
 during the test itself, during the set-up of any fixture it uses, or when its module was
-imported) whose numbers contain the comparison's reference values (non-integers, matched at
-seven significant digits).  At the end of the session the maxima per reference file are written to the JSON file;
+imported) whose numbers contain at least half of the comparison's reference values (those
+with more than three significant digits, matched at ten).  At the end of the session the
+maxima per reference file are written to the JSON file;
 ``tools/measure_observed.py`` runs this over the test modules named in
 ``tests/reference/MANIFEST.toml`` and stores ``tests/reference/OBSERVED.json``.
 
@@ -47,14 +48,17 @@ def _audit(event, args):
         rp = Path(os.fsdecode(p)).resolve()
     except (OSError, ValueError, TypeError):
         return
-    if rp.parent != REF_DIR:
+    name = rp.name
+    if rp.parent.name == "__pycache__" and rp.parent.parent == REF_DIR:
+        name = rp.name.split(".")[0] + ".py"        # an imported reference module
+    elif rp.parent != REF_DIR:
         return
     if _stack:
-        _stack[-1].add(rp.name)
+        _stack[-1].add(name)
     elif _state["test"] is not None:
-        _test_files[_state["test"]].add(rp.name)
+        _test_files[_state["test"]].add(name)
     elif _state["collect"] is not None:
-        _module_files[_state["collect"]].add(rp.name)
+        _module_files[_state["collect"]].add(name)
 
 
 def _measure(actual, desired):
@@ -77,8 +81,10 @@ def _measure(actual, desired):
 
 
 def _keys(values) -> set:
-    """Values rounded to 7 significant digits, for matching against a file's numbers."""
-    return {float(f"{v:.6e}") for v in np.asarray(values, dtype=float).ravel() if np.isfinite(v)}
+    """Values with more than three significant digits (not hand-picked round numbers such as
+    0.5 or 0.25), rounded to ten, for matching against a file's numbers."""
+    return {float(f"{v:.9e}") for v in np.asarray(values, dtype=float).ravel()
+            if np.isfinite(v) and float(f"{v:.3g}") != v}
 
 
 _NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -167,19 +173,15 @@ class _Plugin:
         pass
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_pycollect_makemodule(self, module_path, parent):
-        _state["collect"] = str(module_path)
-        yield
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_collect_file(self, file_path, parent):
-        _state["collect"] = str(file_path)
-        yield
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_collection_modifyitems(self, session, config, items):
-        yield
-        _state["collect"] = None
+    def pytest_make_collect_report(self, collector):
+        # a test module is imported (and its module-level reads happen) while it is collected
+        prev = _state["collect"]
+        if isinstance(collector, pytest.Module):
+            _state["collect"] = str(collector.path)
+        try:
+            yield
+        finally:
+            _state["collect"] = prev
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef, request):
@@ -220,15 +222,15 @@ class _Plugin:
         for test, files in _test_files.items():
             for d_abs, d_rel, n, keys in _diffs.get(test, []):
                 for f in files:
-                    # attribute a comparison to a file only when its reference values are the
-                    # file's numbers (at 7 significant digits), not derived or hand-worked ones
-                    if not keys or not (keys & _numbers(f)):
+                    # attribute a comparison to a file only when its reference values are (mostly)
+                    # the file's numbers, not derived or hand-worked ones
+                    if not keys or 2 * len(keys & _numbers(f)) < len(keys):
                         continue
                     r = out.setdefault(f, {"max_abs": 0.0, "max_rel": 0.0, "comparisons": 0,
                                            "numbers": 0, "tests": set()})
                     r["max_abs"] = max(r["max_abs"], d_abs)
-                    if not math.isnan(d_rel):
-                        r["max_rel"] = max(r["max_rel"], d_rel)
+                    if not math.isnan(d_rel) and d_rel >= r["max_rel"]:
+                        r["max_rel"], r["max_rel_test"] = d_rel, test
                     r["comparisons"] += 1
                     r["numbers"] += n
                     r["tests"].add(test.split("::")[0])
