@@ -468,7 +468,7 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$",
                   "→": r"$\rightarrow$", "μ": r"$\mu$", "·": r"$\cdot$", "±": r"$\pm$",
                   "Δ": r"$\Delta$", "φ": r"$\phi$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
-                  "†": r"$^\dagger$"}
+                  "†": r"$^\dagger$", "π": r"$\pi$", "Σ": r"$\Sigma$"}
 
 
 def md_escape(s) -> str:
