@@ -269,6 +269,11 @@ def test_half_lives_carry_the_short_panel_caveat(en, zh):
     assert any("short panel (31 provinces × 11 years)" in r and "Nickell" in r for r in dy.readings)
     assert any("short panel (11 years)" in n for n in _table(dy, "beta_convergence").notes)
     assert any("31 个省份 × 11 年的短面板" in r for r in zh[0]["dynamics"].readings)
+    # the β p-values of the readings follow the p format of the tables (no "p = 0.000")
+    p_abs = float(dy.numbers["beta_convergence"]["Absolute β"]["pvalues"].iloc[0])
+    assert p_abs < 0.001
+    assert any(r.startswith("Absolute β: β = -0.355 (p < 0.001)") for r in dy.readings)
+    assert not any("p = 0.000" in r for r in dy.readings)
 
 
 def test_hausman_row_names_its_model(en):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ... import dynamics
 from ..plot_inequality import plot_kde_overlay, plot_kde_surface, plot_markov_heatmap
-from ..tables import MISSING, frame_table, regression_table
+from ..tables import MISSING, format_p, frame_table, regression_table
 from ._base import Stage, StageOutput, State, pct
 
 #: zh/en strings of this stage.
@@ -41,10 +41,10 @@ TEXT = {
     "conditional": {"zh": '条件 β 收敛', "en": 'Conditional β'},
     "convergence_two_way_fixed": {"zh": 'β 收敛检验（双向固定效应）',
                                  "en": 'β-convergence (two-way fixed effects)'},
-    "c_v_f_p": {"zh": '{c}：β = {v1:.3f}（p = {p:.3f}），收敛速度 {v3:.3f}，半衰期 {v4:.1f} 年。',
-               "en": '{c}: β = {v1:.3f} (p = {p:.3f}), speed {v3:.3f}, half-life {v4:.1f} years.'},
-    "c_v_f_p_2": {"zh": '{c}：β = {v1:.3f}（p = {p:.3f}），没有显著的收敛证据。',
-                 "en": '{c}: β = {v1:.3f} (p = {p:.3f}), no significant evidence of convergence.'},
+    "c_v_f_p": {"zh": '{c}：β = {v1:.3f}（p {p}），收敛速度 {v3:.3f}，半衰期 {v4:.1f} 年。',
+               "en": '{c}: β = {v1:.3f} (p {p}), speed {v3:.3f}, half-life {v4:.1f} years.'},
+    "c_v_f_p_2": {"zh": '{c}：β = {v1:.3f}（p {p}），没有显著的收敛证据。',
+                 "en": '{c}: β = {v1:.3f} (p {p}), no significant evidence of convergence.'},
     "spatial_markov_transition_probabilities": {"zh": '空间马尔可夫转移概率矩阵（{v0}）',
                                                "en": 'Spatial Markov transition probabilities ({v0})'},
     "spatial_markov_homogeneity_tests": {"zh": '空间马尔可夫同质性检验', "en": 'Spatial Markov homogeneity tests'},
@@ -190,15 +190,21 @@ def run(state: State) -> StageOutput:
     for c, r in fits.items():
         p = float(r.pvalues.iloc[0])
         if r.beta < 0 and p < 0.05:
-            readings.append(state.text(TEXT, "c_v_f_p", c=c, v1=r.beta, p=p, v3=r.speed, v4=r.half_life))
+            readings.append(state.text(TEXT, "c_v_f_p", c=c, v1=r.beta, p=_p_text(p), v3=r.speed, v4=r.half_life))
             half_printed = True
         else:
-            readings.append(state.text(TEXT, "c_v_f_p_2", c=c, v1=r.beta, p=p))
+            readings.append(state.text(TEXT, "c_v_f_p_2", c=c, v1=r.beta, p=_p_text(p)))
     if short and half_printed:
         readings.append(state.text(TEXT, "short_panel", n=int(state.frame["code"].nunique()), t=n_years))
     readings.extend(flagged)
     return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers,
                        status="warning" if flagged else "ok")
+
+
+def _p_text(p: float) -> str:
+    """``"= 0.003"`` or ``"< 0.001"`` (:func:`~spatialnqpf.report.tables.format_p`)."""
+    txt = format_p(p)
+    return f"< {txt[1:]}" if txt.startswith("<") else f"= {txt}"
 
 
 def _class_shares(mk) -> dict:
