@@ -45,7 +45,7 @@ DEFAULTS: dict = {
               "indicators": []},
     "weights": {"matrices": ["contiguity", "distance"], "islands": "guangdong", "k": 4,
                 "economic_variable": "gdp", "phi": 0.5},
-    "autocorrelation": {"variable": "index", "permutations": 999, "lisa_years": []},
+    "autocorrelation": {"variable": "index", "permutations": 9999, "lisa_years": []},
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
     "dynamics": {"variable": "index", "markov_classes": 4},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
@@ -126,7 +126,7 @@ phi = 0.5                 # weight of the distance matrix in nested
 
 [autocorrelation]
 variable = "index"        # "index" (the composite index) or a data column
-permutations = 999
+permutations = 9999        # Moran and LISA permutations (LISA: p <= 0.05 by conditional permutation)
 lisa_years = []           # years for LISA maps; empty = first and last year
 
 [inequality]

@@ -3,7 +3,9 @@
 * :func:`plot_kde_overlay` -- overlaid kernel density curves by year (one panel per group);
 * :func:`plot_kde_surface` -- 3-D surface (x, year, density) or a ridge plot;
 * :func:`plot_markov_heatmap` -- transition-probability heatmap(s), classical or spatial;
-* :func:`plot_dagum` -- Dagum decomposition by year (G, contribution shares).
+* :func:`plot_dagum` -- Dagum decomposition by year (G, contribution shares);
+* :func:`plot_dagum_regions` -- within-region Gini by region and between-region Gini by
+  pair of regions, by year.
 
 Each takes a results object from :mod:`spatialnqpf.dynamics` or
 :mod:`spatialnqpf.inequality` and returns the matplotlib ``Figure``;
@@ -20,15 +22,18 @@ _TEXT = {
     "en": dict(density="density", year="year", nation="nation", gini="Gini",
                contrib="contribution (%)", overall="G (overall)", within="within",
                between="net between", trans="transvariation", t="t", t1="t+1",
-               dagum="Dagum Gini decomposition of {col}"),
+               dagum="Dagum Gini decomposition of {col}", within_by="within-region Gini G_jj",
+               between_by="between-region Gini G_jh"),
     "zh": dict(density="密度", year="年份", nation="全国", gini="基尼系数",
                contrib="贡献率 (%)", overall="总体 G", within="区域内", between="区域间",
-               trans="超变密度", t="t", t1="t+1", dagum="{col} 的 Dagum 基尼系数分解"),
+               trans="超变密度", t="t", t1="t+1", dagum="{col} 的 Dagum 基尼系数分解",
+               within_by="区域内基尼系数 G_jj", between_by="区域间基尼系数 G_jh"),
 }
 _REGION_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北",
               "nation": "全国"}
 
-__all__ = ["plot_kde_overlay", "plot_kde_surface", "plot_markov_heatmap", "plot_dagum"]
+__all__ = ["plot_kde_overlay", "plot_kde_surface", "plot_markov_heatmap", "plot_dagum",
+           "plot_dagum_regions"]
 
 
 def _plt():
@@ -182,5 +187,47 @@ def _dagum(panel_result, figsize, txt):
     a2.set_xlabel(txt["year"])
     a2.legend(frameon=False, fontsize=8)
     fig.suptitle(txt["dagum"].format(col=panel_result.column))
+    fig.tight_layout()
+    return fig
+
+
+def plot_dagum_regions(panel_result, figsize=(10, 3.8), lang: str = "en"):
+    """Per-region Dagum figures: within-region Gini G_jj by region (left) and between-region
+    Gini G_jh by pair of regions (right), by year.
+
+    Reads the ``G_jj[g]`` and ``G_jh[g-h]`` columns of ``panel_result.to_frame()``
+    (:func:`spatialnqpf.inequality.dagum_gini_by_year`); region names follow ``lang``.
+    """
+    txt, rc, gname = _lang(lang)
+    with rc:
+        return _dagum_regions(panel_result, figsize, txt, gname)
+
+
+def _pair_name(label, gname):
+    for sep in ("-", "–", " vs ", "/", "|", ","):
+        if sep in label:
+            return "–".join(gname(x.strip()) for x in label.split(sep))
+    return gname(label)
+
+
+def _dagum_regions(panel_result, figsize, txt, gname):
+    plt = _plt()
+    tab = panel_result.to_frame()
+    years = tab.index.to_numpy()
+    within = [c for c in tab.columns if c.startswith("G_jj[")]
+    between = [c for c in tab.columns if c.startswith("G_jh[")]
+    if not within and not between:
+        raise ValueError("the Dagum result has no group components (G_jj/G_jh): one group only?")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize, sharey=True)
+    for c in within:
+        a1.plot(years, tab[c], marker="o", ms=3, label=gname(c[5:-1]))
+    for c in between:
+        a2.plot(years, tab[c], marker="o", ms=3, label=_pair_name(c[5:-1], gname))
+    for ax, title in ((a1, txt["within_by"]), (a2, txt["between_by"])):
+        ax.set_title(title)
+        ax.set_xlabel(txt["year"])
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=7, ncol=2)
+    a1.set_ylabel(txt["gini"])
     fig.tight_layout()
     return fig

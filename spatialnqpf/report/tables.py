@@ -43,7 +43,7 @@ import pandas as pd
 __all__ = [
     "Cell", "Row", "Table", "stars", "format_number", "extract_model", "regression_table",
     "frame_table", "write_table", "write_workbook", "write_document", "LABELS", "term_label",
-    "tidy_of", "md_escape", "FLAG_MARK",
+    "tidy_of", "md_escape", "FLAG_MARK", "format_p", "MISSING",
     "translate_decision", "translate_specification", "lee_yu_label", "SPEC_TESTS_ZH",
     "SPEC_DECISIONS_ZH", "FE_ZH",
 ]
@@ -123,6 +123,28 @@ def format_number(x, digits: int = 3) -> str:
     if float(s) == 0:
         s = s.lstrip("-")
     return s
+
+
+#: Text of a cell that has no value by construction (e.g. a Markov row with no observations).
+MISSING = "—"
+
+
+def format_p(p, digits: int = 3) -> str:
+    """A p-value in the one format of a p column: ``digits`` decimals, ``<0.001`` below 10**-digits.
+
+    ``format_p(0.0234) == "0.023"``, ``format_p(7e-06) == "<0.001"``, ``format_p(1.0) ==
+    "1.000"``; NaN or None gives ``""``.  A column formatted by this function never mixes
+    fixed and scientific notation (as :func:`format_number` does for tiny values).
+    """
+    if p is None:
+        return ""
+    v = float(p)
+    if not np.isfinite(v):
+        return ""
+    cut = 10.0 ** (-digits)
+    if v < cut:
+        return f"<{cut:.{digits}f}"
+    return f"{v:.{digits}f}"
 
 
 @dataclass(frozen=True)
@@ -446,7 +468,7 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$",
                   "→": r"$\rightarrow$", "μ": r"$\mu$", "·": r"$\cdot$", "±": r"$\pm$",
                   "Δ": r"$\Delta$", "φ": r"$\phi$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
-                  "†": r"$^\dagger$"}
+                  "†": r"$^\dagger$", "π": r"$\pi$", "Σ": r"$\Sigma$"}
 
 
 def md_escape(s) -> str:
@@ -801,7 +823,8 @@ def _float_or_none(v):
 
 def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mapping = 3,
                 index: bool = True, stub: str | None = None, labels: Mapping | None = None,
-                notes: Sequence[str] = (), percent: Iterable[str] = ()) -> Table:
+                notes: Sequence[str] = (), percent: Iterable[str] = (),
+                pvalues: Iterable[str] = (), na_rep: str = "") -> Table:
     """Any DataFrame as a three-line :class:`Table`.
 
     Parameters
@@ -817,12 +840,20 @@ def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mappin
     percent : iterable of str
         Columns shown as percentages (value × 100 with a % sign; the raw share is
         kept as the cell value).
+    pvalues : iterable of str
+        Columns of p-values, shown by :func:`format_p` (one format per column: ``digits``
+        decimals, ``<0.001`` below; the raw p is kept as the cell value); with MultiIndex
+        columns the last level is matched.
+    na_rep : str
+        Text of a missing (NaN/None) cell; ``MISSING`` ("—") where a value does not exist
+        by construction (a Markov row without observations), ``""`` by default.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"frame_table needs a DataFrame, got {type(df).__name__}")
     labels = dict(labels or {})
     d = df if index else df.set_index(df.columns[0])
     percent = set(percent)
+    pvalues = set(pvalues)
 
     def lab(x):
         if isinstance(x, tuple):
@@ -840,12 +871,16 @@ def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mappin
                 cells.append(Cell(str(int(v)), float(v)))
             elif isinstance(v, (float, np.floating)):
                 fv = float(v)
-                if c in percent and np.isfinite(fv):
+                if np.isnan(fv):
+                    cells.append(Cell(na_rep))
+                elif c in percent and np.isfinite(fv):
                     cells.append(Cell(f"{fv * 100:.{max(dg - 2, 1)}f}%", fv))
+                elif c in pvalues or (isinstance(c, tuple) and c[-1] in pvalues):
+                    cells.append(Cell(format_p(fv, dg), fv))
                 else:
                     cells.append(Cell(format_number(fv, dg), fv if np.isfinite(fv) else None))
             elif v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
-                cells.append(Cell(""))
+                cells.append(Cell(na_rep))
             else:
                 cells.append(Cell(str(v)))
         rows.append(Row(lab(idx), tuple(cells), "body"))

@@ -59,6 +59,10 @@ TEXT = {
     "national_mean_of_the": {"zh": '各维度得分的全国均值', "en": 'National mean of the pillar scores'},
     "obstacle_degrees_of_the": {"zh": '{last} 年指标障碍度',
                                "en": 'Obstacle degrees of the indicators, {last}'},
+    "appendix_scores": {"zh": '附表：各省份综合指数得分（{first}—{last} 年）',
+                        "en": 'Appendix table: index scores by province and year ({first}–{last})'},
+    "appendix_note": {"zh": '各年得分均来自同一面板的综合指数；排名见正文表。',
+                      "en": 'All scores come from the one panel-wide index; ranks are in the main table.'},
     "coupling_coordination_between_pillars": {"zh": '维度间耦合协调度（全国均值）',
                                              "en": 'Coupling coordination between pillars (national mean)'},
 }
@@ -161,9 +165,21 @@ def run(state: State) -> StageOutput:
         readings.append(state.text(TEXT, "in_last_the_east", last=last, v1=e / wv))
     readings.append(state.text(TEXT, "the_largest_weight_goes", topw=topw, v1=w.iloc[0]))
     _index_extras(state, res, last, tables, readings, numbers)
+    tables.append(_appendix_table(state, piv, first, last))
     if state.figures:
         figures += _figures(state, by_region, reg_order, piv, first, last)
     return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers)
+
+def _appendix_table(state: State, piv, first, last):
+    """Full province x year table of the scores (appendix); rows in code order, the name first."""
+    full = piv.copy()
+    full.columns = [str(c) for c in full.columns]
+    full.insert(0, state.text(TEXT, "province"), state.province_names(piv.index))
+    full.index.name = state.text(TEXT, "code")
+    return frame_table(full, name="index_scores_appendix", digits=4,
+                       title=state.text(TEXT, "appendix_scores", first=first, last=last),
+                       notes=(state.text(TEXT, "appendix_note"),))
+
 
 def _figures(state: State, by_region, reg_order, piv, first, last) -> list:
     """Trend by region, maps of the first and last year, small multiples."""

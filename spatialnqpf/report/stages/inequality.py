@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ... import inequality
-from ..plot_inequality import plot_dagum
+from ..plot_inequality import plot_dagum, plot_dagum_regions
 from ..tables import frame_table
 from ._base import Stage, StageOutput, State, pct
 
@@ -53,6 +53,8 @@ TEXT = {
                                             "en": 'Coefficient of variation (σ-convergence)'},
     "bootstrap_intervals_of_the": {"zh": 'Dagum 基尼系数的自助法置信区间（{nboot} 次，组内重抽样，种子 {v1}）',
                                   "en": 'Bootstrap intervals of the Dagum Gini ({nboot} replications within groups, seed {v1})'},
+    "within_between_by_region": {"zh": '分区域的区域内基尼系数与分区域对的区域间基尼系数',
+                                 "en": 'Within-region Gini by region and between-region Gini by pair'},
     "within": {"zh": '区域内', "en": 'Within'},
     "between": {"zh": '区域间', "en": 'Between'},
     "transvariation_2": {"zh": '超变密度', "en": 'Transvariation'},
@@ -141,6 +143,11 @@ def run(state: State) -> StageOutput:
                                        state.text(TEXT, "dagum_decomposition_contributions")))
         figures.append(state.save_figure(plot_dagum(res, lang=state.fig_lang), "dagum_gini",
                                          state.text(TEXT, "within_and_between_region")))
+        try:
+            figures.append(state.save_figure(plot_dagum_regions(res, lang=state.fig_lang), "dagum_by_region",
+                                             state.text(TEXT, "within_between_by_region")))
+        except Exception as exc:  # a plotting failure must not lose the tables
+            state.notes.append(f"dagum_by_region failed: {type(exc).__name__}: {exc}")
     th = inequality.theil_by_year(data=state.frame, column=col, group=grp, id="code", time="year")
     numbers["theil"] = th
     keep = [c for c in th.columns if c in ("T", "T_w", "T_b", "L", "L_w", "L_b")] or list(th.columns)

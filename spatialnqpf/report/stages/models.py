@@ -45,7 +45,18 @@ TEXT = {
     "df": {"zh": '自由度', "en": 'df'},
     "p": {"zh": 'p 值', "en": 'p'},
     "decision": {"zh": '结论', "en": 'Decision'},
+    "hausman": {"zh": 'Hausman 检验（{model}，固定效应对随机效应）', "en": 'Hausman ({model}, FE vs RE)'},
 }
+
+
+def _name_hausman(state: State, sdf):
+    """The Hausman row names the model it tested (step 3 of the Elhorst sequence)."""
+    from ...models.specification import HAUSMAN_MODEL
+    out = sdf.copy()
+    if "test" in out.columns:
+        lab = state.text(TEXT, "hausman", model=HAUSMAN_MODEL.upper())
+        out["test"] = [lab if v == "Hausman_FE_vs_RE" else v for v in out["test"]]
+    return out
 
 
 def flagged_reading(state: State, col: str, res) -> str:
@@ -93,12 +104,15 @@ def run(state: State) -> StageOutput:
                 sdf = sdf.set_index("step")
             sdf.index.name = state.text(TEXT, "step")
             tables.append(frame_table(
-                translate_specification(sdf, state.lang), name="specification_tests", digits={"statistic": 3, "df": 0, "p": 3},
+                translate_specification(_name_hausman(state, sdf), state.lang), name="specification_tests",
+                digits={"statistic": 3, "df": 0, "p": 3}, pvalues=("p",),
                 labels={"test": state.text(TEXT, "test"), "fe": state.text(TEXT, "fe"),
                         "statistic": state.text(TEXT, "statistic"), "df": state.text(TEXT, "df"),
                         "p": state.text(TEXT, "p"), "decision": state.text(TEXT, "decision")},
                 title=state.text(TEXT, "specification_tests_elhorst_sequence", v0=state.weight_labels.get(wn0, wn0))))
-            numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model}
+            from ...models.specification import HAUSMAN_MODEL
+            numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model,
+                                               "hausman_model": HAUSMAN_MODEL}
             cmp = {m.upper(): r for m, r in ss.models.items()}
             shown += list(cmp.values())
             tables.append(regression_table(
