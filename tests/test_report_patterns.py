@@ -63,8 +63,11 @@ def outcome(demo):
 
 
 @pytest.fixture(scope="module")
-def with_network(demo):
-    st = _variant(demo["en"], pop=lambda g: g ** 0.7, population="pop", blocks=4)
+def with_network(demo, tmp_path_factory):
+    st = _variant(demo["en"], pop=lambda g: g ** 0.7, output={"figures": ["png"]},
+                  population="pop", blocks=4, qap_permutations=199, factors=["ln_gdp"],
+                  centre=False, clubs=False)
+    st.out, st.figures = tmp_path_factory.mktemp("netfig"), True
     return st, builder.run_stage(st, "patterns")
 
 
@@ -207,6 +210,34 @@ def test_network_tables_are_the_api_result(with_network):
             assert cell.endswith("*") == bool(img[i, j])
             assert float(cell.rstrip("*")) == pytest.approx(bm.density.iat[i, j], abs=5e-4)
     assert any(f"{int(met.graph['ties'].iloc[-1])} in {last}" in r for r in out.readings)
+    assert [f.name for f in out.figures] == ["association_network", "block_image",
+                                             "geodetector_interaction"][:len(out.figures)]
+    assert {"association_network", "block_image"} <= {f.name for f in out.figures}
+    assert all((st.out / "figures" / f"{f.name}.png").stat().st_size > 5000 for f in out.figures)
+
+
+def test_qap_table_is_the_api_result(with_network):
+    from spatialnqpf import weights
+    from spatialnqpf._validation import as_generator, graph_to_sparse
+    st, out = with_network
+    net = network.gravity_network(st.frame, st.index_column, id="code", time="year",
+                                  population="pop", gdp="gdp")[2022]
+    ids = net.a.index
+    adj = (graph_to_sparse(weights.contiguity(list(ids), standardize="none"), ids).toarray() > 0)
+    x = st.frame[st.frame["year"] == 2022].set_index("code").loc[ids, "ln_gdp"].to_numpy()
+    xs = {"adjacency": pd.DataFrame(adj.astype(float), ids, ids),
+          "|Δln_gdp|": pd.DataFrame(np.abs(x[:, None] - x[None, :]), ids, ids)}
+    res = network.qap(net.a.astype(float), xs, n_perm=199, seed=as_generator(st.seed, "patterns-qap"))
+    t = _table(out, "network_qap")
+    assert [r.label for r in t.rows] == ["Intercept", "adjacency", "|Δln_gdp|"]
+    got = _values(t)
+    td = res.tidy()
+    np.testing.assert_allclose(got[:, :3], td[["estimate", "statistic", "p_value"]].to_numpy(float),
+                               rtol=1e-12)
+    np.testing.assert_allclose(got[1:, 3:], res.correlation[["r", "p_value"]].to_numpy(float),
+                               rtol=1e-12)
+    assert "199" in t.notes[0] and str(st.seed) in t.notes[0]
+    assert any(f"R² = {res.r2:.3f}" in r for r in out.readings)
 
 
 def test_a_network_without_ties_is_a_stated_warning(demo):
@@ -309,6 +340,8 @@ def test_example_config_draws_the_figures(demo, tmp_path):
     ({"geodetector_years": "2022"}, r"\[patterns\] geodetector_years must be a list"),
     ({"population": 1}, r"\[patterns\] population must be a string"),
     ({"gdp": ""}, r"\[patterns\] gdp must be a non-empty string"),
+    ({"qap_permutations": -1}, r"\[patterns\] qap_permutations must be a number of permutations"),
+    ({"qap_permutations": 99.0}, r"\[patterns\] qap_permutations"),
     ({"factor": ["ln_gdp"]}, r"unknown option 'patterns.factor'.*did you mean 'factors'"),
 ])
 def test_config_errors_are_named(over, match):

@@ -49,7 +49,7 @@ DEFAULTS: dict = {
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
     "dynamics": {"variable": "index", "markov_classes": 4},
     "patterns": {"variable": "index", "centre": True, "ellipse_years": [], "ellipse_method": "arcgis",
-                 "population": "", "gdp": "gdp", "blocks": 4, "clubs": True, "club_filter": "",
+                 "population": "", "gdp": "gdp", "blocks": 4, "qap_permutations": 0, "clubs": True, "club_filter": "",
                  "club_merge": "PS", "factors": [], "discretize": "opgd", "geodetector_years": []},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
@@ -155,6 +155,8 @@ ellipse_method = "arcgis" # arcgis (sqrt(2), one SD) | crimestat (sqrt(2n/(n-2))
 population = ""           # population column; empty = no network
 gdp = "gdp"               # GDP column
 blocks = 4                # CONCOR blocks of the last year's network: 2, 4 or 8
+qap_permutations = 0      # > 0: MRQAP of the last year's network on geographic adjacency and the
+                          # |differences| of the factors (Dekker semi-partialling); 0 = not run
 clubs = true              # Phillips-Sul log t test and convergence clubs
 club_filter = ""          # "" (values as given) | "hp" (Hodrick-Prescott trend, lambda = 400)
 club_merge = "PS"         # PS (Phillips-Sul 2009) | vLT (von Lyncker-Thoennessen 2017) | none
@@ -435,6 +437,8 @@ def _validate_patterns(s) -> None:
     b = p["blocks"]
     if not _is_int(b) or b not in (2, 4, 8):
         raise ConfigError(f"[patterns] blocks must be 2, 4 or 8 (CONCOR splits in two), got {b!r}")
+    _want_int(s, "patterns", "qap_permutations", lo=0, hi=100_000,
+              what="a number of permutations (an integer; 0 = no QAP)")
     _want_str(s, "patterns", "club_filter", CHOICES[("patterns", "club_filter")])
     _want_str(s, "patterns", "club_merge", CHOICES[("patterns", "club_merge")])
     _want_list(s, "patterns", "factors")
