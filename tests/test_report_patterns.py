@@ -362,3 +362,17 @@ def test_template_documents_every_patterns_key():
     sec = text.split("[patterns]", 1)[1].split("\n[", 1)[0]
     for key in DEFAULTS["patterns"]:
         assert re.search(rf"^{key} = ", sec, re.M), key
+
+
+@pytest.mark.parametrize("page", ["en.md", "zh.md"])
+def test_getting_started_patterns_block_is_a_valid_configuration(page, tmp_path):
+    text = (ROOT / "docs" / "getting-started" / page).read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if "[patterns]" in b)
+    p = tmp_path / "p.toml"
+    p.write_text(block, encoding="utf-8")
+    cfg = load_config(p)
+    assert cfg.get("patterns", "population") == "pop" and cfg.get("patterns", "factors") == ["ln_gdp"]
+    # every key named in the comments is a [patterns] key
+    from spatialnqpf.report.config import DEFAULTS
+    named = set(re.findall(r"\b([a-z_]+) =", block))
+    assert named <= set(DEFAULTS["patterns"]), named - set(DEFAULTS["patterns"])
