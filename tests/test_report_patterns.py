@@ -376,3 +376,25 @@ def test_getting_started_patterns_block_is_a_valid_configuration(page, tmp_path)
     from spatialnqpf.report.config import DEFAULTS
     named = set(re.findall(r"\b([a-z_]+) =", block))
     assert named <= set(DEFAULTS["patterns"]), named - set(DEFAULTS["patterns"])
+
+
+def test_a_flagged_club_fit_is_marked_not_read(demo, monkeypatch):
+    from spatialnqpf._results import Flag
+    from spatialnqpf.report.stages import patterns as stage
+
+    class Flagged:  # the real result with a flag added
+        def __init__(self, res):
+            self._res = res
+
+        def __getattr__(self, name):
+            return getattr(self._res, name)
+
+        flags = (Flag("degenerate_se", "test flag"),)
+    real = dynamics.club_convergence
+    monkeypatch.setattr(stage.dynamics, "club_convergence", lambda *a, **k: Flagged(real(*a, **k)))
+    out = builder.run_stage(_variant(demo["en"], centre=False, factors=[]), "patterns")
+    assert out.status == "warning"
+    t = _table(out, "club_convergence")
+    assert any("flagged (degenerate_se)" in n for n in t.notes)
+    assert not any("convergence is rejected" in r or "not rejected" in r for r in out.readings)
+    assert any("flagged (degenerate_se)" in r for r in out.readings)

@@ -179,6 +179,7 @@ TEXT = {
     "qap_reading": {"zh": "{year} 年 QAP 回归的 R² 为 {r2:.3f}；在 5% 水平上显著的变量：{sig}。",
                     "en": "The {year} QAP regression has R² = {r2:.3f}; significant at 5%: {sig}."},
     "qap_none": {"zh": "无", "en": "none"},
+    "qap_part": {"zh": "QAP 回归", "en": "QAP regression"},
     # --- clubs
     "club": {"zh": "俱乐部", "en": "Club"},
     "beta": {"zh": "系数 b", "en": "b"},
@@ -286,7 +287,8 @@ def run(state: State) -> StageOutput:
         out["numbers"]["network_skipped"] = "no population column ([patterns] population)"
     else:
         try:
-            _network(state, col, v, cfg, out)
+            if _network(state, col, v, cfg, out):
+                status = "warning"
         except SpatialNQPFError as exc:
             _fail(state, "part_network", exc, out["notes"])
             status = "warning"
@@ -432,8 +434,7 @@ def _network(state, col, v, cfg, out):
                      for r in bm.roles.itertuples())
     out["readings"].append(state.text(TEXT, "blocks_reading", year=last, n=len(bm.blocks),
                                       k=len(bm.roles), parts=parts))
-    if cfg["qap_permutations"]:
-        _qap(state, net[last], cfg, out)
+    flagged = bool(cfg["qap_permutations"]) and _qap(state, net[last], cfg, out)
     if state.figures:
         ax = _plot().plot_network(net[last], lang=state.fig_lang)
         out["figures"].append(state.save_figure(ax.figure, "association_network",
@@ -443,10 +444,12 @@ def _network(state, col, v, cfg, out):
         ax.set_ylabel(state.ftext(TEXT, "from"))
         out["figures"].append(state.save_figure(ax.figure, "block_image",
                                                 state.text(TEXT, "block_fig", year=last)))
+    return flagged
 
 
-def _qap(state, yn, cfg, out):
-    """MRQAP of the 0/1 network on geographic adjacency and |x_i − x_j| of the factors."""
+def _qap(state, yn, cfg, out) -> bool:
+    """MRQAP of the 0/1 network on geographic adjacency and |x_i − x_j| of the factors;
+    True when the fit is flagged (then marked, and not read)."""
     from ... import weights
     from ..._validation import as_generator, graph_to_sparse
     ids = yn.a.index
@@ -478,10 +481,17 @@ def _qap(state, yn, cfg, out):
         show, name="network_qap", labels={k: state.text(TEXT, f"qap_{k}") for k in show.columns},
         digits=4, title=state.text(TEXT, "qap_title", year=yn.year),
         notes=[state.text(TEXT, "qap_note", n=n_perm, seed=state.seed, r2=res.r2, cells=res.nobs)]))
+    if res.flags:
+        msg = state.text(TEXT, "flagged", part=state.text(TEXT, "qap_part"),
+                         codes=", ".join(f.code for f in res.flags))
+        out["notes"].append(msg)
+        out["readings"].append(msg)
+        return True
     sig = [t for t, p in zip(show.index[1:], show["p_value"].iloc[1:]) if p < 0.05]
     out["readings"].append(state.text(TEXT, "qap_reading", year=yn.year, r2=res.r2,
                                       sig=("、" if state.lang == "zh" else ", ").join(sig)
                                       if sig else state.text(TEXT, "qap_none")))
+    return False
 
 
 # ----------------------------------------------------------------- clubs
