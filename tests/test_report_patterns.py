@@ -202,6 +202,10 @@ def test_network_tables_are_the_api_result(with_network):
         if c is not None:
             np.testing.assert_allclose(vals[:, j], bm.roles[c].to_numpy(float), rtol=1e-12)
     assert _texts(tb, "Role") == bm.roles["role"].tolist()
+    assert [r.label for r in tb.rows] == [f"B{k}" for k in bm.roles["block"]]
+    assert _texts(tb, "Provinces") == [", ".join(st.province_names(m)) for m in bm.roles["members"]]
+    assert any(f"block B1 ({bm.roles['role'].iloc[0]}, {bm.roles['n'].iloc[0]})" in r
+               for r in out.readings)
     dens = _table(out, "network_block_density").to_frame()
     img = bm.image.to_numpy()
     for i in range(4):

@@ -157,7 +157,7 @@ TEXT = {
     "role_net beneficiary": {"zh": "净受益板块", "en": "net beneficiary"},
     "blocks_reading": {"zh": "{year} 年 CONCOR 将 {n} 个省份分为 {k} 个板块：{parts}。",
                        "en": "In {year} CONCOR splits the {n} provinces into {k} blocks: {parts}."},
-    "block_part": {"zh": "板块 {b}（{role}，{m} 个）", "en": "block {b} ({role}, {m})"},
+    "block_part": {"zh": "板块 B{b}（{role}，{m} 个）", "en": "block B{b} ({role}, {m})"},
     "network_fig": {"zh": "{year} 年空间关联网络", "en": "Spatial association network, {year}"},
     "block_fig": {"zh": "{year} 年板块密度矩阵与像矩阵", "en": "Block densities and image, {year}"},
     "adjacency": {"zh": "地理邻接", "en": "adjacency"},
@@ -413,7 +413,7 @@ def _network(state, col, v, cfg, out):
     roles["role"] = [state.text(TEXT, f"role_{r}") for r in roles["role"]]
     rcols = ["n", "members", "internal", "sent_out", "received", "expected_internal_ratio",
              "internal_ratio", "role"]
-    rshow = roles.set_index("block")[rcols]
+    rshow = roles[rcols].set_axis([f"B{k}" for k in roles["block"]])   # as the density table
     rshow.index.name = state.text(TEXT, "block")
     out["tables"].append(frame_table(
         rshow, name="network_blocks", labels={k: state.text(TEXT, k) for k in rcols}, digits=3,
