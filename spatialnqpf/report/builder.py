@@ -1,7 +1,7 @@
 """The main job: run every stage of the analysis and write the report folder.
 
 :func:`build_report` runs the stages in order — data, index, weights,
-autocorrelation, regional differences, dynamics, models — each in its own
+autocorrelation, regional differences, dynamics, models, spatial patterns — each in its own
 failure boundary: a stage whose prerequisite is missing is *skipped*, a stage
 that raises is *failed* (message and traceback kept), a stage that shows a
 flagged fit is a *warning*, and everything that succeeded is still written.

@@ -48,6 +48,9 @@ DEFAULTS: dict = {
     "autocorrelation": {"variable": "index", "permutations": 9999, "lisa_years": []},
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
     "dynamics": {"variable": "index", "markov_classes": 4},
+    "patterns": {"variable": "index", "centre": True, "ellipse_years": [], "ellipse_method": "arcgis",
+                 "population": "", "gdp": "gdp", "blocks": 4, "qap_permutations": 0, "clubs": True, "club_filter": "",
+                 "club_merge": "PS", "factors": [], "discretize": "opgd", "geodetector_years": []},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
                "effects_nsim": 1000, "specification_search": True},
@@ -138,6 +141,31 @@ bootstrap = 0             # bootstrap replications for Dagum confidence interval
 variable = "index"
 markov_classes = 4        # quantile classes of the pooled panel
 
+[patterns]
+# Spatial patterns (stage "patterns", command `spatialnqpf patterns`): gravity centre and standard
+# deviational ellipse, spatial association network, club convergence, geographical detector.
+variable = "index"
+centre = true             # gravity centre and standard deviational ellipse by year (capitals in
+                          # the Albers equal-area plane of spatialnqpf.patterns.CHINA_CRS)
+ellipse_years = []        # years drawn on the ellipse map; empty = first, middle and last
+ellipse_method = "arcgis" # arcgis (sqrt(2), one SD) | crimestat (sqrt(2n/(n-2))) | plain (no sqrt(2))
+# Association network (modified gravity model; masses from the variable, population and GDP).
+# It needs a population column: the bundled demo has none, so the network is skipped (with the
+# reason stated) until you name one, e.g. population = "pop".
+population = ""           # population column; empty = no network
+gdp = "gdp"               # GDP column
+blocks = 4                # CONCOR blocks of the last year's network: 2, 4 or 8
+qap_permutations = 0      # > 0: MRQAP of the last year's network on geographic adjacency and the
+                          # |differences| of the factors (Dekker semi-partialling); 0 = not run
+clubs = true              # Phillips-Sul log t test and convergence clubs
+club_filter = ""          # "" (values as given) | "hp" (Hodrick-Prescott trend, lambda = 400)
+club_merge = "PS"         # PS (Phillips-Sul 2009) | vLT (von Lyncker-Thoennessen 2017) | none
+# Geographical detector of the variable (q, p, interaction types); empty = not run.
+factors = []              # e.g. ["ln_gdp", "industry_share", "edu_budget_share"]
+discretize = "opgd"       # opgd (optimal method and k) | equal | natural | quantile | geometric | sd
+                          # | categorical (the values are the strata)
+geodetector_years = []    # years analysed (one detector each); empty = the last year
+
 [models]
 y = "index"
 x = ["ln_gdp", "industry_share", "edu_budget_share"]
@@ -173,7 +201,8 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
                 raise ConfigError(f"unknown section [{k}] in the configuration; known: "
                                   f"{format_values(sorted(base))}")
             raise ConfigError(f"unknown option {key!r} in the configuration; known in "
-                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}")
+                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}"
+                              + _did_you_mean(k, sorted(base)))
         if isinstance(base.get(k), dict) and k != "variables":
             if not isinstance(v, Mapping):
                 raise ConfigError(f"[{key}] must be a table, got {v!r}")
@@ -193,6 +222,11 @@ CHOICES = {
     ("output", "figures"): ("png", "svg", "pdf", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"),
     ("output", "lang"): ("zh", "en"),
     ("data", "missing"): MISSING_POLICIES,
+    ("patterns", "ellipse_method"): ("arcgis", "crimestat", "plain"),
+    ("patterns", "club_filter"): ("", "hp"),
+    ("patterns", "club_merge"): ("PS", "vLT", "none"),
+    # see spatialnqpf.patterns.geodetector; "categorical": the values are the strata
+    ("patterns", "discretize"): ("opgd", "equal", "natural", "quantile", "geometric", "sd", "categorical"),
 }
 
 
@@ -341,6 +375,8 @@ def validate_settings(s: Mapping) -> None:
     # [dynamics]
     _want_str(s, "dynamics", "variable", allow_empty=False)
     _want_int(s, "dynamics", "markov_classes", lo=2, hi=20)
+    # [patterns]
+    _validate_patterns(s)
     # [models]
     m = s["models"]
     _want_str(s, "models", "y", allow_empty=False)
@@ -383,6 +419,33 @@ def validate_settings(s: Mapping) -> None:
     if fp and not Path(fp).expanduser().is_file():
         raise ConfigError(f"[fonts] path {fp!r} is not a file (relative paths are relative to "
                           "the current folder); give a .ttf/.otf/.ttc file or leave it empty")
+
+
+
+
+def _validate_patterns(s) -> None:
+    """``[patterns]``: types, choices and ranges (columns are checked when the stage runs)."""
+    p = s["patterns"]
+    _want_str(s, "patterns", "variable", allow_empty=False)
+    for key in ("centre", "clubs"):
+        if not isinstance(p[key], bool):
+            raise ConfigError(f"[patterns] {key} must be true or false, got {p[key]!r}")
+    _want_list(s, "patterns", "ellipse_years", item="int")
+    _want_str(s, "patterns", "ellipse_method", CHOICES[("patterns", "ellipse_method")])
+    _want_str(s, "patterns", "population")
+    _want_str(s, "patterns", "gdp", allow_empty=False)
+    b = p["blocks"]
+    if not _is_int(b) or b not in (2, 4, 8):
+        raise ConfigError(f"[patterns] blocks must be 2, 4 or 8 (CONCOR splits in two), got {b!r}")
+    _want_int(s, "patterns", "qap_permutations", lo=0, hi=100_000,
+              what="a number of permutations (an integer; 0 = no QAP)")
+    _want_str(s, "patterns", "club_filter", CHOICES[("patterns", "club_filter")])
+    _want_str(s, "patterns", "club_merge", CHOICES[("patterns", "club_merge")])
+    _want_list(s, "patterns", "factors")
+    if p["variable"] in p["factors"]:
+        raise ConfigError(f"[patterns] variable {p['variable']!r} is also among factors")
+    _want_str(s, "patterns", "discretize", CHOICES[("patterns", "discretize")])
+    _want_list(s, "patterns", "geodetector_years", item="int")
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,10 @@ def run(state: State) -> StageOutput:
         v = cfg.get(role, "variable")
         if v != "index" and (runs is None or role in runs):
             used.append(v)
+    if runs is None or "patterns" in runs:  # the patterns stage: its variable, factors, network masses
+        pcfg = cfg.get("patterns")
+        used += ([pcfg["variable"]] if pcfg["variable"] != "index" else []) + list(pcfg["factors"])
+        used += [pcfg["population"], pcfg["gdp"]] if pcfg["population"] else []
     data = load_data(cfg, used_columns=[c for c in dict.fromkeys(used)])
     state.data = data
     state.frame = data.frame.copy()
