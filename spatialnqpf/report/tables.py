@@ -53,7 +53,7 @@ LABELS = {
     "zh": {
         "rho": "ρ (W×y)", "lambda": "λ (W×u)", "sigma2": "σ²", "nobs": "样本量 N",
         "r2": "R²", "llf": "对数似然值", "aic": "AIC", "fe_individual": "地区固定效应",
-        "fe_time": "时间固定效应", "yes": "YES", "no": "NO", "direct": "直接效应",
+        "fe_time": "时间固定效应", "yes": "是", "no": "否", "direct": "直接效应",
         "indirect": "间接效应", "total": "总效应", "coefficients": "系数",
         "effects": "效应分解", "const": "常数项", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
         "se_note": "括号内为标准误", "t_note": "括号内为 t 值", "variable": "变量",

@@ -38,12 +38,27 @@ TEXT = {
     "p_perm": {"zh": 'p（置换）', "en": 'p (perm.)'},
     "z_and_p_rand": {"zh": 'z 与 p（随机化）为随机化假设下的检验；置换检验 {perms} 次，种子 {v1}；双侧检验。',
                     "en": 'z and p (rand.) under randomisation; {perms} permutations, seed {v1}; two-sided.'},
-    "ns_not_significant": {"zh": 'ns：不显著。', "en": 'ns: not significant.'},
+    "ns_not_significant": {"zh": '不显著：未达双侧 5% 显著水平。', "en": 'ns: not significant.'},
     "lisa_cluster_transitions_first": {"zh": 'LISA 聚类类型的转移（首年→末年）',
                                       "en": 'LISA cluster transitions (first → last year)'},
     "contiguity": {"zh": '邻接矩阵', "en": 'Contiguity'},
     "distance": {"zh": '距离矩阵', "en": 'Distance'},
+    "cluster_t": {"zh": "首年类型 \\ 末年类型", "en": "first year \\ last year"},
 }
+
+#: Chinese names of the LISA cluster types (tables of the zh report).
+CLUSTERS_ZH = {"HH": "高-高", "LH": "低-高", "LL": "低-低", "HL": "高-低", "ns": "不显著", "isolate": "孤立"}
+
+
+def _cluster_names(state: State, df):
+    """LISA cluster codes (HH, LH, ..., ns, isolate) of a table's rows and columns in Chinese."""
+    if state.lang != "zh":
+        return df
+    ren = lambda v: CLUSTERS_ZH.get(str(v), v)  # noqa: E731
+    out = df.rename(columns=ren)
+    if out.index.name != state.text(TEXT, "year"):
+        out = out.rename(index=ren)
+    return out
 
 
 def run(state: State) -> StageOutput:
@@ -80,12 +95,14 @@ def run(state: State) -> StageOutput:
     numbers["lisa"] = lf
     counts = lres.counts()
     counts.index.name = state.text(TEXT, "year")
-    tables.append(frame_table(counts, name="lisa_counts",
+    tables.append(frame_table(_cluster_names(state, counts), name="lisa_counts",
                               title=state.text(TEXT, "lisa_clusters_wlab_two", wlab=wlab),
                               notes=(state.text(TEXT, "ns_not_significant"),)))
     try:
         tr = lres.transitions(between="first-last")
-        tables.append(frame_table(tr, name="lisa_transitions",
+        trt = _cluster_names(state, tr)
+        trt.index.name = state.text(TEXT, "cluster_t")
+        tables.append(frame_table(trt, name="lisa_transitions",
                                   title=state.text(TEXT, "lisa_cluster_transitions_first")))
         numbers["lisa_transitions"] = tr
         stay = sum(int(tr.loc[q, q]) for q in tr.index if q in tr.columns and q not in ("ns",))
@@ -129,7 +146,8 @@ def _lisa_figures(state: State, lres, years) -> list:
                             (plot_lisa_map, "lisa_map", state.text(TEXT, "lisa_cluster_map"))):
         for y in years:
             try:
-                fig = as_figure(fn(lres, year=y, lang=state.fig_lang))
+                fig = as_figure(fn(lres, year=y, lang=state.fig_lang,
+                                   variable_label=state.var_label(lres.column, fig=True)))
                 out.append(state.save_figure(fig, f"{stem}_{y}", f"{title} {y}"))
             except Exception as exc:  # a plotting failure must not lose the tables
                 state.notes.append(f"{fn.__name__}({y}) failed: {type(exc).__name__}: {exc}")

@@ -47,6 +47,11 @@ TEXT = {
     "spatial_markov_transition_probabilities": {"zh": '空间马尔可夫转移概率矩阵（{v0}）',
                                                "en": 'Spatial Markov transition probabilities ({v0})'},
     "spatial_markov_homogeneity_tests": {"zh": '空间马尔可夫同质性检验', "en": 'Spatial Markov homogeneity tests'},
+    "lag": {"zh": "邻域", "en": "lag"},
+    "test": {"zh": "检验", "en": "Test"},
+    "statistic": {"zh": "统计量", "en": "Statistic"},
+    "df": {"zh": "自由度", "en": "df"},
+    "p": {"zh": "p 值", "en": "p"},
 }
 
 
@@ -81,14 +86,19 @@ def run(state: State) -> StageOutput:
             sm = dynamics.spatial_markov(data=state.frame, column=col, w=state.weights[wname], k=k,
                                          id="code", time="year")
             st = sm.table()
-            st.index = [f"{a} | {b}" for a, b in st.index]
+            lag = state.text(TEXT, "lag")
+            st.index = [f"{str(a).replace('lag ', lag + ' ', 1)} | {b}" for a, b in st.index]
             st.index.name = state.text(TEXT, "lag_class_t")
             tables.append(frame_table(st, name="spatial_markov", digits=3,
                                       title=state.text(TEXT, "spatial_markov_transition_probabilities", v0=state.weight_labels[wname])))
             tests = sm.tests
+            tests = tests.copy()
+            tests.index.name = state.text(TEXT, "test")
             tables.append(frame_table(tests, name="spatial_markov_tests", digits=3,
+                                      labels={"statistic": state.text(TEXT, "statistic"),
+                                              "df": state.text(TEXT, "df"), "p_value": state.text(TEXT, "p")},
                                       title=state.text(TEXT, "spatial_markov_homogeneity_tests")))
-            numbers["spatial_markov_tests"] = tests
+            numbers["spatial_markov_tests"] = sm.tests
         except Exception as exc:
             state.notes.append(f"spatial Markov failed: {type(exc).__name__}: {exc}")
     fits = {state.text(TEXT, "absolute"): dynamics.beta_convergence(data=state.frame, column=col, id="code", time="year")}
@@ -125,7 +135,7 @@ def run(state: State) -> StageOutput:
     tables.append(regression_table(
         cols,
         name="beta_convergence", lang=state.lang, extra_rows=extra,
-        labels={r.params.index[0]: "ln x(t)" for r in fits.values()},
+        labels={**state.var_labels(ctrl), **{r.params.index[0]: "ln x(t)" for r in fits.values()}},
         title=state.text(TEXT, "convergence_two_way_fixed")))
     numbers["beta_convergence"] = {c: {"params": r.params, "bse": r.bse, "pvalues": r.pvalues,
                                        "speed": r.speed, "half_life": r.half_life}
@@ -145,9 +155,11 @@ def _kde_figures(state: State, kd) -> list:
     """Kernel densities by region (overlay) and the national surface."""
     out = []
     for fig, stem, title in (
-            (lambda: plot_kde_overlay(kd, lang=state.fig_lang), "kernel_density_by_region",
+            (lambda: plot_kde_overlay(kd, lang=state.fig_lang, label=state.var_label(kd.column, fig=True)),
+             "kernel_density_by_region",
              state.text(TEXT, "kernel_density_by_region")),
-            (lambda: plot_kde_surface(kd, kind="surface", lang=state.fig_lang), "kernel_density_surface",
+            (lambda: plot_kde_surface(kd, kind="surface", lang=state.fig_lang,
+                                      label=state.var_label(kd.column, fig=True)), "kernel_density_surface",
              state.text(TEXT, "national_kernel_density_surface"))):
         try:
             out.append(state.save_figure(fig(), stem, title))
