@@ -13,7 +13,7 @@ Find the leaks in one line (prints every offending string with its stage/table):
 What is *not* a leak in the zh report (a small explicit list, :data:`PROPER_NAMES` and
 :data:`ACRONYMS`): names of methods and people (Moran, Dagum, Theil, Markov, Hausman, Wald,
 Elhorst, Lee, Yu, TOPSIS, CRITIC, LISA), acronyms of models and tests (SAR, SDM, SEM, LM, LR,
-FE, RE, AIC, GDP, R&D, CO2, SHA), software (spatialnqpf, libpysal), single letters and math
+FE, RE, AIC, GDP, R&D, CO2, SHA), the flag codes of a flagged fit (``boundary`` ...), software (spatialnqpf, libpysal), single letters and math
 notation (``G_nb``, ``ln``, ``W×x``, quantile classes ``Q1``), configuration settings written as
 ``key = value`` (``missing = interpolate``), dotted code references
 (``spatialnqpf.datasets.load_demo_panel``) and the column names of the data (the descriptive
@@ -44,6 +44,8 @@ ACRONYMS = frozenset({
     "SAR", "SEM", "SDM", "SDEM", "SAC", "SLX", "OLS", "GMM", "ML", "QML", "LM", "LR", "FE", "RE",
     "AIC", "BIC", "GDP", "CO2", "SCI", "EI", "CPCI", "SHA", "HH", "LL", "HL", "LH", "kNN", "KNN",
     "ln", "log", "spatialnqpf", "libpysal", "UTC",
+    # flag codes: machine identifiers, the same in results.json (spatialnqpf._results.Flag)
+    "boundary", "degenerate_se", "not_converged", "nonstationary", "weak_instruments",
 })
 _CODE = re.compile(r"[A-Za-z_][\w.]*\s?=\s?(?:'[^']*'|\"[^\"]*\"|[\w.+\-]+)"   # key = value
                    r"|\b\w+(?:\.\w+)+\b"                                    # dotted code / versions
@@ -373,3 +375,35 @@ def test_user_labels_reach_tables_readings_and_notes():
     st.index_column = "index_score"
     assert st.var_label("index_score") == "新质生产力指数"
     assert st.scheme_label("region4") == "四大区域" and st.region_label("Southwest") == "大西南综合经济区"
+
+
+def test_flag_reasons_are_chinese_in_the_zh_report():
+    """A flagged fit's reading and table note give the reason in the report language."""
+    from types import SimpleNamespace
+
+    from spatialnqpf._results import Flag
+    from spatialnqpf.report.labels import flag_reasons
+    from spatialnqpf.report.stages import State
+    from spatialnqpf.report.stages.models import flagged_reading
+    fl = (Flag("boundary", "rho = 0.99999 is at the bound of its admissible interval (-1, 1); estimates, "
+                           "standard errors and effects are not interpretable (check W and the model)"),
+          Flag("degenerate_se", "non-finite or zero standard errors for rho"))
+    zh = flagged_reading(State(load_config(None), ".", "zh", "zh", False), "SAR (邻接矩阵)",
+                         SimpleNamespace(flags=fl))
+    assert english_words(zh) == [], zh
+    assert "ρ = 0.99999：参数位于其取值区间的边界" in zh and "标准误为零或非有限值" in zh
+    assert flag_reasons(fl, "en") == "; ".join(f.message for f in fl)
+    import pandas as pd
+
+    from spatialnqpf._results import EstimationResults
+    from spatialnqpf.report.tables import regression_table
+
+    class Fit(EstimationResults):
+        def __init__(self, flags):
+            self._init_estimates(pd.Series({"x": 0.5, "rho": 0.99999}), bse=pd.Series({"x": 0.1, "rho": 0.01}),
+                                 flags=flags, warn=False)
+            self._freeze()
+    t = regression_table({"SAR": Fit(list(fl))}, lang="zh")
+    note = [n for n in t.notes if "被标记" in n]
+    assert len(note) == 1 and english_words(note[0]) == [], note
+    assert "ρ = 0.99999：参数位于其取值区间的边界" in note[0]

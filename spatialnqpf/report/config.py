@@ -386,7 +386,7 @@ def validate_settings(s: Mapping) -> None:
     if not _is_number(dpi) or not 20 <= float(dpi) <= 2400:
         raise ConfigError(f"[output] dpi must be a number of dots per inch in [20, 2400] "
                           f"(e.g. dpi = 300), got {dpi!r}")
-    _check_labels(s["labels"])
+    _check_labels(s.get("labels", {}))
     # [fonts]
     _want_str(s, "fonts", "path")
     fp = s["fonts"]["path"]

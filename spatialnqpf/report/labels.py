@@ -23,7 +23,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Mapping
 
-__all__ = ["Labels", "DEMO_LABELS", "SCHEME_LABELS", "INDEX_LABEL", "group_names"]
+__all__ = ["Labels", "DEMO_LABELS", "SCHEME_LABELS", "INDEX_LABEL", "FLAGS_ZH", "group_names",
+           "flag_reasons"]
 
 #: Label of the composite index score column.
 INDEX_LABEL = {"zh": "综合指数", "en": "composite index"}
@@ -42,6 +43,34 @@ SCHEME_LABELS = {
     "belt3": {"zh": "三大地带", "en": "three belts"},
     "zone8": {"zh": "八大综合经济区", "en": "eight economic zones"},
 }
+
+
+#: Chinese wording of the result flags (:class:`spatialnqpf._results.Flag` codes).
+FLAGS_ZH = {
+    "boundary": "参数位于其取值区间的边界，估计值、标准误与效应均不能解释（请检查权重矩阵与模型设定）",
+    "degenerate_se": "标准误为零或非有限值（信息矩阵奇异）",
+    "not_converged": "优化迭代提前停止，未收敛",
+    "nonstationary": "拟合的动态模型不平稳",
+    "weak_instruments": "弱工具变量（第一阶段 F 值小于 10）",
+}
+_GREEK = {"rho": "ρ", "lambda": "λ", "tau": "τ", "psi": "ψ"}
+
+
+def flag_reasons(flags, lang: str) -> str:
+    """Why flagged fits cannot be interpreted: the flags' messages (en) or their Chinese wording
+    with the parameter value of a boundary flag (zh).  ``flags``: ``Flag`` or ``(code, message)``."""
+    import re
+    flags = [tuple(f) for f in flags]
+    if lang != "zh":
+        return "; ".join(str(m) for _, m in flags)
+    out = []
+    for code, msg in flags:
+        text = FLAGS_ZH.get(code, str(code))
+        m = re.match(r"\s*(\w+) = ([-+0-9.eE]+)", str(msg))
+        if code == "boundary" and m:
+            text = f"{_GREEK.get(m.group(1), m.group(1))} = {m.group(2)}：{text}"
+        out.append(text)
+    return "；".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -100,16 +129,15 @@ class Labels:
             self._add(var, lab)
         for var, lab in DEMO_LABELS.items():
             self._add(var, lab)
-        if meta is not None and "label" in getattr(meta, "columns", ()):
+        if meta is not None and "label" in meta.columns:
             for var, lab in meta["label"].items():
                 if isinstance(lab, str) and lab and lab != var:
                     self._add(str(var), {"zh": lab, "en": lab})
         if system is not None:
-            for ind in getattr(system, "indicators", ()):
-                lab = {"zh": getattr(ind, "label_zh", ""), "en": getattr(ind, "label_en", "")}
-                for name in {getattr(ind, "key", None), getattr(ind, "column", None)} - {None, ""}:
-                    self._add(str(name), lab)
-            for grp in tuple(getattr(system, "pillars", ())) + tuple(getattr(system, "subpillars", ())):
+            for ind in system.indicators:
+                for name in {ind.key, ind.column} - {None, ""}:
+                    self._add(str(name), {"zh": ind.label_zh, "en": ind.label_en})
+            for grp in tuple(system.pillars) + tuple(system.subpillars):
                 self._add(str(grp.key), {"zh": grp.label_zh, "en": grp.label_en})
         for lang in ("zh", "en"):
             for var, lab in dict((user or {}).get(lang, {})).items():

@@ -601,6 +601,11 @@ def extract_model(result) -> dict:
             "fe": _fe_of(result), "flags": flags}
 
 
+def _flag_reasons(flags, lang: str) -> str:
+    from .labels import flag_reasons  # the zh wording of the flag codes
+    return flag_reasons(flags, _lang(lang))
+
+
 def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> str:
     """Display label of a coefficient name (``W_x`` → ``W×<label of x>``; ρ, λ, σ², constant)."""
     L = LABELS[_lang(lang)]
@@ -785,7 +790,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
     note = [L["se_note"] if paren == "se" else L["t_note"], L["stars_note"], *notes]
     for c, fl in flagged.items():
         note.append(L["flag_note"].format(mark=FLAG_MARK, col=c, codes=", ".join(f[0] for f in fl),
-                                          why="; ".join(f[1] for f in fl)))
+                                          why=_flag_reasons(fl, lang)))
     return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
                  rows=tuple(rows), notes=tuple(note),
                  meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()}})

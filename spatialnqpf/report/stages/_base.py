@@ -111,7 +111,7 @@ class State:
         self.fallback_variable: str | None = None  # analysed when the index is unavailable
         self.stages: tuple = ()                  # names of the stages this run executes (all if empty)
         from ..labels import Labels
-        self.labels = Labels(config.get("labels"))  # rebuilt with the indicator system by the data stage
+        self.labels = Labels(config.settings.get("labels"))  # rebuilt with the indicator system by the data stage
 
     # text in the report / figure language
     def t(self, zh: str, en: str) -> str:

@@ -102,7 +102,7 @@ def run(state: State) -> StageOutput:
     tables, figures, readings, numbers = [], [], [], {}
     state.indicators, state.indicator_meta, state.system = indicator_spec(state.config)
     from ..labels import Labels
-    state.labels = Labels(cfg.get("labels"), system=state.system, meta=state.indicator_meta)
+    state.labels = Labels(cfg.settings.get("labels"), system=state.system, meta=state.indicator_meta)
     if cfg.get("index", "system") == "inline":
         state.fallback_variable = cfg.get("index", "indicators")[0]["column"]
     elif cfg.is_demo:
@@ -224,7 +224,7 @@ def _unknown_labels(state: State) -> None:
     if state.system is not None:
         known |= {str(g.key) for g in tuple(state.system.pillars) + tuple(state.system.subpillars)}
         known |= {str(i.key) for i in state.system.indicators}
-    for lang, body in (state.config.get("labels") or {}).items():
+    for lang, body in (state.config.settings.get("labels") or {}).items():
         bad = [v for v in body if v not in known]
         if bad:
             near = [m for v in bad for m in difflib.get_close_matches(v, sorted(known), n=1)]

@@ -12,6 +12,7 @@ import numpy as np
 from ... import dynamics
 from ..plot_inequality import plot_kde_overlay, plot_kde_surface, plot_markov_heatmap
 from ..tables import frame_table, regression_table
+from ..labels import flag_reasons
 from ._base import Stage, StageOutput, State, pct
 
 #: zh/en strings of this stage.
@@ -128,7 +129,7 @@ def run(state: State) -> StageOutput:
                                                    "flags": [list(f) for f in sb.flags]}
             if sb.flags:
                 flagged.append(state.text(TEXT, "flagged", col=c, codes=", ".join(f.code for f in sb.flags),
-                                          why="; ".join(f.message for f in sb.flags)))
+                                          why=flag_reasons(sb.flags, state.lang)))
         except Exception as exc:
             state.notes.append(f"spatial beta convergence failed: {type(exc).__name__}: {exc}")
     extra = {state.text(TEXT, "speed"): speed, state.text(TEXT, "half_life_years"): half}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ... import models
 from ..tables import FE_ZH, frame_table, lee_yu_label, regression_table, translate_specification
+from ..labels import flag_reasons
 from ._base import Stage, StageOutput, State
 
 #: zh/en strings of this stage.
@@ -51,7 +52,7 @@ TEXT = {
 def flagged_reading(state: State, col: str, res) -> str:
     """The reading of a flagged fit: which flags, and why it cannot be interpreted."""
     return state.text(TEXT, "flagged", col=col, codes=", ".join(f.code for f in res.flags),
-                      why="; ".join(f.message for f in res.flags))
+                      why=flag_reasons(res.flags, state.lang))
 
 
 def run(state: State) -> StageOutput:
