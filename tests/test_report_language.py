@@ -176,12 +176,12 @@ def _leaks(res, lang):
             bad = english_words(text, cols) if lang == "zh" else cjk(text)
             if bad:
                 found.append(f"{where}: {text!r} -> {sorted(set(bad))}")
-    if res.footer["figure_lang"] == lang:
-        for name, texts in _FIGURE_TEXT.get(lang, {}).items():
-            for text in texts:
-                bad = english_words(text, cols) if lang == "zh" else cjk(text)
-                if bad:
-                    found.append(f"figure {name}: {text!r} -> {sorted(set(bad))}")
+    fig_lang = res.footer["figure_lang"]  # "en" for a zh report when no CJK font is installed
+    for name, texts in _FIGURE_TEXT.get(lang, {}).items():
+        for text in texts:
+            bad = english_words(text, cols) if fig_lang == "zh" else cjk(text)
+            if bad:
+                found.append(f"figure {name} ({fig_lang}): {text!r} -> {sorted(set(bad))}")
     return found
 
 
@@ -196,12 +196,14 @@ def test_every_default_stage_ran(zh, en, stage):
 def test_zh_leaks(zh):
     """No English word in any string of the zh report outside the allowlist (stage/table named)."""
     leaks = _leaks(zh, "zh")
+    assert len(_FIGURE_TEXT["zh"]) == sum(len(st.figures) for st in zh.stages) >= 10  # figures scanned
     assert not leaks, f"{len(leaks)} English string(s) in the zh report:\n" + "\n".join(leaks)
 
 
 def test_en_leaks(en):
     """No CJK character in any string of the en report (province names are English there)."""
     leaks = _leaks(en, "en")
+    assert len(_FIGURE_TEXT["en"]) == sum(len(st.figures) for st in en.stages) >= 10  # figures scanned
     assert not leaks, f"{len(leaks)} Chinese string(s) in the en report:\n" + "\n".join(leaks)
 
 
