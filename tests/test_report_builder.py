@@ -340,7 +340,7 @@ def test_no_cjk_font_falls_back_to_english_figures(tmp_path, monkeypatch):
     with pytest.warns(fonts.CJKFontWarning):
         res = build_report(None, out=tmp_path / "f", stages=["inequality"], progress=False, lang="zh")
     assert res.footer["figure_lang"] == "en" and res.footer["lang"] == "zh"
-    assert "no CJK font found: figure labels are in English" in res.footer["notes"]
+    assert "未找到中文字体：图中文字为英文（安装 fonts-noto-cjk 或设置 [fonts] path）" in res.footer["notes"]
     assert res.stage("inequality").tables[0].stub == "年份"
 
 

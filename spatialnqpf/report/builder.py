@@ -207,7 +207,8 @@ def _prepare(config, out, data, lang, stages, figures=True):
     state = State(cfg, Path(out), cfg.lang, fig_lang, progress=False, figures=figures)
     state.stages = tuple(want)
     if fig_lang != cfg.lang:
-        state.notes.append("no CJK font found: figure labels are in English")
+        state.notes.append(state.t("未找到中文字体：图中文字为英文（安装 fonts-noto-cjk 或设置 [fonts] path）",
+                                   "no CJK font found: figure labels are in English"))
     return cfg, state, want, font
 
 

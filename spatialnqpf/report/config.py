@@ -58,6 +58,7 @@ DEFAULTS: dict = {
     "output": {"lang": "zh", "formats": ["tex", "docx", "xlsx", "csv", "html", "md"],
                "figures": ["png", "svg"], "dpi": 150},
     "fonts": {"path": ""},
+    "labels": {"zh": {}, "en": {}},
 }
 
 #: Derived variables of the demo (evaluated by the whitelisting :mod:`spatialnqpf._expr`).
@@ -189,6 +190,14 @@ dpi = 150
 
 [fonts]
 path = ""                 # optional .ttf/.otf/.ttc with Chinese glyphs
+
+# Display labels of the variables in every table, axis, caption and reading, one table per
+# language (variable = "label").  Unset variables use the indicator system's label_zh/label_en,
+# then the data dictionary of the demo (spatialnqpf.datasets.data_dictionary()), then the name.
+[labels.zh]
+# gdp_pc = "人均GDP"
+[labels.en]
+# gdp_pc = "GDP per capita"
 '''
 
 
@@ -196,14 +205,14 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
         key = f"{where}{k}"
-        if k not in base:
+        if k not in base and where != "labels.":  # [labels] keys: checked by _check_labels
             if where == "":
                 raise ConfigError(f"unknown section [{k}] in the configuration; known: "
                                   f"{format_values(sorted(base))}")
             raise ConfigError(f"unknown option {key!r} in the configuration; known in "
                                   f"[{where.rstrip('.')}]: {format_values(sorted(base))}"
                               + _did_you_mean(k, sorted(base)))
-        if isinstance(base.get(k), dict) and k != "variables":
+        if isinstance(base.get(k), dict) and k != "variables" and where != "labels.":
             if not isinstance(v, Mapping):
                 raise ConfigError(f"[{key}] must be a table, got {v!r}")
             out[k] = _merge(base[k], v, key + ".")
@@ -413,6 +422,7 @@ def validate_settings(s: Mapping) -> None:
     if not _is_number(dpi) or not 20 <= float(dpi) <= 2400:
         raise ConfigError(f"[output] dpi must be a number of dots per inch in [20, 2400] "
                           f"(e.g. dpi = 300), got {dpi!r}")
+    _check_labels(s.get("labels", {}))
     # [fonts]
     _want_str(s, "fonts", "path")
     fp = s["fonts"]["path"]
@@ -446,6 +456,23 @@ def _validate_patterns(s) -> None:
         raise ConfigError(f"[patterns] variable {p['variable']!r} is also among factors")
     _want_str(s, "patterns", "discretize", CHOICES[("patterns", "discretize")])
     _want_list(s, "patterns", "geodetector_years", item="int")
+def _check_labels(lab) -> None:
+    """``[labels]``: one table per language (``[labels.zh]``, ``[labels.en]``) of variable = label."""
+    langs = CHOICES[("output", "lang")]
+    if not isinstance(lab, Mapping):
+        raise ConfigError(f"[labels] must be a table, got {lab!r}")
+    for lang, body in lab.items():
+        if lang not in langs:
+            hint = (f"; write the label under [labels.zh] / [labels.en] ({lang} = \"...\" in each)"
+                    if not isinstance(body, Mapping) or set(body) <= set(langs) else "")
+            raise ConfigError(f"[labels] {lang!r} is not a language; [labels] has the tables "
+                              f"{format_values(langs)}" + (_did_you_mean(lang, langs) or hint))
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"[labels.{lang}] must be a table of variable = \"label\", got {body!r}")
+        for var, text in body.items():
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigError(f"[labels.{lang}] {var}: the label must be a non-empty string, "
+                                  f"got {text!r}")
 
 
 @dataclass(frozen=True)

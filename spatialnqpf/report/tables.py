@@ -53,7 +53,7 @@ LABELS = {
     "zh": {
         "rho": "ρ (W×y)", "lambda": "λ (W×u)", "sigma2": "σ²", "nobs": "样本量 N",
         "r2": "R²", "llf": "对数似然值", "aic": "AIC", "fe_individual": "地区固定效应",
-        "fe_time": "时间固定效应", "yes": "YES", "no": "NO", "direct": "直接效应",
+        "fe_time": "时间固定效应", "yes": "是", "no": "否", "direct": "直接效应",
         "indirect": "间接效应", "total": "总效应", "coefficients": "系数",
         "effects": "效应分解", "const": "常数项", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
         "se_note": "括号内为标准误", "t_note": "括号内为 t 值", "variable": "变量",
@@ -623,6 +623,11 @@ def extract_model(result) -> dict:
             "fe": _fe_of(result), "flags": flags}
 
 
+def _flag_reasons(flags, lang: str) -> str:
+    from .labels import flag_reasons  # the zh wording of the flag codes
+    return flag_reasons(flags, _lang(lang))
+
+
 def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> str:
     """Display label of a coefficient name (``W_x`` → ``W×<label of x>``; ρ, λ, σ², constant)."""
     L = LABELS[_lang(lang)]
@@ -807,7 +812,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
     note = [L["se_note"] if paren == "se" else L["t_note"], L["stars_note"], *notes]
     for c, fl in flagged.items():
         note.append(L["flag_note"].format(mark=FLAG_MARK, col=c, codes=", ".join(f[0] for f in fl),
-                                          why="; ".join(f[1] for f in fl)))
+                                          why=_flag_reasons(fl, lang)))
     return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
                  rows=tuple(rows), notes=tuple(note),
                  meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()}})

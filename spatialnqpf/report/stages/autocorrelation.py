@@ -44,7 +44,7 @@ TEXT = {
     "lisa_rule_perm": {"zh": "p ≤ {alpha:g}，{perms} 次条件置换，双侧", "en": "p ≤ {alpha:g} by {perms} conditional permutations, two-sided"},
     "lisa_rule_rand": {"zh": "p ≤ {alpha:g}，条件随机化假设下的解析检验，双侧",
                        "en": "p ≤ {alpha:g} by the analytic test under conditional randomisation, two-sided"},
-    "lisa_note": {"zh": "显著性：{rule}（种子 {seed}）；ns：不显著。", "en": "Significance: {rule} (seed {seed}); ns: not significant."},
+    "lisa_note": {"zh": "显著性：{rule}（种子 {seed}）；不显著：未达该显著水平。", "en": "Significance: {rule} (seed {seed}); ns: not significant."},
     "from_the_first_to": {"zh": '首年到末年，{stay} 个省份保持原显著聚类类型，{moved} 个省份改变了类型（含显著与不显著之间的变化）。',
                          "en": 'From the first to the last year {stay} provinces kept their significant cluster type and {moved} changed type (including moves between significant and not significant).'},
     "high_high_provinces_in": {"zh": '{last} 年高-高聚类省份：{v1}。',
@@ -60,7 +60,22 @@ TEXT = {
                                       "en": 'LISA cluster transitions (first → last year)'},
     "contiguity": {"zh": '邻接矩阵', "en": 'Contiguity'},
     "distance": {"zh": '距离矩阵', "en": 'Distance'},
+    "cluster_t": {"zh": "首年类型 \\ 末年类型", "en": "first year \\ last year"},
 }
+
+#: Chinese names of the LISA cluster types (tables of the zh report).
+CLUSTERS_ZH = {"HH": "高-高", "LH": "低-高", "LL": "低-低", "HL": "高-低", "ns": "不显著", "isolate": "孤立"}
+
+
+def _cluster_names(state: State, df):
+    """LISA cluster codes (HH, LH, ..., ns, isolate) of a table's rows and columns in Chinese."""
+    if state.lang != "zh":
+        return df
+    ren = lambda v: CLUSTERS_ZH.get(str(v), v)  # noqa: E731
+    out = df.rename(columns=ren)
+    if out.index.name != state.text(TEXT, "year"):
+        out = out.rename(index=ren)
+    return out
 
 
 def run(state: State) -> StageOutput:
@@ -116,12 +131,14 @@ def run(state: State) -> StageOutput:
                             "comparison": "p <= alpha", "seed": state.seed,
                             "p": "conditional permutation" if perms else "analytic (conditional randomisation)"}
     numbers["lisa_counts"] = counts
-    tables.append(frame_table(counts, name="lisa_counts",
+    tables.append(frame_table(_cluster_names(state, counts), name="lisa_counts",
                               title=state.text(TEXT, "lisa_clusters_wlab_two", wlab=wlab, rule=rule),
                               notes=(state.text(TEXT, "lisa_note", rule=rule, seed=state.seed),)))
     try:
         tr = lres.transitions(between="first-last")
-        tables.append(frame_table(tr, name="lisa_transitions",
+        trt = _cluster_names(state, tr)
+        trt.index.name = state.text(TEXT, "cluster_t")
+        tables.append(frame_table(trt, name="lisa_transitions",
                                   title=state.text(TEXT, "lisa_cluster_transitions_first")))
         numbers["lisa_transitions"] = tr
         stay = sum(int(tr.loc[q, q]) for q in tr.index if q in tr.columns and q not in ("ns",))
@@ -171,7 +188,8 @@ def _lisa_figures(state: State, lres, years) -> list:
                             (plot_lisa_map, "lisa_map", state.text(TEXT, "lisa_cluster_map"))):
         for y in years:
             try:
-                fig = as_figure(fn(lres, year=y, lang=state.fig_lang))
+                fig = as_figure(fn(lres, year=y, lang=state.fig_lang,
+                                   variable_label=state.var_label(lres.column, fig=True)))
                 out.append(state.save_figure(fig, f"{stem}_{y}", f"{title} {y}"))
             except Exception as exc:  # a plotting failure must not lose the tables
                 state.notes.append(f"{fn.__name__}({y}) failed: {type(exc).__name__}: {exc}")

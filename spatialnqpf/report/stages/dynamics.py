@@ -13,6 +13,7 @@ import pandas as pd
 from ... import dynamics
 from ..plot_inequality import plot_kde_overlay, plot_kde_surface, plot_markov_heatmap
 from ..tables import MISSING, format_p, frame_table, regression_table
+from ..labels import flag_reasons
 from ._base import Stage, StageOutput, State, pct
 
 #: zh/en strings of this stage.
@@ -63,6 +64,11 @@ TEXT = {
                     "en": 'Caveat: this is a short panel ({n} provinces × {t} years); with fixed effects the β estimate carries the Nickell bias (towards faster convergence), so the speeds and half-lives above are rough and the half-lives are probably too short.'},
     "short_panel_note": {"zh": '半衰期 = ln 2 / 收敛速度；{t} 年的短面板下固定效应 β 含 Nickell 偏误，半衰期可能偏短。',
                          "en": 'Half-life = ln 2 / speed; in a short panel ({t} years) the fixed-effects β carries the Nickell bias, so the half-lives are probably too short.'},
+    "lag": {"zh": "邻域", "en": "lag"},
+    "test": {"zh": "检验", "en": "Test"},
+    "statistic": {"zh": "统计量", "en": "Statistic"},
+    "df": {"zh": "自由度", "en": "df"},
+    "p": {"zh": "p 值", "en": "p"},
 }
 
 #: Support of the composite index scores (entropy-weighted sums of min-max normalised
@@ -123,7 +129,8 @@ def run(state: State) -> StageOutput:
             sm = dynamics.spatial_markov(data=state.frame, column=col, w=state.weights[wname], k=k,
                                          id="code", time="year")
             st, n_empty = _blank_empty_rows(sm.table())
-            st.index = [f"{a} | {b}" for a, b in st.index]
+            lag = state.text(TEXT, "lag")
+            st.index = [f"{str(a).replace('lag ', lag + ' ', 1)} | {b}" for a, b in st.index]
             st.index.name = state.text(TEXT, "lag_class_t")
             tables.append(frame_table(st, name="spatial_markov", digits=3, na_rep=MISSING,
                                       title=state.text(TEXT, "spatial_markov_transition_probabilities", v0=state.weight_labels[wname]),
@@ -135,9 +142,13 @@ def run(state: State) -> StageOutput:
             numbers["spatial_markov_steady_state_shown"] = [
                 lag for lag in sm.lag_labels if not (sm.transitions[lag].sum(axis=1) == 0).any()]
             tests = sm.tests
+            tests = tests.copy()
+            tests.index.name = state.text(TEXT, "test")
             tables.append(frame_table(tests, name="spatial_markov_tests", digits=3, pvalues=("p_value",),
+                                      labels={"statistic": state.text(TEXT, "statistic"),
+                                              "df": state.text(TEXT, "df"), "p_value": state.text(TEXT, "p")},
                                       title=state.text(TEXT, "spatial_markov_homogeneity_tests")))
-            numbers["spatial_markov_tests"] = tests
+            numbers["spatial_markov_tests"] = sm.tests
         except Exception as exc:
             state.notes.append(f"spatial Markov failed: {type(exc).__name__}: {exc}")
     tables.append(_steady_state_table(state, mk, sm))
@@ -169,7 +180,7 @@ def run(state: State) -> StageOutput:
                                                    "flags": [list(f) for f in sb.flags]}
             if sb.flags:
                 flagged.append(state.text(TEXT, "flagged", col=c, codes=", ".join(f.code for f in sb.flags),
-                                          why="; ".join(f.message for f in sb.flags)))
+                                          why=flag_reasons(sb.flags, state.lang)))
         except Exception as exc:
             state.notes.append(f"spatial beta convergence failed: {type(exc).__name__}: {exc}")
     extra = {state.text(TEXT, "speed"): speed, state.text(TEXT, "half_life_years"): half}
@@ -178,7 +189,7 @@ def run(state: State) -> StageOutput:
     tables.append(regression_table(
         cols,
         name="beta_convergence", lang=state.lang, extra_rows=extra,
-        labels={r.params.index[0]: "ln x(t)" for r in fits.values()},
+        labels={**state.var_labels(ctrl), **{r.params.index[0]: "ln x(t)" for r in fits.values()}},
         title=state.text(TEXT, "convergence_two_way_fixed"),
         notes=(state.text(TEXT, "short_panel_note", t=n_years),) if short else ()))
     numbers["beta_convergence_panel"] = {"units": int(state.frame["code"].nunique()), "years": n_years,
@@ -241,9 +252,11 @@ def _kde_figures(state: State, kd) -> list:
     """Kernel densities by region (overlay) and the national surface."""
     out = []
     for fig, stem, title in (
-            (lambda: plot_kde_overlay(kd, lang=state.fig_lang), "kernel_density_by_region",
+            (lambda: plot_kde_overlay(kd, lang=state.fig_lang, label=state.var_label(kd.column, fig=True)),
+             "kernel_density_by_region",
              state.text(TEXT, "kernel_density_by_region")),
-            (lambda: plot_kde_surface(kd, kind="surface", lang=state.fig_lang), "kernel_density_surface",
+            (lambda: plot_kde_surface(kd, kind="surface", lang=state.fig_lang,
+                                      label=state.var_label(kd.column, fig=True)), "kernel_density_surface",
              state.text(TEXT, "national_kernel_density_surface"))):
         try:
             out.append(state.save_figure(fig(), stem, title))

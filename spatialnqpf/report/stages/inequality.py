@@ -44,7 +44,7 @@ TEXT = {
                            "en": "In {last} the between-region part is {v1} of Theil's T."},
     "nation": {"zh": '全国', "en": 'Nation'},
     "dagum_gini_decomposition_of": {"zh": 'Dagum 基尼系数及其分解（{v0}，按{grp}分组）',
-                                   "en": 'Dagum Gini decomposition of the {v0} ({grp} groups)'},
+                                   "en": 'Dagum Gini decomposition of the {v0} (groups: {grp})'},
     "within_and_between_region": {"zh": '区域内与区域间基尼系数', "en": 'Within- and between-region Gini'},
     "dagum_decomposition_contributions": {"zh": 'Dagum 基尼系数分解的贡献率',
                                          "en": 'Dagum decomposition: contributions'},
@@ -77,7 +77,7 @@ def run(state: State) -> StageOutput:
     main.index.name = state.text(TEXT, "year")
     tables.append(frame_table(main, name="dagum_decomposition", labels=lab, digits=4,
                               percent=["share_w", "share_nb", "share_t"],
-                              title=state.text(TEXT, "dagum_gini_decomposition_of", v0=state.var_label(col), grp=grp)))
+                              title=state.text(TEXT, "dagum_gini_decomposition_of", v0=state.var_label(col), grp=state.scheme_label(grp))))
     if nboot:
         rows = {}
         for yr in res.years:
@@ -141,7 +141,7 @@ def run(state: State) -> StageOutput:
                   bbox_to_anchor=(0.5, 1.13))
         figures.append(state.save_figure(fig, "dagum_contributions",
                                        state.text(TEXT, "dagum_decomposition_contributions")))
-        figures.append(state.save_figure(plot_dagum(res, lang=state.fig_lang), "dagum_gini",
+        figures.append(state.save_figure(plot_dagum(res, lang=state.fig_lang, label=state.var_label(col, fig=True)), "dagum_gini",
                                          state.text(TEXT, "within_and_between_region")))
         try:
             figures.append(state.save_figure(plot_dagum_regions(res, lang=state.fig_lang), "dagum_by_region",
