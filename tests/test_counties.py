@@ -197,16 +197,11 @@ class TestContiguityEquality:
     def test_weights_contiguity_is_the_full_resolution_adjacency(self, w_county):
         ids = w_county.unique_ids
         assert len(ids) == N_MAINLAND
-        m = graph_to_sparse(weights.standardize(w_county, "none"), ids)
+        m = graph_to_sparse(weights.standardize(w_county, "none"), ids).tocoo()
+        got = {(int(ids[i]), int(ids[j])) for i, j, v in zip(m.row, m.col, m.data) if v > 0}
         full = _shapes.full_resolution_adjacency("county")
-        pos = {c: k for k, c in enumerate(ids)}
-        ref = sp.csr_matrix((np.ones(len(full)), ([pos[a] for a in full["focal"]],
-                                                  [pos[b] for b in full["neighbor"]])),
-                            shape=m.shape)
         links = set(w_county.recipe.links)
-        for a, b in links:
-            ref[pos[a], pos[b]] = ref[pos[b], pos[a]] = 1.0
-        assert (abs((m > 0).astype(float) - ref) > 0).nnz == 0
+        assert got == _pairs(full) | links | {(b, a) for a, b in links}
         assert len(full) // 2 == 8144      # 8 205 pairs less the 61 that involve a SAR district
         assert np.allclose(np.asarray(graph_to_sparse(w_county, ids).sum(axis=1)).ravel(), 1.0)
 
@@ -261,6 +256,18 @@ class TestPointBuilders:
         assert len(wk.unique_ids) == N_MAINLAND and (wk.cardinalities == 6).all()
 
 
+    def test_economic_and_nested_at_county_level(self):
+        ids = regions.counties(province=11).index.tolist()     # Beijing's 16 districts
+        vals = pd.DataFrame({"code": ids, "year": 2020, "gdp": np.arange(1.0, 17.0) ** 1.5})
+        we = weights.economic(vals, "gdp", standardize="none")
+        assert we.recipe.level == "county"
+        assert we.dense().loc[ids[0], ids[1]] == pytest.approx(1 / (2 ** 1.5 - 1), rel=1e-12)
+        wd = weights.knn(ids=ids, k=3, level="county")
+        assert weights.nested(wd, we).recipe.level == "county"
+        cities = pd.DataFrame({"code": [110100, 120100], "year": 2020, "gdp": [1.0, 2.0]})
+        assert weights.economic(cities, "gdp").recipe.level == "city"
+
+
 # ---------------------------------------------------------------------------- analysis
 
 def _county_panel(w, years=4, rho=0.5, seed=17):
@@ -310,3 +317,14 @@ def test_county_sdm_recovers_dgp(w_county):
     assert p["x"] == pytest.approx(1.0, abs=0.05)
     assert p["W_x"] == pytest.approx(0.5, abs=0.1)
     assert res.nobs == 4 * N_MAINLAND
+
+
+def test_readme_states_the_county_layer():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "shapes" / "README.md").read_text(encoding="utf-8")
+    info = _shapes.build_info()
+    for word in ("2 875", "2 848", "8 205", "0.005", "--counties-only", "spdep", "440400",
+                 f"{info['county_bytes']['counties.geojson.gz']:,}".replace(",", " "),
+                 *map(str, ISLANDS), "350206", "330902"):
+        assert word in text, word
