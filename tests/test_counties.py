@@ -268,6 +268,20 @@ class TestPointBuilders:
         assert weights.economic(cities, "gdp").recipe.level == "city"
 
 
+    def test_write_read_with_county_names(self, tmp_path):
+        ids = regions.counties(city=320500).index.tolist()     # Suzhou's counties and districts
+        w = weights.knn(ids=ids, k=2, level="county", standardize="none")
+        path = weights.write(w, tmp_path / "w.csv", format="dense_csv", labels="zh")
+        text = path.read_text(encoding="utf-8")
+        assert "昆山市" in text and "320583" not in text
+        back = weights.read(path, level="county")
+        assert sorted(back.unique_ids) == sorted(ids)
+        assert back.recipe.level == "county"
+        a = w.dense().loc[ids, ids].to_numpy()
+        b = back.dense().loc[ids, ids].to_numpy()
+        assert np.array_equal(a, b)
+
+
 # ---------------------------------------------------------------------------- analysis
 
 def _county_panel(w, years=4, rho=0.5, seed=17):
