@@ -342,3 +342,18 @@ def test_readme_states_the_county_layer():
                  f"{info['county_bytes']['counties.geojson.gz']:,}".replace(",", " "),
                  *map(str, ISLANDS), "350206", "330902"):
         assert word in text, word
+
+
+def test_recorded_spdep_script_is_the_build_script():
+    """tests/reference/county_adjacency_spdep.R is the R code tools/build_shapes.py runs."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("_build_shapes", root / "tools" / "build_shapes.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = (root / "tests" / "reference" / "county_adjacency_spdep.R").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    assert code.strip() == mod.SPDEP_SCRIPT.strip()
+    assert mod.COUNTY_TOLERANCE == _shapes.build_info()["county_tolerance_deg"]

@@ -189,6 +189,7 @@ def adjacency_table(gdf: gpd.GeoDataFrame, pairs) -> pd.DataFrame:
     return both.sort_values(["focal", "neighbor"]).reset_index(drop=True)
 
 
+# tests/reference/county_adjacency_spdep.R is a copy of this script (checked by tests/test_counties.py)
 SPDEP_SCRIPT = r"""
 suppressMessages({library(sf); library(spdep)})
 args <- commandArgs(TRUE)
