@@ -78,6 +78,8 @@ class GMMResults(EstimationResults):
     info : mapping
         model, estimator, n, T, fe, instruments, sigma2, ...
     residuals : Series
+    nobs : int
+        Observations used (n, or N·T for panels).
     """
 
     def __init__(self, params, cov, *, info, first_stage, tests, residuals, flags=(),
@@ -88,6 +90,7 @@ class GMMResults(EstimationResults):
         self._first_stage = first_stage.copy()
         self._tests = tests.copy()
         self._residuals = residuals.copy()
+        self.nobs = int(len(residuals))
         self._title = f"Spatial IV/GMM: {info['model'].upper()} ({info['estimator']})"
         self._freeze()
 

@@ -50,7 +50,8 @@ DEFAULTS: dict = {
     "dynamics": {"variable": "index", "markov_classes": 4},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
-               "effects_nsim": 1000, "specification_search": True},
+               "effects_nsim": 1000, "specification_search": True, "dynamic": "none",
+               "endog": [], "instruments": []},
     "seeds": {"seed": 20240501},
     "output": {"lang": "zh", "formats": ["tex", "docx", "xlsx", "csv", "html", "md"],
                "figures": ["png", "svg"], "dpi": 150},
@@ -147,6 +148,12 @@ lee_yu = true             # true (Lee-Yu transformation) | "elhorst" | false
 weights = []              # which matrices to fit under; empty = all of [weights] matrices
 effects_nsim = 1000       # simulation draws for the effects' standard errors
 specification_search = true
+# Robustness columns, fitted under the first matrix of `weights` (off by default):
+dynamic = "none"          # none | time (y_t-1) | spacetime (W y_t-1) | both: adds the dynamic model
+                          # (model sar or sdm; lee_yu true = Yu-de Jong-Lee corrected, false = uncorrected)
+                          # beside the static one, with short- and long-run effects tables
+endog = []                # endogenous regressors (not in x), e.g. ["fdi"]: adds a spatial 2SLS column
+instruments = []          # their excluded instruments, e.g. ["z1"] (fe must be individual or twoways)
 
 [seeds]
 seed = 20240501           # one seed for every random step (permutations, bootstrap, simulations)
@@ -173,7 +180,8 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
                 raise ConfigError(f"unknown section [{k}] in the configuration; known: "
                                   f"{format_values(sorted(base))}")
             raise ConfigError(f"unknown option {key!r} in the configuration; known in "
-                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}")
+                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}"
+                                  + _did_you_mean(k, sorted(base)))
         if isinstance(base.get(k), dict) and k != "variables":
             if not isinstance(v, Mapping):
                 raise ConfigError(f"[{key}] must be a table, got {v!r}")
@@ -367,6 +375,7 @@ def validate_settings(s: Mapping) -> None:
     if not isinstance(m["specification_search"], bool):
         raise ConfigError("[models] specification_search must be true or false, got "
                           f"{m['specification_search']!r}")
+    _validate_robustness(s)
     # [seeds]
     _want_int(s, "seeds", "seed", lo=0, what="a non-negative integer")
     # [output]
@@ -383,6 +392,41 @@ def validate_settings(s: Mapping) -> None:
     if fp and not Path(fp).expanduser().is_file():
         raise ConfigError(f"[fonts] path {fp!r} is not a file (relative paths are relative to "
                           "the current folder); give a .ttf/.otf/.ttc file or leave it empty")
+
+
+#: values of ``[models] dynamic`` ("none": static models only)
+DYNAMIC_CHOICES = ("none", "time", "spacetime", "both")
+
+
+def _validate_robustness(s) -> None:
+    """``[models] dynamic``, ``endog`` and ``instruments`` (the dynamic and spatial 2SLS columns)."""
+    from ..models._taxonomy import normalise_fe
+    m = s["models"]
+    _want_str(s, "models", "dynamic", DYNAMIC_CHOICES)
+    if m["dynamic"] != "none":
+        if m["model"] not in ("sar", "sdm"):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs model = \"sar\" or \"sdm\" "
+                              f"(dynamic panels are implemented for SAR and SDM), got model = "
+                              f"{m['model']!r}")
+        if not isinstance(m["lee_yu"], bool):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs lee_yu = true (Yu-de Jong-Lee "
+                              f"bias correction) or false (uncorrected QML), got lee_yu = "
+                              f"{m['lee_yu']!r} (the Elhorst correction is for static models)")
+    _want_list(s, "models", "endog")
+    _want_list(s, "models", "instruments")
+    endog, inst = list(m["endog"]), list(m["instruments"])
+    if endog and not inst:
+        raise ConfigError(f"[models] endog = {format_values(endog)} needs instruments = [...] "
+                          "(excluded instruments for the endogenous regressors)")
+    roles = [("y", [m["y"]]), ("x", list(m["x"])), ("endog", endog), ("instruments", inst)]
+    for i, (a, va) in enumerate(roles):
+        for b, vb in roles[i + 1:]:
+            both = [v for v in va if v in vb]
+            if both and (a, b) != ("y", "x") and (endog or inst):
+                raise ConfigError(f"[models] {format_values(both)} is listed in both {a} and {b}")
+    if (endog or inst) and normalise_fe(m["fe"]) not in ("individual", "twoways"):
+        raise ConfigError(f"[models] endog/instruments (panel spatial 2SLS) need fe = \"individual\" "
+                          f"or \"twoways\" (the within transformation), got fe = {m['fe']!r}")
 
 
 @dataclass(frozen=True)
