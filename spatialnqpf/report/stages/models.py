@@ -77,6 +77,10 @@ TEXT = {
                      "en": "Short run S = (I − ρW)⁻¹(βI + θW); long run ((1 − τ)I − (ρ + η)W)⁻¹(βI + θW) "
                            "(Debarsy, Ertur & LeSage 2012); standard errors from {nsim} simulation draws "
                            "(seed {seed})."},
+    "discarded": {"zh": "{nsim} 次模拟中有 {k} 次落在平稳（或可容许）区域之外，已剔除；接近单位根时长期效应及其标准误不稳定。",
+                  "en": "{k} of the {nsim} simulation draws fell outside the stationary (or admissible) region "
+                        "and were discarded; near a unit root the long-run effects and their standard errors "
+                        "are unstable."},
     "estimate": {"zh": "估计值", "en": "Estimate"},
     "std_error": {"zh": "标准误", "en": "SE"},
     "variable": {"zh": "变量", "en": "Variable"},
@@ -282,7 +286,9 @@ def _robustness(state: State, cfg, y, x, wn, labels, readings, numbers):
                     tabs.append(frame_table(
                         _effects_frame(state, eff), name=f"dynamic_effects_{h}", digits=3,
                         title=state.text(TEXT, "dyn_effects_title", col=col, horizon=hz),
-                        notes=(state.text(TEXT, "effects_note", nsim=nsim, seed=seed),)))
+                        notes=(state.text(TEXT, "effects_note", nsim=nsim, seed=seed),
+                               *([state.text(TEXT, "discarded", k=eff.attrs["discarded"], nsim=nsim)]
+                                 if eff.attrs.get("discarded") else []))))
                     sig = [v for v in eff.index if eff.loc[v, "indirect_p"] < 0.05]
                     if sig:
                         parts = [f"{v} ({eff.loc[v, 'indirect']:+.3f})" for v in sig]
