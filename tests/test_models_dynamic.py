@@ -387,6 +387,30 @@ def test_lr_and_wald(cigar, w):
     assert "Wald SDM -> SAR (theta = 0)" in res.tests.index
 
 
+def test_wald_dynamic_common_factor(cigar, w):
+    """Dynamic SEM y_t = tau y_(t-1) + X b + u, u = lambda W u + e, multiplied out, is the
+    dynamic SDM with theta = -rho beta and eta = -rho tau: Wald with a numerical Jacobian."""
+    res = _fit(cigar, w, model="sdm", fe="twoways", lee_yu=False, dynamic="both")
+    p, V = res.params, res.cov.to_numpy()
+
+    def r(v):
+        q = pd.Series(v, index=p.index)
+        return np.r_[[q["W_" + x] + q["rho"] * q[x] for x in X], q["W_y_lag"] + q["rho"] * q["y_lag"]]
+    v0 = p.to_numpy()
+    J = np.column_stack([(r(v0 + h) - r(v0 - h)) / 2e-7 for h in np.eye(len(v0)) * 1e-7])
+    g = r(v0)
+    stat = g @ np.linalg.solve(J @ V @ J.T, g)
+    t = res.tests.loc["Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)"]
+    np.testing.assert_allclose(t.statistic, stat, rtol=1e-6)
+    assert t.df == 3
+    assert stat > res.tests.loc["Wald SDM -> SEM (theta + rho beta = 0)", "statistic"] - 1e-9
+    # only with both lags and every regressor lagged
+    sub = _fit(cigar, w, model="sdm", fe="twoways", lee_yu=False, dynamic="time")
+    assert not any("dynamic SEM" in i for i in sub.tests.index)
+    with pytest.raises(ValueError, match="sar.*sdm.*SEM-type.*dynamic SEM"):
+        _fit(cigar, w, model="sdem", fe="twoways", dynamic="both")
+
+
 def test_specification_search_dynamic_step(cigar, w):
     from spatialnqpf.models import specification_search
     with warnings.catch_warnings():

@@ -10,7 +10,11 @@ Model (t = 2, ..., T; the first year only supplies the lags, nobs = N(T − 1)):
     y_t = τ y_{t−1} + η W y_{t−1} + ρ W y_t + X_t β + W X_t θ + μ + α_t ι + ε_t
 
 ``dynamic="time"``: η = 0; ``"spacetime"``: τ = 0; ``"both"``: both.  SAR: θ = 0; SDM with
-``durbin=[...]``: θ only for the listed regressors.  Parameters: ``"y_lag"`` (τ),
+``durbin=[...]``: θ only for the listed regressors.  SEM-type dynamic panels (``model="sem"``,
+``"sdem"``, ``"sac"``) are refused with an error naming the supported models: the Yu–de Jong–Lee
+correction is derived for the spatial-lag form; the dynamic SDM (``"both"``) nests the dynamic
+SEM through the common-factor restriction θ = −ρβ, η = −ρτ, tested by its
+"Wald dynamic SDM -> dynamic SEM".  Parameters: ``"y_lag"`` (τ),
 ``"W_y_lag"`` (η), ``"rho"``, the x names, ``"W_<x>"``.  y_{t−1} and W y_{t−1} are treated as
 predetermined regressors (the likelihood is conditional on y_1).
 
@@ -414,7 +418,11 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
         raise ValueError(f"dynamic must be None, 'time', 'spacetime' or 'both', got {dynamic!r}")
     if model not in ("sar", "sdm"):
         raise ValueError(f"dynamic panels are implemented for model='sar' and 'sdm', not "
-                         f"{model!r}")
+                         f"{model!r}: SEM-type dynamic panels (spatially autocorrelated errors, "
+                         "sem/sdem/sac) have no Yu-de Jong-Lee bias correction here; fit the "
+                         "dynamic SDM (dynamic='both') and test the common-factor restriction "
+                         "theta = -rho beta, eta = -rho tau (res.tests, 'Wald dynamic SDM -> "
+                         "dynamic SEM')")
     if lee_yu not in (True, False):
         raise ValueError(f"a dynamic panel takes lee_yu=True (Yu-de Jong-Lee corrected) or "
                          f"False (uncorrected QML), got {lee_yu!r}")
@@ -579,6 +587,15 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
             J2[i, pidx.index(v)] = rhat
             J2[i, pidx.index("rho")] = params[v]
         wald(g2, J2, "Wald SDM -> SEM (theta + rho beta = 0)")
+        if dynamic == "both" and len(dur) == len(xn):
+            # dynamic SEM y_t = tau y_(t-1) + X b + u, u = lambda W u + e, multiplied out:
+            # the dynamic SDM with theta = -rho beta and eta = -rho tau (common factor)
+            J3 = np.vstack([J2, np.zeros((1, len(pidx)))])
+            J3[-1, pidx.index("W_y_lag")] = 1.0
+            J3[-1, pidx.index("y_lag")] = rhat
+            J3[-1, pidx.index("rho")] = tau
+            wald(np.r_[g2, eta + rhat * tau], J3,
+                 "Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)")
     tests = pd.DataFrame(tests, columns=["test", "statistic", "df", "p"]).set_index("test")
     core = _DynamicEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
                            method=effects_method, bounds=ld.bounds, eigenvalues=ld.eigenvalues,
