@@ -57,7 +57,7 @@ def stationary():
 @pytest.fixture(scope="module")
 def flagged():
     return _run("en", x=X3[:2], dynamic="both", endog=["edu_budget_share"],
-                instruments=["scitech_budget_share"])
+                instruments=["scitech_budget_share"], specification_search=True)
 
 
 def test_dynamic_column_and_effects_equal_direct_api(stationary):
@@ -136,6 +136,24 @@ def test_nonstationary_fit_is_flagged_without_effects(flagged):
     assert not [n for n in out.notes if "FitWarning" in n]
 
 
+def test_specification_search_dynamic_step(flagged):
+    """[models] dynamic also adds step 6 (the dynamic SDM tests) to the Elhorst sequence."""
+    out, state = flagged
+    res = _direct_dynamic(state, X3[:2])          # step 6 fits the dynamic SDM, same fe
+    spec = next(t for t in out.tables if t.name == "specification_tests")
+    rows = [r for r in spec.rows if r.label == "6"]
+    assert [r.cells[0].text for r in rows] == list(res.tests.index) + ["stability"]
+    for r, (name, t) in zip(rows, res.tests.iterrows()):
+        np.testing.assert_allclose([r.cells[2].value, r.cells[4].value], [t.statistic, t.p],
+                                   rtol=1e-10)
+    st = res.extra["stability"]
+    assert rows[-1].cells[-1].text == (f"not stationary: largest eigenvalue modulus "
+                                       f"{st['max_modulus']:.4f} >= 1 (tau + rho + eta = "
+                                       f"{st['tau_rho_eta']:.4f})")
+    cmp = next(t for t in out.tables if t.name == "sdm_sar_sem")
+    assert cmp.columns == ("SDM", "SAR", "SEM")     # the dynamic fit is not a comparison column
+
+
 def test_gmm_column_and_first_stage_equal_direct_api(flagged):
     out, state = flagged
     with warnings.catch_warnings():
@@ -197,3 +215,33 @@ def test_default_report_has_no_robustness_columns():
 def test_config_refusals(models_cfg, match):
     with pytest.raises(ConfigError, match=match):
         ReportConfig().replace(models=models_cfg)
+
+
+def test_step6_names_translated():
+    import pandas as pd
+    from spatialnqpf.report.tables import translate_specification
+    names = ["LR dynamic vs static", "Wald eta = 0 (W_y_lag)", "Wald SDM -> SAR (theta = 0)",
+             "Wald SDM -> SEM (theta + rho beta = 0)",
+             "Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)", "stability"]
+    df = pd.DataFrame({"test": names, "decision": ["significant", "not significant"] * 3})
+    zh = translate_specification(df, "zh")
+    for a, b in zip(list(df["test"]) + list(df["decision"]), list(zh["test"]) + list(zh["decision"])):
+        assert b != a and re.search(r"[\u4e00-\u9fff]", b), (a, b)
+        assert not re.search(r"\b(dynamic|static|theta|rho|eta|tau|beta|significant)\b", b)
+    assert list(zh["decision"][:2]) == ["显著", "不显著"]
+    assert translate_specification(df, "en").equals(df)
+
+
+def test_dynamic_with_two_years_is_reported_not_fatal():
+    """T < 3 for the dynamic model: the static models run, the note names the problem."""
+    cfg = ReportConfig().replace(models={"specification_search": False, "effects_nsim": 20,
+                                         "dynamic": "time"},
+                                 weights={"matrices": ["contiguity"]}, output={"lang": "en"},
+                                 data={"years": [2021, 2022]})
+    _, state, want, _ = _prepare(cfg, "unused-out", None, None, ["index", "weights", "models"],
+                                 figures=False)
+    out = [run_stage(state, n) for n in want][-1]
+    assert out.status in ("ok", "warning") and out.tables[0].columns == ("SDM (Contiguity)",)
+    assert any(n.startswith("the dynamic spatial panel could not be estimated: DataError: a "
+                            "dynamic panel needs at least 3 periods") for n in out.notes), out.notes
+    assert "dynamic" not in out.numbers

@@ -81,6 +81,8 @@ TEXT = {
                   "en": "{k} of the {nsim} simulation draws fell outside the stationary (or admissible) region "
                         "and were discarded; near a unit root the long-run effects and their standard errors "
                         "are unstable."},
+    "stability_decision": {"zh": "不平稳：最大特征值模 {mod:.4f} ≥ 1（τ + ρ + η = {s:.4f}）",
+                           "en": "not stationary: largest eigenvalue modulus {mod:.4f} >= 1 (tau + rho + eta = {s:.4f})"},
     "estimate": {"zh": "估计值", "en": "Estimate"},
     "std_error": {"zh": "标准误", "en": "SE"},
     "variable": {"zh": "变量", "en": "Variable"},
@@ -153,10 +155,19 @@ def run(state: State) -> StageOutput:
     if cfg["specification_search"]:
         try:
             wn0 = wnames[0]
-            ss = models.specification_search(data=state.frame, y=y, x=x, w=state.weights[wn0], id="code",
-                                              time="year", lee_yu=cfg["lee_yu"],
-                                              nsim=int(cfg["effects_nsim"]), seed=state.seed)
+            dyn = cfg.get("dynamic", "none")
+            with warnings.catch_warnings():   # a flagged step-6 fit is reported in its own row
+                warnings.simplefilter("ignore", FitWarning)
+                ss = models.specification_search(data=state.frame, y=y, x=x, w=state.weights[wn0], id="code",
+                                                  time="year", lee_yu=cfg["lee_yu"],
+                                                  nsim=int(cfg["effects_nsim"]), seed=state.seed,
+                                                  dynamic=None if dyn == "none" else dyn)
             sdf = ss.to_frame()
+            if "dynamic_sdm" in ss.models and "test" in sdf.columns:
+                # step 6: the stability row in the report language, from the fit's numbers
+                st = ss.models["dynamic_sdm"].extra["stability"]
+                sdf.loc[sdf["test"] == "stability", "decision"] = state.text(
+                    TEXT, "stability_decision", mod=st["max_modulus"], s=st["tau_rho_eta"])
             if "step" in sdf.columns:
                 sdf = sdf.set_index("step")
             sdf.index.name = state.text(TEXT, "step")
@@ -167,7 +178,7 @@ def run(state: State) -> StageOutput:
                         "p": state.text(TEXT, "p"), "decision": state.text(TEXT, "decision")},
                 title=state.text(TEXT, "specification_tests_elhorst_sequence", v0=state.weight_labels.get(wn0, wn0))))
             numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model}
-            cmp = {m.upper(): r for m, r in ss.models.items()}
+            cmp = {m.upper(): r for m, r in ss.models.items() if m != "dynamic_sdm"}
             shown += list(cmp.values())
             tables.append(regression_table(
                 cmp, name="sdm_sar_sem", lang=state.lang, labels={y: state.var_label(y)},
