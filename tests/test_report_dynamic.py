@@ -203,7 +203,8 @@ def test_default_report_has_no_robustness_columns():
 @pytest.mark.parametrize("models_cfg, match", [
     ({"dynamic": "lagged"}, r"\[models\] dynamic = 'lagged' is not one of"),
     ({"dynamic": "tiem"}, r"did you mean 'time'"),
-    ({"dynamic": "both", "model": "sem"}, r"dynamic = 'both' needs model = \"sar\" or \"sdm\".*'sem'"),
+    ({"dynamic": "both", "model": "sac"}, r"dynamic = 'both' needs model = \"sar\", \"sdm\".*'sac'"),
+    ({"dynamic": "both", "model": "sem"}, r"model = 'sem' needs lee_yu = false.*got lee_yu = True"),
     ({"dynamic": "time", "lee_yu": "elhorst"}, r"lee_yu = true .* got lee_yu = 'elhorst'"),
     ({"endog": ["edu_budget_share"], "x": ["ln_gdp"]}, r"endog = 'edu_budget_share' needs instruments"),
     ({"endog": ["ln_gdp"], "instruments": ["pop"]}, r"'ln_gdp' is listed in both x and endog"),

@@ -150,7 +150,8 @@ effects_nsim = 1000       # simulation draws for the effects' standard errors
 specification_search = true
 # Robustness columns, fitted under the first matrix of `weights` (off by default):
 dynamic = "none"          # none | time (y_t-1) | spacetime (W y_t-1) | both: adds the dynamic model
-                          # (model sar or sdm; lee_yu true = Yu-de Jong-Lee corrected, false = uncorrected)
+                          # (model sar or sdm: lee_yu true = Yu-de Jong-Lee corrected, false = uncorrected;
+                          #  sem or sdem: lee_yu = false only, uncorrected QML)
                           # beside the static one, with short- and long-run effects tables
 endog = []                # endogenous regressors (not in x), e.g. ["fdi"]: adds a spatial 2SLS column
 instruments = []          # their excluded instruments, e.g. ["z1"] (fe must be individual or twoways)
@@ -404,10 +405,14 @@ def _validate_robustness(s) -> None:
     m = s["models"]
     _want_str(s, "models", "dynamic", DYNAMIC_CHOICES)
     if m["dynamic"] != "none":
-        if m["model"] not in ("sar", "sdm"):
-            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs model = \"sar\" or \"sdm\" "
-                              f"(dynamic panels are implemented for SAR and SDM), got model = "
-                              f"{m['model']!r}")
+        if m["model"] not in ("sar", "sdm", "sem", "sdem"):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs model = \"sar\", \"sdm\", "
+                              f"\"sem\" or \"sdem\" (dynamic panels are not implemented for "
+                              f"{m['model']!r})")
+        if m["model"] in ("sem", "sdem") and m["lee_yu"] is not False:
+            raise ConfigError(f"[models] dynamic with model = {m['model']!r} needs lee_yu = false "
+                              f"(a dynamic SEM-type panel is estimated by uncorrected QML; the bias "
+                              f"correction is implemented for sar and sdm), got lee_yu = {m['lee_yu']!r}")
         if not isinstance(m["lee_yu"], bool):
             raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs lee_yu = true (Yu-de Jong-Lee "
                               f"bias correction) or false (uncorrected QML), got lee_yu = "

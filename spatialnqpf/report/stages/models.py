@@ -86,8 +86,8 @@ TEXT = {
     "estimate": {"zh": "估计值", "en": "Estimate"},
     "std_error": {"zh": "标准误", "en": "SE"},
     "variable": {"zh": "变量", "en": "Variable"},
-    "dyn_params": {"zh": "{col}：τ = {tau:.3f}，η = {eta:.3f}，ρ = {rho:.3f}；模型平稳（最大特征值模 {mod:.4f} < 1）。",
-                   "en": "{col}: tau = {tau:.3f}, eta = {eta:.3f}, rho = {rho:.3f}; the model is stationary "
+    "dyn_params": {"zh": "{col}：τ = {tau:.3f}，η = {eta:.3f}，{sp} = {rho:.3f}；模型平稳（最大特征值模 {mod:.4f} < 1）。",
+                   "en": "{col}: tau = {tau:.3f}, eta = {eta:.3f}, {sp_en} = {rho:.3f}; the model is stationary "
                          "(largest eigenvalue modulus {mod:.4f} < 1)."},
     "nonstationary": {"zh": "{col}：模型不平稳（(I − ρW)⁻¹(τI + ηW) 的最大特征值模 {mod:.4f} ≥ 1；τ + ρ + η = {s:.4f}），长期效应不存在，效应分解未列出。",
                       "en": "{col}: the model is not stationary (the largest eigenvalue modulus of "
@@ -287,8 +287,10 @@ def _robustness(state: State, cfg, y, x, wn, labels, readings, numbers):
                 else:
                     readings.append(flagged_reading(state, col, res))
             else:
+                sp = "rho" if "rho" in p.index else "lambda"
                 readings.append(state.text(TEXT, "dyn_params", col=col, tau=float(p.get("y_lag", 0.0)),
-                                           eta=float(p.get("W_y_lag", 0.0)), rho=float(p["rho"]),
+                                           eta=float(p.get("W_y_lag", 0.0)), rho=float(p[sp]),
+                                           sp={"rho": "ρ", "lambda": "λ"}[sp], sp_en=sp,
                                            mod=st["max_modulus"]))
                 for h in ("short", "long"):
                     eff = res.effects(horizon=h, method="simulation", nsim=nsim, seed=seed)
