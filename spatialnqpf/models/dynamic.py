@@ -414,11 +414,14 @@ def _sandwich_omega(p, rho, s2, mu4, W, ev, n, twoways, trace_nsim, seed):
 # --------------------------------------------------------------------------- the fit
 def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", traces="auto",
                 trace_nsim=100, seed=0, effects_method="auto", tol=1e-10, maxiter=500,
-                cov_type="info", weights_label=None):
-    """Fit a dynamic SAR/SDM panel (internal; called by :func:`spatial_panel`).
+                cov_type="info", weights_label=None, static_fit=None):
+    """Fit a dynamic SAR/SDM (or uncorrected SEM/SDEM) panel (internal; called by
+    :func:`spatial_panel`).
 
     ``d`` is a :class:`~spatialnqpf.models.panel.PanelDesign` (balanced, gap-free, aligned
-    to W by id).  See the module docstring for the estimator.
+    to W by id).  ``static_fit``: the static panel fitter of :mod:`spatialnqpf.models.panel`
+    (passed in, so that this module does not import it: no import cycle), used by the
+    SEM-type models.  See the module docstring for the estimator.
     """
     if dynamic not in DYNAMIC_TYPES:
         raise ValueError(f"dynamic must be None, 'time', 'spacetime' or 'both', got {dynamic!r}")
@@ -442,7 +445,9 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
         raise DataError(f"a dynamic panel needs at least 3 periods (the first only supplies "
                         f"y_(t-1)); {d.time!r} has {T}: {format_values(list(d.times))}")
     if model in ("sem", "sdem"):
-        return _fit_dynamic_error(d, model, fe, dynamic, durbin=durbin, logdet=logdet,
+        if static_fit is None:
+            raise ValueError("the SEM-type dynamic panels are reached through spatial_panel()")
+        return _fit_dynamic_error(d, model, fe, dynamic, static_fit, durbin=durbin, logdet=logdet,
                                   traces=traces, trace_nsim=trace_nsim, seed=seed,
                                   effects_method=effects_method, tol=tol, maxiter=maxiter,
                                   cov_type=cov_type, weights_label=weights_label)
@@ -652,7 +657,7 @@ class _DynamicErrorEffects(_DynamicEffects):
         return super().compute_dynamic(p, c, **kw)
 
 
-def _fit_dynamic_error(d, model, fe, dynamic, *, durbin, logdet, traces, trace_nsim, seed,
+def _fit_dynamic_error(d, model, fe, dynamic, _fit, *, durbin, logdet, traces, trace_nsim, seed,
                        effects_method, tol, maxiter, cov_type, weights_label):
     """Dynamic SEM/SDEM by uncorrected QML (internal; ``lee_yu=False`` only).
 
@@ -664,7 +669,6 @@ def _fit_dynamic_error(d, model, fe, dynamic, *, durbin, logdet, traces, trace_n
     within estimator with a lagged dependent variable (Nickell 1981).
     """
     import dataclasses
-    from .panel import _fit
     if cov_type != "info":
         raise ValueError("cov_type='sandwich' is implemented for the dynamic SAR/SDM only")
     N, T = d.N, d.T
