@@ -246,3 +246,34 @@ def test_dynamic_with_two_years_is_reported_not_fatal():
     assert any(n.startswith("the dynamic spatial panel could not be estimated: DataError: a "
                             "dynamic panel needs at least 3 periods") for n in out.notes), out.notes
     assert "dynamic" not in out.numbers
+
+
+def test_numbers_are_json_ready(stationary, flagged):
+    import json
+    from spatialnqpf.report.writers.common import jsonable
+    for out, _ in (stationary, flagged):
+        txt = json.dumps(jsonable(out.numbers), allow_nan=True)
+        assert '"dynamic"' in txt
+    assert '"gmm"' in json.dumps(jsonable(flagged[0].numbers))
+
+
+def test_dynamic_sem_column():
+    """A dynamic SEM (uncorrected QML, lee_yu = false): the column and its reading use lambda."""
+    out, state = _run("en", x=X3, model="sem", lee_yu=False, dynamic="time", effects_nsim=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = models.spatial_panel(state.frame, y=state.index_column, x=X3,
+                                   w=state.weights["contiguity"], id="code", time="year",
+                                   model="sem", fe="twoways", lee_yu=False, dynamic="time")
+    col = "Dynamic SEM (Contiguity)"
+    vals = _column(out.tables[0], col)
+    np.testing.assert_allclose(vals["λ (W×u)"], res.params["lambda"], rtol=1e-12)
+    np.testing.assert_allclose(vals["Time lag y(t−1)"], res.params["y_lag"], rtol=1e-12)
+    assert not res.flags and out.status == "ok"
+    assert f"{col}: tau = {res.params['y_lag']:.3f}, eta = 0.000, lambda = " \
+           f"{res.params['lambda']:.3f}" in " ".join(out.readings)
+    long = next(t for t in out.tables if t.name == "dynamic_effects_long")
+    eff = res.effects(horizon="long", nsim=50, seed=state.seed)
+    np.testing.assert_allclose([r.cells[0].value for r in long.rows], eff["direct"], rtol=1e-12)
+    # SEM: the long-run direct effect is b / (1 - tau) (eta = 0, no rho in the mean)
+    np.testing.assert_allclose(eff["direct"], res.params[X3] / (1 - res.params["y_lag"]), rtol=1e-10)
