@@ -277,3 +277,12 @@ def test_dynamic_sem_column():
     np.testing.assert_allclose([r.cells[0].value for r in long.rows], eff["direct"], rtol=1e-12)
     # SEM: the long-run direct effect is b / (1 - tau) (eta = 0, no rho in the mean)
     np.testing.assert_allclose(eff["direct"], res.params[X3] / (1 - res.params["y_lag"]), rtol=1e-10)
+
+
+def test_endog_and_instruments_are_used_columns(flagged):
+    """The data stage checks (and reports) missing values in the 2SLS columns too."""
+    _, state = flagged
+    used = set(state.data.derived["missing_before"])      # the columns checked for gaps
+    assert {"edu_budget_share", "scitech_budget_share"} <= used
+    _, plain = _run("en", x=X3[:2])
+    assert "edu_budget_share" not in plain.data.derived["missing_before"]   # endog only
