@@ -284,5 +284,7 @@ def test_endog_and_instruments_are_used_columns(flagged):
     _, state = flagged
     used = set(state.data.derived["missing_before"])      # the columns checked for gaps
     assert {"edu_budget_share", "scitech_budget_share"} <= used
-    _, plain = _run("en", x=X3[:2])
+    cfg = ReportConfig().replace(models={"x": X3[:2]})
+    _, plain, _, _ = _prepare(cfg, "unused-out", None, None, ["models"], figures=False)
+    assert run_stage(plain, "data").status == "ok"
     assert "edu_budget_share" not in plain.data.derived["missing_before"]   # endog only
