@@ -53,7 +53,8 @@ DEFAULTS: dict = {
                  "club_merge": "PS", "factors": [], "discretize": "opgd", "geodetector_years": []},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
-               "effects_nsim": 1000, "specification_search": True},
+               "effects_nsim": 1000, "specification_search": True, "dynamic": "none",
+               "endog": [], "instruments": []},
     "seeds": {"seed": 20240501},
     "output": {"lang": "zh", "formats": ["tex", "docx", "xlsx", "csv", "html", "md"],
                "figures": ["png", "svg"], "dpi": 150},
@@ -176,6 +177,13 @@ lee_yu = true             # true (Lee-Yu transformation) | "elhorst" | false
 weights = []              # which matrices to fit under; empty = all of [weights] matrices
 effects_nsim = 1000       # simulation draws for the effects' standard errors
 specification_search = true
+# Robustness columns, fitted under the first matrix of `weights` (off by default):
+dynamic = "none"          # none | time (y_t-1) | spacetime (W y_t-1) | both: adds the dynamic model
+                          # (model sar or sdm: lee_yu true = Yu-de Jong-Lee corrected, false = uncorrected;
+                          #  sem or sdem: lee_yu = false only, uncorrected QML)
+                          # beside the static one, with short- and long-run effects tables
+endog = []                # endogenous regressors (not in x), e.g. ["fdi"]: adds a spatial 2SLS column
+instruments = []          # their excluded instruments, e.g. ["z1"] (fe must be individual or twoways)
 
 [seeds]
 seed = 20240501           # one seed for every random step (permutations, bootstrap, simulations)
@@ -412,6 +420,7 @@ def validate_settings(s: Mapping) -> None:
     if not isinstance(m["specification_search"], bool):
         raise ConfigError("[models] specification_search must be true or false, got "
                           f"{m['specification_search']!r}")
+    _validate_robustness(s)
     # [seeds]
     _want_int(s, "seeds", "seed", lo=0, what="a non-negative integer")
     # [output]
@@ -429,8 +438,6 @@ def validate_settings(s: Mapping) -> None:
     if fp and not Path(fp).expanduser().is_file():
         raise ConfigError(f"[fonts] path {fp!r} is not a file (relative paths are relative to "
                           "the current folder); give a .ttf/.otf/.ttc file or leave it empty")
-
-
 
 
 def _validate_patterns(s) -> None:
@@ -456,6 +463,8 @@ def _validate_patterns(s) -> None:
         raise ConfigError(f"[patterns] variable {p['variable']!r} is also among factors")
     _want_str(s, "patterns", "discretize", CHOICES[("patterns", "discretize")])
     _want_list(s, "patterns", "geodetector_years", item="int")
+
+
 def _check_labels(lab) -> None:
     """``[labels]``: one table per language (``[labels.zh]``, ``[labels.en]``) of variable = label."""
     langs = CHOICES[("output", "lang")]
@@ -473,6 +482,45 @@ def _check_labels(lab) -> None:
             if not isinstance(text, str) or not text.strip():
                 raise ConfigError(f"[labels.{lang}] {var}: the label must be a non-empty string, "
                                   f"got {text!r}")
+
+
+#: values of ``[models] dynamic`` ("none": static models only)
+DYNAMIC_CHOICES = ("none", "time", "spacetime", "both")
+
+
+def _validate_robustness(s) -> None:
+    """``[models] dynamic``, ``endog`` and ``instruments`` (the dynamic and spatial 2SLS columns)."""
+    from ..models._taxonomy import normalise_fe
+    m = s["models"]
+    _want_str(s, "models", "dynamic", DYNAMIC_CHOICES)
+    if m["dynamic"] != "none":
+        if m["model"] not in ("sar", "sdm", "sem", "sdem"):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs model = \"sar\", \"sdm\", "
+                              f"\"sem\" or \"sdem\" (dynamic panels are not implemented for "
+                              f"{m['model']!r})")
+        if m["model"] in ("sem", "sdem") and m["lee_yu"] is not False:
+            raise ConfigError(f"[models] dynamic with model = {m['model']!r} needs lee_yu = false "
+                              f"(a dynamic SEM-type panel is estimated by uncorrected QML; the bias "
+                              f"correction is implemented for sar and sdm), got lee_yu = {m['lee_yu']!r}")
+        if not isinstance(m["lee_yu"], bool):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs lee_yu = true (Yu-de Jong-Lee "
+                              f"bias correction) or false (uncorrected QML), got lee_yu = "
+                              f"{m['lee_yu']!r} (the Elhorst correction is for static models)")
+    _want_list(s, "models", "endog")
+    _want_list(s, "models", "instruments")
+    endog, inst = list(m["endog"]), list(m["instruments"])
+    if endog and not inst:
+        raise ConfigError(f"[models] endog = {format_values(endog)} needs instruments = [...] "
+                          "(excluded instruments for the endogenous regressors)")
+    roles = [("y", [m["y"]]), ("x", list(m["x"])), ("endog", endog), ("instruments", inst)]
+    for i, (a, va) in enumerate(roles):
+        for b, vb in roles[i + 1:]:
+            both = [v for v in va if v in vb]
+            if both and (a, b) != ("y", "x") and (endog or inst):
+                raise ConfigError(f"[models] {format_values(both)} is listed in both {a} and {b}")
+    if (endog or inst) and normalise_fe(m["fe"]) not in ("individual", "twoways"):
+        raise ConfigError(f"[models] endog/instruments (panel spatial 2SLS) need fe = \"individual\" "
+                          f"or \"twoways\" (the within transformation), got fe = {m['fe']!r}")
 
 
 @dataclass(frozen=True)

@@ -906,6 +906,14 @@ SPEC_TESTS_ZH = {
     "Wald_SDM_vs_SAR": "Wald 检验：SDM 对 SAR", "Wald_SDM_vs_SEM": "Wald 检验：SDM 对 SEM",
     "LR_SDM_vs_SAR": "LR 检验：SDM 对 SAR", "LR_SDM_vs_SEM": "LR 检验：SDM 对 SEM",
     "decision": "模型选择",
+    # step 6 (dynamic SDM, specification_search(dynamic=...))
+    "LR dynamic vs static": "LR 检验：动态对静态",
+    "Wald eta = 0 (W_y_lag)": "Wald 检验：η = 0（W×y(t−1)）",
+    "Wald SDM -> SAR (theta = 0)": "Wald 检验：动态 SDM 对 SAR（θ = 0）",
+    "Wald SDM -> SEM (theta + rho beta = 0)": "Wald 检验：动态 SDM 对 SEM（θ + ρβ = 0）",
+    "Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)":
+        "Wald 检验：动态 SDM 对动态 SEM（θ + ρβ = 0，η + ρτ = 0）",
+    "stability": "平稳性",
 }
 
 #: Chinese names of the fixed-effect types (``fe=`` of the spatial panel models).
@@ -932,6 +940,8 @@ SPEC_DECISIONS_ZH = {
         "接受 SEM，但稳健 LM 检验指向滞后项：保留 SDM",
     "both simplifications accepted: the one with the larger LR p-value":
         "两种简化均被接受：取 LR 检验 p 值较大者",
+    "significant": "显著",
+    "not significant": "不显著",
 }
 
 _RE_USE_FE = re.compile(r"^use fe='(\w+)'$")

@@ -118,6 +118,7 @@ def run(state: State) -> StageOutput:
         mcfg = cfg.get("models")
         used += [mcfg["y"]] if mcfg["y"] != "index" else []
         used += list(mcfg["x"])
+        used += list(mcfg.get("endog", ())) + list(mcfg.get("instruments", ()))   # spatial 2SLS
     for role in ("autocorrelation", "inequality", "dynamics"):
         v = cfg.get(role, "variable")
         if v != "index" and (runs is None or role in runs):
