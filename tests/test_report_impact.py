@@ -45,7 +45,8 @@ def example(tmp_path_factory):
     t0 = time.perf_counter()
     res = impact.run(st)
     secs = time.perf_counter() - t0
-    st_zh = _state(cfg, "zh", out / "zh")
+    st_zh = State(cfg, out / "zh", "zh", "zh", progress=False, figures=False)
+    st_zh.data, st_zh.frame, st_zh.index_column = st.data, st.frame, st.index_column
     res_zh = impact.run(st_zh)
     return {"cfg": cfg, "state": st, "out": res, "zh": res_zh, "seconds": secs, "dir": out}
 
@@ -96,6 +97,13 @@ def test_example_runs_in_seconds_with_tables_and_figures(example):
     assert names == ["impact_threshold_lr", "impact_heterogeneity_coefficients"]
     for f in out.figures:
         assert Path(f.files["png"]).stat().st_size > 5000
+    # results.json material: every number serialises
+    import json
+
+    from spatialnqpf.report.writers import jsonable
+    blob = json.loads(json.dumps(jsonable({"numbers": out.numbers,
+                                           "tables": [t.to_dict() for t in out.tables]})))
+    assert blob["numbers"]["threshold"]["n_supported"] == out.numbers["threshold"]["n_supported"]
 
 
 def test_baseline_and_mechanism_tables_hold_the_direct_api_values(example):
@@ -123,12 +131,12 @@ def test_baseline_and_mechanism_tables_hold_the_direct_api_values(example):
         med.loc["indirect", "estimate"] / med.loc["total", "estimate"], rel=1e-12)
     # the three-equation table (panel_fe clustered by unit) shows the mediation's paths
     q = tb["impact_mediation_equations"]
-    assert _cell(q, "scitech_share", "(1)") == pytest.approx(med.loc["total", "estimate"], rel=1e-8)
+    assert _cell(q, "scitech_share", "(1) composite index") == pytest.approx(med.loc["total", "estimate"], rel=1e-8)
     assert _cell(q, "scitech_share", "(2) tertiary_share") == pytest.approx(med.loc["a", "estimate"], rel=1e-8)
     assert _cell(q, "scitech_share", "(2) tertiary_share", kind="se") == pytest.approx(
         med.loc["a", "std_error"], rel=1e-8)
-    assert _cell(q, "tertiary_share", "(3)") == pytest.approx(med.loc["b", "estimate"], rel=1e-8)
-    assert _cell(q, "scitech_share", "(3)") == pytest.approx(med.loc["direct", "estimate"], rel=1e-8)
+    assert _cell(q, "tertiary_share", "(3) composite index") == pytest.approx(med.loc["b", "estimate"], rel=1e-8)
+    assert _cell(q, "scitech_share", "(3) composite index") == pytest.approx(med.loc["direct", "estimate"], rel=1e-8)
     mo = models.moderation(f, y, "scitech_share", "edu_budget_share", ["ln_gdp", "industry_share"],
                            id="code", time="year", fe="twoways")
     m = tb["impact_moderation"]

@@ -293,13 +293,15 @@ def _baseline(state, y, xs, ctr, fe, cluster, out):
 
 def _mediation(state, y, x0, ctr, mediators, fe, n_boot, out):
     fr = state.frame
-    eq = {"(1)": models.panel_fe(fr, y, [x0] + ctr, id="code", time="year", fe=fe, cluster="code")}
+    ylab = state.var_label(y)
+    eq = {f"(1) {ylab}": models.panel_fe(fr, y, [x0] + ctr, id="code", time="year", fe=fe,
+                                         cluster="code")}
     rows, numbers = {}, {}
     j = 2
     for m in mediators:
         eq[f"({j}) {m}"] = models.panel_fe(fr, m, [x0] + ctr, id="code", time="year", fe=fe,
                                            cluster="code")
-        eq[f"({j + 1})"] = models.panel_fe(fr, y, [x0, m] + ctr, id="code", time="year", fe=fe,
+        eq[f"({j + 1}) {ylab}"] = models.panel_fe(fr, y, [x0, m] + ctr, id="code", time="year", fe=fe,
                                            cluster="code")
         j += 2
         res = models.mediation(fr, y, x0, [m], ctr, id="code", time="year", fe=fe, n_boot=n_boot,
