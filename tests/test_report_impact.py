@@ -261,7 +261,7 @@ def test_readings_say_what_the_bootstrap_and_the_mediation_support(tmp_path):
     ({"x": "x"}, r"\[impact\] x must be a list"),
     ({"x": ["x"], "controls": ["m"], "mediators": ["m"]}, r"both in mediators and in controls"),
     ({"y": "x", "x": ["x"]}, r"\[impact\] y = 'x' is also in x"),
-    ({"x": ["x"], "thresold": "q"}, r"unknown option 'impact.thresold'"),
+    ({"x": ["x"], "thresold": "q"}, r"unknown option 'impact.thresold'.*did you mean 'threshold'"),
 ])
 def test_config_errors_name_the_key(impact_cfg, match):
     with pytest.raises(ConfigError, match=match):

@@ -201,7 +201,8 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
                 raise ConfigError(f"unknown section [{k}] in the configuration; known: "
                                   f"{format_values(sorted(base))}")
             raise ConfigError(f"unknown option {key!r} in the configuration; known in "
-                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}")
+                              f"[{where.rstrip('.')}]: {format_values(sorted(base))}"
+                              + _did_you_mean(k, sorted(base)))
         if isinstance(base.get(k), dict) and k != "variables":
             if not isinstance(v, Mapping):
                 raise ConfigError(f"[{key}] must be a table, got {v!r}")
