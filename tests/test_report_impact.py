@@ -279,3 +279,24 @@ def test_run_time_errors_name_the_column(tmp_path):
         st.frame = _synthetic(N=12, T=5)
         with pytest.raises(exc, match=match):
             impact.run(st)
+
+
+def test_template_documents_every_impact_key_with_its_default(tmp_path):
+    from spatialnqpf.report.config import DEFAULTS, template
+    lines = template().splitlines()
+    start = lines.index("# [impact]")
+    block = ["[impact]"]
+    for line in lines[start + 1:]:
+        if not line.startswith("# ") or "=" not in line:
+            break
+        block.append(line[2:])
+    p = tmp_path / "t.toml"
+    p.write_text("\n".join(block) + "\n", encoding="utf-8")
+    cfg = load_config(p)
+    got = dict(cfg.get("impact"))
+    assert got.pop("enabled") is True               # uncommenting the table turns the stage on
+    keys = {b.split("=")[0].strip() for b in block[1:]}
+    assert keys == set(DEFAULTS["impact"]) - {"enabled"}
+    # the documented values are the defaults, except the example regressors
+    for k in keys - {"x", "controls"}:
+        assert got[k] == DEFAULTS["impact"][k], k

@@ -154,10 +154,10 @@ weights = []              # which matrices to fit under; empty = all of [weights
 effects_nsim = 1000       # simulation draws for the effects' standard errors
 specification_search = true
 
-[impact]
-# The impact-paper workflow (off unless this table is given; examples/impact_report.toml):
+# The impact-paper workflow (off unless an [impact] table is given; examples/impact_report.toml):
 # two-way FE baseline, mechanism (mediation, moderation), Hansen panel threshold, regional
-# heterogeneity, in journal-layout tables.  Uncomment to run it.
+# heterogeneity, in journal-layout tables.  Uncomment the [impact] line and the keys to run it.
+# [impact]
 # y = "index"               # dependent variable ("index" = the composite index)
 # x = ["scitech_share"]     # core explanatory variable(s)
 # controls = ["ln_gdp", "industry_share", "edu_budget_share"]
