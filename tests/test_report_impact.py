@@ -42,9 +42,9 @@ def example(tmp_path_factory):
     cfg = load_config(EXAMPLE)
     out = tmp_path_factory.mktemp("impact")
     st = _state(cfg, "en", out, figures=True)
-    t0 = time.perf_counter()
+    t0 = time.process_time()          # CPU time: not inflated by a busy machine
     res = impact.run(st)
-    secs = time.perf_counter() - t0
+    secs = time.process_time() - t0
     st_zh = State(cfg, out / "zh", "zh", "zh", progress=False, figures=False)
     st_zh.data, st_zh.frame, st_zh.index_column = st.data, st.frame, st.index_column
     res_zh = impact.run(st_zh)
@@ -87,7 +87,9 @@ def test_impact_stage_is_off_unless_configured_and_has_a_cli_command():
 def test_example_runs_in_seconds_with_tables_and_figures(example):
     out = example["out"]
     assert out.status == "ok"
-    assert example["seconds"] < 20, example["seconds"]   # ~3-5 s on one core
+    # ~4 s of CPU on the demo (pyfixest warm-up included); a gross slowdown (a default of
+    # thousands of draws, a dense loop) fails
+    assert example["seconds"] < 30, example["seconds"]
     assert set(_tables(out)) == {
         "impact_baseline", "impact_mediation_equations", "impact_mediation_effects",
         "impact_moderation", "impact_moderation_effects", "impact_threshold_tests",
@@ -300,3 +302,22 @@ def test_template_documents_every_impact_key_with_its_default(tmp_path):
     # the documented values are the defaults, except the example regressors
     for k in keys - {"x", "controls"}:
         assert got[k] == DEFAULTS["impact"][k], k
+
+
+def test_without_resampling_the_readings_say_so(tmp_path):
+    cfg = load_config(None, impact={"y": "y", "x": ["x"], "mediators": ["m"], "threshold": "q",
+                                    "n_thresholds": 1, "n_boot": 0, "mediation_boot": 0,
+                                    "heterogeneity": "grp", "n_perm": 0, "fe": "individual"})
+    st = State(cfg, tmp_path, "en", "en", progress=False, figures=False)
+    st.frame = _synthetic(N=20, T=6)
+    out = impact.run(st)
+    text = " ".join(out.readings)
+    assert "No bootstrap (n_boot = 0): the number of thresholds is not tested; the " \
+           "single-threshold model is shown." in text
+    assert "the Sobel test is significant at 5%: m is a channel" in text
+    assert "No permutation test (n_perm = 0)" in text
+    assert np.isnan(out.numbers["threshold"]["tests"].loc[1, "p_boot"])
+    tb = _tables(out)
+    assert "Bootstrap lower (percentile)" not in [r.label for r in tb["impact_mediation_effects"].rows]
+    with pytest.raises(ConfigError, match=r"\[impact\] threshold = 'y' is the dependent variable"):
+        load_config(None, impact={"y": "y", "x": ["x"], "threshold": "y"})

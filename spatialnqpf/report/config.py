@@ -455,6 +455,8 @@ def _validate_impact(s: Mapping) -> None:
         raise ConfigError(f"[impact] threshold_x {format_values(not_x)} are not in x or controls "
                           f"({format_values(m['x'] + m['controls'])}); regime regressors must be "
                           "regressors")
+    if th and th == m["y"]:
+        raise ConfigError(f"[impact] threshold = {th!r} is the dependent variable y")
     if m["threshold_x"] and not th:
         raise ConfigError("[impact] threshold_x is given but threshold (the threshold variable) "
                           "is empty")

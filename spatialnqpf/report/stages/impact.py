@@ -127,8 +127,11 @@ TEXT = {
     "crit_10": {"zh": "10% 临界值", "en": "Critical 10%"},
     "crit_5": {"zh": "5% 临界值", "en": "Critical 5%"},
     "crit_1": {"zh": "1% 临界值", "en": "Critical 1%"},
-    "th_est_title": {"zh": "门槛估计值与 95% 置信区间（{k} 门槛模型）",
-                     "en": "Threshold estimates and 95% confidence intervals ({k}-threshold model)"},
+    "th_est_title": {"zh": "门槛估计值与 95% 置信区间（{model}）",
+                     "en": "Threshold estimates and 95% confidence intervals ({model})"},
+    "model_1": {"zh": "单一门槛模型", "en": "single-threshold model"},
+    "model_2": {"zh": "双重门槛模型", "en": "double-threshold model"},
+    "model_3": {"zh": "三重门槛模型", "en": "triple-threshold model"},
     "estimate": {"zh": "估计值", "en": "Estimate"},
     "lower": {"zh": "区间下限", "en": "Lower"},
     "upper": {"zh": "区间上限", "en": "Upper"},
@@ -136,7 +139,6 @@ TEXT = {
     "th_est_note": {"zh": "置信区间由似然比统计量反转得到：LR(γ) ≤ c = {c:.4f}（Hansen 2000）。",
                     "en": "Intervals by inverting the likelihood ratio: LR(γ) ≤ c = {c:.4f} (Hansen 2000)."},
     "th_coef_title": {"zh": "门槛回归结果（被解释变量：{y}）", "en": "Threshold regression (dependent variable: {y})"},
-    "th_col": {"zh": "{k} 门槛模型", "en": "{k}-threshold model"},
     "th_unsupported": {"zh": "自助法在 5% 水平上不支持门槛效应，本表仅作参考。",
                        "en": "The bootstrap does not support a threshold effect at 5%; shown for reference only."},
     "th_coef_note": {"zh": "个体固定效应（组内变换）；{se}。", "en": "Unit fixed effects (within transformation); {se}."},
@@ -150,8 +152,8 @@ TEXT = {
     "th_gamma": {"zh": "γ̂{j} = {g:.4f}（95% 区间 [{lo:.4f}, {hi:.4f}]）", "en": "γ̂{j} = {g:.4f} (95% interval [{lo:.4f}, {hi:.4f}])"},
     "th_none": {"zh": "在 5% 水平上，自助法不支持 {q} 的门槛效应（单一门槛 p = {p:.3f}），{x} 的影响不随 {q} 分段变化。",
                 "en": "At the 5% level the bootstrap does not support a threshold effect in {q} (single-threshold p = {p:.3f}): the effect of {x} does not change by regime of {q}."},
-    "th_noboot": {"zh": "未做自助法（n_boot = 0），门槛个数未经检验，下面给出 {k} 门槛模型。",
-                  "en": "No bootstrap (n_boot = 0): the number of thresholds is not tested; the {k}-threshold model is shown."},
+    "th_noboot": {"zh": "未做自助法（n_boot = 0），门槛个数未经检验，下面给出{model}。",
+                  "en": "No bootstrap (n_boot = 0): the number of thresholds is not tested; the {model} is shown."},
     "th_slopes": {"zh": "{x} 在各区制的系数：{parts}。", "en": "Coefficients of {x} by regime: {parts}."},
     "lr_title": {"zh": "门槛估计值的似然比函数图（{q}）", "en": "Likelihood-ratio function of the thresholds ({q})"},
     "lr_x": {"zh": "门槛变量 {q}", "en": "threshold variable {q}"},
@@ -457,7 +459,7 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
     out["tables"].append(frame_table(
         est, name="impact_threshold_estimates", digits=4,
         labels={k: state.text(TEXT, k) for k in ("estimate", "lower", "upper")},
-        title=state.text(TEXT, "th_est_title", k=k_show),
+        title=state.text(TEXT, "th_est_title", model=state.text(TEXT, f"model_{k_show}")),
         notes=(state.text(TEXT, "th_est_note", c=c),)))
     # regime coefficients
     g = np.sort(shown.thresholds.to_numpy())
@@ -471,7 +473,7 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
             else:
                 cond = f"{g[r - 1]:.3f} < {q} ≤ {g[r]:.3f}"
             labels[f"{v}_r{r + 1}"] = f"{v} ({cond})"
-    col = state.text(TEXT, "th_col", k=k_show)
+    col = state.text(TEXT, f"model_{k_show}")
     L = LABELS[state.lang]
     N, T = int(shown.info["N"]), int(shown.info["T"])
     notes = [state.text(TEXT, "th_coef_note",
@@ -505,7 +507,7 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
             out["readings"].append(state.text(TEXT, "th_none", q=q, x=", ".join(rx),
                                               p=tests["p_boot"].iloc[0]))
     else:
-        out["readings"].append(state.text(TEXT, "th_noboot", k=K))
+        out["readings"].append(state.text(TEXT, "th_noboot", model=state.text(TEXT, f"model_{K}")))
     if not (n_boot and k_sup == 0):
         td = _td(shown)
         for v in rx:
