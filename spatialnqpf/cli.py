@@ -6,7 +6,7 @@
     spatialnqpf info
     spatialnqpf init [analysis.toml]             write a commented configuration template
     spatialnqpf report [--config analysis.toml] [--data file.csv|.xlsx|.dta] [--out DIR] [--lang zh|en]
-    spatialnqpf index|weights|moran|dagum|dynamics|model [same options]   one stage, same tables
+    spatialnqpf index|weights|moran|dagum|dynamics|model|impact [same options]   one stage, same tables
 
 The single-stage commands and the stages each runs first come from the stage registry
 (:data:`spatialnqpf.report.stages.REGISTRY`: ``Stage.command``, ``Stage.requires``).

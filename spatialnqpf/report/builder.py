@@ -61,7 +61,7 @@ import pandas as pd
 
 from .config import ReportConfig, load_config
 from .figures import rasterize_heavy as _rasterize_heavy  # noqa: F401  (kept: builder._rasterize_heavy)
-from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput
+from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput, default_stages
 from .writers import docx_report, html_report, jsonable, md_report, versions, write_tables
 
 __all__ = ["build_report", "run_stages", "ReportResult", "StageOutcome", "FigureRecord", "STAGES",
@@ -197,7 +197,8 @@ def _prepare(config, out, data, lang, stages, figures=True):
                            cfg.source, cfg.base_dir)
     if lang is not None:
         cfg = cfg.replace(output={"lang": lang})
-    want = list(STAGES) if stages is None else ["data"] + [s for s in stages if s != "data"]
+    want = (list(default_stages(cfg)) if stages is None
+            else ["data"] + [s for s in stages if s != "data"])
     bad = [s for s in want if s not in STAGES]
     if bad:
         raise ValueError(f"unknown stage(s) {bad}; stages are {list(STAGES)}")

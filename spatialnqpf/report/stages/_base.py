@@ -76,6 +76,10 @@ class Stage:
         Name of the CLI single-stage command (``spatialnqpf <command>``), or None.
     help : str
         One line of CLI help for the command.
+    enabled : callable or None
+        ``enabled(config) -> bool`` for an optional stage: a full report runs it only when
+        this is true (e.g. the impact stage, on when the configuration has ``[impact]``);
+        None: always part of the full report.
     """
 
     name: str
@@ -84,6 +88,7 @@ class Stage:
     requires: tuple = ()
     command: str | None = None
     help: str = ""
+    enabled: Callable | None = None
 
 
 class State:
