@@ -46,6 +46,7 @@ __all__ = [
     "tidy_of", "md_escape", "FLAG_MARK",
     "translate_decision", "translate_specification", "lee_yu_label", "SPEC_TESTS_ZH",
     "SPEC_DECISIONS_ZH", "FE_ZH",
+    "DOCX_STYLE", "journal_styles", "apply_journal_fonts", "append_blocks",
 ]
 
 #: Fixed labels of the regression layout, Chinese and English.
@@ -332,44 +333,69 @@ class Table:
             Path(path).write_text(text, encoding="utf-8-sig")
         return text
 
-    def to_docx(self, path=None, document=None):
+    def docx_blocks(self) -> list:
+        """The Word XML of the table, built once: caption paragraph, table, note paragraphs.
+
+        Chinese journal layout (see :data:`DOCX_STYLE`): every run carries explicit
+        fonts (宋体 SimSun for East Asian text, Times New Roman for Latin text and
+        numbers: ``w:rFonts`` ascii/hAnsi/eastAsia/cs), cells in 五号 (10.5 pt), notes
+        in 9 pt; a three-line table: top and bottom rules 1.5 pt, a 0.75 pt rule
+        under the header (and above a section heading), no vertical lines.  The
+        elements are ``lxml`` elements of python-docx; :meth:`to_docx` and the
+        report writers append deep copies of them, so one table is built once and
+        reused for its own file, ``all_tables.docx`` and ``report.docx``.  Built
+        as XML text in one pass: python-docx's ``Table.cell(i, j)`` re-walks the
+        whole table on each call (quadratic in the number of cells).
+        """
+        from docx.oxml import parse_xml
+        g = self.grid()
+        ncol = len(g[0])
+        widths = _docx_widths(g)
+        st = DOCX_STYLE
+        rows_xml = []
+        last = len(g) - 1
+        for i, row in enumerate(g):
+            kind = "header" if i == 0 else self.rows[i - 1].kind
+            prev_section = i > 0 and kind == "section"
+            tcs = []
+            for j, v in enumerate(row):
+                top = st["rule_outer"] if i == 0 else (st["rule_inner"] if prev_section else None)
+                bottom = (st["rule_inner"] if i == 0 else None)
+                if i == last:
+                    bottom = st["rule_outer"]
+                tcs.append(_docx_tc(v, widths[j], "left" if j == 0 else "center", top, bottom,
+                                    italic=kind == "section", size=st["cell_size"]))
+            trpr = "<w:trPr><w:tblHeader/></w:trPr>" if i == 0 else "<w:trPr><w:cantSplit/></w:trPr>"
+            rows_xml.append(f"<w:tr>{trpr}{''.join(tcs)}</w:tr>")
+        nil = "".join(f'<w:{e} w:val="nil"/>' for e in ("top", "left", "bottom", "right",
+                                                         "insideH", "insideV"))
+        tbl = (f"<w:tbl {_W_NS}><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/><w:jc w:val=\"center\"/>"
+               f"<w:tblBorders>{nil}</w:tblBorders><w:tblLayout w:type=\"autofit\"/>"
+               "<w:tblCellMar><w:left w:w=\"80\" w:type=\"dxa\"/><w:right w:w=\"80\" w:type=\"dxa\"/>"
+               "</w:tblCellMar><w:tblLook w:val=\"0000\" w:firstRow=\"0\" w:lastRow=\"0\" "
+               "w:firstColumn=\"0\" w:lastColumn=\"0\" w:noHBand=\"1\" w:noVBand=\"1\"/></w:tblPr>"
+               "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
+               + "".join(rows_xml) + "</w:tbl>")
+        out = [parse_xml(_docx_p(self.title, "center", size=st["caption_size"], bold=True,
+                                 keep_next=True, before=120)),
+               parse_xml(tbl)]
+        out += [parse_xml(_docx_p(n, "left", size=st["note_size"])) for n in self.notes]
+        assert ncol == len(widths)
+        return out
+
+    def to_docx(self, path=None, document=None, blocks=None):
         """Word three-line table via python-docx; returns the ``Document``.
 
-        With ``document`` given, the caption and table are appended to it
+        With ``document`` given, the caption, table and notes are appended to it
         (several tables in one file); with ``path`` the document is saved.
+        ``blocks`` (the list of :meth:`docx_blocks`) reuses a table already built:
+        deep copies of its elements are appended.
         """
         import docx
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Pt
-
         doc = document if document is not None else docx.Document()
-        cap = doc.add_paragraph()
-        run = cap.add_run(self.title)
-        run.bold = True
-        g = self.grid()
-        t = doc.add_table(rows=len(g), cols=len(g[0]))
-        for i, row in enumerate(g):
-            for j, v in enumerate(row):
-                cell = t.cell(i, j)
-                cell.text = v
-                par = cell.paragraphs[0]
-                par.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
-                for rn in par.runs:
-                    rn.font.size = Pt(9)
-                    if i > 0 and self.rows[i - 1].kind == "section":
-                        rn.italic = True
-        last = len(g) - 1
-        for j in range(len(g[0])):
-            _docx_border(t.cell(0, j), top=12, bottom=6)
-            _docx_border(t.cell(last, j), bottom=12)
-        for i, r in enumerate(self.rows, start=1):
-            if r.kind == "section":
-                for j in range(len(g[0])):
-                    _docx_border(t.cell(i, j), top=6)
-        for n in self.notes:
-            p = doc.add_paragraph()
-            rn = p.add_run(n)
-            rn.font.size = Pt(8)
+        if document is None:
+            journal_styles(doc)
+        append_blocks(doc, blocks if blocks is not None else self.docx_blocks())
         if path is not None:
             doc.save(str(path))
         return doc
@@ -490,27 +516,127 @@ def _plain_number(cell: Cell):
     return None
 
 
-def _docx_border(cell, top: int | None = None, bottom: int | None = None) -> None:
-    """Set single top/bottom borders (size in eighths of a point) on a python-docx cell."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+#: Word layout of Chinese journals: fonts (East Asian / Latin), sizes in half-points
+#: (21 = 10.5 pt 五号, 18 = 9 pt 小五), rules in eighths of a point (12 = 1.5 pt, 6 = 0.75 pt).
+DOCX_STYLE = {"east_asia": "SimSun", "latin": "Times New Roman", "cell_size": 21,
+              "caption_size": 21, "note_size": 18, "body_size": 21,
+              "rule_outer": 12, "rule_inner": 6}
 
-    tcPr = cell._tc.get_or_add_tcPr()
-    borders = tcPr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tcPr.append(borders)
-    for edge, size in (("top", top), ("bottom", bottom)):
-        if size is None:
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(s) -> str:
+    from xml.sax.saxutils import escape
+    return escape(_XML_BAD.sub("", str(s)))
+
+
+def _docx_rfonts() -> str:
+    st = DOCX_STYLE
+    return (f'<w:rFonts w:ascii="{st["latin"]}" w:hAnsi="{st["latin"]}" '
+            f'w:eastAsia="{st["east_asia"]}" w:cs="{st["latin"]}"/>')
+
+
+def _docx_run(text: str, size: int, bold: bool = False, italic: bool = False) -> str:
+    """One ``w:r`` with explicit East Asian and Latin fonts (empty text: no run)."""
+    if text == "":
+        return ""
+    rpr = (_docx_rfonts() + ("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
+           + f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/><w:lang w:eastAsia="zh-CN"/>')
+    return f'<w:r><w:rPr>{rpr}</w:rPr><w:t xml:space="preserve">{_xml_text(text)}</w:t></w:r>'
+
+
+def _docx_p(text: str, align: str, size: int, bold: bool = False, italic: bool = False,
+            keep_next: bool = False, before: int = 0, ns: bool = True) -> str:
+    ppr = ("<w:keepNext/>" if keep_next else "") + \
+        f'<w:spacing w:before="{before}" w:after="0" w:line="240" w:lineRule="auto"/><w:jc w:val="{align}"/>'
+    return (f"<w:p{' ' + _W_NS if ns else ''}><w:pPr>{ppr}</w:pPr>"
+            f"{_docx_run(text, size, bold, italic)}</w:p>")
+
+
+def _docx_tc(text: str, width: int, align: str, top, bottom, italic: bool, size: int) -> str:
+    """A table cell with only horizontal rules (``w:nil`` left/right: no vertical lines)."""
+    edges = []
+    for edge, sz in (("top", top), ("left", None), ("bottom", bottom), ("right", None)):
+        if sz is None:
+            edges.append(f'<w:{edge} w:val="nil"/>')
+        else:
+            edges.append(f'<w:{edge} w:val="single" w:sz="{sz}" w:space="0" w:color="000000"/>')
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:tcBorders>{"".join(edges)}'
+            f'</w:tcBorders><w:vAlign w:val="center"/></w:tcPr>'
+            f"{_docx_p(text, align, size, italic=italic, ns=False)}</w:tc>")
+
+
+def _docx_widths(grid, total: int = 9000) -> list[int]:
+    """Column widths (twips) proportional to the widest text of each column (5.9 in in all)."""
+    w = [max(4, min(40, max(_textwidth(r[j]) for r in grid))) for j in range(len(grid[0]))]
+    s = sum(w)
+    return [max(500, int(total * x / s)) for x in w]
+
+
+def append_blocks(document, blocks) -> None:
+    """Append deep copies of ``blocks`` (:meth:`Table.docx_blocks`) to the body of ``document``."""
+    import copy
+    body = document.element.body
+    sect = body.find(_qn("w:sectPr"))
+    for el in blocks:
+        el = copy.deepcopy(el)
+        if sect is not None:
+            sect.addprevious(el)
+        else:
+            body.append(el)
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+    return qn(tag)
+
+
+def _set_fonts(rpr) -> None:
+    """Explicit East Asian/Latin fonts on an ``w:rPr`` (theme font attributes removed)."""
+    st = DOCX_STYLE
+    rf = rpr.get_or_add_rFonts()
+    for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        rf.attrib.pop(_qn(f"w:{a}"), None)
+    for a, v in (("ascii", st["latin"]), ("hAnsi", st["latin"]), ("eastAsia", st["east_asia"]),
+                 ("cs", st["latin"])):
+        rf.set(_qn(f"w:{a}"), v)
+
+
+def journal_styles(document) -> None:
+    """Document defaults and the Normal, Title and heading styles in the journal fonts (black text)."""
+    from docx.shared import Pt, RGBColor
+    styles = document.styles
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
+        try:
+            style = styles[name]
+        except KeyError:
             continue
-        el = borders.find(qn(f"w:{edge}"))
-        if el is None:
-            el = OxmlElement(f"w:{edge}")
-            borders.append(el)
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), str(size))
-        el.set(qn("w:space"), "0")
-        el.set(qn("w:color"), "000000")
+        _set_fonts(style.element.get_or_add_rPr())
+        if name != "Normal":
+            style.font.color.rgb = RGBColor(0, 0, 0)
+    styles["Normal"].font.size = Pt(DOCX_STYLE["body_size"] / 2)
+    defaults = document.styles.element.find(_qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(f"{_qn('w:rPrDefault')}/{_qn('w:rPr')}")
+        if rpr is not None:
+            _set_fonts(rpr)
+
+
+def apply_journal_fonts(document) -> int:
+    """Set the journal fonts on every run of ``document`` that has none; return how many runs.
+
+    Runs built by :meth:`Table.docx_blocks` already carry them; this covers the
+    headings, readings and captions the report writer adds with python-docx.
+    """
+    n = 0
+    for r in document.element.body.iter(_qn("w:r")):
+        rpr = r.get_or_add_rPr()
+        rf = rpr.find(_qn("w:rFonts"))
+        if rf is None or rf.get(_qn("w:eastAsia")) is None or rf.get(_qn("w:ascii")) is None:
+            _set_fonts(rpr)
+            n += 1
+    return n
 
 
 # ----------------------------------------------------------- model protocol
@@ -976,9 +1102,12 @@ def lee_yu_label(value, lang: str = "zh") -> str:
     raise ValueError(f"lee_yu must be True, False or 'elhorst', got {value!r}")
 
 
-def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "xlsx", "csv", "html", "md")
-                ) -> dict[str, Path]:
-    """Write ``table`` as ``folder/<name>.<ext>`` for each format; returns the paths."""
+def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "xlsx", "csv", "html", "md"),
+                *, blocks=None) -> dict[str, Path]:
+    """Write ``table`` as ``folder/<name>.<ext>`` for each format; returns the paths.
+
+    ``blocks``: the table's :meth:`Table.docx_blocks` when already built (reused).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -994,7 +1123,7 @@ def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "
         elif fmt == "csv":
             table.to_csv(p)
         elif fmt == "docx":
-            table.to_docx(p)
+            table.to_docx(p, blocks=blocks)
         elif fmt == "xlsx":
             table.to_xlsx(p)
         else:
@@ -1016,14 +1145,22 @@ def write_workbook(tables: Sequence[Table], path) -> Path:
     return Path(path)
 
 
-def write_document(tables: Sequence[Table], path, heading: str | None = None) -> Path:
-    """All ``tables`` in one Word document, in order, each with its caption and notes."""
+def write_document(tables: Sequence[Table], path, heading: str | None = None,
+                   blocks: Mapping | None = None) -> Path:
+    """All ``tables`` in one Word document, in order, each with its caption and notes.
+
+    ``blocks`` maps a table's ``name`` to its :meth:`Table.docx_blocks` already built
+    (copies are inserted); tables not in it are built here.
+    """
     import docx
     doc = docx.Document()
+    journal_styles(doc)
     if heading:
         doc.add_heading(heading, level=1)
     for t in tables:
-        t.to_docx(document=doc)
+        got = None if blocks is None else blocks.get(t.name)
+        append_blocks(doc, got if got is not None else t.docx_blocks())
         doc.add_paragraph()
+    apply_journal_fonts(doc)
     doc.save(str(path))
     return Path(path)
