@@ -146,7 +146,12 @@ class ReportResult:
                               "reason": s.reason} for s in self.stages]).set_index("stage")
 
     def summary(self) -> str:
-        lines = [f"spatialnqpf report -> {self.out_dir} ({self.seconds:.1f} s)"]
+        label = self.footer.get("label", "spatialnqpf report")
+        lines = [f"{label} -> {self.out_dir} ({self.seconds:.1f} s)"]
+        for name, p in self.footer.get("prerequisites", {}).items():
+            extra = f": {p['reason']}" if p.get("reason") else ""
+            lines.append(f"  {name:<16} {p['status']:<8} {p['seconds']:6.1f} s  "
+                         f"prerequisite, outputs not written{extra}")
         for s in self.stages:
             extra = f": {s.reason}" if s.reason else ""
             lines.append(f"  {s.name:<16} {s.status:<8} {s.seconds:6.1f} s  "
@@ -376,7 +381,7 @@ def _build(config, out, data, lang, stages, progress, write=None, label=None) ->
             "font": font, "versions": versions(), "config": cfg.to_dict(), "config_source": cfg.source,
             "data": {"source": state.data.source, "sha256": state.data.checksum},
             "command": " ".join(sys.argv) if sys.argv else "", "notes": list(state.notes),
-            "timings": timings,
+            "timings": timings, "label": label or "spatialnqpf report",
         }
         if prereq:
             footer["prerequisites"] = prereq

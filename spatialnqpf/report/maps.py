@@ -142,10 +142,40 @@ def _projected_box(lonlat_box):
 
 def _map(level, values, ax, lang, **kw):
     import matplotlib
+    import matplotlib.pyplot as plt
 
     lang, rc = _lang(lang)
     with matplotlib.rc_context(rc):
-        return _map_body(level, values, ax, lang, **kw)
+        if ax is None:
+            _, ax = plt.subplots(figsize=kw["figsize"])
+        with _no_idle_draw(ax.figure):
+            return _map_body(level, values, ax, lang, **kw)
+
+
+class _no_idle_draw:
+    """Within the block, ``fig.canvas.draw_idle()`` does nothing.
+
+    geopandas' ``plot`` ends with ``canvas.draw_idle()``, which on the non-interactive
+    Agg canvas renders the whole figure at once: a map with an inset and its layers
+    was rendered five times before ``savefig`` rendered it again.  The figure saved
+    is the same (the file is drawn by ``savefig``).
+    """
+
+    def __init__(self, fig):
+        self.canvas = fig.canvas
+
+    def __enter__(self):
+        self.had = "draw_idle" in vars(self.canvas)
+        self.old = vars(self.canvas).get("draw_idle")
+        self.canvas.draw_idle = lambda *a, **k: None
+        return self
+
+    def __exit__(self, *exc):
+        if self.had:
+            self.canvas.draw_idle = self.old
+        else:
+            del self.canvas.draw_idle
+        return False
 
 
 # Label anchors (lon, lat) for provinces whose representative point is crowded, and text

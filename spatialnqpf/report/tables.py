@@ -78,6 +78,14 @@ LABELS = {
 #: Appended to every cell of a flagged fit (the table notes name the flag).
 FLAG_MARK = "†"
 
+#: Column words of the raw-numbers sheet of a regression table (:meth:`Table.raw_frame`).
+_RAW_WORDS = {
+    "zh": {"term": "变量", "section": "部分", "estimate": "估计值", "se": "标准误", "t": "t 值",
+           "p": "p 值", "stars": "显著性", "coefficients": "系数"},
+    "en": {"term": "Variable", "section": "Part", "estimate": "estimate", "se": "std. error",
+           "t": "t", "p": "p-value", "stars": "stars", "coefficients": "Coefficients"},
+}
+
 
 def _lang(lang: str) -> str:
     if lang not in LABELS:
@@ -128,10 +136,15 @@ def format_number(x, digits: int = 3) -> str:
 
 @dataclass(frozen=True)
 class Cell:
-    """One formatted cell and the number behind it (``value`` is ``None`` for text)."""
+    """One formatted cell and the number behind it (``value`` is ``None`` for text).
+
+    ``p`` is the two-sided p-value behind the stars of a coefficient cell (written to
+    the raw-numbers sheet of the Excel files), ``None`` elsewhere.
+    """
 
     text: str
     value: float | None = None
+    p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -400,12 +413,15 @@ class Table:
             doc.save(str(path))
         return doc
 
-    def to_xlsx(self, path=None, workbook=None, sheet: str | None = None):
-        """Excel sheet via openpyxl with three-line borders; returns the ``Workbook``.
+    def to_xlsx(self, path=None, workbook=None, sheet: str | None = None, raw: bool = True):
+        """Excel sheets via openpyxl; returns the ``Workbook``.
 
-        Cells whose text is exactly the formatted number are written as numbers
-        (with a matching number format) so they stay computable in Excel; cells
-        with stars or parentheses are written as text.
+        The journal sheet (three-line borders): cells whose text is exactly the
+        formatted number are written as numbers (with a matching number format);
+        cells with stars or parentheses are text.  Beside it (``raw=True``) the
+        ``<name>_raw`` sheet of :meth:`raw_frame`: every number as a float at full
+        precision, estimates, standard errors, p-values and stars in their own
+        columns, so the workbook stays computable.
         """
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Border, Font, Side
@@ -449,9 +465,74 @@ class Table:
         for k, n in enumerate(self.notes, start=last + 1):
             ws.cell(row=k, column=1, value=n).font = Font(size=8)
         ws.column_dimensions["A"].width = max(12, min(40, max(_textwidth(x[0]) for x in self.grid()) + 2))
+        if raw:
+            self._xlsx_raw(wb.create_sheet(_sheet_name(f"{(sheet or self.name)[:27]}_raw",
+                                                       existing=wb.sheetnames)))
         if path is not None:
             wb.save(str(path))
         return wb
+
+    def raw_frame(self) -> pd.DataFrame:
+        """The numbers behind the table, one float per cell: the raw-numbers sheet.
+
+        A regression layout (rows of standard errors under the coefficients) gives,
+        per model column, the estimate, its standard error (or t), p-value and stars
+        in their own columns, one row per term (``section``: coefficients, direct /
+        indirect / total effects, statistics).  Any other table gives its grid with
+        each numeric cell's float (full precision) and text cells as text.  A column
+        of a flagged fit carries :data:`FLAG_MARK` in its header.
+        """
+        flagged = set(self.meta.get("flags", {}))
+        mark = {c: (c + FLAG_MARK if c in flagged else c) for c in self.columns}
+        if not any(r.kind == "se" for r in self.rows):
+            recs = []
+            for r in self.rows:
+                if r.kind == "section":
+                    continue
+                recs.append([r.label] + [c.value if c.value is not None else (c.text or None)
+                                         for c in r.cells])
+            return pd.DataFrame(recs, columns=[self.stub or "", *(mark[c] for c in self.columns)])
+        W = _RAW_WORDS[self.meta.get("lang", "en") if self.meta.get("lang") in _RAW_WORDS else "en"]
+        below = W["t"] if self.meta.get("paren") == "t" else W["se"]
+        cols = [self.stub or W["term"], W["section"]]
+        for c in self.columns:
+            cols += [f"{mark[c]} {W['estimate']}", f"{mark[c]} {below}", f"{mark[c]} {W['p']}",
+                     f"{mark[c]} {W['stars']}"]
+        recs, section = [], W["coefficients"]
+        rows = list(self.rows)
+        for i, r in enumerate(rows):
+            if r.kind == "section":
+                section = r.label
+                continue
+            if r.kind == "se":
+                continue
+            nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].kind == "se" else None
+            rec = [r.label, section]
+            for j, cell in enumerate(r.cells):
+                se = nxt.cells[j].value if nxt is not None else None
+                star = re.search(r"(\*+)", cell.text) if cell.p is not None else None
+                value = cell.value if cell.value is not None else (cell.text or None)
+                rec += [value, None if se is None or not np.isfinite(se) else se, cell.p,
+                        star.group(1) if star else None]
+            recs.append(rec)
+        return pd.DataFrame(recs, columns=cols)
+
+    def _xlsx_raw(self, ws) -> None:
+        """Write :meth:`raw_frame` (title, header, floats as numbers, notes) on ``ws``."""
+        from openpyxl.styles import Font
+        df = self.raw_frame()
+        ws.cell(row=1, column=1, value=self.title).font = Font(bold=True)
+        for j, h in enumerate(df.columns, start=1):
+            ws.cell(row=2, column=j, value=str(h)).font = Font(bold=True)
+        for i, rec in enumerate(df.itertuples(index=False, name=None), start=3):
+            for j, v in enumerate(rec, start=1):
+                if v is None or (isinstance(v, float) and not np.isfinite(v)):
+                    continue
+                ws.cell(row=i, column=j, value=float(v) if isinstance(v, (float, np.floating)) else v)
+        for k, n in enumerate(self.notes, start=len(df) + 3):
+            ws.cell(row=k, column=1, value=n).font = Font(size=8)
+        ws.column_dimensions["A"].width = max(12, min(40, max([_textwidth(str(x)) for x in df.iloc[:, 0]]
+                                                                 + [8]) + 2))
 
 
 # ---------------------------------------------------------------- helpers
@@ -835,7 +916,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
         """Coefficient with stars, and the SE (or t) in parentheses below it."""
         below = se if paren == "se" else (b / se if se else float("nan"))
         text = format_number(below, digits if paren == "se" else 2)
-        return (Cell(format_number(b, digits) + stars(p, star_levels), b),
+        return (Cell(format_number(b, digits) + stars(p, star_levels), b, p),
                 Cell(f"({text})" if np.isfinite(below) else "", below))
 
     rows: list[Row] = []
@@ -846,7 +927,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
                 cell, below = coef_cells(float(e["params"][t]), float(e["bse"][t]),
                                          float(e["pvalues"][t]))
                 if c in flagged:
-                    cell = Cell(cell.text + FLAG_MARK, cell.value)
+                    cell = Cell(cell.text + FLAG_MARK, cell.value, cell.p)
                 main.append(cell)
                 sub.append(below)
             else:
@@ -914,7 +995,8 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
                                           why="; ".join(f[1] for f in fl)))
     return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
                  rows=tuple(rows), notes=tuple(note),
-                 meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()}})
+                 meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()},
+                       "lang": lang, "paren": paren})
 
 
 def _float_or_none(v):
@@ -1133,7 +1215,8 @@ def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "
 
 
 def write_workbook(tables: Sequence[Table], path) -> Path:
-    """All ``tables`` in one Excel workbook, one sheet per table."""
+    """All ``tables`` in one Excel workbook: per table its journal sheet and, beside it,
+    its raw-numbers sheet ``<name>_raw`` (:meth:`Table.raw_frame`)."""
     from openpyxl import Workbook
     wb = Workbook()
     wb.remove(wb.active)
