@@ -19,7 +19,6 @@ References (python-docx / openpyxl read-back of the files written):
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

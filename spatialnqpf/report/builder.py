@@ -60,6 +60,7 @@ from typing import Mapping
 import pandas as pd
 
 from .config import ReportConfig, load_config
+from .progress import WRITE_PHASES, Progress
 from .figures import rasterize_heavy as _rasterize_heavy  # noqa: F401  (kept: builder._rasterize_heavy)
 from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput
 from .writers import docx_report, html_report, jsonable, md_report, versions, write_tables
@@ -216,38 +217,9 @@ def _prepare(config, out, data, lang, stages, figures=True):
     return cfg, state, want, font
 
 
-#: The writing phases after the stages (one progress step each).
-WRITE_PHASES = ("tables", "results.json", "report.html", "report.md", "report.docx")
-
-
-class _Progress:
-    """One tqdm bar over every phase: each stage, then each writing phase (:data:`WRITE_PHASES`).
-
-    The postfix names what runs now (stage, figure or table file being written).
-    """
-
-    def __init__(self, enabled: bool, label: str, total: int):
-        self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=total, desc=label, unit="step", file=sys.stderr)
-
-    def show(self, text: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=True)
-
-    def done(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _loop(state: State, want, progress, write=None) -> list:
     """Run the stages ``want``; a stage not in ``write`` (a prerequisite) draws no figure."""
-    bar = progress if isinstance(progress, _Progress) else _Progress(
+    bar = progress if isinstance(progress, Progress) else Progress(
         bool(progress), "spatialnqpf report", len(want))
     outcomes = []
     figures = state.figures
@@ -263,7 +235,7 @@ def _loop(state: State, want, progress, write=None) -> list:
             state.figures = figures
             state.on_step = None
         bar.done()
-    if not isinstance(progress, _Progress):
+    if not isinstance(progress, Progress):
         bar.close()
     return outcomes
 
@@ -343,7 +315,7 @@ def _build(config, out, data, lang, stages, progress, write=None, label=None) ->
     shown = None if write is None else {"data", *write}
     formats = list(cfg.get("output", "formats"))
     phases = [ph for ph in WRITE_PHASES if ph != "report.docx" or "docx" in formats]
-    bar = _Progress(bool(progress), label or "spatialnqpf report", len(want) + len(phases))
+    bar = Progress(bool(progress), label or "spatialnqpf report", len(want) + len(phases))
     timings = {"stages": {}, "figures": 0.0, "writing": {}}
     try:
         all_outcomes = _loop(state, want, bar, write=shown)

@@ -362,7 +362,6 @@ class Table:
         """
         from docx.oxml import parse_xml
         g = self.grid()
-        ncol = len(g[0])
         widths = _docx_widths(g)
         st = DOCX_STYLE
         rows_xml = []
@@ -393,7 +392,6 @@ class Table:
                                  keep_next=True, before=120)),
                parse_xml(tbl)]
         out += [parse_xml(_docx_p(n, "left", size=st["note_size"])) for n in self.notes]
-        assert ncol == len(widths)
         return out
 
     def to_docx(self, path=None, document=None, blocks=None):
