@@ -682,6 +682,50 @@ def _set_fonts(rpr) -> None:
         rf.set(_qn(f"w:{a}"), v)
 
 
+class _DocxTemplate:
+    """A blank ``.docx`` in the journal styles, built once; one file per table is its zip
+    with the table's blocks as the body (python-docx would open its template and
+    rebuild the package for each of the two dozen table files)."""
+
+    def __init__(self):
+        import io
+        import zipfile
+
+        import docx
+        doc = docx.Document()
+        journal_styles(doc)
+        buf = io.BytesIO()
+        doc.save(buf)
+        with zipfile.ZipFile(buf) as z:
+            self.entries = [(i.filename, z.read(i)) for i in z.infolist()]
+        self.document = dict(self.entries)["word/document.xml"]
+
+    def write(self, path, blocks) -> Path:
+        import copy
+        import zipfile
+
+        from lxml import etree
+        root = etree.fromstring(self.document)
+        body = root.find(_qn("w:body"))
+        sect = body.find(_qn("w:sectPr"))
+        for el in blocks:
+            sect.addprevious(copy.deepcopy(el))
+        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        with zipfile.ZipFile(str(path), "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in self.entries:
+                z.writestr(name, xml if name == "word/document.xml" else data)
+        return Path(path)
+
+
+_DOCX_TEMPLATE: list = []
+
+
+def _docx_template() -> _DocxTemplate:
+    if not _DOCX_TEMPLATE:
+        _DOCX_TEMPLATE.append(_DocxTemplate())
+    return _DOCX_TEMPLATE[0]
+
+
 def journal_styles(document) -> None:
     """Document defaults and the Normal, Title and heading styles in the journal fonts (black text)."""
     from docx.shared import Pt, RGBColor
@@ -1203,7 +1247,7 @@ def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "
         elif fmt == "csv":
             table.to_csv(p)
         elif fmt == "docx":
-            table.to_docx(p, blocks=blocks)
+            _docx_template().write(p, blocks if blocks is not None else table.docx_blocks())
         elif fmt == "xlsx":
             table.to_xlsx(p)
         else:
