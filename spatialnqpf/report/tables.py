@@ -704,13 +704,13 @@ class _DocxTemplate:
         import copy
         import zipfile
 
-        from lxml import etree
-        root = etree.fromstring(self.document)
-        body = root.find(_qn("w:body"))
-        sect = body.find(_qn("w:sectPr"))
+        from docx.opc.oxml import serialize_part_xml  # python-docx's own part writer
+        from docx.oxml import parse_xml
+        root = parse_xml(self.document)
+        sect = root.find(_qn("w:body")).find(_qn("w:sectPr"))
         for el in blocks:
             sect.addprevious(copy.deepcopy(el))
-        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        xml = serialize_part_xml(root)
         with zipfile.ZipFile(str(path), "w", zipfile.ZIP_DEFLATED) as z:
             for name, data in self.entries:
                 z.writestr(name, xml if name == "word/document.xml" else data)
