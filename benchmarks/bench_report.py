@@ -12,10 +12,17 @@ another checkout (e.g. an export of an older commit) in the same conditions, so
 before/after figures are taken back to back.  The peer is that older tree: there is
 no other tool that writes this report.
 
-Measured 2026-12-02 on the 2-core machine, loaded by other work (load average 2-6),
-before (aff3c57) and after back to back, first run of a fresh process:
-before total 57.8 s, writing 24.4 s (42 %); after total 24.3 s, writing 6.7 s (28 %)
-(see the closing note of issue 13 for the quiet-machine figures).
+Measured 2026-12-02 on the 2-core machine, shared with other work, before (aff3c57) and
+after back to back, first run of a fresh process each (load average ~5.5 during both):
+
+    before: total 105.0 s; stages 26.2 s; writing 78.8 s (75 %) = figure files 22.1 s
+            + tables and reports 56.6 s
+    after:  total  29.1 s; stages 13.4 s; writing 15.7 s (54 %) = figure files 10.7 s
+            + tables and reports  5.0 s (17 % of the run)
+
+(at load ~9: before 167.0 s, after 64.1 s).  Left: the figure files (14 figures as PNG and
+SVG: rendering) and, in the dynamics stage, importing giddy.markov -> mapclassify, which
+compiles a numba function at import (5-10 s here, once per process).
 """
 import argparse
 import sys
