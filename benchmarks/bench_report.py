@@ -13,16 +13,17 @@ before/after figures are taken back to back.  The peer is that older tree: there
 no other tool that writes this report.
 
 Measured 2026-12-02 on the 2-core machine, shared with other work, before (aff3c57) and
-after back to back, first run of a fresh process each (load average ~5.5 during both):
+after back to back, first run of a fresh process each:
 
-    before: total 105.0 s; stages 26.2 s; writing 78.8 s (75 %) = figure files 22.1 s
-            + tables and reports 56.6 s
-    after:  total  29.1 s; stages 13.4 s; writing 15.7 s (54 %) = figure files 10.7 s
-            + tables and reports  5.0 s (17 % of the run)
+    load ~2.5  before: total  55.6 s; stages 13.2 s; writing 42.4 s (76 %) = figure files 11.0 s
+                       + tables and reports 31.4 s
+               after:  total  24.5 s; stages 11.1 s; writing 13.4 s (55 %) = figure files 10.0 s
+                       + tables and reports  3.4 s (14 % of the run)
+    load ~5.5  before 105.0 s, after 29.1 s;  load ~9: before 167.0 s, after 64.1 s.
 
-(at load ~9: before 167.0 s, after 64.1 s).  Left: the figure files (14 figures as PNG and
-SVG: rendering) and, in the dynamics stage, importing giddy.markov -> mapclassify, which
-compiles a numba function at import (5-10 s here, once per process).
+Left: the figure files (14 figures as PNG and SVG: a layout pass for the tight box, then
+one render per format) and, in the dynamics stage, importing giddy.markov -> mapclassify,
+which compiles a numba function at import (5-10 s here, once per process).
 """
 import argparse
 import sys
