@@ -12,6 +12,7 @@ by the Ministry of Natural Resources (审图号), which these shapes are not.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -129,6 +130,22 @@ def _draw(ax, gdf, values, *, categorical, cmap, scheme, k, vmin, vmax, colors, 
     return handles
 
 
+def _clipped(gdf, box, margin: float = 0.05):
+    """``gdf`` with its polygons cut to ``box`` widened by ``margin`` on each side.
+
+    The South China Sea inset shows a small window of the whole map: cut to it, its
+    polygons keep a few percent of their vertices (the map is the same: what lies
+    outside the window is not drawn, the cut edges lie outside it).  Every row is
+    kept (units cut away are empty), so classes and colours are those of the main map.
+    """
+    import shapely
+    x0, y0, x1, y1 = box
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    out = gdf.copy()
+    out.geometry = shapely.clip_by_rect(gdf.geometry.values, x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+    return out
+
+
 def _projected_box(lonlat_box):
     import shapely
     from pyproj import Transformer
@@ -142,10 +159,40 @@ def _projected_box(lonlat_box):
 
 def _map(level, values, ax, lang, **kw):
     import matplotlib
+    import matplotlib.pyplot as plt
 
     lang, rc = _lang(lang)
     with matplotlib.rc_context(rc):
-        return _map_body(level, values, ax, lang, **kw)
+        if ax is None:
+            _, ax = plt.subplots(figsize=kw["figsize"])
+        with _no_idle_draw(ax.figure):
+            return _map_body(level, values, ax, lang, **kw)
+
+
+class _no_idle_draw:
+    """Within the block, ``fig.canvas.draw_idle()`` does nothing.
+
+    geopandas' ``plot`` ends with ``canvas.draw_idle()``, which on the non-interactive
+    Agg canvas renders the whole figure at once: a map with an inset and its layers
+    was rendered five times before ``savefig`` rendered it again.  The figure saved
+    is the same (the file is drawn by ``savefig``).
+    """
+
+    def __init__(self, fig):
+        self.canvas = fig.canvas
+
+    def __enter__(self):
+        self.had = "draw_idle" in vars(self.canvas)
+        self.old = vars(self.canvas).get("draw_idle")
+        self.canvas.draw_idle = lambda *a, **k: None
+        return self
+
+    def __exit__(self, *exc):
+        if self.had:
+            self.canvas.draw_idle = self.old
+        else:
+            del self.canvas.draw_idle
+        return False
 
 
 # Label anchors (lon, lat) for provinces whose representative point is crowded, and text
@@ -233,7 +280,10 @@ def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categoric
             ax.legend(handles=handles, **kw)
     if inset:
         iax = ax.inset_axes([0.80, 0.02, 0.19, 0.30])
-        _draw(iax, gdf, aligned, legend=False, legend_kwds=None, box=_projected_box(_INSET_BOX), **common)
+        ibox = _projected_box(_INSET_BOX)
+        with warnings.catch_warnings():  # units cut away entirely are empty: nothing to draw, no warning
+            warnings.filterwarnings("ignore", message=".*composed of empty geometries", category=UserWarning)
+            _draw(iax, _clipped(gdf, ibox), aligned, legend=False, legend_kwds=None, box=ibox, **common)
         if prov_lines is not None:
             prov_lines.plot(ax=iax, color="0.15", linewidth=0.4)
         gdf[~gdf["_outside"]].boundary.plot(ax=iax, color="0.35", linewidth=0.4)  # islands stay visible

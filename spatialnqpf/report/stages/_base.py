@@ -117,6 +117,8 @@ class State:
         self.stages: tuple = ()                  # names of the stages this run executes (all if empty)
         from ..labels import Labels
         self.labels = Labels(config.settings.get("labels"))  # rebuilt with the indicator system by the data stage
+        self.on_step = None                      # progress hook: called with the name of each file written
+        self.figure_seconds = 0.0                # time spent saving figures (the writing part of a stage)
 
     # text in the report / figure language
     def t(self, zh: str, en: str) -> str:
@@ -158,9 +160,16 @@ class State:
             return [str(c) for c in codes]
 
     def save_figure(self, fig, name: str, title: str) -> FigureRecord:
-        return save_figure(fig, self.out / "figures", name, title,
-                           formats=self.config.get("output", "figures"),
-                           dpi=self.config.get("output", "dpi"))
+        import time
+        if self.on_step is not None:
+            self.on_step(f"figures/{name}")
+        t0 = time.perf_counter()
+        try:
+            return save_figure(fig, self.out / "figures", name, title,
+                               formats=self.config.get("output", "figures"),
+                               dpi=self.config.get("output", "dpi"))
+        finally:
+            self.figure_seconds += time.perf_counter() - t0
 
     def variable(self, role: str) -> str:
         """Column analysed by a stage: ``"index"`` resolves to the index score column."""
