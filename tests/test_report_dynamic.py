@@ -73,7 +73,8 @@ def test_dynamic_column_and_effects_equal_direct_api(stationary):
     # rows: the labelled lags first, then x, W x, rho (values = params of the direct call)
     labels = {"y_lag": "时间滞后 y(t−1)", "W_y_lag": "时空滞后 W×y(t−1)", "rho": "ρ (W×y)"}
     for term, b in res.params.items():
-        lab = labels.get(term, term.replace("W_", "W×"))
+        lab = labels.get(term) or ("W×" + state.var_label(term[2:]) if term.startswith("W_")
+                                   else state.var_label(term))
         np.testing.assert_allclose(vals[lab], b, rtol=1e-12)
     assert [r.label for r in main.rows if r.kind == "body"][:2] == [labels["y_lag"],
                                                                    labels["W_y_lag"]]
@@ -166,12 +167,12 @@ def test_gmm_column_and_first_stage_equal_direct_api(flagged):
     col = "Spatial 2SLS (Contiguity)"
     vals = _column(main, col)
     for term, b in g.params.items():
-        np.testing.assert_allclose(vals["ρ (W×y)" if term == "rho" else term], b, rtol=1e-12)
+        np.testing.assert_allclose(vals["ρ (W×y)" if term == "rho" else state.var_label(term)], b, rtol=1e-12)
     j = main.columns.index(col)
     se = {a.label: b.cells[j].value for a, b in zip(main.rows, main.rows[1:])
           if a.kind == "body" and b.kind == "se" and b.cells[j].value is not None}
     for term, s_ in g.bse.items():
-        np.testing.assert_allclose(se["ρ (W×y)" if term == "rho" else term], s_, rtol=1e-12)
+        np.testing.assert_allclose(se["ρ (W×y)" if term == "rho" else state.var_label(term)], s_, rtol=1e-12)
     assert g.nobs == 31 * 11
     # weak instruments: flagged in the table, warned in the reading with the first-stage F
     assert [f.code for f in g.flags] == ["weak_instruments"]

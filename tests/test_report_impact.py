@@ -48,12 +48,30 @@ def example(tmp_path_factory):
     st_zh = State(cfg, out / "zh", "zh", "zh", progress=False, figures=False)
     st_zh.data, st_zh.frame, st_zh.index_column = st.data, st.frame, st.index_column
     res_zh = impact.run(st_zh)
+    _LABELS.update({v: st.var_label(v) for v in _VARS})
+    _LABELS_ZH.update({v: st_zh.var_label(v) for v in _VARS})
     return {"cfg": cfg, "state": st, "out": res, "zh": res_zh, "seconds": secs, "dir": out}
+
+
+#: the example's variables; tables and readings show their labels ([labels] of the example,
+#: the data dictionary), so the expected strings below are written with the names and relabelled
+_VARS = ("scitech_share", "tertiary_share", "edu_budget_share", "ln_gdp", "industry_share")
+_LABELS: dict = {}
+_LABELS_ZH: dict = {}
+
+
+def _relabel(text, labels=None):
+    labels = _LABELS if labels is None else labels
+    for v in sorted(labels, key=len, reverse=True):
+        text = text.replace(v, labels[v])
+    return text
 
 
 def _cell(table, label, column, kind="body", nth=0):
     """Value of the cell in row ``label`` (the nth such row) and ``column``; for a coefficient,
-    ``kind="se"`` gives the parenthesised SE row under it."""
+    ``kind="se"`` gives the parenthesised SE row under it.  Variable names in ``label`` and
+    ``column`` are replaced by their labels."""
+    label, column = _relabel(label), _relabel(column)
     rows = table.rows
     hits = [i for i, r in enumerate(rows) if r.label == label and r.kind == "body"]
     i = hits[nth]
@@ -212,11 +230,13 @@ def test_readings_in_both_languages_follow_the_numbers(example):
     # is the threshold effect (the bootstrap p is the one in the table)
     med = nums["mediation"]["tertiary_share"]
     assert med.loc["indirect", "boot_low"] < 0 < med.loc["indirect", "boot_high"]
-    assert any("no evidence that tertiary_share is a channel" in r for r in en.readings)
-    assert any("没有证据表明 tertiary_share" in r for r in zh.readings)
+    assert any(_relabel("no evidence that tertiary_share is a channel") in r for r in en.readings)
+    assert any(_relabel("没有证据表明 tertiary_share", _LABELS_ZH) in r for r in zh.readings)
+    assert _LABELS["tertiary_share"] == "Tertiary share of GDP"      # from the example's [labels.en]
+    assert _LABELS_ZH["tertiary_share"] == "第三产业占比"
     p1 = nums["threshold"]["tests"].loc[1, "p_boot"]
     assert p1 >= 0.05 and nums["threshold"]["n_supported"] == 0
-    assert any(f"does not support a threshold effect in ln_gdp (single-threshold p = {p1:.3f})" in r
+    assert any(_relabel(f"does not support a threshold effect in ln_gdp (single-threshold p = {p1:.3f})") in r
                for r in en.readings)
     assert any("positive and significant at the 1% level" in r and "column (2)" in r
                for r in en.readings)

@@ -39,13 +39,14 @@ PROPER_NAMES = frozenset({
     "Wald", "Elhorst", "Lee", "Yu", "TOPSIS", "CRITIC", "Kernel", "Pesaran", "Arellano", "Bond",
     "Blundell", "Bover", "Sargan", "Hansen", "Theil's", "Nickell", "Phillips", "Sul", "Albers",
     "ArcGIS", "CrimeStat", "ConvergenceClubs", "Sobel", "Baron", "Kenny", "Krackhardt", "CONCOR",
-    "QAP", "MRQAP", "Wang", "OPGD",
+    "QAP", "MRQAP", "Wang", "OPGD", "Fisher", "reghdfe", "Stata",
 })
 #: Acronyms of models, tests, statistics and units.
 ACRONYMS = frozenset({
     "SAR", "SEM", "SDM", "SDEM", "SAC", "SLX", "OLS", "GMM", "ML", "QML", "LM", "LR", "FE", "RE",
     "AIC", "BIC", "GDP", "CO2", "SCI", "EI", "CPCI", "SHA", "HH", "LL", "HL", "LH", "kNN", "KNN",
-    "ln", "log", "spatialnqpf", "libpysal", "UTC", "HAC", "WGS84", "km", "IV",
+    "ln", "log", "spatialnqpf", "libpysal", "UTC", "HAC", "WGS84", "km", "IV", "CR1",
+    "SST", "SSW",
     # flag codes: machine identifiers, the same in results.json (spatialnqpf._results.Flag)
     "boundary", "degenerate_se", "not_converged", "nonstationary", "weak_instruments",
 })
@@ -61,6 +62,7 @@ _CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-
 @functools.lru_cache(maxsize=1)
 def _columns() -> frozenset:
     cols = set(datasets.load_demo_panel().columns) | set(load_config(None).variables())
+    cols |= set(_reduced().variables())            # the example config's own variables
     cols |= {"ln_gdp", "industry_share", "edu_budget_share", "code", "year"}
     from spatialnqpf import index
     cols |= set(index.demo_system().to_frame()["column"].dropna())
@@ -144,8 +146,14 @@ def _record_figure_text(monkeypatch, lang):
 
 
 def _reduced():
-    """Every stage of the default report, cheaper: fewer permutations and draws, PNG at low dpi."""
-    return load_config(None, autocorrelation={"permutations": 99}, models={"effects_nsim": 100},
+    """Every stage of the default report plus the optional ones (the impact stage of
+    ``examples/impact_report.toml``, the geodetector of the patterns stage), cheaper: fewer
+    permutations and draws, PNG at low dpi."""
+    from pathlib import Path
+    example = Path(__file__).resolve().parents[1] / "examples" / "impact_report.toml"
+    return load_config(example, autocorrelation={"permutations": 99}, models={"effects_nsim": 100},
+                       impact={"n_boot": 20, "mediation_boot": 20, "n_perm": 20},
+                       patterns={"factors": ["ln_gdp", "industry_share"]},
                        output={"formats": ["html", "md"], "figures": ["png"], "dpi": 40})
 
 
@@ -189,7 +197,7 @@ def _leaks(res, lang):
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_default_stage_ran(zh, en, stage):
-    """The scan below covers every stage of the default report (a failed stage shows no text)."""
+    """The scan below covers every stage (a failed stage shows no text)."""
     for res in (zh, en):
         s = res.stage(stage)
         assert s.status in ("ok", "warning"), (res.footer["lang"], stage, s.status, s.reason)

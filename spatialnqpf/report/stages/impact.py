@@ -268,7 +268,7 @@ def _baseline(state, y, xs, ctr, fe, cluster, out):
     if ctr:
         cols["(2)"] = models.panel_fe(state.frame, y, xs + ctr, id="code", time="year", fe=fe,
                                       cluster=cluster)
-    labels = {y: state.var_label(y)}
+    labels = state.var_labels([y, *xs, *ctr])
     extra = {state.text(TEXT, "controls"): _yes_no(state, {"(1)": False, "(2)": True}),
              state.text(TEXT, "within_r2"): {c: r.r2_within for c, r in cols.items()}}
     out["tables"].append(regression_table(
@@ -286,10 +286,10 @@ def _baseline(state, y, xs, ctr, fe, cluster, out):
     td = _td(res)
     for x in xs:
         b, se, p = td.loc[x, ["estimate", "std_error", "p_value"]]
-        out["readings"].append(state.text(TEXT, "baseline_reading", col=last, x=x, b=b, se=se, p=p,
+        out["readings"].append(state.text(TEXT, "baseline_reading", col=last, x=state.var_label(x), b=b, se=se, p=p,
                                           sig=_sig(state, b, p)))
     if all(not (td.loc[x, "p_value"] < 0.1) for x in xs):
-        out["readings"].append(state.text(TEXT, "baseline_none", x=", ".join(xs)))
+        out["readings"].append(state.text(TEXT, "baseline_none", x=", ".join(map(state.var_label, xs))))
     return cols
 
 
@@ -301,7 +301,7 @@ def _mediation(state, y, x0, ctr, mediators, fe, n_boot, out):
     rows, numbers = {}, {}
     j = 2
     for m in mediators:
-        eq[f"({j}) {m}"] = models.panel_fe(fr, m, [x0] + ctr, id="code", time="year", fe=fe,
+        eq[f"({j}) {state.var_label(m)}"] = models.panel_fe(fr, m, [x0] + ctr, id="code", time="year", fe=fe,
                                            cluster="code")
         eq[f"({j + 1}) {ylab}"] = models.panel_fe(fr, y, [x0, m] + ctr, id="code", time="year", fe=fe,
                                            cluster="code")
@@ -316,8 +316,8 @@ def _mediation(state, y, x0, ctr, mediators, fe, n_boot, out):
         col = {
             state.text(TEXT, "total"): tot,
             state.text(TEXT, "direct"): float(t.loc["direct", "estimate"]),
-            state.text(TEXT, "a", x=x0, m=m): float(t.loc["a", "estimate"]),
-            state.text(TEXT, "b", m=m, y=state.var_label(y)): float(t.loc["b", "estimate"]),
+            state.text(TEXT, "a", x=state.var_label(x0), m=state.var_label(m)): float(t.loc["a", "estimate"]),
+            state.text(TEXT, "b", m=state.var_label(m), y=state.var_label(y)): float(t.loc["b", "estimate"]),
             state.text(TEXT, "ab"): float(ind["estimate"]),
             state.text(TEXT, "sobel_se"): float(ind["std_error"]),
             state.text(TEXT, "sobel_z"): float(ind["statistic"]),
@@ -327,13 +327,13 @@ def _mediation(state, y, x0, ctr, mediators, fe, n_boot, out):
             for k in ("boot_low", "boot_high", "bc_low", "bc_high"):
                 col[state.text(TEXT, k)] = float(ind[k])
         col[state.text(TEXT, "share")] = float(ind["estimate"]) / tot if tot else np.nan
-        rows[m] = pd.Series(col)
+        rows[state.var_label(m)] = pd.Series(col)
         out["readings"].append(_mediation_reading(state, y, x0, m, t, n_boot))
-    labels = {y: state.var_label(y)}
+    labels = state.var_labels([y, x0, *ctr, *mediators])
     ctrl = {c: bool(ctr) for c in eq}
     out["tables"].append(regression_table(
         eq, name="impact_mediation_equations", lang=state.lang, labels=labels, digits=4,
-        title=state.text(TEXT, "mech_title", m=", ".join(mediators)),
+        title=state.text(TEXT, "mech_title", m=", ".join(map(state.var_label, mediators))),
         extra_rows={state.text(TEXT, "controls"): _yes_no(state, ctrl)},
         notes=(state.text(TEXT, "mech_note", fe=_fe_text(state, fe)),)))
     out["shown"] += list(eq.values())
@@ -366,7 +366,7 @@ def _mediation_reading(state, y, x0, m, t, n_boot):
         yes = sob
     share = f"{100 * float(ind['estimate']) / tot:.1f}%" if tot else "—"
     key = "med_yes" if yes else "med_no"
-    return state.text(TEXT, key, m=m, x=x0, y=state.var_label(y), a=a["estimate"],
+    return state.text(TEXT, key, m=state.var_label(m), x=state.var_label(x0), y=state.var_label(y), a=a["estimate"],
                       pa=a["p_value"], b=b["estimate"], pb=b["p_value"], ab=ind["estimate"],
                       ps=ind["p_value"], ci=ci, what=what, share=share)
 
@@ -374,18 +374,18 @@ def _mediation_reading(state, y, x0, m, t, n_boot):
 def _moderation(state, y, x0, ctr, moderators, fe, out):
     fits, eff_rows, numbers = {}, [], {}
     at_names = (state.text(TEXT, "at_lo"), state.text(TEXT, "at_mean"), state.text(TEXT, "at_hi"))
-    labels = {y: state.var_label(y)}
+    labels = state.var_labels([y, x0, *ctr, *moderators])
     for j, z in enumerate(moderators, 1):
         c_z = [c for c in ctr if c != z]
         res = models.moderation(state.frame, y, x0, z, c_z, id="code", time="year", fe=fe)
-        col = f"({j}) {z}"
+        col = f"({j}) {state.var_label(z)}"
         fits[col] = res.fit
         out["shown"].append(res)
         inter = f"{x0}:{z}"
-        labels[inter] = f"{x0} × {z}"
+        labels[inter] = f"{state.var_label(x0)} × {state.var_label(z)}"
         numbers[z] = {"params": res.tidy(), "effects_at": res.effects_at}
         for k, (_, r) in enumerate(res.effects_at.iterrows()):
-            eff_rows.append({state.text(TEXT, "moderator"): z,
+            eff_rows.append({state.text(TEXT, "moderator"): state.var_label(z),
                              state.text(TEXT, "at"): at_names[k] if k < 3 else "",
                              state.text(TEXT, "value"): float(r["at"]),
                              state.text(TEXT, "effect"): float(r["estimate"]),
@@ -398,11 +398,11 @@ def _moderation(state, y, x0, ctr, moderators, fe, out):
         elif _lvl(p):
             bx = float(td.loc[x0, "estimate"])
             stronger = (b > 0) == (bx > 0)
-            out["readings"].append(state.text(TEXT, "mod_sig", z=z, x=x0, b=b, p=p,
+            out["readings"].append(state.text(TEXT, "mod_sig", z=state.var_label(z), x=state.var_label(x0), b=b, p=p,
                                               sig=_sig(state, b, p),
                                               dir=state.text(TEXT, "stronger" if stronger else "weaker")))
         else:
-            out["readings"].append(state.text(TEXT, "mod_insig", z=z, x=x0, b=b, p=p))
+            out["readings"].append(state.text(TEXT, "mod_insig", z=state.var_label(z), x=state.var_label(x0), b=b, p=p))
     out["tables"].append(regression_table(
         fits, name="impact_moderation", lang=state.lang, labels=labels, digits=4,
         title=state.text(TEXT, "mod_title"),
@@ -411,12 +411,13 @@ def _moderation(state, y, x0, ctr, moderators, fe, out):
     out["shown"] += list(fits.values())
     ef = pd.DataFrame(eff_rows).set_index(state.text(TEXT, "moderator"))
     out["tables"].append(frame_table(ef, name="impact_moderation_effects", digits=4,
-                                     title=state.text(TEXT, "mod_effects_title", x=x0)))
+                                     title=state.text(TEXT, "mod_effects_title", x=state.var_label(x0))))
     out["numbers"]["moderation"] = numbers
 
 
 def _threshold(state, y, xs, ctr, cfg, cluster, out):
     q = cfg["threshold"]
+    ql = state.var_label(q)
     rx = list(cfg["threshold_x"]) or list(xs)
     allx = list(dict.fromkeys(xs + ctr))
     K, n_boot = int(cfg["n_thresholds"]), int(cfg["n_boot"])
@@ -447,7 +448,7 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
         tt, name="impact_threshold_tests", digits={"F": 3, "p_boot": 3, "crit_10": 3, "crit_5": 3,
                                                    "crit_1": 3},
         labels={k: state.text(TEXT, k) for k in ("F", "p_boot", "crit_10", "crit_5", "crit_1")},
-        title=state.text(TEXT, "th_tests_title", q=q),
+        title=state.text(TEXT, "th_tests_title", q=ql),
         notes=(state.text(TEXT, "th_tests_note", n=n_boot, trim=cfg["trim"], cand=cand,
                           seed=state.seed),)))
     # threshold estimates of the model shown
@@ -467,12 +468,12 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
     for v in rx:
         for r in range(len(g) + 1):
             if r == 0:
-                cond = f"{q} ≤ {g[0]:.3f}"
+                cond = f"{ql} ≤ {g[0]:.3f}"
             elif r == len(g):
-                cond = f"{q} > {g[-1]:.3f}"
+                cond = f"{ql} > {g[-1]:.3f}"
             else:
-                cond = f"{g[r - 1]:.3f} < {q} ≤ {g[r]:.3f}"
-            labels[f"{v}_r{r + 1}"] = f"{v} ({cond})"
+                cond = f"{g[r - 1]:.3f} < {ql} ≤ {g[r]:.3f}"
+            labels[f"{v}_r{r + 1}"] = f"{state.var_label(v)} ({cond})"
     col = state.text(TEXT, f"model_{k_show}")
     L = LABELS[state.lang]
     N, T = int(shown.info["N"]), int(shown.info["T"])
@@ -495,7 +496,7 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
         parts = [state.text(TEXT, "th_part", name=state.text(TEXT, _K_NAME[int(k)]),
                             F=tests.loc[k, "F"], p=tests.loc[k, "p_boot"]) for k in tests.index]
         sep = "；" if state.lang == "zh" else "; "
-        out["readings"].append(state.text(TEXT, "th_test_reading", q=q, n=n_boot,
+        out["readings"].append(state.text(TEXT, "th_test_reading", q=ql, n=n_boot,
                                           parts=sep.join(parts)))
         if k_sup:
             gam = [state.text(TEXT, "th_gamma", j=j + 1, g=shown.thresholds.iloc[j],
@@ -504,7 +505,7 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
             out["readings"].append(state.text(TEXT, "th_support", k=k_sup,
                                               gam=("，" if state.lang == "zh" else ", ").join(gam)))
         else:
-            out["readings"].append(state.text(TEXT, "th_none", q=q, x=", ".join(rx),
+            out["readings"].append(state.text(TEXT, "th_none", q=ql, x=", ".join(map(state.var_label, rx)),
                                               p=tests["p_boot"].iloc[0]))
     else:
         out["readings"].append(state.text(TEXT, "th_noboot", model=state.text(TEXT, f"model_{K}")))
@@ -514,9 +515,9 @@ def _threshold(state, y, xs, ctr, cfg, cluster, out):
             parts = []
             for r in range(len(g) + 1):
                 t = f"{v}_r{r + 1}"
-                parts.append(f"{labels[t][len(v) + 2:-1]}: {td.loc[t, 'estimate']:.4f} "
+                parts.append(f"{labels[t][len(state.var_label(v)) + 2:-1]}: {td.loc[t, 'estimate']:.4f} "
                              f"(p = {td.loc[t, 'p_value']:.3f})")
-            out["readings"].append(state.text(TEXT, "th_slopes", x=v,
+            out["readings"].append(state.text(TEXT, "th_slopes", x=state.var_label(v),
                                               parts=("；" if state.lang == "zh" else "; ").join(parts)))
     if state.figures:
         out["figures"].append(_lr_figure(state, shown, q))
@@ -533,11 +534,11 @@ def _lr_figure(state, res, q):
         ax.axhline(c, ls="--", color="#b00", lw=0.8, label=state.ftext(TEXT, "lr_crit", c=c))
         ax.axvline(res.thresholds[name], ls=":", color="#555", lw=0.8)
         ax.set_title(f"γ̂{j + 1} = {res.thresholds[name]:.4f}", fontsize=9)
-        ax.set_xlabel(state.ftext(TEXT, "lr_x", q=q))
+        ax.set_xlabel(state.ftext(TEXT, "lr_x", q=state.var_label(q, fig=True)))
         ax.set_ylabel(state.ftext(TEXT, "lr_y"))
         ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    return state.save_figure(fig, "impact_threshold_lr", state.text(TEXT, "lr_title", q=q))
+    return state.save_figure(fig, "impact_threshold_lr", state.text(TEXT, "lr_title", q=state.var_label(q)))
 
 
 def _heterogeneity(state, y, xs, ctr, by, fe, n_perm, out):
@@ -553,8 +554,8 @@ def _heterogeneity(state, y, xs, ctr, by, fe, n_perm, out):
     out["shown"] += list(cols.values())
     L = LABELS[state.lang]
     out["tables"].append(regression_table(
-        cols, name="impact_heterogeneity", lang=state.lang, labels={y: state.var_label(y)},
-        digits=4, title=state.text(TEXT, "het_title", by=by),
+        cols, name="impact_heterogeneity", lang=state.lang, labels=state.var_labels([y, *xs, *ctr]),
+        digits=4, title=state.text(TEXT, "het_title", by=state.scheme_label(by)),
         extra_rows={state.text(TEXT, "controls"): {c: L["yes"] if ctr else L["no"] for c in cols}},
         notes=(state.text(TEXT, "het_note", fe=_fe_text(state, fe)),)))
     dfr = res.differences.copy()
@@ -562,6 +563,7 @@ def _heterogeneity(state, y, xs, ctr, by, fe, n_perm, out):
                "groups": {g: r.tidy() for g, r in res.results.items()}}
     dfr["group_1"] = dfr["group_1"].map(lambda g: lab.get(g, g))
     dfr["group_2"] = dfr["group_2"].map(lambda g: lab.get(g, g))
+    dfr["term"] = dfr["term"].map(state.var_label)
     keep = ["group_1", "group_2", "term", "diff", "p_perm", "p_wald"]
     dfr = dfr[keep].set_index("group_1")
     dfr.index.name = state.text(TEXT, "group_1")
@@ -581,7 +583,7 @@ def _heterogeneity(state, y, xs, ctr, by, fe, n_perm, out):
                 continue
             td = _td(r)
             b, p = float(td.loc[x, "estimate"]), float(td.loc[x, "p_value"])
-            parts.append(state.text(TEXT, "het_group", g=lab[g], n=res.info["units"][g], x=x, b=b,
+            parts.append(state.text(TEXT, "het_group", g=lab[g], n=res.info["units"][g], x=state.var_label(x), b=b,
                                     p=p, sig=_sig(state, b, p)))
         out["readings"].append(state.text(TEXT, "het_reading", parts=sep.join(parts)))
         d = res.differences[res.differences["term"] == x]
@@ -593,9 +595,9 @@ def _heterogeneity(state, y, xs, ctr, by, fe, n_perm, out):
             out["readings"].append(state.text(TEXT, "het_noperm",
                                               pairs=pairs or state.text(TEXT, "none")))
         elif len(sig):
-            out["readings"].append(state.text(TEXT, "het_diff", x=x, pairs=pairs))
+            out["readings"].append(state.text(TEXT, "het_diff", x=state.var_label(x), pairs=pairs))
         else:
-            out["readings"].append(state.text(TEXT, "het_nodiff", x=x))
+            out["readings"].append(state.text(TEXT, "het_nodiff", x=state.var_label(x)))
     if state.figures:
         out["figures"].append(_coef_figure(state, res, xs, groups, lab, out.get("baseline")))
 
@@ -619,10 +621,10 @@ def _coef_figure(state, res, xs, groups, lab, baseline):
         ax.set_yticks(ypos)
         ax.set_yticklabels([n for n, _ in rows])
         ax.set_xlabel(state.ftext(TEXT, "coef_fig_x"))
-        ax.set_title(x, fontsize=9)
+        ax.set_title(state.var_label(x, fig=True), fontsize=9)
     fig.tight_layout()
     return state.save_figure(fig, "impact_heterogeneity_coefficients",
-                             state.text(TEXT, "coef_fig_title", x=", ".join(xs)))
+                             state.text(TEXT, "coef_fig_title", x=", ".join(map(state.var_label, xs))))
 
 
 def run(state: State) -> StageOutput:

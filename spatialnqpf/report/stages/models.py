@@ -202,7 +202,7 @@ def run(state: State) -> StageOutput:
                                        v2=FE_ZH.get(ss.fe, ss.fe) if state.lang == "zh" else ss.fe))
         except Exception as exc:
             state.notes.append(f"specification_search failed: {type(exc).__name__}: {exc}")
-    labels = state.var_labels([y, *x])
+    labels = state.var_labels([y, *x, *cfg.get("endog", []), *cfg.get("instruments", [])])
     lee = lee_yu_label(cfg["lee_yu"], state.lang)
     fe_zh = FE_ZH.get(cfg["fe"], cfg["fe"])
     note = state.text(TEXT, "fixed_effects_v_bias", fe_zh=fe_zh, v1=cfg['fe'], lee=lee, v3=cfg['effects_nsim'], v4=state.seed)
