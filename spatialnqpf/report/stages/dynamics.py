@@ -56,7 +56,8 @@ def run(state: State) -> StageOutput:
     grp = state.config.get("inequality", "groups")
     tables, figures, readings, numbers = [], [], [], {}
     flagged = []  # readings of flagged fits shown in the tables
-    kd = dynamics.kernel_density_by_year(data=state.frame, column=col, group=grp, id="code", time="year")
+    kd = dynamics.kernel_density_by_year(data=state.frame, column=col, group=state.group_arg(grp, density=True),
+                                         id="code", time="year")
     numbers["kernel_density_peaks"] = kd.peaks()
     numbers["kernel_density_bandwidth"] = kd.bandwidth
     if state.figures:
