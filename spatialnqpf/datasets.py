@@ -315,7 +315,7 @@ def load_demo_city_panel(seed: int = 0, years=None) -> pd.DataFrame:
     growth = rng.normal(0.0, 0.25, n) - 0.08 * u
     v = np.zeros((n, T))
     for k in range(T):
-        shock = solve(rng.standard_normal(n)) * 0.08
+        shock = solve(rng.standard_normal(n)) * 0.1
         v[:, k] = (0.8 * v[:, k - 1] if k else 0.0) + shock
     uit = u[:, None] + growth[:, None] * np.arange(T) / max(T - 1, 1) + v
     t = np.tile(np.arange(T, dtype=float), n)
@@ -328,16 +328,16 @@ def load_demo_city_panel(seed: int = 0, years=None) -> pd.DataFrame:
     out = pd.DataFrame({"code": np.repeat(codes, T), "year": np.tile(years, n)})
     out["gdp"] = gdp
     out["share_secondary"] = np.clip(40 + 4 * ui - 0.6 * t + noise(2.5), 12, 68)
-    out["rd_intensity"] = np.clip(np.exp(0.35 + 0.55 * ui + 0.03 * t + noise(0.15)), 0.05, 8)
+    out["rd_intensity"] = np.clip(np.exp(0.35 + 0.55 * ui + 0.03 * t + noise(0.05)), 0.05, 8)
     budget = gdp * np.clip(0.16 - 0.03 * ui + noise(0.01), 0.06, 0.4)
     out["budget_exp_total"] = budget
-    out["budget_exp_scitech"] = budget * 0.025 * np.exp(0.45 * ui + 0.02 * t + noise(0.2))
+    out["budget_exp_scitech"] = budget * 0.025 * np.exp(0.45 * ui + 0.02 * t + noise(0.06))
     out["budget_exp_education"] = budget * np.clip(0.16 + 0.01 * ui + noise(0.015), 0.08, 0.3)
-    out["rd_fte_total"] = gdp * out["rd_intensity"] * 3.0 * np.exp(noise(0.1))
-    out["patent_grant_invention"] = np.round(gdp * np.exp(-1.2 + 0.8 * ui + 0.05 * t + noise(0.2)))
-    out["techmkt_inflow_value"] = gdp * 100.0 * np.exp(0.6 * ui + 0.04 * t + noise(0.3))
-    out["hitech_revenue"] = gdp * 0.08 * np.exp(0.7 * ui + 0.02 * t + noise(0.2))
-    co2 = gdp / 120.0 * np.exp(-0.4 * ui - 0.03 * t + noise(0.12))
+    out["rd_fte_total"] = gdp * out["rd_intensity"] * 3.0 * np.exp(noise(0.05))
+    out["patent_grant_invention"] = np.round(gdp * np.exp(-1.2 + 0.8 * ui + 0.05 * t + noise(0.06)))
+    out["techmkt_inflow_value"] = gdp * 100.0 * np.exp(0.6 * ui + 0.04 * t + noise(0.08))
+    out["hitech_revenue"] = gdp * 0.08 * np.exp(0.7 * ui + 0.02 * t + noise(0.06))
+    co2 = gdp / 120.0 * np.exp(-0.4 * ui - 0.03 * t + noise(0.05))
     out["co2_scope1_total_mt"] = co2
     out["co2_coal_mt"] = co2 * np.clip(0.72 - 0.08 * ui + noise(0.04), 0.2, 0.95)
     out.insert(2, "name_zh", out["code"].map(reg["name_zh"]))

@@ -348,9 +348,15 @@ class Table:
         run.bold = True
         g = self.grid()
         t = doc.add_table(rows=len(g), cols=len(g[0]))
+        # python-docx's Table.cell(i, j) rebuilds the list of every cell on each call (quadratic:
+        # minutes for a 336-row city table); the list is built once here
+        flat, ncol = t._cells, len(g[0])
+
+        def cell_at(i, j):
+            return flat[i * ncol + j]
         for i, row in enumerate(g):
             for j, v in enumerate(row):
-                cell = t.cell(i, j)
+                cell = cell_at(i, j)
                 cell.text = v
                 par = cell.paragraphs[0]
                 par.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
@@ -360,12 +366,12 @@ class Table:
                         rn.italic = True
         last = len(g) - 1
         for j in range(len(g[0])):
-            _docx_border(t.cell(0, j), top=12, bottom=6)
-            _docx_border(t.cell(last, j), bottom=12)
+            _docx_border(cell_at(0, j), top=12, bottom=6)
+            _docx_border(cell_at(last, j), bottom=12)
         for i, r in enumerate(self.rows, start=1):
             if r.kind == "section":
                 for j in range(len(g[0])):
-                    _docx_border(t.cell(i, j), top=6)
+                    _docx_border(cell_at(i, j), top=6)
         for n in self.notes:
             p = doc.add_paragraph()
             rn = p.add_run(n)

@@ -176,8 +176,10 @@ class State:
         or more units per group and year) province groups at city level fall back to
         ``region4``, with a note.
         """
-        if self.level != "city" or scheme in self.frame.columns:
-            return scheme
+        from ...regions import SCHEMES
+        if self.level != "city" or (scheme not in SCHEMES + ("province",)
+                                    and scheme in self.frame.columns):
+            return scheme  # a scheme name (provinces) or a group column of the data
         if density and scheme == "province":
             # (not through t(): its unit words are meant literally here)
             self.notes.append("城市层面的核密度按四大区域（而非省份）分组：有的省份只有一个城市。"

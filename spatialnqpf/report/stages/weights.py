@@ -73,7 +73,7 @@ def run(state: State) -> StageOutput:
     t = frame_table(df, name="weights_summary", title=T("table"), digits=2,
                     notes=tuple(f"{state.weight_labels.get(k, k)}: {v}" for k, v in recipes.items() if v))
     mats = {}
-    if len(ids) <= 400:  # the matrices themselves, for reproduction (dense only for small n)
+    if len(ids) <= 100:  # the matrices themselves (dense: provinces, not ~300 cities; recipes rebuild them)
         for name, w in state.weights.items():
             mats[name] = pd.DataFrame(graph_to_sparse(w, ids).toarray(), index=ids, columns=ids)
     return StageOutput(tables=(t,), readings=readings,
