@@ -143,10 +143,47 @@ def _projected_box(lonlat_box):
 
 def _map(level, values, ax, lang, **kw):
     import matplotlib
+    import matplotlib.pyplot as plt
 
     lang, rc = _lang(lang)
+    if level == "city" and lang == "en" and kw.get("labels") is not None \
+            and kw.get("labels") is not False:
+        # city names are Chinese proper names in both languages: a CJK font as glyph fallback
+        from .fonts import find_cjk_font
+        fam = find_cjk_font()
+        if fam is not None:
+            rc = dict(rc, **{"font.family": ["DejaVu Sans", fam]})
     with matplotlib.rc_context(rc):
-        return _map_body(level, values, ax, lang, **kw)
+        if ax is None:
+            _, ax = plt.subplots(figsize=kw["figsize"])
+        # geopandas calls canvas.draw_idle() after every layer, which on Agg renders the whole
+        # figure each time (seven renders of ~2*10^5 vertices for a city map); one render at
+        # savefig is enough
+        with no_idle_draw(ax.figure):
+            return _map_body(level, values, ax, lang, **kw)
+
+
+class no_idle_draw:
+    """Context manager: ``fig.canvas.draw_idle`` does nothing inside (restored on exit).
+
+    geopandas' ``plot`` calls ``draw_idle()`` after every layer; on the Agg backend that renders
+    the whole figure each time.  The figure is rendered once, when it is saved.
+    """
+
+    def __init__(self, fig):
+        self.canvas = fig.canvas
+
+    def __enter__(self):
+        self.old = vars(self.canvas).get("draw_idle")
+        self.canvas.draw_idle = lambda *a, **k: None
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            del self.canvas.draw_idle
+        else:
+            self.canvas.draw_idle = self.old
+        return False
 
 
 # Label anchors (lon, lat) for provinces whose representative point is crowded, and text

@@ -231,6 +231,12 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
     if g.crs is not None and g.crs.is_geographic:
         g = g.to_crs(_ALBERS_CHINA)
     lang, rc = _lang(lang)
+    if lang == "en" and labels and len(f) > _LABEL_ALL:
+        # city names are Chinese proper names in both languages: a CJK font as glyph fallback
+        from .fonts import find_cjk_font
+        fam = find_cjk_font()
+        if fam is not None:
+            rc = dict(rc, **{"font.family": ["DejaVu Sans", fam]})
     T = _TEXT[lang]
     with matplotlib.rc_context(rc):
         if ax is None:
@@ -238,7 +244,9 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
         else:
             fig = ax.figure
         colors = g["_cluster"].map(CLUSTER_COLORS).fillna("#ffffff")
-        g.plot(ax=ax, color=list(colors), edgecolor="#666666", linewidth=0.4)
+        from .maps import no_idle_draw
+        with no_idle_draw(fig):  # one render at savefig, not one per geopandas layer
+            g.plot(ax=ax, color=list(colors), edgecolor="#666666", linewidth=0.4)
         if labels:
             ids = list(f[res.id])
             if len(ids) > _LABEL_ALL:  # many units (cities): name the significant ones only
