@@ -33,7 +33,7 @@ TEXT = {
     "none": {"zh": "（无）", "en": "(none)"},
     "city_subset": {"zh": "矩阵按数据中的 {n} 个城市构建；城市登记表中另有 {k} 个单元（如省直辖县级单位）不在数据中，未纳入矩阵。",
                     "en": "The matrices are built for the {n} cities of the data; {k} units of the city "
-                          "registry (e.g. county-level units administered by a province) are not in the "
+                          "registry (e.g. county-level units under direct provincial administration) are not in the "
                           "data and not in the matrices."},
     "city_islands": {"zh": "在该城市子集上，{n} 个城市没有陆地邻居（{names}），已按 islands 规则或最近邻连接：{links}。",
                      "en": "On this subset of cities {n} have no land neighbour ({names}); they are "
