@@ -94,6 +94,66 @@ _DICTIONARY = {
     "co2_coal_mt": ("Mt CO2", "ceads", "CO₂ from coal products (no Tibet; to 2019)"),
 }
 
+# column: (label_zh, label_en): display labels of the report tables, axes and readings
+_LABELS = {
+    "gdp": ("地区生产总值", "GDP"),
+    "share_primary": ("第一产业占比", "Primary-sector share"),
+    "share_secondary": ("第二产业占比", "Secondary-sector share"),
+    "share_tertiary": ("第三产业占比", "Tertiary-sector share"),
+    "gfcf": ("固定资本形成总额", "Gross fixed capital formation"),
+    "rd_exp_total": ("R&D经费内部支出", "R&D expenditure"),
+    "rd_exp_basic": ("R&D经费（基础研究）", "R&D expenditure, basic research"),
+    "rd_exp_applied": ("R&D经费（应用研究）", "R&D expenditure, applied research"),
+    "rd_exp_experimental": ("R&D经费（试验发展）", "R&D expenditure, experimental development"),
+    "rd_exp_gov_funds": ("R&D经费（政府资金）", "R&D expenditure, government funds"),
+    "rd_exp_business_funds": ("R&D经费（企业资金）", "R&D expenditure, business funds"),
+    "rd_exp_foreign_funds": ("R&D经费（境外资金）", "R&D expenditure, foreign funds"),
+    "rd_exp_other_funds": ("R&D经费（其他资金）", "R&D expenditure, other funds"),
+    "rd_exp_bulletin": ("R&D经费（统计公报）", "R&D expenditure (national bulletin)"),
+    "rd_intensity": ("R&D经费投入强度", "R&D intensity"),
+    "rd_fte_total": ("R&D人员全时当量", "R&D personnel (full-time equivalent)"),
+    "rd_fte_researchers": ("R&D研究人员全时当量", "R&D researchers (full-time equivalent)"),
+    "rd_fte_basic": ("R&D人员全时当量（基础研究）", "R&D personnel, basic research"),
+    "rd_fte_applied": ("R&D人员全时当量（应用研究）", "R&D personnel, applied research"),
+    "rd_fte_experimental": ("R&D人员全时当量（试验发展）", "R&D personnel, experimental development"),
+    "patent_app_total": ("国内专利申请受理量", "Patent applications"),
+    "patent_app_invention": ("发明专利申请受理量", "Invention patent applications"),
+    "patent_app_utility": ("实用新型专利申请受理量", "Utility model applications"),
+    "patent_app_design": ("外观设计专利申请受理量", "Design patent applications"),
+    "patent_grant_total": ("国内专利申请授权量", "Patents granted"),
+    "patent_grant_invention": ("发明专利授权量", "Invention patents granted"),
+    "patent_grant_utility": ("实用新型专利授权量", "Utility models granted"),
+    "patent_grant_design": ("外观设计专利授权量", "Design patents granted"),
+    "patent_valid_total": ("国内有效专利", "Valid patents"),
+    "patent_valid_invention": ("有效发明专利", "Valid invention patents"),
+    "hitech_firms": ("高技术产业企业数", "High-tech firms"),
+    "hitech_revenue": ("高技术产业主营业务收入", "High-tech industry revenue"),
+    "hitech_profit": ("高技术产业利润总额", "High-tech industry profit"),
+    "hitech_rd_exp": ("高技术产业R&D经费", "High-tech industry R&D expenditure"),
+    "hitech_rd_fte": ("高技术产业R&D人员全时当量", "High-tech industry R&D personnel"),
+    "hitech_rd_institutions": ("高技术产业R&D机构数", "High-tech industry R&D institutions"),
+    "hitech_newprod_dev_exp": ("高技术产业新产品开发经费", "High-tech new-product development expenditure"),
+    "hitech_newprod_sales": ("高技术产业新产品销售收入", "High-tech new-product sales"),
+    "hitech_newprod_export": ("高技术产业新产品出口", "High-tech new-product exports"),
+    "hitech_patent_app": ("高技术产业专利申请数", "High-tech industry patent applications"),
+    "hitech_patent_valid_invention": ("高技术产业有效发明专利", "High-tech industry valid invention patents"),
+    "hitech_export": ("高技术产品出口", "High-tech exports"),
+    "hitech_import": ("高技术产品进口", "High-tech imports"),
+    "techmkt_outflow_value": ("技术市场成交额（输出）", "Technology-market turnover (seller)"),
+    "techmkt_outflow_contracts": ("技术市场成交合同数（输出）", "Technology-market contracts (seller)"),
+    "techmkt_inflow_value": ("技术市场成交额（吸纳）", "Technology-market turnover (buyer)"),
+    "techmkt_inflow_contracts": ("技术市场成交合同数（吸纳）", "Technology-market contracts (buyer)"),
+    "papers_sci": ("SCI收录论文数", "Papers indexed by SCI"),
+    "papers_ei": ("EI收录论文数", "Papers indexed by EI"),
+    "papers_cpcis": ("CPCI-S收录论文数", "Papers indexed by CPCI-S"),
+    "budget_exp_total": ("地方一般公共预算支出", "Local general budget expenditure"),
+    "budget_exp_education": ("教育支出", "Education expenditure"),
+    "budget_exp_scitech": ("科学技术支出", "Science and technology expenditure"),
+    "co2_scope1_total_mt": ("二氧化碳排放量", "CO2 emissions"),
+    "co2_process_mt": ("水泥生产过程二氧化碳排放", "CO2 from cement process"),
+    "co2_coal_mt": ("煤炭类二氧化碳排放", "CO2 from coal products"),
+}
+
 _RAW_FILES = {
     "panel": "nqpf_panel_2012_2022.csv",
     "techme": "techme_st_2000_2023_wide.csv",
@@ -173,13 +233,14 @@ def load_demo_panel(years=None, columns=None) -> pd.DataFrame:
 
 
 def data_dictionary() -> pd.DataFrame:
-    """Variables of the demo panel: unit, source, description and coverage."""
+    """Variables of the demo panel: unit, source, description, zh/en labels and coverage."""
     cov = load_source("coverage").set_index("variable")
     rows = []
     for col, (unit, src, desc) in _DICTIONARY.items():
         c = cov.loc[col] if col in cov.index else None
         rows.append({
             "variable": col, "unit": unit, "description": desc, "source": _SOURCES[src],
+            "label_zh": _LABELS.get(col, ("", ""))[0], "label_en": _LABELS.get(col, ("", ""))[1],
             "cells": int(c["cells"]) if c is not None else np.nan,
             "fraction": float(c["fraction"]) if c is not None else np.nan,
             "years": c["years"] if c is not None else "",

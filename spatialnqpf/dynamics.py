@@ -89,6 +89,61 @@ def _gauss_kde(x, grid, h, chunk=2_000_000):
     return out
 
 
+def _check_support(support, x=None, what="values"):
+    """``support`` as a ``(lo, hi)`` tuple of floats (``-inf``/``inf`` for an open side) or None.
+
+    ``"observed"`` gives ``(min(x), max(x))``.  Values of ``x`` outside the support raise
+    :class:`DataError` naming them.
+    """
+    if support is None:
+        return None
+    if isinstance(support, str):
+        if support != "observed":
+            raise ValueError(f"support must be None, 'observed' or (low, high), got {support!r}")
+        if x is None:
+            raise ValueError("support='observed' needs the values")
+        return float(np.min(x)), float(np.max(x))
+    try:
+        lo, hi = support
+    except (TypeError, ValueError):
+        raise ValueError(f"support must be None, 'observed' or (low, high), got {support!r}") from None
+    lo = -np.inf if lo is None else float(lo)
+    hi = np.inf if hi is None else float(hi)
+    if not lo < hi or np.isnan(lo) or np.isnan(hi):
+        raise ValueError(f"support must have low < high, got {support!r}")
+    if x is not None:
+        bad = np.asarray(x)[(np.asarray(x) < lo) | (np.asarray(x) > hi)]
+        if bad.size:
+            raise DataError(f"{bad.size} {what} outside the declared support [{lo:g}, {hi:g}]: "
+                            f"{format_values(sorted(bad.tolist()))}")
+    return lo, hi
+
+
+def _reflected_kde(x, grid, h, support):
+    r"""Gaussian KDE on ``[lo, hi]`` by reflection at the bounds, 0 outside (own code: scipy's
+    ``gaussian_kde`` has no boundary correction).
+
+    :math:`\hat f(x) = rac{1}{nh}\sum_i [\phi(rac{x-x_i}{h}) + \phi(rac{x-(2a-x_i)}{h})
+    + \phi(rac{x-(2b-x_i)}{h})]` for :math:`a \le x \le b` (Silverman 1986 §2.10, Jones 1993).
+    """
+    lo, hi = support
+    xs = [x]
+    if np.isfinite(lo):
+        xs.append(2 * lo - x)
+    if np.isfinite(hi):
+        xs.append(2 * hi - x)
+    d = _gauss_kde(np.concatenate(xs), grid, h) * len(xs)  # _gauss_kde divides by the count
+    d[(grid < lo) | (grid > hi)] = 0.0
+    return d
+
+
+def _kde_grid(lo_x, hi_x, h, cut, n_grid, support):
+    a, b = lo_x - cut * h, hi_x + cut * h
+    if support is not None:
+        a, b = max(a, support[0]), min(b, support[1])
+    return np.linspace(a, b, n_grid)
+
+
 def _bandwidth(x, bandwidth):
     if isinstance(bandwidth, str):
         if bandwidth != "silverman":
@@ -100,16 +155,25 @@ def _bandwidth(x, bandwidth):
     return h
 
 
-def kernel_density(values, grid=None, bandwidth="silverman", n_grid: int = 256, cut: float = 3.0):
+def kernel_density(values, grid=None, bandwidth="silverman", n_grid: int = 256, cut: float = 3.0,
+                   support=None):
     r"""Gaussian kernel density :math:`\hat f(x) = \frac{1}{nh}\sum_i \phi((x - x_i)/h)`.
 
     Parameters
     ----------
     values : array-like (n,)
     grid : array-like, optional
-        Evaluation points (default ``n_grid`` points from ``min - cut h`` to ``max + cut h``).
+        Evaluation points (default ``n_grid`` points from ``min - cut h`` to ``max + cut h``,
+        clipped to the support).
     bandwidth : "silverman" or float
         Silverman's rule (:func:`silverman_bandwidth`) or a user bandwidth.
+    support : None, (low, high) or "observed"
+        Support of a bounded variable (e.g. ``(0, 1)`` for entropy/TOPSIS scores; ``None``
+        for an open side; ``"observed"`` = [min, max] of the values).  The density is then
+        corrected by reflection at the bounds,
+        :math:`\hat f(x) = \frac{1}{nh}\sum_i [\phi(\frac{x-x_i}{h}) + \phi(\frac{x-(2a-x_i)}{h})
+        + \phi(\frac{x-(2b-x_i)}{h})]` on :math:`[a, b]` and 0 outside, so no mass leaks
+        beyond the bounds (Silverman 1986 §2.10).  ``None`` (default): no correction.
 
     Returns
     -------
@@ -119,10 +183,11 @@ def kernel_density(values, grid=None, bandwidth="silverman", n_grid: int = 256, 
     """
     x = as_1d_float(values)
     h = _bandwidth(x, bandwidth)
+    sup = _check_support(support, x)
     if grid is None:
-        grid = np.linspace(x.min() - cut * h, x.max() + cut * h, n_grid)
+        grid = _kde_grid(x.min(), x.max(), h, cut, n_grid, sup)
     grid = as_1d_float(grid, "grid")
-    return grid, _gauss_kde(x, grid, h), h
+    return grid, (_gauss_kde(x, grid, h) if sup is None else _reflected_kde(x, grid, h, sup)), h
 
 
 @dataclass(eq=False, repr=False)
@@ -139,6 +204,7 @@ class KernelDensityResult(Results):
     groups: tuple = ()
     density: Mapping = field(default_factory=dict, repr=False)
     bandwidth: pd.DataFrame = field(default=None, repr=False)
+    support: tuple | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: group, year, x, density."""
@@ -156,7 +222,9 @@ class KernelDensityResult(Results):
                             index=pd.Index(self.years, name="year"))
 
     def summary(self) -> str:
-        return (f"Gaussian kernel density of {self.column!r}, {len(self.years)} years, "
+        sup = ("" if self.support is None else
+               f", reflected at the support [{self.support[0]:g}, {self.support[1]:g}]")
+        return (f"Gaussian kernel density of {self.column!r}{sup}, {len(self.years)} years, "
                 f"groups: {', '.join(map(str, self.groups))}\nmain peak by year:\n"
                 + self.peaks().to_string(float_format=lambda v: f"{v:.4g}")
                 + "\nbandwidth by year:\n"
@@ -165,8 +233,8 @@ class KernelDensityResult(Results):
 
 def kernel_density_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
                            time: str = "year", bandwidth="silverman", grid=None,
-                           n_grid: int = 256, cut: float = 3.0, national: bool = True
-                           ) -> KernelDensityResult:
+                           n_grid: int = 256, cut: float = 3.0, national: bool = True,
+                           support=None) -> KernelDensityResult:
     """Kernel density of ``column`` for every year, nationally and by group.
 
     All densities share one grid (spanning every year and group, padded by
@@ -180,8 +248,13 @@ def kernel_density_by_year(data: pd.DataFrame, column: str, group=None, *, id: s
         NBS four regions); ``False`` for the nation only.
     bandwidth : "silverman" or float
         Silverman's rule per year and group, or one user bandwidth.
+    support : None, (low, high) or "observed"
+        Bounded variable: densities reflected at the bounds and 0 outside, the grid
+        clipped to the support (see :func:`kernel_density`); ``"observed"`` uses the
+        pooled [min, max] of the panel.  ``None`` (default): no boundary correction.
     """
     df = check_panel(data, id=id, time=time, columns=[column])
+    sup = _check_support(support, df[column].to_numpy(dtype=float), what=f"values of {column!r}")
     if group is False:
         lab, order = np.array(["nation"] * len(df), dtype=object), []
         national = True
@@ -207,12 +280,15 @@ def kernel_density_by_year(data: pd.DataFrame, column: str, group=None, *, id: s
     if grid is None:
         hmax = np.nanmax(bw.to_numpy())
         lo, hi = df[column].min(), df[column].max()
-        grid = np.linspace(lo - cut * hmax, hi + cut * hmax, n_grid)
+        grid = _kde_grid(lo, hi, hmax, cut, n_grid, sup)
     grid = as_1d_float(grid, "grid")
-    dens = {g: np.vstack([_gauss_kde(subsets[(yr, g)], grid, bw.loc[yr, g]) for yr in years])
+
+    def one(x, h):
+        return _gauss_kde(x, grid, h) if sup is None else _reflected_kde(x, grid, h, sup)
+    dens = {g: np.vstack([one(subsets[(yr, g)], bw.loc[yr, g]) for yr in years])
             for g in names}
     return KernelDensityResult(column=column, grid=grid, years=tuple(years), groups=tuple(names),
-                               density=MappingProxyType(dens), bandwidth=bw)
+                               density=MappingProxyType(dens), bandwidth=bw, support=sup)
 
 
 # ----------------------------------------------------------------------------

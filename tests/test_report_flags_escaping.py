@@ -179,7 +179,8 @@ def test_report_reaches_modules_by_direct_imports_only():
 def test_one_module_per_stage_and_a_short_builder():
     names = {p.stem for p in (REPORT / "stages").glob("*.py") if not p.stem.startswith("_")}
     assert names == set(stage_registry.STAGES) == {"data", "index", "weights", "autocorrelation",
-                                                    "inequality", "dynamics", "models"}
+                                                    "inequality", "dynamics", "models",
+                                                    "patterns"}
     for st in stage_registry.REGISTRY:
         assert set(st.title) == {"zh", "en"} and all(st.title.values())
         assert all(r in stage_registry.STAGES[:stage_registry.STAGES.index(st.name)] for r in st.requires)

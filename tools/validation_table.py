@@ -6,6 +6,7 @@ when the page is stale.
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
 MANIFEST = REF / "MANIFEST.toml"
+OBSERVED = REF / "OBSERVED.json"
 PAGE = ROOT / "docs" / "validation.md"
 KINDS = ("result", "input", "script", "note")
 RESULT_FIELDS = ("statistic", "reference", "dataset", "tolerance", "observed", "test", "script")
@@ -30,7 +32,8 @@ def load() -> dict:
 def problems(manifest: dict | None = None) -> list[str]:
     """Human-readable defects of the manifest (empty when complete)."""
     m = load() if manifest is None else manifest
-    files = sorted(p.name for p in REF.iterdir() if p.is_file() and p.name != MANIFEST.name)
+    files = sorted(p.name for p in REF.iterdir()
+                   if p.is_file() and p.name not in (MANIFEST.name, OBSERVED.name))
     out = [f"tests/reference/{f} has no entry in tests/reference/MANIFEST.toml "
            f'(add a ["{f}"] table with kind and, for a result, {", ".join(RESULT_FIELDS)})'
            for f in files if f not in m]
@@ -56,8 +59,20 @@ def _defects() -> list[str]:
     return out
 
 
+def _observed(f: str, e: dict, measured: dict) -> str:
+    """The measured maxima (tools/measure_observed.py) and the engineer's note, if any."""
+    note = str(e.get("observed", "")).strip()
+    r = measured.get(f)
+    if not r:
+        return note or "not recorded"
+    cell = (f"max abs {r['max_abs']:.1e}, max rel {r['max_rel']:.1e} "
+            f"({r['numbers']:,} numbers in {r['comparisons']:,} comparisons)")
+    return cell if note in ("", "not recorded") else f"{cell}; {note}"
+
+
 def render(manifest: dict | None = None) -> str:
     m = load() if manifest is None else manifest
+    measured = json.loads(OBSERVED.read_text(encoding="utf-8")) if OBSERVED.is_file() else {}
     res = {f: e for f, e in m.items() if e.get("kind") == "result"}
     lines = [
         "# Validation: every reference agreement the tests assert",
@@ -67,7 +82,11 @@ def render(manifest: dict | None = None) -> str:
         "Each row is a file of recorded reference numbers in `tests/reference/`, produced by the",
         "script named (R scripts were run under Debian's R; CI reads only the recorded files, so it",
         "never needs R).  *Tolerance* is what the test asserts; *observed* is the largest difference",
-        "the engineer who made the reference recorded, or \"not recorded\".",
+        "measured by `tools/measure_observed.py`: the largest absolute and relative difference",
+        "over the `assert_allclose`/`pytest.approx` comparisons, made by the tests that read the",
+        "file, whose reference values are numbers of the file, followed by the note of the",
+        "engineer who made the reference, if any; \"not recorded\" where no such comparison",
+        "exists (e.g. edge sets compared for equality, or values derived from the file).",
         "",
         "| reference file | statistic | reference tool and version | dataset | tolerance | observed max. difference | test | script |",
         "|---|---|---|---|---|---|---|---|",
@@ -75,7 +94,7 @@ def render(manifest: dict | None = None) -> str:
     for f in sorted(res):
         e = res[f]
         lines.append("| " + " | ".join(_cell(x) for x in (
-            f"`{f}`", e["statistic"], e["reference"], e["dataset"], e["tolerance"], e["observed"],
+            f"`{f}`", e["statistic"], e["reference"], e["dataset"], e["tolerance"], _observed(f, e, measured),
             f"`{e['test']}`", f"`{e['script']}`")) + " |")
     inputs = {f: e for f, e in m.items() if e.get("kind") == "input"}
     lines += ["", "## Input data of the reference runs", "", "| file | content | made by |", "|---|---|---|"]

@@ -51,6 +51,9 @@ from .spec import ModelSpec
 
 __all__ = ["specification_search", "SpecificationResult", "robustness", "RobustnessResult"]
 
+#: Model on which step 3 runs the Hausman test (FE with Lee–Yu vs RE); tables name it.
+HAUSMAN_MODEL = "sar"
+
 
 @dataclass(eq=False, repr=False)
 class SpecificationResult(Results):
@@ -155,8 +158,8 @@ def specification_search(data, y, x, w, *, id: str = "code", time: str = "year",
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="the residuals contain common year shocks")
-                h = hausman(base.replace(model="sar", fe="individual", lee_yu=True).fit(),
-                            base.replace(model="sar", fe="random").fit()).iloc[0]
+                h = hausman(base.replace(model=HAUSMAN_MODEL, fe="individual", lee_yu=True).fit(),
+                            base.replace(model=HAUSMAN_MODEL, fe="random").fit()).iloc[0]
             verdict = ("inconclusive (" + h.note.split("; ")[-1] + "); fixed effects kept"
                        if np.isnan(h.p) else "reject RE: fixed effects" if h.p < alpha else
                        "RE not rejected; fixed effects kept (consistent either way)")

@@ -1,7 +1,7 @@
 """The main job: run every stage of the analysis and write the report folder.
 
 :func:`build_report` runs the stages in order — data, index, weights,
-autocorrelation, regional differences, dynamics, models — each in its own
+autocorrelation, regional differences, dynamics, models, spatial patterns — each in its own
 failure boundary: a stage whose prerequisite is missing is *skipped*, a stage
 that raises is *failed* (message and traceback kept), a stage that shows a
 flagged fit is a *warning*, and everything that succeeded is still written.
@@ -207,7 +207,8 @@ def _prepare(config, out, data, lang, stages, figures=True):
     state = State(cfg, Path(out), cfg.lang, fig_lang, progress=False, figures=figures)
     state.stages = tuple(want)
     if fig_lang != cfg.lang:
-        state.notes.append("no CJK font found: figure labels are in English")
+        state.notes.append(state.t("未找到中文字体：图中文字为英文（安装 fonts-noto-cjk 或设置 [fonts] path）",
+                                   "no CJK font found: figure labels are in English"))
     return cfg, state, want, font
 
 

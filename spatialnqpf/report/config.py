@@ -46,9 +46,12 @@ DEFAULTS: dict = {
               "indicators": []},
     "weights": {"matrices": ["contiguity", "distance"], "islands": "guangdong", "k": 4,
                 "economic_variable": "gdp", "phi": 0.5},
-    "autocorrelation": {"variable": "index", "permutations": 999, "lisa_years": []},
+    "autocorrelation": {"variable": "index", "permutations": 9999, "lisa_years": []},
     "inequality": {"variable": "index", "groups": "region4", "bootstrap": 0},
     "dynamics": {"variable": "index", "markov_classes": 4},
+    "patterns": {"variable": "index", "centre": True, "ellipse_years": [], "ellipse_method": "arcgis",
+                 "population": "", "gdp": "gdp", "blocks": 4, "qap_permutations": 0, "clubs": True, "club_filter": "",
+                 "club_merge": "PS", "factors": [], "discretize": "opgd", "geodetector_years": []},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
                "effects_nsim": 1000, "specification_search": True},
@@ -56,6 +59,7 @@ DEFAULTS: dict = {
     "output": {"lang": "zh", "formats": ["tex", "docx", "xlsx", "csv", "html", "md"],
                "figures": ["png", "svg"], "dpi": 150},
     "fonts": {"path": ""},
+    "labels": {"zh": {}, "en": {}},
 }
 
 #: Derived variables of the demo (evaluated by the whitelisting :mod:`spatialnqpf._expr`).
@@ -134,7 +138,7 @@ phi = 0.5                 # weight of the distance matrix in nested
 
 [autocorrelation]
 variable = "index"        # "index" (the composite index) or a data column
-permutations = 999
+permutations = 9999        # Moran and LISA permutations (LISA: p <= 0.05 by conditional permutation)
 lisa_years = []           # years for LISA maps; empty = first and last year
 
 [inequality]
@@ -146,6 +150,31 @@ bootstrap = 0             # bootstrap replications for Dagum confidence interval
 [dynamics]
 variable = "index"
 markov_classes = 4        # quantile classes of the pooled panel
+
+[patterns]
+# Spatial patterns (stage "patterns", command `spatialnqpf patterns`): gravity centre and standard
+# deviational ellipse, spatial association network, club convergence, geographical detector.
+variable = "index"
+centre = true             # gravity centre and standard deviational ellipse by year (capitals in
+                          # the Albers equal-area plane of spatialnqpf.patterns.CHINA_CRS)
+ellipse_years = []        # years drawn on the ellipse map; empty = first, middle and last
+ellipse_method = "arcgis" # arcgis (sqrt(2), one SD) | crimestat (sqrt(2n/(n-2))) | plain (no sqrt(2))
+# Association network (modified gravity model; masses from the variable, population and GDP).
+# It needs a population column: the bundled demo has none, so the network is skipped (with the
+# reason stated) until you name one, e.g. population = "pop".
+population = ""           # population column; empty = no network
+gdp = "gdp"               # GDP column
+blocks = 4                # CONCOR blocks of the last year's network: 2, 4 or 8
+qap_permutations = 0      # > 0: MRQAP of the last year's network on geographic adjacency and the
+                          # |differences| of the factors (Dekker semi-partialling); 0 = not run
+clubs = true              # Phillips-Sul log t test and convergence clubs
+club_filter = ""          # "" (values as given) | "hp" (Hodrick-Prescott trend, lambda = 400)
+club_merge = "PS"         # PS (Phillips-Sul 2009) | vLT (von Lyncker-Thoennessen 2017) | none
+# Geographical detector of the variable (q, p, interaction types); empty = not run.
+factors = []              # e.g. ["ln_gdp", "industry_share", "edu_budget_share"]
+discretize = "opgd"       # opgd (optimal method and k) | equal | natural | quantile | geometric | sd
+                          # | categorical (the values are the strata)
+geodetector_years = []    # years analysed (one detector each); empty = the last year
 
 [models]
 y = "index"
@@ -170,6 +199,14 @@ dpi = 150
 
 [fonts]
 path = ""                 # optional .ttf/.otf/.ttc with Chinese glyphs
+
+# Display labels of the variables in every table, axis, caption and reading, one table per
+# language (variable = "label").  Unset variables use the indicator system's label_zh/label_en,
+# then the data dictionary of the demo (spatialnqpf.datasets.data_dictionary()), then the name.
+[labels.zh]
+# gdp_pc = "人均GDP"
+[labels.en]
+# gdp_pc = "GDP per capita"
 '''
 
 
@@ -177,13 +214,14 @@ def _merge(base: dict, over: Mapping, where: str = "") -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
         key = f"{where}{k}"
-        if k not in base:
+        if k not in base and where != "labels.":  # [labels] keys: checked by _check_labels
             if where == "":
                 raise ConfigError(f"unknown section [{k}] in the configuration; known: "
                                   f"{format_values(sorted(base))}")
             raise ConfigError(f"unknown option {key!r} in the configuration; known in "
-                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}")
-        if isinstance(base.get(k), dict) and k != "variables":
+                                  f"[{where.rstrip('.')}]: {format_values(sorted(base))}"
+                              + _did_you_mean(k, sorted(base)))
+        if isinstance(base.get(k), dict) and k != "variables" and where != "labels.":
             if not isinstance(v, Mapping):
                 raise ConfigError(f"[{key}] must be a table, got {v!r}")
             out[k] = _merge(base[k], v, key + ".")
@@ -202,6 +240,11 @@ CHOICES = {
     ("output", "figures"): ("png", "svg", "pdf", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"),
     ("output", "lang"): ("zh", "en"),
     ("data", "missing"): MISSING_POLICIES,
+    ("patterns", "ellipse_method"): ("arcgis", "crimestat", "plain"),
+    ("patterns", "club_filter"): ("", "hp"),
+    ("patterns", "club_merge"): ("PS", "vLT", "none"),
+    # see spatialnqpf.patterns.geodetector; "categorical": the values are the strata
+    ("patterns", "discretize"): ("opgd", "equal", "natural", "quantile", "geometric", "sd", "categorical"),
     ("data", "level"): ("province", "city"),
 }
 
@@ -352,6 +395,8 @@ def validate_settings(s: Mapping) -> None:
     # [dynamics]
     _want_str(s, "dynamics", "variable", allow_empty=False)
     _want_int(s, "dynamics", "markov_classes", lo=2, hi=20)
+    # [patterns]
+    _validate_patterns(s)
     # [models]
     m = s["models"]
     _want_str(s, "models", "y", allow_empty=False)
@@ -388,12 +433,57 @@ def validate_settings(s: Mapping) -> None:
     if not _is_number(dpi) or not 20 <= float(dpi) <= 2400:
         raise ConfigError(f"[output] dpi must be a number of dots per inch in [20, 2400] "
                           f"(e.g. dpi = 300), got {dpi!r}")
+    _check_labels(s.get("labels", {}))
     # [fonts]
     _want_str(s, "fonts", "path")
     fp = s["fonts"]["path"]
     if fp and not Path(fp).expanduser().is_file():
         raise ConfigError(f"[fonts] path {fp!r} is not a file (relative paths are relative to "
                           "the current folder); give a .ttf/.otf/.ttc file or leave it empty")
+
+
+
+
+def _validate_patterns(s) -> None:
+    """``[patterns]``: types, choices and ranges (columns are checked when the stage runs)."""
+    p = s["patterns"]
+    _want_str(s, "patterns", "variable", allow_empty=False)
+    for key in ("centre", "clubs"):
+        if not isinstance(p[key], bool):
+            raise ConfigError(f"[patterns] {key} must be true or false, got {p[key]!r}")
+    _want_list(s, "patterns", "ellipse_years", item="int")
+    _want_str(s, "patterns", "ellipse_method", CHOICES[("patterns", "ellipse_method")])
+    _want_str(s, "patterns", "population")
+    _want_str(s, "patterns", "gdp", allow_empty=False)
+    b = p["blocks"]
+    if not _is_int(b) or b not in (2, 4, 8):
+        raise ConfigError(f"[patterns] blocks must be 2, 4 or 8 (CONCOR splits in two), got {b!r}")
+    _want_int(s, "patterns", "qap_permutations", lo=0, hi=100_000,
+              what="a number of permutations (an integer; 0 = no QAP)")
+    _want_str(s, "patterns", "club_filter", CHOICES[("patterns", "club_filter")])
+    _want_str(s, "patterns", "club_merge", CHOICES[("patterns", "club_merge")])
+    _want_list(s, "patterns", "factors")
+    if p["variable"] in p["factors"]:
+        raise ConfigError(f"[patterns] variable {p['variable']!r} is also among factors")
+    _want_str(s, "patterns", "discretize", CHOICES[("patterns", "discretize")])
+    _want_list(s, "patterns", "geodetector_years", item="int")
+def _check_labels(lab) -> None:
+    """``[labels]``: one table per language (``[labels.zh]``, ``[labels.en]``) of variable = label."""
+    langs = CHOICES[("output", "lang")]
+    if not isinstance(lab, Mapping):
+        raise ConfigError(f"[labels] must be a table, got {lab!r}")
+    for lang, body in lab.items():
+        if lang not in langs:
+            hint = (f"; write the label under [labels.zh] / [labels.en] ({lang} = \"...\" in each)"
+                    if not isinstance(body, Mapping) or set(body) <= set(langs) else "")
+            raise ConfigError(f"[labels] {lang!r} is not a language; [labels] has the tables "
+                              f"{format_values(langs)}" + (_did_you_mean(lang, langs) or hint))
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"[labels.{lang}] must be a table of variable = \"label\", got {body!r}")
+        for var, text in body.items():
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigError(f"[labels.{lang}] {var}: the label must be a non-empty string, "
+                                  f"got {text!r}")
 
 
 @dataclass(frozen=True)

@@ -104,17 +104,23 @@ def _plotter(state):
     return plot_cities if getattr(state, "level", "province") == "city" else plot_provinces
 
 
-def province_maps(state, piv: pd.DataFrame, years, stem: str, what: str) -> list:
-    """Maps of ``piv[year]`` on one colour scale (:func:`.maps.plot_provinces`; city polygons
-    with the ten highest cities named at city level)."""
+def province_maps(state, piv: pd.DataFrame, years, stem: str, what: str, fig_what: str | None = None) -> list:
+    """Province maps of ``piv[year]`` on one colour scale (:func:`.maps.plot_provinces`; city
+    polygons with the ten highest cities named at ``[data] level = "city"``).
+
+    ``what`` names the variable in the caption (report language), ``fig_what`` in the map's
+    title and colour bar (figure language: English when no CJK font was found); default ``what``.
+    """
     plot = _plotter(state)
     city = plot.__name__ == "plot_cities"
+    fig_what = _cap(what if fig_what is None else fig_what)
+    what = _cap(what)
     out = []
     vmin, vmax = float(np.nanmin(piv[years].to_numpy())), float(np.nanmax(piv[years].to_numpy()))
     for y in years:
         try:
             kw = {"labels": list(piv[y].nlargest(CITY_LABELS).index)} if city else {}
-            ax = plot(piv[y].rename(what), lang=state.fig_lang, title=f"{what} {y}",
+            ax = plot(piv[y].rename(fig_what), lang=state.fig_lang, title=f"{fig_what} {y}",
                       vmin=vmin, vmax=vmax, **kw)
             out.append(state.save_figure(ax.figure, f"{stem}_{y}", f"{what} {y}"))
         except Exception as exc:
@@ -122,8 +128,14 @@ def province_maps(state, piv: pd.DataFrame, years, stem: str, what: str) -> list
     return out
 
 
-def map_grid(state, piv: pd.DataFrame, stem: str, what: str, n: int = 4) -> list:
-    """Small multiples: ``n`` evenly spaced years on one colour scale."""
+def _cap(s: str) -> str:
+    """Capitalised first letter (an English label at the start of a caption or title)."""
+    return s[:1].upper() + s[1:]
+
+
+def map_grid(state, piv: pd.DataFrame, stem: str, what: str, n: int = 4, fig_what: str | None = None) -> list:
+    """Small multiples: ``n`` evenly spaced years on one colour scale (``fig_what``: colour bar
+    label in the figure language, default ``what``)."""
     import matplotlib.pyplot as plt
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
@@ -139,10 +151,11 @@ def map_grid(state, piv: pd.DataFrame, stem: str, what: str, n: int = 4) -> list
             plot_provinces(piv[y], ax=ax, lang=state.fig_lang, title=str(y), vmin=vmin, vmax=vmax,
                            inset=False, legend=False, cmap="YlOrRd")
         fig.colorbar(ScalarMappable(norm=Normalize(vmin, vmax), cmap="YlOrRd"), ax=list(axes),
-                     shrink=0.7, pad=0.01, label=what)
+                     shrink=0.7, pad=0.01, label=_cap(what if fig_what is None else fig_what))
     except Exception as exc:
         plt.close(fig)
         state.notes.append(f"map grid {stem} failed: {type(exc).__name__}: {exc}")
         return []
+    what = _cap(what)
     return [state.save_figure(fig, stem, state.t(f"{what}：{'、'.join(map(str, pick))} 年（同一色阶）",
                                                  f"{what}: {', '.join(map(str, pick))} (one colour scale)"))]

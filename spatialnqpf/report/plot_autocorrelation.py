@@ -105,7 +105,7 @@ def _how(res, lang="en"):
 
 def plot_moran_scatter(result, column: str | None = None, w=None, year=None, ax=None,
                        lang: str = "en", label_units: bool = True, title: str | None = None,
-                       **lisa_kwargs):
+                       variable_label: str | None = None, **lisa_kwargs):
     """Moran scatter plot: standardised value against its spatial lag, with the OLS line.
 
     Points are coloured by LISA cluster (grey when not significant); the four quadrants
@@ -124,6 +124,8 @@ def plot_moran_scatter(result, column: str | None = None, w=None, year=None, ax=
     lang : {"en", "zh"}
     label_units : bool
         Write province short names (or ids) next to the points.
+    variable_label : str, optional
+        Display name of the variable in the axis labels and title (default the column name).
 
     Returns
     -------
@@ -168,7 +170,7 @@ def plot_moran_scatter(result, column: str | None = None, w=None, year=None, ax=
             for xi, yi, lab in zip(z, lag, _unit_labels(f[res.id], lang)):
                 ax.annotate(lab, (xi, yi), xytext=(3, 3), textcoords="offset points", fontsize=7,
                             color="#333333")
-        col = res.column
+        col = variable_label or res.column
         ax.set_xlabel(T["x"].format(col=col))
         ax.set_ylabel(T["y"].format(col=col))
         ax.set_title(title or T["scatter"].format(col=col, yr=yr))
@@ -180,7 +182,7 @@ def plot_moran_scatter(result, column: str | None = None, w=None, year=None, ax=
 
 def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=None, ax=None,
                   lang: str = "en", title: str | None = None, labels: bool = True,
-                  **lisa_kwargs):
+                  variable_label: str | None = None, **lisa_kwargs):
     """LISA cluster map: units coloured HH / LL / LH / HL when significant, grey otherwise.
 
     Also draws hot and cold spots of :func:`spatialnqpf.autocorrelation.getis_ord_local`.
@@ -200,6 +202,8 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
     labels : bool
         Write unit names at representative points: province short names (English with
         ``lang="en"``), or city short names; above 60 units only the significant ones.
+    variable_label : str, optional
+        Display name of the variable in the title (default the column name).
 
     Returns
     -------
@@ -265,5 +269,5 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
                   title=T["sig"].format(how=_how(res, lang)), title_fontsize=7)
         ax.set_axis_off()
         stat = "LISA" if "Moran" in res.statistic else res.statistic
-        ax.set_title(title or T["map"].format(stat=stat, col=res.column, yr=yr))
+        ax.set_title(title or T["map"].format(stat=stat, col=variable_label or res.column, yr=yr))
     return fig

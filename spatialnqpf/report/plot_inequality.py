@@ -3,7 +3,9 @@
 * :func:`plot_kde_overlay` -- overlaid kernel density curves by year (one panel per group);
 * :func:`plot_kde_surface` -- 3-D surface (x, year, density) or a ridge plot;
 * :func:`plot_markov_heatmap` -- transition-probability heatmap(s), classical or spatial;
-* :func:`plot_dagum` -- Dagum decomposition by year (G, contribution shares).
+* :func:`plot_dagum` -- Dagum decomposition by year (G, contribution shares);
+* :func:`plot_dagum_regions` -- within-region Gini by region and between-region Gini by
+  pair of regions, by year.
 
 Each takes a results object from :mod:`spatialnqpf.dynamics` or
 :mod:`spatialnqpf.inequality` and returns the matplotlib ``Figure``;
@@ -20,15 +22,18 @@ _TEXT = {
     "en": dict(density="density", year="year", nation="nation", gini="Gini",
                contrib="contribution (%)", overall="G (overall)", within="within",
                between="net between", trans="transvariation", t="t", t1="t+1",
-               dagum="Dagum Gini decomposition of {col}"),
+               dagum="Dagum Gini decomposition of {col}", within_by="within-region Gini G_jj",
+               between_by="between-region Gini G_jh", markov="Markov chain"),
     "zh": dict(density="密度", year="年份", nation="全国", gini="基尼系数",
                contrib="贡献率 (%)", overall="总体 G", within="区域内", between="区域间",
-               trans="超变密度", t="t", t1="t+1", dagum="{col} 的 Dagum 基尼系数分解"),
+               trans="超变密度", t="t", t1="t+1", dagum="{col} 的 Dagum 基尼系数分解",
+               within_by="区域内基尼系数 G_jj", between_by="区域间基尼系数 G_jh", markov="马尔可夫链"),
 }
 _REGION_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北",
               "nation": "全国"}
 
-__all__ = ["plot_kde_overlay", "plot_kde_surface", "plot_markov_heatmap", "plot_dagum"]
+__all__ = ["plot_kde_overlay", "plot_kde_surface", "plot_markov_heatmap", "plot_dagum",
+           "plot_dagum_regions"]
 
 
 def _plt():
@@ -43,11 +48,13 @@ def _lang(lang):
     if eff == "en":
         return _TEXT["en"], nullcontext(), str
     import matplotlib
-    return _TEXT["zh"], matplotlib.rc_context(rc), lambda g: _REGION_ZH.get(str(g), str(g))
+    from .labels import group_names
+    return _TEXT["zh"], matplotlib.rc_context(rc), \
+        lambda g: _REGION_ZH.get(str(g)) or group_names().get(str(g), str(g))
 
 
 def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, figsize=None,
-                     lang: str = "en"):
+                     lang: str = "en", label: str | None = None):
     """Overlaid density curves, one colour per year, one panel per group.
 
     Parameters
@@ -55,13 +62,15 @@ def plot_kde_overlay(kde, groups=None, cmap: str = "viridis", ncols: int = 3, fi
     kde : spatialnqpf.dynamics.KernelDensityResult
     groups : sequence, optional
         Groups to draw (default all, ``"nation"`` first).
+    label : str, optional
+        Display name of the variable on the x axis (default the column name).
     """
     txt, rc, gname = _lang(lang)
     with rc:
-        return _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname)
+        return _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname, label or kde.column)
 
 
-def _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname):
+def _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname, label):
     plt = _plt()
     groups = list(kde.groups if groups is None else groups)
     ncols = min(ncols, len(groups))
@@ -73,7 +82,7 @@ def _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname):
         for c, yr, d in zip(colours, kde.years, kde.density[g]):
             ax.plot(kde.grid, d, color=c, lw=1.2, label=str(yr))
         ax.set_title(gname(g))
-        ax.set_xlabel(kde.column)
+        ax.set_xlabel(label)
         ax.set_ylabel(txt["density"])
     for ax in axes.ravel()[len(groups):]:
         ax.set_visible(False)
@@ -83,16 +92,19 @@ def _kde_overlay(kde, groups, cmap, ncols, figsize, txt, gname):
 
 
 def plot_kde_surface(kde, group: str = "nation", kind: str = "surface", cmap: str = "viridis",
-                     figsize=(7, 5), overlap: float = 0.8, lang: str = "en"):
-    """Density over (value, year) as a 3-D surface (``kind="surface"``) or ridge plot (``"ridge"``)."""
+                     figsize=(7, 5), overlap: float = 0.8, lang: str = "en", label: str | None = None):
+    """Density over (value, year) as a 3-D surface (``kind="surface"``) or ridge plot (``"ridge"``).
+
+    ``label``: display name of the variable on the value axis (default the column name).
+    """
     if kind not in ("surface", "ridge"):
         raise ValueError(f"kind must be 'surface' or 'ridge', got {kind!r}")
     txt, rc, gname = _lang(lang)
     with rc:
-        return _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname)
+        return _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname, label or kde.column)
 
 
-def _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname):
+def _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname, label):
     plt = _plt()
     dens = kde.density[group]
     years = np.asarray(kde.years, dtype=float)
@@ -102,7 +114,7 @@ def _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname):
         X, Y = np.meshgrid(kde.grid, years)
         ax.plot_surface(X, Y, dens, cmap=cmap, linewidth=0, antialiased=True,
                         rcount=len(years), ccount=min(len(kde.grid), 200))
-        ax.set_xlabel(kde.column)
+        ax.set_xlabel(label)
         ax.set_ylabel(txt["year"])
         ax.set_zlabel(txt["density"])
         ax.set_title(gname(group))
@@ -116,7 +128,7 @@ def _kde_surface(kde, group, kind, cmap, figsize, overlap, txt, gname):
         ax.plot(kde.grid, base + dens[i] * scale, color="k", lw=0.6)
     ax.set_yticks(range(len(years)))
     ax.set_yticklabels([str(y) for y in kde.years])
-    ax.set_xlabel(kde.column)
+    ax.set_xlabel(label)
     ax.set_title(gname(group))
     return fig
 
@@ -135,7 +147,7 @@ def _markov_heatmap(result, cmap, figsize, decimals, txt):
     if isinstance(result, SpatialMarkovResult):
         mats = [(lab, result.P[lab]) for lab in result.lag_labels]
     else:
-        mats = [("Markov", result.P)]
+        mats = [(txt["markov"], result.P)]
     fig, axes = plt.subplots(1, len(mats), figsize=figsize or (3.6 * len(mats), 3.4), squeeze=False)
     for ax, (title, P) in zip(axes[0], mats):
         vals = P.to_numpy(dtype=float)
@@ -155,14 +167,17 @@ def _markov_heatmap(result, cmap, figsize, decimals, txt):
     return fig
 
 
-def plot_dagum(panel_result, figsize=(10, 3.6), lang: str = "en"):
-    """Dagum decomposition by year: G with G_w, G_nb, G_t (left) and contribution shares (right)."""
+def plot_dagum(panel_result, figsize=(10, 3.6), lang: str = "en", label: str | None = None):
+    """Dagum decomposition by year: G with G_w, G_nb, G_t (left) and contribution shares (right).
+
+    ``label``: display name of the variable in the title (default the column name).
+    """
     txt, rc, _ = _lang(lang)
     with rc:
-        return _dagum(panel_result, figsize, txt)
+        return _dagum(panel_result, figsize, txt, label or panel_result.column)
 
 
-def _dagum(panel_result, figsize, txt):
+def _dagum(panel_result, figsize, txt, label):
     plt = _plt()
     tab = panel_result.to_frame()
     years = tab.index.to_numpy()
@@ -181,6 +196,48 @@ def _dagum(panel_result, figsize, txt):
     a2.set_ylabel(txt["contrib"])
     a2.set_xlabel(txt["year"])
     a2.legend(frameon=False, fontsize=8)
-    fig.suptitle(txt["dagum"].format(col=panel_result.column))
+    fig.suptitle(txt["dagum"].format(col=label))
+    fig.tight_layout()
+    return fig
+
+
+def plot_dagum_regions(panel_result, figsize=(10, 3.8), lang: str = "en"):
+    """Per-region Dagum figures: within-region Gini G_jj by region (left) and between-region
+    Gini G_jh by pair of regions (right), by year.
+
+    Reads the ``G_jj[g]`` and ``G_jh[g-h]`` columns of ``panel_result.to_frame()``
+    (:func:`spatialnqpf.inequality.dagum_gini_by_year`); region names follow ``lang``.
+    """
+    txt, rc, gname = _lang(lang)
+    with rc:
+        return _dagum_regions(panel_result, figsize, txt, gname)
+
+
+def _pair_name(label, gname):
+    for sep in ("-", "–", " vs ", "/", "|", ","):
+        if sep in label:
+            return "–".join(gname(x.strip()) for x in label.split(sep))
+    return gname(label)
+
+
+def _dagum_regions(panel_result, figsize, txt, gname):
+    plt = _plt()
+    tab = panel_result.to_frame()
+    years = tab.index.to_numpy()
+    within = [c for c in tab.columns if c.startswith("G_jj[")]
+    between = [c for c in tab.columns if c.startswith("G_jh[")]
+    if not within and not between:
+        raise ValueError("the Dagum result has no group components (G_jj/G_jh): one group only?")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize, sharey=True)
+    for c in within:
+        a1.plot(years, tab[c], marker="o", ms=3, label=gname(c[5:-1]))
+    for c in between:
+        a2.plot(years, tab[c], marker="o", ms=3, label=_pair_name(c[5:-1], gname))
+    for ax, title in ((a1, txt["within_by"]), (a2, txt["between_by"])):
+        ax.set_title(title)
+        ax.set_xlabel(txt["year"])
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=7, ncol=2)
+    a1.set_ylabel(txt["gini"])
     fig.tight_layout()
     return fig

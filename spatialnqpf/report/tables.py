@@ -43,7 +43,7 @@ import pandas as pd
 __all__ = [
     "Cell", "Row", "Table", "stars", "format_number", "extract_model", "regression_table",
     "frame_table", "write_table", "write_workbook", "write_document", "LABELS", "term_label",
-    "tidy_of", "md_escape", "FLAG_MARK",
+    "tidy_of", "md_escape", "FLAG_MARK", "format_p", "MISSING",
     "translate_decision", "translate_specification", "lee_yu_label", "SPEC_TESTS_ZH",
     "SPEC_DECISIONS_ZH", "FE_ZH",
 ]
@@ -53,7 +53,7 @@ LABELS = {
     "zh": {
         "rho": "ρ (W×y)", "lambda": "λ (W×u)", "sigma2": "σ²", "nobs": "样本量 N",
         "r2": "R²", "llf": "对数似然值", "aic": "AIC", "fe_individual": "地区固定效应",
-        "fe_time": "时间固定效应", "yes": "YES", "no": "NO", "direct": "直接效应",
+        "fe_time": "时间固定效应", "yes": "是", "no": "否", "direct": "直接效应",
         "indirect": "间接效应", "total": "总效应", "coefficients": "系数",
         "effects": "效应分解", "const": "常数项", "stars_note": "*** p<0.01, ** p<0.05, * p<0.1",
         "se_note": "括号内为标准误", "t_note": "括号内为 t 值", "variable": "变量",
@@ -123,6 +123,28 @@ def format_number(x, digits: int = 3) -> str:
     if float(s) == 0:
         s = s.lstrip("-")
     return s
+
+
+#: Text of a cell that has no value by construction (e.g. a Markov row with no observations).
+MISSING = "—"
+
+
+def format_p(p, digits: int = 3) -> str:
+    """A p-value in the one format of a p column: ``digits`` decimals, ``<0.001`` below 10**-digits.
+
+    ``format_p(0.0234) == "0.023"``, ``format_p(7e-06) == "<0.001"``, ``format_p(1.0) ==
+    "1.000"``; NaN or None gives ``""``.  A column formatted by this function never mixes
+    fixed and scientific notation (as :func:`format_number` does for tiny values).
+    """
+    if p is None:
+        return ""
+    v = float(p)
+    if not np.isfinite(v):
+        return ""
+    cut = 10.0 ** (-digits)
+    if v < cut:
+        return f"<{cut:.{digits}f}"
+    return f"{v:.{digits}f}"
 
 
 @dataclass(frozen=True)
@@ -452,7 +474,7 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "≥": r"$\ge$", "−": "-", "<": r"$<$", ">": r"$>$",
                   "→": r"$\rightarrow$", "μ": r"$\mu$", "·": r"$\cdot$", "±": r"$\pm$",
                   "Δ": r"$\Delta$", "φ": r"$\phi$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
-                  "†": r"$^\dagger$"}
+                  "†": r"$^\dagger$", "π": r"$\pi$", "Σ": r"$\Sigma$"}
 
 
 def md_escape(s) -> str:
@@ -605,6 +627,11 @@ def extract_model(result) -> dict:
     flags = tuple(tuple(f) for f in td.attrs.get("flags", ()))
     return {"params": t["estimate"], "bse": t["std_error"], "pvalues": t["p_value"], "stats": stats,
             "fe": _fe_of(result), "flags": flags}
+
+
+def _flag_reasons(flags, lang: str) -> str:
+    from .labels import flag_reasons  # the zh wording of the flag codes
+    return flag_reasons(flags, _lang(lang))
 
 
 def term_label(term: str, lang: str = "en", labels: Mapping | None = None) -> str:
@@ -791,7 +818,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
     note = [L["se_note"] if paren == "se" else L["t_note"], L["stars_note"], *notes]
     for c, fl in flagged.items():
         note.append(L["flag_note"].format(mark=FLAG_MARK, col=c, codes=", ".join(f[0] for f in fl),
-                                          why="; ".join(f[1] for f in fl)))
+                                          why=_flag_reasons(fl, lang)))
     return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
                  rows=tuple(rows), notes=tuple(note),
                  meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()}})
@@ -807,7 +834,8 @@ def _float_or_none(v):
 
 def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mapping = 3,
                 index: bool = True, stub: str | None = None, labels: Mapping | None = None,
-                notes: Sequence[str] = (), percent: Iterable[str] = ()) -> Table:
+                notes: Sequence[str] = (), percent: Iterable[str] = (),
+                pvalues: Iterable[str] = (), na_rep: str = "") -> Table:
     """Any DataFrame as a three-line :class:`Table`.
 
     Parameters
@@ -823,12 +851,20 @@ def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mappin
     percent : iterable of str
         Columns shown as percentages (value × 100 with a % sign; the raw share is
         kept as the cell value).
+    pvalues : iterable of str
+        Columns of p-values, shown by :func:`format_p` (one format per column: ``digits``
+        decimals, ``<0.001`` below; the raw p is kept as the cell value); with MultiIndex
+        columns the last level is matched.
+    na_rep : str
+        Text of a missing (NaN/None) cell; ``MISSING`` ("—") where a value does not exist
+        by construction (a Markov row without observations), ``""`` by default.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"frame_table needs a DataFrame, got {type(df).__name__}")
     labels = dict(labels or {})
     d = df if index else df.set_index(df.columns[0])
     percent = set(percent)
+    pvalues = set(pvalues)
 
     def lab(x):
         if isinstance(x, tuple):
@@ -846,12 +882,16 @@ def frame_table(df: pd.DataFrame, *, name: str, title: str, digits: int | Mappin
                 cells.append(Cell(str(int(v)), float(v)))
             elif isinstance(v, (float, np.floating)):
                 fv = float(v)
-                if c in percent and np.isfinite(fv):
+                if np.isnan(fv):
+                    cells.append(Cell(na_rep))
+                elif c in percent and np.isfinite(fv):
                     cells.append(Cell(f"{fv * 100:.{max(dg - 2, 1)}f}%", fv))
+                elif c in pvalues or (isinstance(c, tuple) and c[-1] in pvalues):
+                    cells.append(Cell(format_p(fv, dg), fv))
                 else:
                     cells.append(Cell(format_number(fv, dg), fv if np.isfinite(fv) else None))
             elif v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
-                cells.append(Cell(""))
+                cells.append(Cell(na_rep))
             else:
                 cells.append(Cell(str(v)))
         rows.append(Row(lab(idx), tuple(cells), "body"))

@@ -9,6 +9,7 @@ single-stage commands (``spatialnqpf moran`` ...) and the stages each needs firs
 from __future__ import annotations
 
 from . import autocorrelation, data, dynamics, index, inequality, models, weights
+from . import patterns
 from ._base import FigureRecord, Skip, Stage, StageOutput, State
 
 __all__ = ["REGISTRY", "STAGES", "Stage", "StageOutput", "State", "Skip", "FigureRecord", "get",
@@ -23,6 +24,7 @@ REGISTRY: tuple = (
     inequality.STAGE,
     dynamics.STAGE,
     models.STAGE,
+    patterns.STAGE,
 )
 
 #: Stage names in run order (``spatialnqpf report --stages`` takes a subset).

@@ -111,6 +111,8 @@ class State:
         self.fallback_variable: str | None = None  # analysed when the index is unavailable
         self.stages: tuple = ()                  # names of the stages this run executes (all if empty)
         self.level: str = getattr(config, "level", "province")  # "province" or "city" ([data] level)
+        from ..labels import Labels
+        self.labels = Labels(config.settings.get("labels"))  # rebuilt with the indicator system by the data stage
 
     # text in the report / figure language
     def t(self, zh: str, en: str) -> str:
@@ -137,8 +139,20 @@ class State:
         return _city_words(template)
 
     def region_label(self, g, fig: bool = False) -> str:
+        """Group key in the report (or figure) language: ``East`` -> 东部 in Chinese."""
+        from ..labels import group_names
         lang = self.fig_lang if fig else self.lang
-        return REGION_ZH.get(str(g), str(g)) if lang == "zh" else str(g)
+        if lang != "zh":
+            return str(g)
+        return REGION_ZH.get(str(g)) or group_names().get(str(g), str(g))
+
+    def scheme_label(self, scheme: str, fig: bool = False) -> str:
+        """Name of a group scheme (``region4`` -> 四大区域 / four regions), else the column's label."""
+        from ..labels import SCHEME_LABELS
+        lang = self.fig_lang if fig else self.lang
+        if scheme in SCHEME_LABELS:
+            return SCHEME_LABELS[scheme][lang]
+        return self.labels.get(scheme, lang)
 
     def province_names(self, codes, fig: bool = False):
         """Names of the units (provinces, or cities at ``level = "city"``) in the language."""
@@ -205,17 +219,26 @@ class State:
             return self.index_column
         fallback = self.fallback_variable
         if fallback is not None and fallback in self.frame.columns:
-            note = self.t(f"综合指数未计算（指数阶段未运行或失败），本节改用指标 {fallback}。",
+            lab = self.var_label(fallback)
+            note = self.t(f"综合指数未计算（指数阶段未运行或失败），本节改用指标{lab}。",
                           f"The composite index was not computed (index stage not run or failed); this "
-                          f"section uses the indicator {fallback} instead.")
+                          f"section uses the indicator {lab} instead.")
             self.notes.append(note)  # every stage that falls back says so
             return fallback
         raise Skip("the index stage did not produce scores and no fallback variable is known")
 
-    def var_label(self, col: str) -> str:
-        if col == self.index_column:
-            return self.t("综合指数", "composite index")
-        return col
+    def var_label(self, col: str, fig: bool = False) -> str:
+        """Display label of a variable in the report (or figure) language ([labels], the
+        indicator system, the data dictionary; the index score column is 综合指数)."""
+        from ..labels import INDEX_LABEL
+        lang = self.fig_lang if fig else self.lang
+        if col == self.index_column and not self.labels.known(col, lang):
+            return INDEX_LABEL[lang]
+        return self.labels.get(col, lang)  # index_score: 综合指数 unless [labels] says otherwise
+
+    def var_labels(self, cols, fig: bool = False) -> dict:
+        """``{column: label}`` for ``cols`` (see :meth:`var_label`)."""
+        return {c: self.var_label(c, fig=fig) for c in cols}
 
     def need_weights(self) -> None:
         if not self.weights:

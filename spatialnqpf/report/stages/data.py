@@ -66,6 +66,26 @@ TEXT = {
                   "en": "Note: the city panel of this report is GENERATED example data "
                         "(spatialnqpf.datasets.load_demo_city_panel), not statistics; it demonstrates the "
                         "city-level workflow and describes no real city."},
+    "name": {"zh": "变量名", "en": "Name"},
+    "unknown_labels": {"zh": "[labels.{lang}] 中的 {names} 不是数据列、指标或维度，其标签未使用{hint}。",
+                       "en": "[labels.{lang}] {names}: not a column, indicator or pillar of the data; "
+                             "the label is not used{hint}."},
+    "did_you_mean": {"zh": "（是否应为 {near}？）", "en": " (did you mean {near}?)"},
+    "source_demo": {"zh": "内置演示面板", "en": "bundled demo panel"},
+}
+
+#: zh/en names of the actions of the missing-value policy (``PreparedData.changes``).
+ACTIONS = {
+    "interpolated": {"zh": "插值", "en": "interpolated"},
+    "dropped row": {"zh": "删除观测", "en": "dropped row"},
+    "dropped province": {"zh": "删除省份", "en": "dropped province"},
+    "dropped unit": {"zh": "删除单元", "en": "dropped unit"},
+    "dropped city": {"zh": "删除城市", "en": "dropped city"},
+    "recoded city": {"zh": "城市代码更新", "en": "recoded city"},
+    "renamed city": {"zh": "城市更名", "en": "renamed city"},
+    "dropped city (merged)": {"zh": "删除城市（已并入他市）", "en": "dropped city (merged)"},
+    "dropped city (abolished)": {"zh": "删除城市（已撤销）", "en": "dropped city (abolished)"},
+    "absent row": {"zh": "缺失整行", "en": "absent row"},
 }
 
 
@@ -96,6 +116,8 @@ def run(state: State) -> StageOutput:
     cfg = state.config
     tables, figures, readings, numbers = [], [], [], {}
     state.indicators, state.indicator_meta, state.system = indicator_spec(state.config)
+    from ..labels import Labels
+    state.labels = Labels(cfg.settings.get("labels"), system=state.system, meta=state.indicator_meta)
     if cfg.get("index", "system") == "inline":
         state.fallback_variable = cfg.get("index", "indicators")[0]["column"]
     elif cfg.is_demo:
@@ -115,6 +137,10 @@ def run(state: State) -> StageOutput:
         v = cfg.get(role, "variable")
         if v != "index" and (runs is None or role in runs):
             used.append(v)
+    if runs is None or "patterns" in runs:  # the patterns stage: its variable, factors, network masses
+        pcfg = cfg.get("patterns")
+        used += ([pcfg["variable"]] if pcfg["variable"] != "index" else []) + list(pcfg["factors"])
+        used += [pcfg["population"], pcfg["gdp"]] if pcfg["population"] else []
     data = load_data(cfg, used_columns=[c for c in dict.fromkeys(used)])
     state.data = data
     state.frame = data.frame.copy()
@@ -130,15 +156,18 @@ def run(state: State) -> StageOutput:
         "N": f[used].notna().sum(), "mean": f[used].mean(), "sd": f[used].std(ddof=1),
         "min": f[used].min(), "max": f[used].max(),
         "missing": pd.Series(data.derived.get("missing_before", {})).reindex(used).fillna(0).astype(int)})
+    numbers["descriptive"] = desc
+    desc = desc.copy()  # the table shows the labels, with the variable names beside them
+    desc.insert(0, "name", desc.index.astype(str))
+    desc.index = [state.var_label(c) for c in desc.index]
     desc.index.name = state.text(TEXT, "variable")
-    labels = {"N": "N", "mean": state.text(TEXT, "mean"), "sd": state.text(TEXT, "sd"),
+    labels = {"name": state.text(TEXT, "name"), "N": "N", "mean": state.text(TEXT, "mean"), "sd": state.text(TEXT, "sd"),
               "min": state.text(TEXT, "min"), "max": state.text(TEXT, "max"),
               "missing": state.text(TEXT, "missing_before_handling")}
     if used:
         tables.append(frame_table(desc, name="descriptive_statistics",
                                   title=state.text(TEXT, "descriptive_statistics"), labels=labels,
                                   digits=3))
-        numbers["descriptive"] = desc
     nmiss = int(sum(data.derived.get("missing_before", {}).values()))
     readings.append(state.text(TEXT, "the_panel_covers_v", v0=numbers['n_provinces'], v1=yrs[0], v2=yrs[-1], v3=len(f)))
     universe = regions.cities().index if state.level == "city" else regions.provinces().index
@@ -157,7 +186,7 @@ def run(state: State) -> StageOutput:
     if per_year.nunique() > 1:
         readings.append(state.text(TEXT, "the_panel_is_unbalanced", v0=per_year.min(), v1=per_year.max()))
     if nmiss:
-        acts = pd.Series([c["action"] for c in data.changes]).value_counts().to_dict()
+        acts = pd.Series([_action(state, c["action"]) for c in data.changes]).value_counts().to_dict()
         parts = [state.text(TEXT, "action_count", action=k, n=v) for k, v in acts.items()]
         readings.append(state.text(TEXT, "missing_handled", n=nmiss, policy=data.missing_policy,
                                    actions=state.text(TEXT, "list_sep").join(parts)))
@@ -167,6 +196,9 @@ def run(state: State) -> StageOutput:
             if ch["new"].isna().all():
                 ch = ch.drop(columns=["new"])
             ch = ch.astype(object).where(ch.notna(), "")
+            ch["action"] = [_action(state, a) for a in ch["action"]]
+            ch["column"] = [", ".join(state.var_label(c.strip()) for c in str(v).split(","))
+                            if v != "" else v for v in ch["column"]]
             ch.index = range(1, len(ch) + 1)
             lab = {"action": state.text(TEXT, "action"), "code": state.text(TEXT, "code"), "year": state.text(TEXT, "year"),
                    "column": state.text(TEXT, "column"), "new": state.text(TEXT, "value_filled_in")}
@@ -175,7 +207,8 @@ def run(state: State) -> StageOutput:
     else:
         readings.append(state.text(TEXT, "the_variables_used_have"))
     if data.unused_columns:
-        readings.append(state.text(TEXT, "columns_in_the_data", v0=', '.join(map(str, data.unused_columns))))
+        readings.append(state.text(TEXT, "columns_in_the_data", v0=state.text(TEXT, "list_sep").join(
+            state.var_label(c) for c in map(str, data.unused_columns))))
     # missingness of the whole file by column (overview)
     before = data.derived.get("missing_before", {})
     counts = f.drop(columns=["code", "year"]).isna().sum()
@@ -197,12 +230,35 @@ def run(state: State) -> StageOutput:
                              f.loc[f[c].isna(), "year"].unique()) for c in allmiss.index],
             state.text(TEXT, "used"): [state.text(TEXT, "yes_handled") if c in used else ""
                                         for c in allmiss.index]})
+        miss.index = [state.var_label(c) for c in miss.index]
         miss.index.name = state.text(TEXT, "variable")
         tables.append(frame_table(miss, name="missingness", percent=[state.text(TEXT, "share_missing")],
                                   title=state.text(TEXT, "missing_values_by_column")))
     if len(allmiss):
-        readings.append(state.text(TEXT, "v_column_s_of", v0=len(allmiss), v1=allmiss.index[0], v2=pct(allmiss.iloc[0])))
+        readings.append(state.text(TEXT, "v_column_s_of", v0=len(allmiss), v1=state.var_label(allmiss.index[0]),
+                                   v2=pct(allmiss.iloc[0])))
+    _unknown_labels(state)
     return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers)
+
+
+def _action(state: State, action: str) -> str:
+    return ACTIONS[action][state.lang] if action in ACTIONS else action
+
+
+def _unknown_labels(state: State) -> None:
+    """A note for every ``[labels]`` entry that names nothing of this run (a typo labels nothing)."""
+    import difflib
+    known = set(map(str, state.frame.columns)) | {"index_score"} | set(map(str, state.indicators))
+    if state.system is not None:
+        known |= {str(g.key) for g in tuple(state.system.pillars) + tuple(state.system.subpillars)}
+        known |= {str(i.key) for i in state.system.indicators}
+    for lang, body in (state.config.settings.get("labels") or {}).items():
+        bad = [v for v in body if v not in known]
+        if bad:
+            near = [m for v in bad for m in difflib.get_close_matches(v, sorted(known), n=1)]
+            hint = state.text(TEXT, "did_you_mean", near=", ".join(near)) if near else ""
+            state.notes.append(state.text(TEXT, "unknown_labels", lang=lang, names=", ".join(bad),
+                                          hint=hint))
 
 
 STAGE = Stage(name="data", title=TEXT["title"], run=run, requires=(), command=None)

@@ -8,10 +8,12 @@ tests under the first matrix, absolute and conditional
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ... import dynamics
 from ..plot_inequality import plot_kde_overlay, plot_kde_surface, plot_markov_heatmap
-from ..tables import frame_table, regression_table
+from ..tables import MISSING, format_p, frame_table, regression_table
+from ..labels import flag_reasons
 from ._base import Stage, StageOutput, State, pct
 
 #: zh/en strings of this stage.
@@ -40,14 +42,49 @@ TEXT = {
     "conditional": {"zh": '条件 β 收敛', "en": 'Conditional β'},
     "convergence_two_way_fixed": {"zh": 'β 收敛检验（双向固定效应）',
                                  "en": 'β-convergence (two-way fixed effects)'},
-    "c_v_f_p": {"zh": '{c}：β = {v1:.3f}（p = {p:.3f}），收敛速度 {v3:.3f}，半衰期 {v4:.1f} 年。',
-               "en": '{c}: β = {v1:.3f} (p = {p:.3f}), speed {v3:.3f}, half-life {v4:.1f} years.'},
-    "c_v_f_p_2": {"zh": '{c}：β = {v1:.3f}（p = {p:.3f}），没有显著的收敛证据。',
-                 "en": '{c}: β = {v1:.3f} (p = {p:.3f}), no significant evidence of convergence.'},
+    "c_v_f_p": {"zh": '{c}：β = {v1:.3f}（p {p}），收敛速度 {v3:.3f}，半衰期 {v4:.1f} 年。',
+               "en": '{c}: β = {v1:.3f} (p {p}), speed {v3:.3f}, half-life {v4:.1f} years.'},
+    "c_v_f_p_2": {"zh": '{c}：β = {v1:.3f}（p {p}），没有显著的收敛证据。',
+                 "en": '{c}: β = {v1:.3f} (p {p}), no significant evidence of convergence.'},
     "spatial_markov_transition_probabilities": {"zh": '空间马尔可夫转移概率矩阵（{v0}）',
                                                "en": 'Spatial Markov transition probabilities ({v0})'},
     "spatial_markov_homogeneity_tests": {"zh": '空间马尔可夫同质性检验', "en": 'Spatial Markov homogeneity tests'},
+    "empty_rows": {"zh": '—：该行没有观测（没有处于该类型的转移），转移概率无定义。',
+                   "en": '—: no observations in this row (no transition from this class), so its probabilities are undefined.'},
+    "steady_state_title": {"zh": '马尔可夫链的稳态（遍历）分布', "en": 'Steady-state (ergodic) distribution of the Markov chains'},
+    "class": {"zh": '类型', "en": 'Class'},
+    "share_first": {"zh": '{y} 年分布', "en": 'Share {y}'},
+    "steady": {"zh": '稳态分布', "en": 'Steady state'},
+    "steady_lag": {"zh": '稳态（空间滞后 {q}）', "en": 'Steady state (lag {q})'},
+    "steady_note": {"zh": '稳态分布 π 满足 πP = π、Σπ = 1（P 的特征值 1 对应的左特征向量）；空间滞后列为以邻域类型为条件的转移矩阵的稳态；—：该链没有唯一稳态（存在多个常返类或没有观测的行）。',
+                    "en": 'The steady state π solves πP = π with Σπ = 1 (the left eigenvector of P for the eigenvalue 1); the lag columns are the steady states of the matrices conditioned on the neighbours\' class; —: the chain has no unique steady state (several recurrent classes or rows without observations).'},
+    "kde_support": {"zh": '核密度在综合指数的取值范围 [{lo:g}, {hi:g}] 上估计，在边界处作反射校正（范围外密度为 0）。',
+                    "en": 'The kernel densities are estimated on the support [{lo:g}, {hi:g}] of the index with reflection at the bounds (zero density outside).'},
+    "short_panel": {"zh": '注意：样本为 {n} 个省份 × {t} 年的短面板，固定效应下 β 的估计含 Nickell 偏误（偏向更快的收敛），上述收敛速度与半衰期只是粗略估计，半衰期可能偏短。',
+                    "en": 'Caveat: this is a short panel ({n} provinces × {t} years); with fixed effects the β estimate carries the Nickell bias (towards faster convergence), so the speeds and half-lives above are rough and the half-lives are probably too short.'},
+    "short_panel_note": {"zh": '半衰期 = ln 2 / 收敛速度；{t} 年的短面板下固定效应 β 含 Nickell 偏误，半衰期可能偏短。',
+                         "en": 'Half-life = ln 2 / speed; in a short panel ({t} years) the fixed-effects β carries the Nickell bias, so the half-lives are probably too short.'},
+    "lag": {"zh": "邻域", "en": "lag"},
+    "test": {"zh": "检验", "en": "Test"},
+    "statistic": {"zh": "统计量", "en": "Statistic"},
+    "df": {"zh": "自由度", "en": "df"},
+    "p": {"zh": "p 值", "en": "p"},
 }
+
+#: Support of the composite index scores (entropy-weighted sums of min-max normalised
+#: indicators and TOPSIS closeness both lie in [0, 1]): the kernel densities are reflected there.
+INDEX_SUPPORT = (0.0, 1.0)
+#: Panels with fewer periods than this get the short-panel caveat on β-convergence half-lives.
+SHORT_PANEL_YEARS = 30
+
+
+def _blank_empty_rows(tab):
+    """Probabilities of rows with n == 0 set to NaN (shown as "—"): they do not exist."""
+    tab = tab.copy()
+    probs = [c for c in tab.columns if c != "n"]
+    empty = tab["n"].to_numpy() == 0
+    tab.loc[empty, probs] = np.nan
+    return tab, int(empty.sum())
 
 
 def run(state: State) -> StageOutput:
@@ -56,19 +93,28 @@ def run(state: State) -> StageOutput:
     grp = state.config.get("inequality", "groups")
     tables, figures, readings, numbers = [], [], [], {}
     flagged = []  # readings of flagged fits shown in the tables
+    vals = state.frame[col].to_numpy(dtype=float)
+    support = (INDEX_SUPPORT if col == state.index_column and np.nanmin(vals) >= INDEX_SUPPORT[0]
+               and np.nanmax(vals) <= INDEX_SUPPORT[1] else None)
     kd = dynamics.kernel_density_by_year(data=state.frame, column=col, group=state.group_arg(grp, density=True),
-                                         id="code", time="year")
+                                         id="code", time="year", support=support)
     numbers["kernel_density_peaks"] = kd.peaks()
     numbers["kernel_density_bandwidth"] = kd.bandwidth
+    numbers["kernel_density_support"] = None if support is None else list(support)
+    numbers["kernel_density_mass"] = {str(g): [float(np.trapezoid(d, kd.grid)) for d in kd.density[g]]
+                                      for g in kd.groups}
+    if support is not None:
+        readings.append(state.text(TEXT, "kde_support", lo=support[0], hi=support[1]))
     if state.figures:
         figures += _kde_figures(state, kd)
     pk = kd.peaks()["nation"]
     readings.append(state.text(TEXT, "the_main_peak_of", v0=pk.index[0], v1=pk.iloc[0], v2=pk.index[-1], v3=pk.iloc[-1]))
     mk = dynamics.markov(data=state.frame, column=col, k=k, id="code", time="year")
-    tab = mk.table()
+    tab, n_empty = _blank_empty_rows(mk.table())
     tab.index.name = state.text(TEXT, "t_t")
-    tables.append(frame_table(tab, name="markov_transitions", digits=3,
-                              title=state.text(TEXT, "markov_transition_probabilities_k", k=k)))
+    tables.append(frame_table(tab, name="markov_transitions", digits=3, na_rep=MISSING,
+                              title=state.text(TEXT, "markov_transition_probabilities_k", k=k),
+                              notes=(state.text(TEXT, "empty_rows"),) if n_empty else ()))
     if state.figures:
         figures.append(state.save_figure(plot_markov_heatmap(mk, lang=state.fig_lang), "markov_heatmap",
                                          state.text(TEXT, "markov_transition_probabilities")))
@@ -76,22 +122,37 @@ def run(state: State) -> StageOutput:
     numbers["markov_steady_state"] = mk.steady_state
     diag = np.diag(mk.P.to_numpy(dtype=float))
     readings.append(state.text(TEXT, "the_probability_of_staying", v0=diag.min(), v1=diag.max(), v2=pct(mk.steady_state.iloc[-1])))
+    sm = None
     if state.weights:
         wname = next(iter(state.weights))
         try:
             sm = dynamics.spatial_markov(data=state.frame, column=col, w=state.weights[wname], k=k,
                                          id="code", time="year")
-            st = sm.table()
-            st.index = [f"{a} | {b}" for a, b in st.index]
+            st, n_empty = _blank_empty_rows(sm.table())
+            lag = state.text(TEXT, "lag")
+            st.index = [f"{str(a).replace('lag ', lag + ' ', 1)} | {b}" for a, b in st.index]
             st.index.name = state.text(TEXT, "lag_class_t")
-            tables.append(frame_table(st, name="spatial_markov", digits=3,
-                                      title=state.text(TEXT, "spatial_markov_transition_probabilities", v0=state.weight_labels[wname])))
+            tables.append(frame_table(st, name="spatial_markov", digits=3, na_rep=MISSING,
+                                      title=state.text(TEXT, "spatial_markov_transition_probabilities", v0=state.weight_labels[wname]),
+                                      notes=(state.text(TEXT, "empty_rows"),) if n_empty else ()))
+            numbers["spatial_markov_P"] = {lag: sm.P[lag] for lag in sm.lag_labels}
+            numbers["spatial_markov_n"] = {lag: sm.transitions[lag].sum(axis=1) for lag in sm.lag_labels}
+            numbers["spatial_markov_empty_rows"] = n_empty
+            numbers["spatial_markov_steady_state"] = sm.steady_state
+            numbers["spatial_markov_steady_state_shown"] = [
+                lag for lag in sm.lag_labels if not (sm.transitions[lag].sum(axis=1) == 0).any()]
             tests = sm.tests
-            tables.append(frame_table(tests, name="spatial_markov_tests", digits=3,
+            tests = tests.copy()
+            tests.index.name = state.text(TEXT, "test")
+            tables.append(frame_table(tests, name="spatial_markov_tests", digits=3, pvalues=("p_value",),
+                                      labels={"statistic": state.text(TEXT, "statistic"),
+                                              "df": state.text(TEXT, "df"), "p_value": state.text(TEXT, "p")},
                                       title=state.text(TEXT, "spatial_markov_homogeneity_tests")))
-            numbers["spatial_markov_tests"] = tests
+            numbers["spatial_markov_tests"] = sm.tests
         except Exception as exc:
             state.notes.append(f"spatial Markov failed: {type(exc).__name__}: {exc}")
+    tables.append(_steady_state_table(state, mk, sm))
+    numbers["markov_class_shares"] = _class_shares(mk)
     fits = {state.text(TEXT, "absolute"): dynamics.beta_convergence(data=state.frame, column=col, id="code", time="year")}
     ctrl = [c for c in state.config.get("models", "x") if c in state.frame.columns]
     if ctrl:
@@ -119,36 +180,83 @@ def run(state: State) -> StageOutput:
                                                    "flags": [list(f) for f in sb.flags]}
             if sb.flags:
                 flagged.append(state.text(TEXT, "flagged", col=c, codes=", ".join(f.code for f in sb.flags),
-                                          why="; ".join(f.message for f in sb.flags)))
+                                          why=flag_reasons(sb.flags, state.lang)))
         except Exception as exc:
             state.notes.append(f"spatial beta convergence failed: {type(exc).__name__}: {exc}")
     extra = {state.text(TEXT, "speed"): speed, state.text(TEXT, "half_life_years"): half}
+    n_years = int(state.frame["year"].nunique())
+    short = n_years < SHORT_PANEL_YEARS
     tables.append(regression_table(
         cols,
         name="beta_convergence", lang=state.lang, extra_rows=extra,
-        labels={r.params.index[0]: "ln x(t)" for r in fits.values()},
-        title=state.text(TEXT, "convergence_two_way_fixed")))
+        labels={**state.var_labels(ctrl), **{r.params.index[0]: "ln x(t)" for r in fits.values()}},
+        title=state.text(TEXT, "convergence_two_way_fixed"),
+        notes=(state.text(TEXT, "short_panel_note", t=n_years),) if short else ()))
+    numbers["beta_convergence_panel"] = {"units": int(state.frame["code"].nunique()), "years": n_years,
+                                         "short_panel_caveat": bool(short)}
     numbers["beta_convergence"] = {c: {"params": r.params, "bse": r.bse, "pvalues": r.pvalues,
                                        "speed": r.speed, "half_life": r.half_life}
                                    for c, r in fits.items()}
+    half_printed = False
     for c, r in fits.items():
         p = float(r.pvalues.iloc[0])
         if r.beta < 0 and p < 0.05:
-            readings.append(state.text(TEXT, "c_v_f_p", c=c, v1=r.beta, p=p, v3=r.speed, v4=r.half_life))
+            readings.append(state.text(TEXT, "c_v_f_p", c=c, v1=r.beta, p=_p_text(p), v3=r.speed, v4=r.half_life))
+            half_printed = True
         else:
-            readings.append(state.text(TEXT, "c_v_f_p_2", c=c, v1=r.beta, p=p))
+            readings.append(state.text(TEXT, "c_v_f_p_2", c=c, v1=r.beta, p=_p_text(p)))
+    if short and half_printed:
+        readings.append(state.text(TEXT, "short_panel", n=int(state.frame["code"].nunique()), t=n_years))
     readings.extend(flagged)
     return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers,
                        status="warning" if flagged else "ok")
+
+
+def _p_text(p: float) -> str:
+    """``"= 0.003"`` or ``"< 0.001"`` (:func:`~spatialnqpf.report.tables.format_p`)."""
+    txt = format_p(p)
+    return f"< {txt[1:]}" if txt.startswith("<") else f"= {txt}"
+
+
+def _class_shares(mk) -> dict:
+    """Share of units in each class in the first and the last period."""
+    cls = mk.classes
+    first, last = cls.columns[0], cls.columns[-1]
+    k = len(mk.labels)
+    return {str(y): pd.Series(np.bincount(cls[y].to_numpy(dtype=int), minlength=k) / len(cls),
+                              index=list(mk.labels)) for y in (first, last)}
+
+
+def _steady_state_table(state: State, mk, sm):
+    """Class shares of the first and last year, the steady state, and those of the spatial chains."""
+    shares = _class_shares(mk)
+    (y0, s0), (y1, s1) = shares.items()
+    df = pd.DataFrame({state.text(TEXT, "share_first", y=y0): s0,
+                       state.text(TEXT, "share_first", y=y1): s1,
+                       state.text(TEXT, "steady"): mk.steady_state})
+    if sm is not None:
+        for lag in sm.lag_labels:
+            q = lag.split(" ", 1)[-1]
+            ss = sm.steady_state.loc[lag].reindex(df.index)
+            if (sm.transitions[lag].sum(axis=1) == 0).any():
+                # giddy makes a class without observations absorbing: its "steady state" is an artefact
+                ss = ss * np.nan
+            df[state.text(TEXT, "steady_lag", q=q)] = ss
+    df.index.name = state.text(TEXT, "class")
+    return frame_table(df, name="markov_steady_state", digits=3, na_rep=MISSING,
+                       title=state.text(TEXT, "steady_state_title"),
+                       notes=(state.text(TEXT, "steady_note"),))
 
 
 def _kde_figures(state: State, kd) -> list:
     """Kernel densities by region (overlay) and the national surface."""
     out = []
     for fig, stem, title in (
-            (lambda: plot_kde_overlay(kd, lang=state.fig_lang), "kernel_density_by_region",
+            (lambda: plot_kde_overlay(kd, lang=state.fig_lang, label=state.var_label(kd.column, fig=True)),
+             "kernel_density_by_region",
              state.text(TEXT, "kernel_density_by_region")),
-            (lambda: plot_kde_surface(kd, kind="surface", lang=state.fig_lang), "kernel_density_surface",
+            (lambda: plot_kde_surface(kd, kind="surface", lang=state.fig_lang,
+                                      label=state.var_label(kd.column, fig=True)), "kernel_density_surface",
              state.text(TEXT, "national_kernel_density_surface"))):
         try:
             out.append(state.save_figure(fig(), stem, title))

@@ -59,8 +59,13 @@ TEXT = {
     "national_mean_of_the": {"zh": '各维度得分的全国均值', "en": 'National mean of the pillar scores'},
     "obstacle_degrees_of_the": {"zh": '{last} 年指标障碍度',
                                "en": 'Obstacle degrees of the indicators, {last}'},
+    "appendix_scores": {"zh": '附表：各省份综合指数得分（{first}—{last} 年）',
+                        "en": 'Appendix table: index scores by province and year ({first}–{last})'},
+    "appendix_note": {"zh": '各年得分均来自同一面板的综合指数；排名见正文表。',
+                      "en": 'All scores come from the one panel-wide index; ranks are in the main table.'},
     "coupling_coordination_between_pillars": {"zh": '维度间耦合协调度（全国均值）',
                                              "en": 'Coupling coordination between pillars (national mean)'},
+    "name": {"zh": "变量名", "en": "Name"},
 }
 
 
@@ -109,12 +114,13 @@ def run(state: State) -> StageOutput:
         meta = state.indicator_meta
         if "column" in meta.columns:
             meta = meta.set_index("column")
-        names = {"pillar": state.text(TEXT, "pillar"), "direction": state.text(TEXT, "direction"),
-                 "label_zh": state.text(TEXT, "label"), "label_en": state.text(TEXT, "label"),
-                 "label": state.text(TEXT, "label")}
-        for c in ("label_zh" if state.lang == "zh" else "label_en", "label", "pillar", "direction"):
-            if c in meta.columns and names[c] not in wt.columns:
-                wt[names[c]] = meta[c].reindex(wt.index).astype(str)
+        if "pillar" in meta.columns:
+            wt[state.text(TEXT, "pillar")] = [state.var_label(p) if isinstance(p, str) and p else ""
+                                              for p in meta["pillar"].reindex(wt.index)]
+        if "direction" in meta.columns:
+            wt[state.text(TEXT, "direction")] = meta["direction"].reindex(wt.index).astype(str).to_numpy()
+    wt.insert(0, state.text(TEXT, "name"), wt.index.astype(str))
+    wt.index = [state.var_label(c) for c in wt.index]  # labels: indicator system, [labels]
     wt.index.name = state.text(TEXT, "indicator")
     meth = state.config.get("index", "method")
     meth_zh = {"critic": "CRITIC 法", "combined": "熵权-CRITIC 组合", "equal": "等权"}.get(meth, "熵权法")
@@ -159,11 +165,23 @@ def run(state: State) -> StageOutput:
     if "East" in by_region and "West" in by_region:
         e, wv = by_region.loc[last, "East"], by_region.loc[last, "West"]
         readings.append(state.text(TEXT, "in_last_the_east", last=last, v1=e / wv))
-    readings.append(state.text(TEXT, "the_largest_weight_goes", topw=topw, v1=w.iloc[0]))
+    readings.append(state.text(TEXT, "the_largest_weight_goes", topw=state.var_label(topw), v1=w.iloc[0]))
     _index_extras(state, res, last, tables, readings, numbers)
+    tables.append(_appendix_table(state, piv, first, last))
     if state.figures:
         figures += _figures(state, by_region, reg_order, piv, first, last)
     return StageOutput(tables=tables, figures=figures, readings=readings, numbers=numbers)
+
+def _appendix_table(state: State, piv, first, last):
+    """Full province x year table of the scores (appendix); rows in code order, the name first."""
+    full = piv.copy()
+    full.columns = [str(c) for c in full.columns]
+    full.insert(0, state.text(TEXT, "province"), state.province_names(piv.index))
+    full.index.name = state.text(TEXT, "code")
+    return frame_table(full, name="index_scores_appendix", digits=4,
+                       title=state.text(TEXT, "appendix_scores", first=first, last=last),
+                       notes=(state.text(TEXT, "appendix_note"),))
+
 
 def _figures(state: State, by_region, reg_order, piv, first, last) -> list:
     """Trend by region, maps of the first and last year, small multiples."""
@@ -174,13 +192,15 @@ def _figures(state: State, by_region, reg_order, piv, first, last) -> list:
         ax.plot(by_region.index, by_region[g], marker="o", ms=3, label=state.region_label(g, fig=True))
     ax.plot(by_region.index, by_region["nation"], color="k", lw=2, label=state.ftext(TEXT, "nation"))
     ax.set_xlabel(state.ftext(TEXT, "year"))
-    ax.set_ylabel(state.ftext(TEXT, "index"))
+    ax.set_ylabel(state.var_label("index_score", fig=True))
     ax.legend(frameon=False, ncol=3, fontsize=8)
     ax.grid(alpha=0.3)
     figures.append(state.save_figure(fig, "index_trend_by_region",
                                    state.text(TEXT, "mean_index_by_region")))
-    figures += province_maps(state, piv, [first, last], "index_map", state.text(TEXT, "index"))
-    figures += map_grid(state, piv, "index_maps_by_year", state.text(TEXT, "index"))
+    # captions in the report language, titles and colour bars inside the figure in its language
+    what, fig_what = state.var_label("index_score"), state.var_label("index_score", fig=True)
+    figures += province_maps(state, piv, [first, last], "index_map", what, fig_what=fig_what)
+    figures += map_grid(state, piv, "index_maps_by_year", what, fig_what=fig_what)
     return figures
 
 
@@ -192,7 +212,10 @@ def _index_extras(state: State, res, last, tables, readings, numbers) -> None:
         ps.columns = [f"{state.text(TEXT, 'score')}: {c}" for c in ps.columns]
         numbers["pillar_weights"] = pw
         numbers["pillar_scores_mean"] = ps
+        ps = ps.set_axis([f"{state.text(TEXT, 'score')}: {state.var_label(c)}"
+                          for c in res.pillar_scores.columns], axis=1)
         pt = pd.DataFrame({state.text(TEXT, "weight"): pw})
+        pt.index = [state.var_label(p) for p in pt.index]
         pt.index.name = state.text(TEXT, "pillar")
         tables.append(frame_table(pt, name="index_pillar_weights", digits=4,
                                   title=state.text(TEXT, "pillar_weights_sums_of")))
@@ -222,12 +245,13 @@ def _index_extras(state: State, res, last, tables, readings, numbers) -> None:
         ot = pd.DataFrame({state.text(TEXT, "mean_obstacle_degree"): mean,
                            state.text(TEXT, "provinces_where_it_is"):
                                top1.reindex(mean.index).fillna(0).astype(int)})
+        ot.index = [state.var_label(c) for c in ot.index]
         ot.index.name = state.text(TEXT, "indicator")
         tables.append(frame_table(ot, name="obstacle_degree", digits=4,
                                   percent=[state.text(TEXT, "mean_obstacle_degree")],
                                   title=state.text(TEXT, "obstacle_degrees_of_the", last=last)))
         numbers["obstacle_degree_last_year"] = sub
-        readings.append(state.text(TEXT, "in_last_the_indicator", last=last, v1=mean.index[0], v2=pct(mean.iloc[0]), v3=int(top1.get(mean.index[0], 0))))
+        readings.append(state.text(TEXT, "in_last_the_indicator", last=last, v1=state.var_label(mean.index[0]), v2=pct(mean.iloc[0]), v3=int(top1.get(mean.index[0], 0))))
     except Exception as exc:
         state.notes.append(f"obstacle degree not computed: {type(exc).__name__}: {exc}")
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ... import inequality
-from ..plot_inequality import plot_dagum
+from ..plot_inequality import plot_dagum, plot_dagum_regions
 from ..tables import frame_table
 from ._base import Stage, StageOutput, State, pct
 
@@ -44,7 +44,7 @@ TEXT = {
                            "en": "In {last} the between-region part is {v1} of Theil's T."},
     "nation": {"zh": '全国', "en": 'Nation'},
     "dagum_gini_decomposition_of": {"zh": 'Dagum 基尼系数及其分解（{v0}，按{grp}分组）',
-                                   "en": 'Dagum Gini decomposition of the {v0} ({grp} groups)'},
+                                   "en": 'Dagum Gini decomposition of the {v0} (groups: {grp})'},
     "within_and_between_region": {"zh": '区域内与区域间基尼系数', "en": 'Within- and between-region Gini'},
     "dagum_decomposition_contributions": {"zh": 'Dagum 基尼系数分解的贡献率',
                                          "en": 'Dagum decomposition: contributions'},
@@ -53,6 +53,8 @@ TEXT = {
                                             "en": 'Coefficient of variation (σ-convergence)'},
     "bootstrap_intervals_of_the": {"zh": 'Dagum 基尼系数的自助法置信区间（{nboot} 次，组内重抽样，种子 {v1}）',
                                   "en": 'Bootstrap intervals of the Dagum Gini ({nboot} replications within groups, seed {v1})'},
+    "within_between_by_region": {"zh": '分区域的区域内基尼系数与分区域对的区域间基尼系数',
+                                 "en": 'Within-region Gini by region and between-region Gini by pair'},
     "within": {"zh": '区域内', "en": 'Within'},
     "between": {"zh": '区域间', "en": 'Between'},
     "transvariation_2": {"zh": '超变密度', "en": 'Transvariation'},
@@ -76,7 +78,7 @@ def run(state: State) -> StageOutput:
     main.index.name = state.text(TEXT, "year")
     tables.append(frame_table(main, name="dagum_decomposition", labels=lab, digits=4,
                               percent=["share_w", "share_nb", "share_t"],
-                              title=state.text(TEXT, "dagum_gini_decomposition_of", v0=state.var_label(col), grp=grp)))
+                              title=state.text(TEXT, "dagum_gini_decomposition_of", v0=state.var_label(col), grp=state.scheme_label(grp))))
     if nboot:
         rows = {}
         for yr in res.years:
@@ -142,8 +144,13 @@ def run(state: State) -> StageOutput:
                   bbox_to_anchor=(0.5, 1.13))
         figures.append(state.save_figure(fig, "dagum_contributions",
                                        state.text(TEXT, "dagum_decomposition_contributions")))
-        figures.append(state.save_figure(plot_dagum(res, lang=state.fig_lang), "dagum_gini",
+        figures.append(state.save_figure(plot_dagum(res, lang=state.fig_lang, label=state.var_label(col, fig=True)), "dagum_gini",
                                          state.text(TEXT, "within_and_between_region")))
+        try:
+            figures.append(state.save_figure(plot_dagum_regions(res, lang=state.fig_lang), "dagum_by_region",
+                                             state.text(TEXT, "within_between_by_region")))
+        except Exception as exc:  # a plotting failure must not lose the tables
+            state.notes.append(f"dagum_by_region failed: {type(exc).__name__}: {exc}")
     th = inequality.theil_by_year(data=state.frame, column=col, group=garg, id="code", time="year")
     numbers["theil"] = th
     keep = [c for c in th.columns if c in ("T", "T_w", "T_b", "L", "L_w", "L_b")] or list(th.columns)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ... import models
 from ..tables import FE_ZH, frame_table, lee_yu_label, regression_table, translate_specification
+from ..labels import flag_reasons
 from ._base import Stage, StageOutput, State
 
 #: zh/en strings of this stage.
@@ -23,10 +24,10 @@ TEXT = {
     "flagged": {"zh": "{col}：该估计被标记（{codes}），结果不能按常规解释，效应分解未列出：{why}",
                 "en": "{col}: this fit is flagged ({codes}) and cannot be interpreted as it stands; its "
                       "effects are not shown: {why}"},
-    "fixed_effects_v_bias": {"zh": "固定效应：{fe_zh}（fe='{v1}'）；偏误校正：{lee}；效应标准误由 {v3} 次模拟得到（种子 {v4}）。",
+    "fixed_effects_v_bias": {"zh": "固定效应：{fe_zh}；偏误校正：{lee}；效应标准误由 {v3} 次模拟得到（种子 {v4}）。",
                             "en": 'Fixed effects: {v1}; bias correction: {lee}; effect standard errors from {v3} simulation draws (seed {v4}).'},
     "step": {"zh": '步骤', "en": 'Step'},
-    "the_elhorst_sequence_v": {"zh": 'Elhorst 检验序列（{v0}，5% 水平）选择 {v1} 模型与 {v2} 固定效应。',
+    "the_elhorst_sequence_v": {"zh": 'Elhorst 检验序列（{v0}，5% 水平）选择 {v1} 模型与{v2}固定效应。',
                               "en": 'The Elhorst sequence ({v0} weights, 5% level) chooses the {v1} with {v2} fixed effects.'},
     "spatial_panel_estimates_dependent": {"zh": '空间面板模型估计结果（被解释变量：{v0}）',
                                          "en": 'Spatial panel estimates (dependent variable: {v0})'},
@@ -45,13 +46,24 @@ TEXT = {
     "df": {"zh": '自由度', "en": 'df'},
     "p": {"zh": 'p 值', "en": 'p'},
     "decision": {"zh": '结论', "en": 'Decision'},
+    "hausman": {"zh": 'Hausman 检验（{model}，固定效应对随机效应）', "en": 'Hausman ({model}, FE vs RE)'},
 }
+
+
+def _name_hausman(state: State, sdf):
+    """The Hausman row names the model it tested (step 3 of the Elhorst sequence)."""
+    from ...models.specification import HAUSMAN_MODEL
+    out = sdf.copy()
+    if "test" in out.columns:
+        lab = state.text(TEXT, "hausman", model=HAUSMAN_MODEL.upper())
+        out["test"] = [lab if v == "Hausman_FE_vs_RE" else v for v in out["test"]]
+    return out
 
 
 def flagged_reading(state: State, col: str, res) -> str:
     """The reading of a flagged fit: which flags, and why it cannot be interpreted."""
     return state.text(TEXT, "flagged", col=col, codes=", ".join(f.code for f in res.flags),
-                      why="; ".join(f.message for f in res.flags))
+                      why=flag_reasons(res.flags, state.lang))
 
 
 def run(state: State) -> StageOutput:
@@ -93,21 +105,25 @@ def run(state: State) -> StageOutput:
                 sdf = sdf.set_index("step")
             sdf.index.name = state.text(TEXT, "step")
             tables.append(frame_table(
-                translate_specification(sdf, state.lang), name="specification_tests", digits={"statistic": 3, "df": 0, "p": 3},
+                translate_specification(_name_hausman(state, sdf), state.lang), name="specification_tests",
+                digits={"statistic": 3, "df": 0, "p": 3}, pvalues=("p",),
                 labels={"test": state.text(TEXT, "test"), "fe": state.text(TEXT, "fe"),
                         "statistic": state.text(TEXT, "statistic"), "df": state.text(TEXT, "df"),
                         "p": state.text(TEXT, "p"), "decision": state.text(TEXT, "decision")},
                 title=state.text(TEXT, "specification_tests_elhorst_sequence", v0=state.weight_labels.get(wn0, wn0))))
-            numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model}
+            from ...models.specification import HAUSMAN_MODEL
+            numbers["specification_search"] = {"table": sdf, "fe": ss.fe, "model": ss.model,
+                                               "hausman_model": HAUSMAN_MODEL}
             cmp = {m.upper(): r for m, r in ss.models.items()}
             shown += list(cmp.values())
             tables.append(regression_table(
-                cmp, name="sdm_sar_sem", lang=state.lang, labels={y: state.var_label(y)},
+                cmp, name="sdm_sar_sem", lang=state.lang, labels=state.var_labels([y, *x]),
                 title=state.text(TEXT, "sdm_sar_and_sem", v0=state.weight_labels.get(wn0, wn0))))
-            readings.append(state.text(TEXT, "the_elhorst_sequence_v", v0=state.weight_labels.get(wn0, wn0), v1=ss.model.upper(), v2=ss.fe))
+            readings.append(state.text(TEXT, "the_elhorst_sequence_v", v0=state.weight_labels.get(wn0, wn0), v1=ss.model.upper(),
+                                       v2=FE_ZH.get(ss.fe, ss.fe) if state.lang == "zh" else ss.fe))
         except Exception as exc:
             state.notes.append(f"specification_search failed: {type(exc).__name__}: {exc}")
-    labels = {y: state.var_label(y)}
+    labels = state.var_labels([y, *x])
     lee = lee_yu_label(cfg["lee_yu"], state.lang)
     fe_zh = FE_ZH.get(cfg["fe"], cfg["fe"])
     note = state.text(TEXT, "fixed_effects_v_bias", fe_zh=fe_zh, v1=cfg['fe'], lee=lee, v3=cfg['effects_nsim'], v4=state.seed)
@@ -122,12 +138,13 @@ def run(state: State) -> StageOutput:
             continue
         sp = "rho" if "rho" in p.index else ("lambda" if "lambda" in p.index else None)
         if sp:
-            readings.append(state.text(TEXT, "col_the_spatial_parameter", col=col, sp=sp, v2=p[sp], v3=res.pvalues[sp]))
+            readings.append(state.text(TEXT, "col_the_spatial_parameter", col=col,
+                                       sp={"rho": "ρ", "lambda": "λ"}[sp], v2=p[sp], v3=res.pvalues[sp]))
         e = effs.get(col)
         if e is not None and "indirect" in e.columns:
             sig = [v for v in e.index if "indirect_p" in e.columns and e.loc[v, "indirect_p"] < 0.05]
             if sig:
-                parts = [f"{v} ({e.loc[v, 'indirect']:+.3f})" for v in sig]
+                parts = [f"{state.var_label(v)} ({e.loc[v, 'indirect']:+.3f})" for v in sig]
                 readings.append(state.text(TEXT, "col_indirect_spillover_effects", col=col, v1='，'.join(parts), v2=', '.join(parts)))
             else:
                 readings.append(state.text(TEXT, "col_no_indirect_spillover", col=col))

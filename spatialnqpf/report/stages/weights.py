@@ -40,7 +40,42 @@ TEXT = {
                            "linked by the islands rule or to their nearest city: {links}."},
     "neighbours": {"zh": "{label}：平均每个省份 {mean:.2f} 个邻居（{lo}–{hi}）。",
                    "en": "{label}: {mean:.2f} neighbours per province on average ({lo}–{hi})."},
+    "recipe": {"zh": "{n} 个{level}；参数：{params}；标准化：{std}{extra}；由 {versions} 构建。",
+               "en": ""},
+    "islands_rule": {"zh": "；孤岛规则 islands = {rule}，补充连接 {links}", "en": ""},
+    "points": {"zh": "；坐标：{points}", "en": ""},
+    "capitals": {"zh": "省会城市", "en": "capitals"},
+    "centroids": {"zh": "几何中心", "en": "centroids"},
+    "row": {"zh": "行标准化", "en": "row"},
+    "level_province": {"zh": "省份", "en": "provinces"},
+    "level_city": {"zh": "城市", "en": "cities"},
 }
+
+
+def _recipe_note(state: State, w, d) -> str:
+    """The matrix's recipe as one note: the recipe text in English, its parts in Chinese."""
+    if state.lang != "zh":
+        return " ".join(line.strip() for line in d.recipe.splitlines() if line.strip())
+    T = lambda key, **kw: state.text(TEXT, key, **kw)  # noqa: E731
+    r = getattr(w, "recipe", None)
+    if r is None:
+        return ""
+    params = "，".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
+                      for k, v in r.params if k not in ("means",) and not isinstance(v, (tuple, list)))
+    extra = ""
+    if r.islands:
+        extra += T("islands_rule", rule=r.islands,
+                   links="、".join(f"{a}–{b}" for a, b in r.links) or TEXT["none"]["zh"])
+    if r.points:
+        pts = str(r.points)
+        extra += T("points", points=T("capitals") if pts.startswith("capitals") else
+                   T("centroids") if pts.startswith("centroids") else pts)
+    vers = "、".join(v for v in (f"spatialnqpf {r.package_version}" if r.package_version else "",
+                                 f"libpysal {r.libpysal_version}" if r.libpysal_version else "") if v)
+    level = TEXT.get(f"level_{r.level}", {}).get("zh", r.level)
+    return T("recipe", n=len(r.ids), level=level, params=params or TEXT["none"]["zh"],
+             std=T("row") if r.standardization == "row" else r.standardization, extra=extra,
+             versions=vers or "spatialnqpf")
 
 
 def run(state: State) -> StageOutput:
@@ -58,7 +93,7 @@ def run(state: State) -> StageOutput:
             T("min_nb"): d.min_neighbors, T("max_nb"): d.max_neighbors, T("islands"): len(d.islands),
             T("row_sums"): f"{d.row_sum_min:.3f}–{d.row_sum_max:.3f}",
             T("asym"): d.n_asymmetric_links}
-        recipes[name] = " ".join(line.strip() for line in d.recipe.splitlines() if line.strip())
+        recipes[name] = _recipe_note(state, w, d)
         if name == "contiguity" and 46 in ids:
             m = graph_to_sparse(w, ids)
             hn = [int(ids[j]) for j in m[ids.index(46)].indices]
@@ -71,7 +106,8 @@ def run(state: State) -> StageOutput:
     df = pd.DataFrame(rows).T
     df.index.name = T("matrix")
     t = frame_table(df, name="weights_summary", title=T("table"), digits=2,
-                    notes=tuple(f"{state.weight_labels.get(k, k)}: {v}" for k, v in recipes.items() if v))
+                    notes=tuple(f"{state.weight_labels.get(k, k)}{state.t('：', ': ')}{v}"
+                                for k, v in recipes.items() if v))
     mats = {}
     if len(ids) <= 100:  # the matrices themselves (dense: provinces, not ~300 cities; recipes rebuild them)
         for name, w in state.weights.items():

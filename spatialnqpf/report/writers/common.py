@@ -10,16 +10,32 @@ import pandas as pd
 
 from ..._environment import versions
 
-__all__ = ["WORDS", "jsonable", "versions"]
+__all__ = ["WORDS", "jsonable", "versions", "source_text"]
 
 #: Words of the report frame (headings, status), zh and en.
 WORDS = {
     "zh": {"report": "空间计量分析报告", "reproduce": "复现信息", "skipped": "跳过", "failed": "失败",
-           "ok": "完成", "warning": "警告", "contents": "目录", "readings": "解读"},
+           "ok": "完成", "warning": "警告", "contents": "目录", "readings": "解读",
+           "seed": "随机种子", "data": "数据", "config": "配置", "versions": "软件版本",
+           "traceback": "错误追踪"},
     "en": {"report": "Spatial econometric report", "reproduce": "Reproducibility", "skipped": "skipped",
            "failed": "failed", "ok": "ok", "warning": "warning", "contents": "Contents",
-           "readings": "Reading"},
+           "readings": "Reading", "seed": "seed", "data": "data", "config": "config",
+           "versions": "versions", "traceback": "traceback"},
 }
+
+#: The data source of the bundled demo (``PreparedData.source``) in each language.
+_DEMO_SOURCE = {"zh": "内置演示面板", "en": "bundled demo panel"}
+
+
+def source_text(source: str, lang: str) -> str:
+    """The data source line in the report language (a file path stays as it is)."""
+    s = str(source)
+    if s.startswith(_DEMO_SOURCE["en"]):
+        return _DEMO_SOURCE[lang] + s[len(_DEMO_SOURCE["en"]):].replace(" (", "（" if lang == "zh" else " (", 1) \
+            .replace(")", "）" if lang == "zh" else ")", 1)
+    return s
+
 
 def jsonable(obj):
     """Convert numpy/pandas objects to JSON-compatible Python (NaN → None)."""

@@ -7,7 +7,7 @@ import html as _html
 import json
 from pathlib import Path
 
-from .common import WORDS
+from .common import WORDS, source_text
 
 __all__ = ["html_report"]
 
@@ -31,7 +31,7 @@ def html_report(lang: str, stages, footer) -> str:
     parts = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
              f"<title>{e(T['report'])}</title><style>{_CSS}</style></head><body>",
              f"<h1>{e(T['report'])}</h1>",
-             f"<p>{e(footer['data']['source'])} · {e(footer['generated'])}</p>",
+             f"<p>{e(source_text(footer['data']['source'], lang))} · {e(footer['generated'])}</p>",
              f"<h2>{e(T['contents'])}</h2><ol>"]
     for s in stages:
         parts.append(f'<li><a href="#{s.name}">{e(s.title)}</a> '
@@ -43,7 +43,7 @@ def html_report(lang: str, stages, footer) -> str:
         if s.reason:
             parts.append(f"<p><strong>{e(T[s.status])}:</strong> {e(s.reason)}</p>")
         if s.traceback:
-            parts.append(f"<details><summary>traceback</summary><pre>{e(s.traceback)}</pre></details>")
+            parts.append(f"<details><summary>{e(T['traceback'])}</summary><pre>{e(s.traceback)}</pre></details>")
         for r in s.readings:
             parts.append(f'<p class="reading">{e(r)}</p>')
         for t in s.tables:
@@ -56,9 +56,10 @@ def html_report(lang: str, stages, footer) -> str:
             parts.append("<ul class=\"notes\">" + "".join(f"<li>{e(n)}</li>" for n in s.notes) + "</ul>")
         parts.append("</section>")
     parts.append(f"<footer><h2>{e(T['reproduce'])}</h2>")
-    parts.append(f"<p>seed = {footer['seed']} · data SHA-256 = <code>{e(footer['data']['sha256'])}</code>"
+    parts.append(f"<p>{e(T['seed'])} = {footer['seed']} · {e(T['data'])} SHA-256 = "
+                 f"<code>{e(footer['data']['sha256'])}</code>"
                  f" · {footer['seconds']:.1f} s</p>")
     parts.append("<p>" + " · ".join(f"{e(k)} {e(str(v))}" for k, v in footer["versions"].items()) + "</p>")
-    parts.append(f"<details><summary>config</summary><pre>{e(json.dumps(footer['config'], ensure_ascii=False, indent=2))}"
+    parts.append(f"<details><summary>{e(T['config'])}</summary><pre>{e(json.dumps(footer['config'], ensure_ascii=False, indent=2))}"
                  "</pre></details></footer></body></html>")
     return "\n".join(parts)

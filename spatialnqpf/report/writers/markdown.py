@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..tables import md_escape
-from .common import WORDS
+from .common import WORDS, source_text
 
 __all__ = ["md_report"]
 
@@ -25,9 +25,10 @@ def _fence(text: str) -> str:
 def md_report(lang: str, stages, footer) -> str:
     T = WORDS[lang]
     esc = md_escape
-    out = [f"# {esc(T['report'])}", "", f"{esc(footer['data']['source'])} · {esc(footer['generated'])}", ""]
+    out = [f"# {esc(T['report'])}", "",
+           f"{esc(source_text(footer['data']['source'], lang))} · {esc(footer['generated'])}", ""]
     for s in stages:
-        out += [f"## {esc(s.title)} ({esc(T[s.status])})", ""]
+        out += [f"## {esc(s.title)}", ""]  # the status is in report.html's contents and results.json
         if s.reason:
             out += [f"**{esc(T[s.status])}:** {esc(s.reason)}", ""]
         for r in s.readings:
@@ -44,8 +45,9 @@ def md_report(lang: str, stages, footer) -> str:
     cfg = json.dumps(footer["config"], ensure_ascii=False, indent=2).replace("<", "\\u003c").replace(
         ">", "\\u003e")
     fence = _fence(cfg)
-    out += [f"## {esc(T['reproduce'])}", "", f"- seed: {footer['seed']}",
-            f"- data: {esc(footer['data']['source'])} (SHA-256 `{footer['data']['sha256']}`)",
-            "- versions: " + ", ".join(f"{esc(k)} {esc(v)}" for k, v in footer["versions"].items()), "",
+    out += [f"## {esc(T['reproduce'])}", "", f"- {esc(T['seed'])}: {footer['seed']}",
+            f"- {esc(T['data'])}: {esc(source_text(footer['data']['source'], lang))} "
+            f"(SHA-256 `{footer['data']['sha256']}`)",
+            f"- {esc(T['versions'])}: " + ", ".join(f"{esc(k)} {esc(v)}" for k, v in footer["versions"].items()), "",
             f"{fence}json", cfg, fence, ""]
     return "\n".join(out)

@@ -31,7 +31,8 @@ def write_tables(out: Path, stages, formats, lang: str, notes: list) -> dict:
     for fmt in formats:
         if not _have(fmt):
             pip = "python-docx" if fmt == "docx" else "openpyxl"
-            notes.append(f"{fmt} tables not written: install {pip} (pip install 'spatialnqpf[report]')")
+            notes.append(f"未写出 {fmt} 表格：请安装 {pip}（pip install 'spatialnqpf[report]'）" if lang == "zh"
+                         else f"{fmt} tables not written: install {pip} (pip install 'spatialnqpf[report]')")
             continue
         avail.append(fmt)
     files = {}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import WORDS
+from .common import WORDS, source_text
 
 __all__ = ["docx_report"]
 
@@ -16,9 +16,9 @@ def docx_report(lang: str, stages, footer, path: Path) -> Path:
     T = WORDS[lang]
     doc = docx.Document()
     doc.add_heading(T["report"], level=0)
-    doc.add_paragraph(f"{footer['data']['source']} · {footer['generated']}")
+    doc.add_paragraph(f"{source_text(footer['data']['source'], lang)} · {footer['generated']}")
     for s in stages:
-        doc.add_heading(f"{s.title} ({T[s.status]})", level=1)
+        doc.add_heading(s.title, level=1)  # no status word: it is in report.html and results.json
         if s.reason:
             doc.add_paragraph(f"{T[s.status]}: {s.reason}")
         for r in s.readings:
@@ -33,7 +33,7 @@ def docx_report(lang: str, stages, footer, path: Path) -> Path:
             run.italic = True
             run.font.size = Pt(9)
     doc.add_heading(T["reproduce"], level=1)
-    doc.add_paragraph(f"seed = {footer['seed']}; data SHA-256 = {footer['data']['sha256']}")
+    doc.add_paragraph(f"{T['seed']} = {footer['seed']}; {T['data']} SHA-256 = {footer['data']['sha256']}")
     doc.add_paragraph("; ".join(f"{k} {v}" for k, v in footer["versions"].items()))
     doc.save(str(path))
     return path
