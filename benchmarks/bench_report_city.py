@@ -71,15 +71,15 @@ def _map() -> tuple[float, float]:
         ours = time.perf_counter() - t0
         plt.close("all")
         import contextlib
-        quiet = maps.no_idle_draw
-        maps.no_idle_draw = contextlib.nullcontext  # the peer: geopandas' idle draws kept
+        quiet = maps._no_idle_draw
+        maps._no_idle_draw = contextlib.nullcontext  # the peer: geopandas' idle draws kept
         try:
             t0 = time.perf_counter()
             ax = maps.plot_cities(v)
             ax.figure.savefig(Path(tmp) / "b.png", dpi=150)
             peer = time.perf_counter() - t0
         finally:
-            maps.no_idle_draw = quiet
+            maps._no_idle_draw = quiet
         plt.close("all")
     return ours, peer
 

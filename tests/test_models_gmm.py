@@ -17,7 +17,7 @@ import pytest
 from libpysal.graph import Graph
 
 from spatialnqpf._results import FitWarning
-from spatialnqpf._validation import IdMismatchError
+from spatialnqpf._validation import IdMismatchError, PanelError
 from spatialnqpf.models import spatial_gmm
 from spatialnqpf.models.gmm import IdentificationError
 
@@ -181,6 +181,45 @@ def test_panel_refusals(panel):
         _gmm(df, "y", ["x"], g, time="year", model="sar")
     with pytest.raises(ValueError, match="model='sar'"):
         _gmm(df, "y", ["x"], g, time="year", model="sem", fe="individual")
+    with pytest.raises(ValueError, match="model='sar'.*not 'sac'.*time=None"):
+        _gmm(df, "y", ["x"], g, time="year", model="sac", fe="twoways")
+
+
+def test_panel_bad_instruments(panel):
+    """Bad input of issue 14: an instrument set that does not identify (named), weak
+    instruments (FitWarning with the first-stage F), gaps and unbalanced panels."""
+    df, g, W, N, T = panel
+    with pytest.raises(IdentificationError, match="need instruments"):
+        _gmm(df, "y", ["x"], g, time="year", endog=["xe"], fe="individual")
+    with pytest.raises(IdentificationError, match="not identified: 2 endogenous .* only 1 excl"):
+        _gmm(df, "y", ["x"], g, time="year", endog=["xe"], instruments=["z"], fe="individual",
+             w_lags=0)
+    with pytest.raises(IdentificationError, match="collinear instruments.*'z2'"):
+        _gmm(df.assign(z2=3 * df.z), "y", ["x"], g, time="year", endog=["xe"],
+             instruments=["z", "z2"], fe="individual")
+    # an instrument that is constant within units is removed by the within transformation
+    zc = df.groupby("code").z.transform("mean")
+    with pytest.raises(IdentificationError, match="without variation .*'zc', 'W_zc', 'W\\^2_zc'"):
+        _gmm(df.assign(zc=zc), "y", ["x"], g, time="year", endog=["xe"], instruments=["zc"],
+             fe="individual")
+    # a pure-noise instrument: weak, warned with its first-stage F, flagged
+    rng = np.random.default_rng(5)
+    noise = df.assign(zn=rng.normal(size=len(df)))
+    with pytest.warns(FitWarning, match=r"weak instruments .*xe: F = \d"):
+        res = spatial_gmm(noise, "y", ["x"], g, id="code", time="year", endog=["xe"],
+                          instruments=["zn"], fe="individual", lag_q=False)
+    F = res.first_stage.loc["xe", "F"]
+    assert F < 10 and f"xe: F = {F:.3g}" in res.flags[0].message
+    assert [f.code for f in res.flags] == ["weak_instruments"]
+    # the strong instrument of the fixture: no flag, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitWarning)
+        ok = spatial_gmm(df, "y", ["x"], g, id="code", time="year", endog=["xe"],
+                         instruments=["z"], fe="twoways")
+    assert not ok.flags and (ok.first_stage.F > 10).all()
+    with pytest.raises(PanelError):
+        _gmm(df.iloc[:-1], "y", ["x"], g, time="year", endog=["xe"], instruments=["z"],
+             fe="individual")
 
 
 def test_sargan_and_first_stage_against_linearmodels(columbus):

@@ -288,3 +288,28 @@ def test_spatial_threshold_is_concentrated_ml_over_grid():
     np.testing.assert_allclose(res.tests.LR.iloc[0], 2 * (best.llf - lin.llf), rtol=1e-7)
     assert (lr >= -1e-9).all() and abs(g1 - 0.3) < 0.3
     assert {"W_x_r1", "W_x_r2", "rho"} <= set(res.params.index)
+
+
+def test_threshold_bootstrap_runs_on_the_batch_runner_identically():
+    # the draws go through spatialnqpf.batch.run in chunks: serial and processes agree bit for
+    # bit, and chunking does not change a draw (draw b is seeded by (seed, (k, b)) alone)
+    from spatialnqpf.models import threshold as th
+    df = _data(N=25, T=6, seed=5)
+    kw = dict(id="firm", time="year", n_thresholds=2, trim=0.08, n_boot=12, seed=3)
+    ser = panel_threshold(df, "y", ["z", "x1"], ["x1"], "q", **kw)
+    par = panel_threshold(df, "y", ["z", "x1"], ["x1"], "q", backend="processes", n_workers=2,
+                          **kw)
+    old = th._BOOT_CHUNK
+    try:
+        th._BOOT_CHUNK = 5            # 3 jobs per test instead of 1
+        chunked = panel_threshold(df, "y", ["z", "x1"], ["x1"], "q", **kw)
+    finally:
+        th._BOOT_CHUNK = old
+    ref = _brute(df, 2, 0.08, boot=12, seed=3)
+    for j in (1, 2):
+        np.testing.assert_array_equal(par.boot_F[j], ser.boot_F[j])
+        np.testing.assert_allclose(chunked.boot_F[j], ser.boot_F[j], rtol=1e-10)
+        np.testing.assert_allclose(ser.boot_F[j], ref["Fb"][j], rtol=1e-7)
+    pd.testing.assert_frame_equal(par.tests, ser.tests)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        panel_threshold(df, "y", ["z", "x1"], ["x1"], "q", backend="threads", **kw)

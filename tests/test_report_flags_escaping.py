@@ -180,7 +180,7 @@ def test_one_module_per_stage_and_a_short_builder():
     names = {p.stem for p in (REPORT / "stages").glob("*.py") if not p.stem.startswith("_")}
     assert names == set(stage_registry.STAGES) == {"data", "index", "weights", "autocorrelation",
                                                     "inequality", "dynamics", "models",
-                                                    "patterns"}
+                                                    "patterns", "impact"}
     for st in stage_registry.REGISTRY:
         assert set(st.title) == {"zh", "en"} and all(st.title.values())
         assert all(r in stage_registry.STAGES[:stage_registry.STAGES.index(st.name)] for r in st.requires)

@@ -37,13 +37,15 @@ from spatialnqpf.report.stages import STAGES
 PROPER_NAMES = frozenset({
     "Moran", "Moran's", "Geary", "Getis", "Ord", "LISA", "Dagum", "Gini", "Theil", "Markov", "Hausman",
     "Wald", "Elhorst", "Lee", "Yu", "TOPSIS", "CRITIC", "Kernel", "Pesaran", "Arellano", "Bond",
-    "Blundell", "Bover", "Sargan", "Hansen", "Theil's",
+    "Blundell", "Bover", "Sargan", "Hansen", "Theil's", "Nickell", "Phillips", "Sul", "Albers",
+    "ArcGIS", "CrimeStat", "ConvergenceClubs", "Sobel", "Baron", "Kenny", "Krackhardt", "CONCOR",
+    "QAP", "MRQAP", "Wang", "OPGD",
 })
 #: Acronyms of models, tests, statistics and units.
 ACRONYMS = frozenset({
     "SAR", "SEM", "SDM", "SDEM", "SAC", "SLX", "OLS", "GMM", "ML", "QML", "LM", "LR", "FE", "RE",
     "AIC", "BIC", "GDP", "CO2", "SCI", "EI", "CPCI", "SHA", "HH", "LL", "HL", "LH", "kNN", "KNN",
-    "ln", "log", "spatialnqpf", "libpysal", "UTC",
+    "ln", "log", "spatialnqpf", "libpysal", "UTC", "HAC", "WGS84", "km", "IV",
     # flag codes: machine identifiers, the same in results.json (spatialnqpf._results.Flag)
     "boundary", "degenerate_se", "not_converged", "nonstationary", "weak_instruments",
 })

@@ -183,7 +183,7 @@ def test_workbook_and_document_hold_every_table(ols, tmp_path):
     a = _sample_table(ols)
     b = frame_table(pd.DataFrame({"v": [1.5, 2.25]}, index=["p", "q"]), name="b" * 40, title="B")
     wb = openpyxl.load_workbook(write_workbook([a, b], tmp_path / "all.xlsx"))
-    assert wb.sheetnames == ["reg", "b" * 31]
+    assert wb.sheetnames == ["reg", "reg_raw", "b" * 31, "b" * 27 + "_raw"]
     doc = docx.Document(str(write_document([a, b], tmp_path / "all.docx", heading="H")))
     assert len(doc.tables) == 2
 

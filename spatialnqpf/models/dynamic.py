@@ -10,7 +10,17 @@ Model (t = 2, ..., T; the first year only supplies the lags, nobs = N(T − 1)):
     y_t = τ y_{t−1} + η W y_{t−1} + ρ W y_t + X_t β + W X_t θ + μ + α_t ι + ε_t
 
 ``dynamic="time"``: η = 0; ``"spacetime"``: τ = 0; ``"both"``: both.  SAR: θ = 0; SDM with
-``durbin=[...]``: θ only for the listed regressors.  Parameters: ``"y_lag"`` (τ),
+``durbin=[...]``: θ only for the listed regressors.
+
+SEM-type dynamic panels (``model="sem"``/``"sdem"``): ρ = 0 in the mean and u_t = λ W u_t + ε_t,
+by uncorrected QML only (``lee_yu=False``; anything else is refused naming the alternative): the
+static SEM/SDEM likelihood with unit/year dummies on the years 2..T with y_{t−1}, W y_{t−1} as
+regressors (checked against a dense transcription and R ``errorsarlm`` with dummies,
+tests/reference/cigar_dynamic_sem.R).  The Yu–de Jong–Lee correction is derived for the
+spatial-lag form only, so τ̂ keeps its O(1/T) bias here; the corrected alternative is the
+dynamic SDM (``"both"``), which nests the dynamic SEM through the common-factor restriction
+θ = −ρβ, η = −ρτ, tested by its "Wald dynamic SDM -> dynamic SEM".  Effects: short run
+βI + θW, long run ((1 − τ)I − ηW)⁻¹(βI + θW); stability |τ + ηω| < 1.  ``model="sac"`` is refused.  Parameters: ``"y_lag"`` (τ),
 ``"W_y_lag"`` (η), ``"rho"``, the x names, ``"W_<x>"``.  y_{t−1} and W y_{t−1} are treated as
 predetermined regressors (the likelihood is conditional on y_1).
 
@@ -404,17 +414,27 @@ def _sandwich_omega(p, rho, s2, mu4, W, ev, n, twoways, trace_nsim, seed):
 # --------------------------------------------------------------------------- the fit
 def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", traces="auto",
                 trace_nsim=100, seed=0, effects_method="auto", tol=1e-10, maxiter=500,
-                cov_type="info", weights_label=None):
-    """Fit a dynamic SAR/SDM panel (internal; called by :func:`spatial_panel`).
+                cov_type="info", weights_label=None, static_fit=None):
+    """Fit a dynamic SAR/SDM (or uncorrected SEM/SDEM) panel (internal; called by
+    :func:`spatial_panel`).
 
     ``d`` is a :class:`~spatialnqpf.models.panel.PanelDesign` (balanced, gap-free, aligned
-    to W by id).  See the module docstring for the estimator.
+    to W by id).  ``static_fit``: the static panel fitter of :mod:`spatialnqpf.models.panel`
+    (passed in, so that this module does not import it: no import cycle), used by the
+    SEM-type models.  See the module docstring for the estimator.
     """
     if dynamic not in DYNAMIC_TYPES:
         raise ValueError(f"dynamic must be None, 'time', 'spacetime' or 'both', got {dynamic!r}")
-    if model not in ("sar", "sdm"):
-        raise ValueError(f"dynamic panels are implemented for model='sar' and 'sdm', not "
-                         f"{model!r}")
+    if model not in ("sar", "sdm", "sem", "sdem"):
+        raise ValueError(f"dynamic panels are implemented for model='sar' and 'sdm' (and 'sem', "
+                         f"'sdem' with lee_yu=False), not {model!r}; fit the dynamic SDM "
+                         "(dynamic='both') and test its restrictions (res.tests)")
+    if model in ("sem", "sdem") and lee_yu is not False:
+        raise ValueError(f"a dynamic {model.upper()} (SEM-type) panel is estimated by uncorrected "
+                         "QML only: pass lee_yu=False; the Yu-de Jong-Lee bias correction is "
+                         "implemented for model='sar' and 'sdm' (fit the dynamic SDM with "
+                         "dynamic='both' and test the common-factor restriction theta = -rho beta, "
+                         "eta = -rho tau: res.tests, 'Wald dynamic SDM -> dynamic SEM')")
     if lee_yu not in (True, False):
         raise ValueError(f"a dynamic panel takes lee_yu=True (Yu-de Jong-Lee corrected) or "
                          f"False (uncorrected QML), got {lee_yu!r}")
@@ -424,6 +444,13 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
     if T < 3:
         raise DataError(f"a dynamic panel needs at least 3 periods (the first only supplies "
                         f"y_(t-1)); {d.time!r} has {T}: {format_values(list(d.times))}")
+    if model in ("sem", "sdem"):
+        if static_fit is None:
+            raise ValueError("the SEM-type dynamic panels are reached through spatial_panel()")
+        return _fit_dynamic_error(d, model, fe, dynamic, static_fit, durbin=durbin, logdet=logdet,
+                                  traces=traces, trace_nsim=trace_nsim, seed=seed,
+                                  effects_method=effects_method, tol=tol, maxiter=maxiter,
+                                  cov_type=cov_type, weights_label=weights_label)
     W = d.W
     ly = lee_yu is True
     if ly and fe in ("time", "twoways") and not d.row_standardised:
@@ -579,6 +606,15 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
             J2[i, pidx.index(v)] = rhat
             J2[i, pidx.index("rho")] = params[v]
         wald(g2, J2, "Wald SDM -> SEM (theta + rho beta = 0)")
+        if dynamic == "both" and len(dur) == len(xn):
+            # dynamic SEM y_t = tau y_(t-1) + X b + u, u = lambda W u + e, multiplied out:
+            # the dynamic SDM with theta = -rho beta and eta = -rho tau (common factor)
+            J3 = np.vstack([J2, np.zeros((1, len(pidx)))])
+            J3[-1, pidx.index("W_y_lag")] = 1.0
+            J3[-1, pidx.index("y_lag")] = rhat
+            J3[-1, pidx.index("rho")] = tau
+            wald(np.r_[g2, eta + rhat * tau], J3,
+                 "Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)")
     tests = pd.DataFrame(tests, columns=["test", "statistic", "df", "p"]).set_index("test")
     core = _DynamicEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
                            method=effects_method, bounds=ld.bounds, eigenvalues=ld.eigenvalues,
@@ -596,3 +632,117 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
                               effects_core=core, tests=tests, extra=extra,
                               bounds={"rho": ld.bounds}, flags=flags)
     return res
+
+
+# --------------------------------------------------------------------------- SEM-type
+class _DynamicErrorEffects(_DynamicEffects):
+    """Effects of a dynamic SEM/SDEM: no ρ in the mean equation, so the short run is
+    βI + θW and the long run (1 − τ)⁻¹(I − ρ_L W)⁻¹(βI + θW) with ρ_L = η/(1 − τ): the
+    lag-model formulas at ρ = 0 (λ, the error parameter, does not enter)."""
+
+    @staticmethod
+    def _with_rho(params, cov=None):
+        if "rho" in params.index:
+            return params, cov
+        p = params.drop("lambda", errors="ignore").copy()
+        p["rho"] = 0.0
+        c = None if cov is None else cov.reindex(index=p.index, columns=p.index).fillna(0.0)
+        return p, c
+
+    def point_dynamic(self, params, horizon="short"):
+        return super().point_dynamic(self._with_rho(params)[0], horizon)
+
+    def compute_dynamic(self, params, cov, **kw):
+        p, c = self._with_rho(params, cov)
+        return super().compute_dynamic(p, c, **kw)
+
+
+def _fit_dynamic_error(d, model, fe, dynamic, _fit, *, durbin, logdet, traces, trace_nsim, seed,
+                       effects_method, tol, maxiter, cov_type, weights_label):
+    """Dynamic SEM/SDEM by uncorrected QML (internal; ``lee_yu=False`` only).
+
+    y_t = τ y_{t−1} + η W y_{t−1} + X_t β + W X_t θ + μ + α_t ι + u_t,  u_t = λ W u_t + ε_t,
+    t = 2..T: with y_{t−1}, W y_{t−1} as predetermined regressors this is the static SEM/SDEM
+    likelihood of :func:`spatialnqpf.models.panel.spatial_panel` (``lee_yu=False``: the ML
+    estimator with unit and/or year dummies; σ² = e′e/(N(T − 1)), SEs from its exact
+    information) on the years 2..T.  No bias correction: τ̂ has the O(1/T) bias of a
+    within estimator with a lagged dependent variable (Nickell 1981).
+    """
+    import dataclasses
+    if cov_type != "info":
+        raise ValueError("cov_type='sandwich' is implemented for the dynamic SAR/SDM only")
+    N, T = d.N, d.T
+    T1 = T - 1
+    W = d.W
+    xn = list(d.xnames)
+    dur = xn if (model == "sdem" and durbin is None) else list(durbin or [])
+    Ylag = d.Y[:-1]
+    blocks, lagn = [], []
+    if dynamic in ("time", "both"):
+        blocks.append(Ylag[:, :, None])
+        lagn.append("y_lag")
+    if dynamic in ("spacetime", "both"):
+        blocks.append(_lag(W, Ylag)[:, :, None])
+        lagn.append("W_y_lag")
+    ld = _choose_logdet(W, logdet, seed)
+    lo, hi = ld.bounds
+    kw = dict(logdet=logdet, traces=traces, trace_nsim=trace_nsim, seed=seed,
+              effects_method=effects_method, tol=tol, maxiter=maxiter,
+              weights_label=weights_label, _ld=ld)
+    dyn_d = dataclasses.replace(d, Y=d.Y[1:], X=np.concatenate(blocks + [d.X[1:]], axis=2),
+                                times=d.times[1:], xnames=tuple(lagn + xn), durbin=tuple(dur))
+    stat_d = dataclasses.replace(d, Y=d.Y[1:], X=d.X[1:], times=d.times[1:], durbin=tuple(dur))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)   # flags are carried over below
+        r = _fit(dyn_d, model, fe, False, **kw)
+        warnings.simplefilter("ignore", RuntimeWarning)   # the static fit: only for the LR test
+        r0 = _fit(stat_d, model, fe, False, **kw)
+    names = list(r.params.index)
+    order = lagn + ["lambda"] + [nm for nm in names if nm not in lagn and nm != "lambda"]
+    params = r.params[order]
+    cov = r.cov.loc[order, order]
+    tau = float(params.get("y_lag", 0.0))
+    eta = float(params.get("W_y_lag", 0.0))
+    st = _stability(tau, eta, 0.0, ld.eigenvalues, lo)
+    flags = [f for f in r.flags if f.code != "boundary"]    # boundary: re-derived from bounds
+    if not st["stationary"]:
+        flags.append(Flag("nonstationary", "the fitted model is not stationary (" +
+                          st["condition"] + "); long-run effects do not exist"))
+    tests = []
+    lr = 2.0 * (r.llf - r0.llf)
+    tests.append(("LR dynamic vs static", lr, len(lagn), float(stats.chi2.sf(max(lr, 0), len(lagn)))))
+    pidx = list(params.index)
+
+    def wald(g, J, name):
+        w = float(g @ np.linalg.solve(J @ cov.to_numpy() @ J.T, g))
+        tests.append((name, w, len(g), float(stats.chi2.sf(w, len(g)))))
+
+    if "W_y_lag" in pidx:
+        J = np.zeros((1, len(pidx)))
+        J[0, pidx.index("W_y_lag")] = 1.0
+        wald(np.array([eta]), J, "Wald eta = 0 (W_y_lag)")
+    if dur:
+        J = np.zeros((len(dur), len(pidx)))
+        for i, v in enumerate(dur):
+            J[i, pidx.index("W_" + v)] = 1.0
+        wald(params[["W_" + v for v in dur]].to_numpy(), J, "Wald SDEM -> SEM (theta = 0)")
+    tests = pd.DataFrame(tests, columns=["test", "statistic", "df", "p"]).set_index("test")
+    info = dict(r.info)
+    info.pop("model", None)
+    info.update({"dynamic": dynamic, "n": N, "T": T, "T_used": T1,
+                 "first_period_lags_only": str(d.times[0]),
+                 "lee_yu": "none (uncorrected QML = unit/year dummies; no bias correction for "
+                           "SEM-type dynamic panels)",
+                 "stationary": st["stationary"], "stability": st["condition"],
+                 "cov_type": "inverse information matrix", "nobs_effective": N * T1})
+    core = _DynamicErrorEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
+                                method=effects_method, bounds=ld.bounds,
+                                eigenvalues=ld.eigenvalues, trace_seed=seed)
+    info["effects"] = core.method
+    extra = {"design": d, "lee_yu_setting": False, "stability": st, "uncorrected": None,
+             "bias": None, "durbin": tuple(dur), "static": r0}
+    return DynamicPanelResults(params, cov, r.sigma2, r.llf, N * T1, model,
+                               n_params=len(params) + 1, residuals=r.residuals, info=info,
+                               effects_core=core, tests=tests, extra=extra,
+                               bounds={"lambda": ld.bounds}, flags=flags)

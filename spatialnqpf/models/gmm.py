@@ -14,7 +14,9 @@ Cross-section (``time=None``)
     applied to a user's endogenous regressor in the SEM); we rescale that regressor so that its
     first-step coefficient is 0.5 in absolute value, fit, and scale back (GM is equivariant to
     the scaling, so the result is the estimator without the clip).
-Panel (``fe="individual"`` or ``"twoways"``, SAR only; written by us because spreg has no panel
+Panel (``fe="individual"`` or ``"twoways"``, SAR only — ``model="sem"``/``"sac"`` with ``fe`` is
+refused with an error naming the alternatives: the within-transformed GM of the error
+(Kapoor–Kelejian–Prucha moments) is not implemented; written by us because spreg has no panel
 IV): spatial 2SLS on the within-transformed data (demeaned y, W y, X, endogenous regressors and
 instruments [X, Z, W[X, Z], W²[X, Z]], lags taken per period before demeaning), which equals
 2SLS with unit (and year) dummies among the included exogenous variables (Frisch–Waugh–Lovell);
@@ -78,6 +80,8 @@ class GMMResults(EstimationResults):
     info : mapping
         model, estimator, n, T, fe, instruments, sigma2, ...
     residuals : Series
+    nobs : int
+        Observations used (n, or N·T for panels).
     """
 
     def __init__(self, params, cov, *, info, first_stage, tests, residuals, flags=(),
@@ -88,6 +92,7 @@ class GMMResults(EstimationResults):
         self._first_stage = first_stage.copy()
         self._tests = tests.copy()
         self._residuals = residuals.copy()
+        self.nobs = int(len(residuals))
         self._title = f"Spatial IV/GMM: {info['model'].upper()} ({info['estimator']})"
         self._freeze()
 
@@ -256,8 +261,12 @@ def spatial_gmm(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: str
         raise ValueError("panel GMM is implemented with fixed effects: fe='individual' or "
                          "'twoways' (pooled panels: estimate year by year or add dummies)")
     if model != "sar":
-        raise ValueError(f"panel GMM with fixed effects is implemented for model='sar', not "
-                         f"{model!r}")
+        raise ValueError(f"panel GMM with fixed effects is implemented for model='sar' (spatial "
+                         f"2SLS after the within transformation), not {model!r}: the GM estimator "
+                         "of a spatial error after the within transformation (Kapoor, Kelejian & "
+                         "Prucha 2007 moments) is not implemented; use spatial_gmm(model="
+                         f"{model!r}, time=None) year by year, or spatial_panel(model={model!r}, "
+                         "fe=...) when the regressors are exogenous")
     return _panel_sar(data, y, x, w, id, time, fe, endog, instruments, w_lags, lag_q)
 
 
@@ -363,8 +372,16 @@ def _panel_sar(data, y, x, w, id, time, fe, endog, instruments, w_lags, lag_q):
     def wlag(A):                      # (T, N) -> W applied per period
         return np.asarray(Wsp @ A.T).T
 
-    def dm(A):
-        return _demean(A, fe).ravel()
+    removed = []
+
+    def dm(A, name=None):
+        # a column without variation after the within transformation (constant within units,
+        # or within years for two-way) is absorbed by the fixed effects: refuse it by name, as
+        # its round-off residue would otherwise be rescaled into a spurious instrument
+        out = _demean(A, fe).ravel()
+        if name is not None and np.linalg.norm(out) <= 1e-9 * max(np.linalg.norm(A), 1e-300):
+            removed.append(name)
+        return out
 
     Yg = grid(y)
     Xg = [grid(c) for c in x]
@@ -372,17 +389,22 @@ def _panel_sar(data, y, x, w, id, time, fe, endog, instruments, w_lags, lag_q):
     Qg = [grid(c) for c in instruments]
     lagsrc = Xg + (Qg if lag_q else [])
     lnames = x + (instruments if lag_q else [])
-    Hcols, hnames = [dm(a) for a in Xg + Qg], x + instruments
+    Hcols, hnames = [dm(a, nm) for a, nm in zip(Xg + Qg, x + instruments)], x + instruments
     for k in range(1, w_lags + 1):
         for nm, a in zip(lnames, lagsrc):
             cur = a
             for _ in range(k):
                 cur = wlag(cur)
-            Hcols.append(dm(cur))
             hnames.append(f"W{'^' + str(k) if k > 1 else ''}_{nm}")
+            Hcols.append(dm(cur, hnames[-1]))
     H = np.column_stack(Hcols)
     Xd = np.column_stack([dm(a) for a in Xg])
-    Ed = np.column_stack([dm(a) for a in Eg] + [dm(wlag(Yg))])
+    Ed = np.column_stack([dm(a, nm) for a, nm in zip(Eg, endog)] + [dm(wlag(Yg))])
+    if removed:
+        raise IdentificationError(
+            f"variable(s) without variation after the within ({fe}) transformation, absorbed by "
+            f"the fixed effects: {format_values(list(dict.fromkeys(removed)))}; drop them (an "
+            "instrument constant within units cannot identify a fixed-effects model)")
     enames = endog + ["W_y"]
     nexcl = H.shape[1] - len(x)
     _check_instruments(H, hnames, len(enames), nexcl)

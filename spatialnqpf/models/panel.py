@@ -240,7 +240,8 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
         return keep_spec(spec, fit_dynamic(
             d, model, fe, lee_yu, dynamic, durbin=durbin, logdet=logdet, traces=traces,
             trace_nsim=trace_nsim, seed=seed, effects_method=effects_method, tol=tol,
-            maxiter=maxiter, cov_type=cov_type, weights_label=_weights_label(w)))
+            maxiter=maxiter, cov_type=cov_type, weights_label=_weights_label(w),
+            static_fit=_fit))   # the static fitter, for the SEM-type dynamic panels
     if fe == "random" and model in _ERR:
         return keep_spec(spec, _fit_re_error(d, model, logdet=logdet, seed=seed, tol=tol,
                                              maxiter=maxiter, weights_label=_weights_label(w)))

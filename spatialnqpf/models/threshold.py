@@ -326,7 +326,8 @@ def _hansen_grid(q, n_grid, trim):
 def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, *, id: str = "code",
                     time: str = "year", n_thresholds: int = 1, trim=0.01, n_boot: int = 300,
                     seed=0, grid: int | None = None, level: float = 0.95, cluster=None,
-                    progress: bool = False, w=None, fe="individual") -> ThresholdResults:
+                    progress: bool = False, w=None, fe="individual", backend: str = "serial",
+                    client=None, n_workers: int | None = None) -> ThresholdResults:
     """Hansen's (1999) fixed-effects panel threshold model with sequential bootstrap tests.
 
     Parameters
@@ -373,6 +374,11 @@ def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, *, id: str 
     fe : {"individual", "twoways"}
         Fixed effects of the spatial version (the non-spatial model is Hansen's, unit
         effects only).
+    backend : {"serial", "processes", "dask"}
+        Where the bootstrap draws run: :func:`spatialnqpf.batch.run` over chunks of 100
+        draws (``client``: a dask.distributed Client; ``n_workers``: pool size).  Draw b of
+        test k is seeded by (seed, (k, b)) alone, so every backend gives the same p-values
+        bit for bit.
 
     Conventions (those of Hansen's algorithm and ``xthreg``)
     ---------------------------------------------------------
@@ -425,6 +431,9 @@ def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, *, id: str 
             raise ValueError(f"trim must be in (0, 0.5), got {t_!r}")
     if int(n_boot) < 0:
         raise ValueError(f"n_boot must be >= 0, got {n_boot!r}")
+    from ..batch import BACKENDS
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     cols = list(dict.fromkeys([y] + xs + [q]))
     d = check_panel(data, id, time, columns=cols, balanced=True)
     if w is not None:
@@ -480,7 +489,8 @@ def panel_threshold(data: pd.DataFrame, y: str, x, regime_x, q: str, *, id: str 
         sk = seq[k]
         S_k, S_null = float(sk["S"][0]), float(sk["S_null"][0])
         F = (S_null - S_k) / (S_k / dfw)
-        Fb = _bootstrap(gr, seq, k, yw, unit, N, T, int(n_boot), seed, progress)
+        Fb = _bootstrap(gr, seq, k, yw, unit, N, T, int(n_boot), seed, progress,
+                        backend=backend, client=client, n_workers=n_workers)
         boot[k] = Fb
         if len(Fb):
             srt = np.sort(Fb)
@@ -567,32 +577,52 @@ def _null_fit(gr, seq, k, yw):
     return fit, yw - fit
 
 
-def _bootstrap(gr, seq, k, yw, unit, N, T, n_boot, seed, progress):
+_BOOT_CHUNK = 100   # draws per batch job (and per vectorised search)
+
+
+def _boot_draws(gr, k, fit, E, seed, reps):
+    """Bootstrap F statistics of test ``k`` for the draws ``reps`` (one batch job).
+
+    Draw b resamples whole units' null residuals with ``as_generator(seed, key=(k, b))``.
+    """
+    N, T = E.shape
+    bs = list(reps)
+    draws = np.stack([as_generator(seed, key=(k, b)).integers(0, N, N) for b in bs])
+    Y = fit[:, None] + E[draws].reshape(len(bs), N * T).T
+    sq = _sequence(gr, Y, k, curve=False)
+    Sk, Sn = sq[k]["S"], sq[k]["S_null"]
+    return (Sn - Sk) / (Sk / (N * (T - 1)))
+
+
+def _keep(value):
+    return value
+
+
+def _bootstrap(gr, seq, k, yw, unit, N, T, n_boot, seed, progress, backend="serial",
+               client=None, n_workers=None):
+    """Fixed-regressor bootstrap of test k through :func:`spatialnqpf.batch.run`."""
+    from .. import batch
     if n_boot == 0:
         return np.empty(0)
+    if backend not in batch.BACKENDS:
+        raise ValueError(f"backend must be one of {batch.BACKENDS}, got {backend!r}")
     fit, e = _null_fit(gr, seq, k, yw)
     if isinstance(seed, np.random.Generator):       # one draw → an int base seed
         seed = int(seed.integers(2 ** 63))
     elif seed is None:
-        seed = np.random.SeedSequence()
-    # unit-major layout: row i*T + t
-    E = e.reshape(N, T)
-    fitm = fit
-    from tqdm.auto import tqdm
-    batch = max(1, min(n_boot, 100))
-    out = np.empty(n_boot)
-    dfw = N * (T - 1)
-    with tqdm(total=n_boot, desc=f"threshold bootstrap (k={k})", disable=not progress,
-              leave=False) as bar:
-        for s in range(0, n_boot, batch):
-            bs = range(s, min(n_boot, s + batch))
-            draws = np.stack([as_generator(seed, key=(k, b)).integers(0, N, N) for b in bs])
-            Y = fitm[:, None] + E[draws].reshape(len(bs), N * T).T
-            sq = _sequence(gr, Y, k, curve=False)
-            Sk, Sn = sq[k]["S"], sq[k]["S_null"]
-            out[s:s + len(bs)] = (Sn - Sk) / (Sk / dfw)
-            bar.update(len(bs))
-    return out
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    E = e.reshape(N, T)                             # unit-major layout: row i*T + t
+    jobs = [batch.Job(key=("threshold_boot", k, s), func=_boot_draws,
+                      kwargs=dict(gr=gr, k=k, fit=fit, E=E, seed=seed,
+                                  reps=range(s, min(n_boot, s + _BOOT_CHUNK))), params={})
+            for s in range(0, n_boot, _BOOT_CHUNK)]
+    out = batch.run(jobs, backend=backend, client=client, seed=0, progress=progress,
+                    n_workers=n_workers, collect=_keep)
+    if out.failures:
+        key, f = next(iter(out.failures.items()))
+        raise RuntimeError(f"threshold bootstrap (k={k}): {len(out.failures)} of {len(jobs)} "
+                           f"chunks failed; first {key}: {f.error}\n{f.traceback}")
+    return np.concatenate([np.asarray(out.values[j.key], float) for j in jobs])
 
 
 # --------------------------------------------------------------------------- spatial

@@ -60,8 +60,9 @@ from typing import Mapping
 import pandas as pd
 
 from .config import ReportConfig, load_config
+from .progress import WRITE_PHASES, Progress
 from .figures import rasterize_heavy as _rasterize_heavy  # noqa: F401  (kept: builder._rasterize_heavy)
-from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput
+from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput, default_stages
 from .writers import docx_report, html_report, jsonable, md_report, versions, write_tables
 
 __all__ = ["build_report", "run_stages", "ReportResult", "StageOutcome", "FigureRecord", "STAGES",
@@ -146,7 +147,12 @@ class ReportResult:
                               "reason": s.reason} for s in self.stages]).set_index("stage")
 
     def summary(self) -> str:
-        lines = [f"spatialnqpf report -> {self.out_dir} ({self.seconds:.1f} s)"]
+        label = self.footer.get("label", "spatialnqpf report")
+        lines = [f"{label} -> {self.out_dir} ({self.seconds:.1f} s)"]
+        for name, p in self.footer.get("prerequisites", {}).items():
+            extra = f": {p['reason']}" if p.get("reason") else ""
+            lines.append(f"  {name:<16} {p['status']:<8} {p['seconds']:6.1f} s  "
+                         f"prerequisite, outputs not written{extra}")
         for s in self.stages:
             extra = f": {s.reason}" if s.reason else ""
             lines.append(f"  {s.name:<16} {s.status:<8} {s.seconds:6.1f} s  "
@@ -197,7 +203,8 @@ def _prepare(config, out, data, lang, stages, figures=True):
                            cfg.source, cfg.base_dir)
     if lang is not None:
         cfg = cfg.replace(output={"lang": lang})
-    want = list(STAGES) if stages is None else ["data"] + [s for s in stages if s != "data"]
+    want = (list(default_stages(cfg)) if stages is None
+            else ["data"] + [s for s in stages if s != "data"])
     bad = [s for s in want if s not in STAGES]
     if bad:
         raise ValueError(f"unknown stage(s) {bad}; stages are {list(STAGES)}")
@@ -212,19 +219,25 @@ def _prepare(config, out, data, lang, stages, figures=True):
     return cfg, state, want, font
 
 
-def _loop(state: State, want, progress: bool) -> list:
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(want), desc="spatialnqpf report", unit="stage", file=sys.stderr)
+def _loop(state: State, want, progress, write=None) -> list:
+    """Run the stages ``want``; a stage not in ``write`` (a prerequisite) draws no figure."""
+    bar = progress if isinstance(progress, Progress) else Progress(
+        bool(progress), "spatialnqpf report", len(want))
     outcomes = []
+    figures = state.figures
     for name in want:
-        if bar is not None:
-            bar.set_postfix_str(name)
-        outcomes.append(run_stage(state, name))
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
+        prereq = write is not None and name not in write
+        label = f"{name} (prerequisite)" if prereq else name
+        bar.show(label)
+        state.on_step = lambda text, label=label: bar.show(f"{label}: {text}")
+        state.figures = figures and not prereq
+        try:
+            outcomes.append(run_stage(state, name))
+        finally:
+            state.figures = figures
+            state.on_step = None
+        bar.done()
+    if not isinstance(progress, Progress):
         bar.close()
     return outcomes
 
@@ -244,7 +257,8 @@ def run_stages(config: ReportConfig | str | Path | None = None, *, data=None, la
 
 
 def build_report(config: ReportConfig | str | Path | None = None, out="spatialnqpf-report", *,
-                 data=None, lang: str | None = None, stages=None, progress: bool = True) -> ReportResult:
+                 data=None, lang: str | None = None, stages=None, progress: bool = True,
+                 write=None, label: str | None = None) -> ReportResult:
     """Run the analysis and write the report folder.
 
     Parameters
@@ -263,7 +277,17 @@ def build_report(config: ReportConfig | str | Path | None = None, out="spatialnq
         stages they require produced: see ``Stage.requires`` in
         :mod:`spatialnqpf.report.stages`).
     progress : bool
-        Show a tqdm progress bar on stderr.
+        Show a tqdm progress bar on stderr: one step per stage and per writing phase
+        (tables, results.json, report.html, report.md, report.docx), the file being
+        written named after the bar.
+    write : sequence of str, optional
+        Stages whose outputs are written (default: every stage run).  The others are
+        prerequisites: they run without figures, their tables and readings are not
+        written, and their status is recorded in ``footer["prerequisites"]``.  The
+        data stage (what was read, dropped or imputed) is always written.  The
+        single-stage commands (``spatialnqpf moran`` ...) pass their own stage.
+    label : str, optional
+        Text of the progress bar (default ``"spatialnqpf report"``).
 
     Returns
     -------
@@ -279,10 +303,10 @@ def build_report(config: ReportConfig | str | Path | None = None, out="spatialnq
 
     # fonts and styles are set for the report only: the caller's rcParams are restored after
     with matplotlib.rc_context():
-        return _build(config, out, data, lang, stages, progress)
+        return _build(config, out, data, lang, stages, progress, write, label)
 
 
-def _build(config, out, data, lang, stages, progress) -> ReportResult:
+def _build(config, out, data, lang, stages, progress, write=None, label=None) -> ReportResult:
 
     t0 = time.perf_counter()
     cfg, state, want, font = _prepare(config, out, data, lang, stages)
@@ -290,26 +314,72 @@ def _build(config, out, data, lang, stages, progress) -> ReportResult:
     out = state.out
     out.mkdir(parents=True, exist_ok=True)
     state.progress = progress
-    outcomes = _loop(state, want, progress)
-    files = write_tables(out, outcomes, list(cfg.get("output", "formats")), lang, state.notes)
-    footer = {
-        "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "seconds": time.perf_counter() - t0, "seed": cfg.seed, "lang": lang, "figure_lang": fig_lang,
-        "font": font, "versions": versions(), "config": cfg.to_dict(), "config_source": cfg.source,
-        "data": {"source": state.data.source, "sha256": state.data.checksum},
-        "command": " ".join(sys.argv) if sys.argv else "", "notes": list(state.notes),
-    }
-    results = {"footer": footer, "stages": {s.name: s.to_dict() for s in outcomes}}
-    (out / "results.json").write_text(json.dumps(jsonable(results), ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
-    (out / "report.html").write_text(html_report(lang, outcomes, footer), encoding="utf-8")
-    (out / "report.md").write_text(md_report(lang, outcomes, footer), encoding="utf-8")
-    (out / "config_used.toml").write_text(cfg.to_toml(), encoding="utf-8")
-    if "docx" in cfg.get("output", "formats"):
-        try:
-            docx_report(lang, outcomes, footer, out / "report.docx")
-        except ImportError:
-            pass  # python-docx absent: already noted by _write_tables
+    shown = None if write is None else {"data", *write}
+    formats = list(cfg.get("output", "formats"))
+    phases = [ph for ph in WRITE_PHASES if ph != "report.docx" or "docx" in formats]
+    bar = Progress(bool(progress), label or "spatialnqpf report", len(want) + len(phases))
+    timings = {"stages": {}, "figures": 0.0, "writing": {}}
+    try:
+        all_outcomes = _loop(state, want, bar, write=shown)
+        timings["stages"] = {o.name: round(o.seconds, 3) for o in all_outcomes}
+        timings["figures"] = round(state.figure_seconds, 3)
+        outcomes = [o for o in all_outcomes if shown is None or o.name in shown]
+        prereq = {o.name: {"status": o.status, "seconds": round(o.seconds, 3), "reason": o.reason}
+                  for o in all_outcomes if shown is not None and o.name not in shown}
+        for name, o in prereq.items():
+            if o["status"] == "failed":
+                state.notes.append(f"prerequisite stage {name} failed: {o['reason']}")
+
+        def phase(name):
+            bar.show(f"writing {name}")
+            return time.perf_counter()
+
+        def end(name, t):
+            timings["writing"][name] = round(time.perf_counter() - t, 3)
+            bar.done()
+
+        t = phase("tables")
+        blocks = None
+        if "docx" in formats:
+            try:
+                from .writers import table_blocks
+                blocks = table_blocks(outcomes)  # each Word table built once, copied into three files
+            except ImportError:
+                blocks = None
+        files = write_tables(out, outcomes, formats, lang, state.notes, blocks=blocks,
+                             on_step=lambda text: bar.show(f"writing {text}"))
+        end("tables", t)
+        footer = {
+            "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "seconds": time.perf_counter() - t0, "seed": cfg.seed, "lang": lang, "figure_lang": fig_lang,
+            "font": font, "versions": versions(), "config": cfg.to_dict(), "config_source": cfg.source,
+            "data": {"source": state.data.source, "sha256": state.data.checksum},
+            "command": " ".join(sys.argv) if sys.argv else "", "notes": list(state.notes),
+            "timings": timings, "label": label or "spatialnqpf report",
+        }
+        if prereq:
+            footer["prerequisites"] = prereq
+        t = phase("results.json")
+        results = {"footer": footer, "stages": {s.name: s.to_dict() for s in outcomes}}
+        (out / "results.json").write_text(json.dumps(jsonable(results), ensure_ascii=False, indent=1),
+                                          encoding="utf-8")
+        end("results.json", t)
+        t = phase("report.html")
+        (out / "report.html").write_text(html_report(lang, outcomes, footer), encoding="utf-8")
+        end("report.html", t)
+        t = phase("report.md")
+        (out / "report.md").write_text(md_report(lang, outcomes, footer), encoding="utf-8")
+        (out / "config_used.toml").write_text(cfg.to_toml(), encoding="utf-8")
+        end("report.md", t)
+        if "docx" in formats:
+            t = phase("report.docx")
+            try:
+                docx_report(lang, outcomes, footer, out / "report.docx", blocks=blocks)
+            except ImportError:
+                pass  # python-docx absent: already noted by _write_tables
+            end("report.docx", t)
+    finally:
+        bar.close()
     footer["seconds"] = time.perf_counter() - t0
     return ReportResult(out_dir=out, stages=tuple(outcomes), footer=footer,
                         files={"tables": files, "html": out / "report.html", "md": out / "report.md",

@@ -54,7 +54,14 @@ DEFAULTS: dict = {
                  "club_merge": "PS", "factors": [], "discretize": "opgd", "geodetector_years": []},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
-               "effects_nsim": 1000, "specification_search": True},
+               "effects_nsim": 1000, "specification_search": True, "dynamic": "none",
+               "endog": [], "instruments": []},
+    # off unless the configuration has an [impact] table (load_config sets enabled = true)
+    "impact": {"enabled": False, "y": "index", "x": [], "controls": [], "fe": "twoways",
+               "cluster": "code", "mediators": [], "moderators": [], "mediation_boot": 500,
+               "threshold": "", "threshold_x": [], "n_thresholds": 2, "trim": 0.05,
+               "n_boot": 300, "grid": 0, "backend": "serial", "heterogeneity": "",
+               "n_perm": 500},
     "seeds": {"seed": 20240501},
     "output": {"lang": "zh", "formats": ["tex", "docx", "xlsx", "csv", "html", "md"],
                "figures": ["png", "svg"], "dpi": 150},
@@ -185,6 +192,35 @@ lee_yu = true             # true (Lee-Yu transformation) | "elhorst" | false
 weights = []              # which matrices to fit under; empty = all of [weights] matrices
 effects_nsim = 1000       # simulation draws for the effects' standard errors
 specification_search = true
+# Robustness columns, fitted under the first matrix of `weights` (off by default):
+dynamic = "none"          # none | time (y_t-1) | spacetime (W y_t-1) | both: adds the dynamic model
+                          # (model sar or sdm: lee_yu true = Yu-de Jong-Lee corrected, false = uncorrected;
+                          #  sem or sdem: lee_yu = false only, uncorrected QML)
+                          # beside the static one, with short- and long-run effects tables
+endog = []                # endogenous regressors (not in x), e.g. ["fdi"]: adds a spatial 2SLS column
+instruments = []          # their excluded instruments, e.g. ["z1"] (fe must be individual or twoways)
+
+# The impact-paper workflow (off unless an [impact] table is given; examples/impact_report.toml):
+# two-way FE baseline, mechanism (mediation, moderation), Hansen panel threshold, regional
+# heterogeneity, in journal-layout tables.  Uncomment the [impact] line and the keys to run it.
+# [impact]
+# y = "index"               # dependent variable ("index" = the composite index)
+# x = ["scitech_share"]     # core explanatory variable(s)
+# controls = ["ln_gdp", "industry_share", "edu_budget_share"]
+# fe = "twoways"            # none | individual | time | twoways
+# cluster = "code"          # cluster SEs by province ("code"), "hetero" (HC1) or "none"
+# mediators = []            # mediation by each (three-equation, Sobel, cluster bootstrap)
+# moderators = []           # moderation by each (centred interaction with the first x)
+# mediation_boot = 500      # cluster bootstrap draws of the indirect effect (0 = Sobel only)
+# threshold = ""            # threshold variable q of Hansen's (1999) model; empty = none
+# threshold_x = []          # regime-dependent regressors; empty = x
+# n_thresholds = 2          # 1, 2 or 3 thresholds tested in sequence
+# trim = 0.05               # each regime keeps at least ceil(trim * NT) observations
+# n_boot = 300              # fixed-regressor bootstrap draws per threshold test
+# grid = 0                  # 0 = every distinct value of q; e.g. 400 = Hansen's quantile grid
+# backend = "serial"        # where the bootstrap runs: serial | processes
+# heterogeneity = ""        # groups: region4 | belt3 | zone8 | a column; empty = none
+# n_perm = 500              # permutations of the test that group coefficients differ
 
 [seeds]
 seed = 20240501           # one seed for every random step (permutations, bootstrap, simulations)
@@ -423,6 +459,9 @@ def validate_settings(s: Mapping) -> None:
     if not isinstance(m["specification_search"], bool):
         raise ConfigError("[models] specification_search must be true or false, got "
                           f"{m['specification_search']!r}")
+    _validate_robustness(s)
+    # [impact]
+    _validate_impact(s)
     # [seeds]
     _want_int(s, "seeds", "seed", lo=0, what="a non-negative integer")
     # [output]
@@ -440,8 +479,6 @@ def validate_settings(s: Mapping) -> None:
     if fp and not Path(fp).expanduser().is_file():
         raise ConfigError(f"[fonts] path {fp!r} is not a file (relative paths are relative to "
                           "the current folder); give a .ttf/.otf/.ttc file or leave it empty")
-
-
 
 
 def _validate_patterns(s) -> None:
@@ -467,6 +504,8 @@ def _validate_patterns(s) -> None:
         raise ConfigError(f"[patterns] variable {p['variable']!r} is also among factors")
     _want_str(s, "patterns", "discretize", CHOICES[("patterns", "discretize")])
     _want_list(s, "patterns", "geodetector_years", item="int")
+
+
 def _check_labels(lab) -> None:
     """``[labels]``: one table per language (``[labels.zh]``, ``[labels.en]``) of variable = label."""
     langs = CHOICES[("output", "lang")]
@@ -484,6 +523,116 @@ def _check_labels(lab) -> None:
             if not isinstance(text, str) or not text.strip():
                 raise ConfigError(f"[labels.{lang}] {var}: the label must be a non-empty string, "
                                   f"got {text!r}")
+
+
+#: values of ``[models] dynamic`` ("none": static models only)
+DYNAMIC_CHOICES = ("none", "time", "spacetime", "both")
+
+
+def _validate_robustness(s) -> None:
+    """``[models] dynamic``, ``endog`` and ``instruments`` (the dynamic and spatial 2SLS columns)."""
+    from ..models._taxonomy import normalise_fe
+    m = s["models"]
+    _want_str(s, "models", "dynamic", DYNAMIC_CHOICES)
+    if m["dynamic"] != "none":
+        if m["model"] not in ("sar", "sdm", "sem", "sdem"):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs model = \"sar\", \"sdm\", "
+                              f"\"sem\" or \"sdem\" (dynamic panels are not implemented for "
+                              f"{m['model']!r})")
+        if m["model"] in ("sem", "sdem") and m["lee_yu"] is not False:
+            raise ConfigError(f"[models] dynamic with model = {m['model']!r} needs lee_yu = false "
+                              f"(a dynamic SEM-type panel is estimated by uncorrected QML; the bias "
+                              f"correction is implemented for sar and sdm), got lee_yu = {m['lee_yu']!r}")
+        if not isinstance(m["lee_yu"], bool):
+            raise ConfigError(f"[models] dynamic = {m['dynamic']!r} needs lee_yu = true (Yu-de Jong-Lee "
+                              f"bias correction) or false (uncorrected QML), got lee_yu = "
+                              f"{m['lee_yu']!r} (the Elhorst correction is for static models)")
+    _want_list(s, "models", "endog")
+    _want_list(s, "models", "instruments")
+    endog, inst = list(m["endog"]), list(m["instruments"])
+    if endog and not inst:
+        raise ConfigError(f"[models] endog = {format_values(endog)} needs instruments = [...] "
+                          "(excluded instruments for the endogenous regressors)")
+    roles = [("y", [m["y"]]), ("x", list(m["x"])), ("endog", endog), ("instruments", inst)]
+    for i, (a, va) in enumerate(roles):
+        for b, vb in roles[i + 1:]:
+            both = [v for v in va if v in vb]
+            if both and (a, b) != ("y", "x") and (endog or inst):
+                raise ConfigError(f"[models] {format_values(both)} is listed in both {a} and {b}")
+    if (endog or inst) and normalise_fe(m["fe"]) not in ("individual", "twoways"):
+        raise ConfigError(f"[models] endog/instruments (panel spatial 2SLS) need fe = \"individual\" "
+                          f"or \"twoways\" (the within transformation), got fe = {m['fe']!r}")
+
+
+def _validate_impact(s: Mapping) -> None:
+    """Types, ranges and consistency of the ``[impact]`` options (columns are checked on loading)."""
+    if "impact" not in s:
+        return
+    m = s["impact"]
+    if not isinstance(m["enabled"], bool):
+        raise ConfigError(f"[impact] enabled must be true or false, got {m['enabled']!r}")
+    _want_str(s, "impact", "y", allow_empty=False)
+    for key in ("x", "controls", "mediators", "moderators", "threshold_x"):
+        _want_list(s, "impact", key)
+    roles = {"x": m["x"], "controls": m["controls"], "mediators": m["mediators"],
+             "moderators": m["moderators"]}
+    for key, cols in roles.items():
+        if m["y"] in cols:
+            raise ConfigError(f"[impact] y = {m['y']!r} is also in {key}")
+    for a, b in (("x", "controls"), ("x", "mediators"), ("x", "moderators"),
+                 ("mediators", "controls")):
+        both = [c for c in roles[a] if c in roles[b]]
+        if both:
+            if {a, b} == {"x", "mediators"}:
+                raise ConfigError(f"[impact] mediators {format_values(both)} equal the treatment "
+                                  "(x); a mediator must be another variable")
+            raise ConfigError(f"[impact] {format_values(both)} are both in {a} and in {b}; a "
+                              "variable has one role")
+    from ..models._taxonomy import normalise_fe
+    try:
+        normalise_fe(m["fe"])
+    except ValueError as exc:
+        raise ConfigError(f"[impact] fe: {exc}") from None
+    _want_str(s, "impact", "cluster", allow_empty=False)
+    _want_int(s, "impact", "mediation_boot", lo=0, hi=100_000,
+              what="a number of bootstrap draws (an integer)")
+    _want_str(s, "impact", "threshold")
+    th = m["threshold"]
+    not_x = [v for v in m["threshold_x"] if v not in m["x"] + m["controls"]]
+    if not_x:
+        raise ConfigError(f"[impact] threshold_x {format_values(not_x)} are not in x or controls "
+                          f"({format_values(m['x'] + m['controls'])}); regime regressors must be "
+                          "regressors")
+    if th and th == m["y"]:
+        raise ConfigError(f"[impact] threshold = {th!r} is the dependent variable y")
+    if m["threshold_x"] and not th:
+        raise ConfigError("[impact] threshold_x is given but threshold (the threshold variable) "
+                          "is empty")
+    _want_int(s, "impact", "n_thresholds", lo=1, hi=3)
+    trim = m["trim"]
+    if not _is_number(trim) or not 0 < float(trim) < 0.5:
+        raise ConfigError(f"[impact] trim must be a number in (0, 0.5) (share of the observations "
+                          f"each regime keeps; e.g. 0.05), got {trim!r}")
+    _want_int(s, "impact", "n_boot", lo=0, hi=100_000,
+              what="a number of bootstrap draws (an integer)")
+    _want_int(s, "impact", "grid", lo=0, hi=100_000,
+              what="0 (every distinct value) or the size of Hansen's quantile grid")
+    if 0 < m["grid"] < 10:
+        raise ConfigError(f"[impact] grid = {m['grid']} is too coarse; use 0 (every distinct "
+                          "value) or a grid of at least 10 quantiles (Hansen uses 400)")
+    _want_str(s, "impact", "backend", ("serial", "processes"))
+    _want_str(s, "impact", "heterogeneity")
+    _want_int(s, "impact", "n_perm", lo=0, hi=1_000_000,
+              what="a number of permutations (an integer)")
+
+
+def _enable_impact(over: Mapping) -> Mapping:
+    """A configuration that gives an ``[impact]`` table turns the stage on (unless it says
+    ``enabled = false``)."""
+    imp = over.get("impact") if isinstance(over, Mapping) else None
+    if isinstance(imp, Mapping) and "enabled" not in imp:
+        over = dict(over, impact=dict(imp, enabled=True))
+    return over
 
 
 @dataclass(frozen=True)
@@ -566,7 +715,8 @@ class ReportConfig:
 
     def replace(self, **sections) -> "ReportConfig":
         """New config with some sections (dicts) merged in, e.g. ``replace(output={"lang": "en"})``."""
-        return ReportConfig(_merge(self.settings, sections), self.source, self.base_dir)
+        return ReportConfig(_merge(self.settings, _enable_impact(sections)), self.source,
+                            self.base_dir)
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(self.settings, default=str))
@@ -642,10 +792,10 @@ def load_config(path=None, **overrides) -> ReportConfig:
             user = tomllib.loads(p.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: invalid TOML: {exc}") from None
-        settings = _merge(settings, user)
+        settings = _merge(settings, _enable_impact(user))
         source, base = str(p), str(p.resolve().parent)
     if overrides:
-        settings = _merge(settings, overrides)
+        settings = _merge(settings, _enable_impact(overrides))
     return ReportConfig(settings, source, base)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["FigureRecord", "save_figure", "rasterize_heavy", "as_figure", "province_maps", "map_grid",
-           "VECTOR_FORMATS"]
+           "VECTOR_FORMATS", "tight_bbox"]
 
 @dataclass(frozen=True)
 class FigureRecord:
@@ -71,14 +71,40 @@ def save_figure(fig, folder: Path, name: str, title: str, *, formats=(), dpi: in
     fmts = list(dict.fromkeys(["png", *formats]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # glyph warnings are handled by fonts.setup_language
+        bbox = tight_bbox(fig, dpi) if len(fmts) > 1 else "tight"
         for fmt in sorted(fmts, key=lambda f: f in VECTOR_FORMATS):  # raster formats first
             if fmt in VECTOR_FORMATS:
                 rasterize_heavy(fig)
             p = folder / f"{name}.{fmt}"
-            fig.savefig(p, dpi=dpi, bbox_inches="tight")
+            fig.savefig(p, dpi=dpi, bbox_inches=bbox)
             files[fmt] = p
     plt.close(fig)
     return FigureRecord(name, title, files)
+
+
+def tight_bbox(fig, dpi: float):
+    """The ``bbox_inches="tight"`` box of ``fig`` at ``dpi``, computed once for every format.
+
+    ``savefig(bbox_inches="tight")`` lays the whole figure out again (a draw without
+    rendering) for each file; with the box computed here, as matplotlib computes it
+    for the PNG (Agg renderer at ``dpi``, ``savefig.pad_inches``), the PNG is the same
+    and the vector formats skip that extra pass.  Falls back to ``"tight"`` when the
+    canvas has no Agg renderer.
+    """
+    import matplotlib as mpl
+    from contextlib import nullcontext
+    old = fig.dpi
+    try:
+        fig.dpi = dpi
+        renderer = fig.canvas.get_renderer()
+        with getattr(renderer, "_draw_disabled", nullcontext)():
+            fig.draw(renderer)
+        pad = mpl.rcParams["savefig.pad_inches"]
+        return fig.get_tightbbox(renderer).padded(pad)
+    except Exception:  # pragma: no cover - non-Agg canvas: let savefig compute it per file
+        return "tight"
+    finally:
+        fig.dpi = old
 
 
 def as_figure(obj):

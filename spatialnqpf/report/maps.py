@@ -12,6 +12,7 @@ by the Ministry of Natural Resources (审图号), which these shapes are not.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -130,6 +131,22 @@ def _draw(ax, gdf, values, *, categorical, cmap, scheme, k, vmin, vmax, colors, 
     return handles
 
 
+def _clipped(gdf, box, margin: float = 0.05):
+    """``gdf`` with its polygons cut to ``box`` widened by ``margin`` on each side.
+
+    The South China Sea inset shows a small window of the whole map: cut to it, its
+    polygons keep a few percent of their vertices (the map is the same: what lies
+    outside the window is not drawn, the cut edges lie outside it).  Every row is
+    kept (units cut away are empty), so classes and colours are those of the main map.
+    """
+    import shapely
+    x0, y0, x1, y1 = box
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    out = gdf.copy()
+    out.geometry = shapely.clip_by_rect(gdf.geometry.values, x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+    return out
+
+
 def _projected_box(lonlat_box):
     import shapely
     from pyproj import Transformer
@@ -156,33 +173,33 @@ def _map(level, values, ax, lang, **kw):
     with matplotlib.rc_context(rc):
         if ax is None:
             _, ax = plt.subplots(figsize=kw["figsize"])
-        # geopandas calls canvas.draw_idle() after every layer, which on Agg renders the whole
-        # figure each time (seven renders of ~2*10^5 vertices for a city map); one render at
-        # savefig is enough
-        with no_idle_draw(ax.figure):
+        with _no_idle_draw(ax.figure):
             return _map_body(level, values, ax, lang, **kw)
 
 
-class no_idle_draw:
-    """Context manager: ``fig.canvas.draw_idle`` does nothing inside (restored on exit).
+class _no_idle_draw:
+    """Within the block, ``fig.canvas.draw_idle()`` does nothing.
 
-    geopandas' ``plot`` calls ``draw_idle()`` after every layer; on the Agg backend that renders
-    the whole figure each time.  The figure is rendered once, when it is saved.
+    geopandas' ``plot`` ends with ``canvas.draw_idle()``, which on the non-interactive
+    Agg canvas renders the whole figure at once: a map with an inset and its layers
+    was rendered five times before ``savefig`` rendered it again.  The figure saved
+    is the same (the file is drawn by ``savefig``).
     """
 
     def __init__(self, fig):
         self.canvas = fig.canvas
 
     def __enter__(self):
+        self.had = "draw_idle" in vars(self.canvas)
         self.old = vars(self.canvas).get("draw_idle")
         self.canvas.draw_idle = lambda *a, **k: None
         return self
 
     def __exit__(self, *exc):
-        if self.old is None:
-            del self.canvas.draw_idle
-        else:
+        if self.had:
             self.canvas.draw_idle = self.old
+        else:
+            del self.canvas.draw_idle
         return False
 
 
@@ -273,7 +290,10 @@ def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categoric
             ax.legend(handles=handles, **kw)
     if inset:
         iax = ax.inset_axes([0.80, 0.02, 0.19, 0.30])
-        _draw(iax, gdf, aligned, legend=False, legend_kwds=None, box=_projected_box(_INSET_BOX), **common)
+        ibox = _projected_box(_INSET_BOX)
+        with warnings.catch_warnings():  # units cut away entirely are empty: nothing to draw, no warning
+            warnings.filterwarnings("ignore", message=".*composed of empty geometries", category=UserWarning)
+            _draw(iax, _clipped(gdf, ibox), aligned, legend=False, legend_kwds=None, box=ibox, **common)
         if prov_lines is not None:
             prov_lines.plot(ax=iax, color="0.15", linewidth=0.4)
         gdf[~gdf["_outside"]].boundary.plot(ax=iax, color="0.35", linewidth=0.4)  # islands stay visible

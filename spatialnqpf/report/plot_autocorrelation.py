@@ -248,8 +248,8 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
         else:
             fig = ax.figure
         colors = g["_cluster"].map(CLUSTER_COLORS).fillna("#ffffff")
-        from .maps import no_idle_draw
-        with no_idle_draw(fig):  # one render at savefig, not one per geopandas layer
+        from .maps import _no_idle_draw
+        with _no_idle_draw(fig):  # one render at savefig, not one per geopandas layer
             g.plot(ax=ax, color=list(colors), edgecolor="#666666", linewidth=0.4)
         if labels:
             ids = list(f[res.id])

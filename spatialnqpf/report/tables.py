@@ -46,6 +46,7 @@ __all__ = [
     "tidy_of", "md_escape", "FLAG_MARK", "format_p", "MISSING",
     "translate_decision", "translate_specification", "lee_yu_label", "SPEC_TESTS_ZH",
     "SPEC_DECISIONS_ZH", "FE_ZH",
+    "DOCX_STYLE", "journal_styles", "apply_journal_fonts", "append_blocks",
 ]
 
 #: Fixed labels of the regression layout, Chinese and English.
@@ -76,6 +77,14 @@ LABELS = {
 
 #: Appended to every cell of a flagged fit (the table notes name the flag).
 FLAG_MARK = "†"
+
+#: Column words of the raw-numbers sheet of a regression table (:meth:`Table.raw_frame`).
+_RAW_WORDS = {
+    "zh": {"term": "变量", "section": "部分", "estimate": "估计值", "se": "标准误", "t": "t 值",
+           "p": "p 值", "stars": "显著性", "coefficients": "系数"},
+    "en": {"term": "Variable", "section": "Part", "estimate": "estimate", "se": "std. error",
+           "t": "t", "p": "p-value", "stars": "stars", "coefficients": "Coefficients"},
+}
 
 
 def _lang(lang: str) -> str:
@@ -149,10 +158,15 @@ def format_p(p, digits: int = 3) -> str:
 
 @dataclass(frozen=True)
 class Cell:
-    """One formatted cell and the number behind it (``value`` is ``None`` for text)."""
+    """One formatted cell and the number behind it (``value`` is ``None`` for text).
+
+    ``p`` is the two-sided p-value behind the stars of a coefficient cell (written to
+    the raw-numbers sheet of the Excel files), ``None`` elsewhere.
+    """
 
     text: str
     value: float | None = None
+    p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -354,60 +368,80 @@ class Table:
             Path(path).write_text(text, encoding="utf-8-sig")
         return text
 
-    def to_docx(self, path=None, document=None):
+    def docx_blocks(self) -> list:
+        """The Word XML of the table, built once: caption paragraph, table, note paragraphs.
+
+        Chinese journal layout (see :data:`DOCX_STYLE`): every run carries explicit
+        fonts (宋体 SimSun for East Asian text, Times New Roman for Latin text and
+        numbers: ``w:rFonts`` ascii/hAnsi/eastAsia/cs), cells in 五号 (10.5 pt), notes
+        in 9 pt; a three-line table: top and bottom rules 1.5 pt, a 0.75 pt rule
+        under the header (and above a section heading), no vertical lines.  The
+        elements are ``lxml`` elements of python-docx; :meth:`to_docx` and the
+        report writers append deep copies of them, so one table is built once and
+        reused for its own file, ``all_tables.docx`` and ``report.docx``.  Built
+        as XML text in one pass: python-docx's ``Table.cell(i, j)`` re-walks the
+        whole table on each call (quadratic in the number of cells).
+        """
+        from docx.oxml import parse_xml
+        g = self.grid()
+        widths = _docx_widths(g)
+        st = DOCX_STYLE
+        rows_xml = []
+        last = len(g) - 1
+        for i, row in enumerate(g):
+            kind = "header" if i == 0 else self.rows[i - 1].kind
+            prev_section = i > 0 and kind == "section"
+            tcs = []
+            for j, v in enumerate(row):
+                top = st["rule_outer"] if i == 0 else (st["rule_inner"] if prev_section else None)
+                bottom = (st["rule_inner"] if i == 0 else None)
+                if i == last:
+                    bottom = st["rule_outer"]
+                tcs.append(_docx_tc(v, widths[j], "left" if j == 0 else "center", top, bottom,
+                                    italic=kind == "section", size=st["cell_size"]))
+            trpr = "<w:trPr><w:tblHeader/></w:trPr>" if i == 0 else "<w:trPr><w:cantSplit/></w:trPr>"
+            rows_xml.append(f"<w:tr>{trpr}{''.join(tcs)}</w:tr>")
+        nil = "".join(f'<w:{e} w:val="nil"/>' for e in ("top", "left", "bottom", "right",
+                                                         "insideH", "insideV"))
+        tbl = (f"<w:tbl {_W_NS}><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/><w:jc w:val=\"center\"/>"
+               f"<w:tblBorders>{nil}</w:tblBorders><w:tblLayout w:type=\"autofit\"/>"
+               "<w:tblCellMar><w:left w:w=\"80\" w:type=\"dxa\"/><w:right w:w=\"80\" w:type=\"dxa\"/>"
+               "</w:tblCellMar><w:tblLook w:val=\"0000\" w:firstRow=\"0\" w:lastRow=\"0\" "
+               "w:firstColumn=\"0\" w:lastColumn=\"0\" w:noHBand=\"1\" w:noVBand=\"1\"/></w:tblPr>"
+               "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
+               + "".join(rows_xml) + "</w:tbl>")
+        out = [parse_xml(_docx_p(self.title, "center", size=st["caption_size"], bold=True,
+                                 keep_next=True, before=120)),
+               parse_xml(tbl)]
+        out += [parse_xml(_docx_p(n, "left", size=st["note_size"])) for n in self.notes]
+        return out
+
+    def to_docx(self, path=None, document=None, blocks=None):
         """Word three-line table via python-docx; returns the ``Document``.
 
-        With ``document`` given, the caption and table are appended to it
+        With ``document`` given, the caption, table and notes are appended to it
         (several tables in one file); with ``path`` the document is saved.
+        ``blocks`` (the list of :meth:`docx_blocks`) reuses a table already built:
+        deep copies of its elements are appended.
         """
         import docx
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Pt
-
         doc = document if document is not None else docx.Document()
-        cap = doc.add_paragraph()
-        run = cap.add_run(self.title)
-        run.bold = True
-        g = self.grid()
-        t = doc.add_table(rows=len(g), cols=len(g[0]))
-        # python-docx's Table.cell(i, j) rebuilds the list of every cell on each call (quadratic:
-        # minutes for a 336-row city table); the list is built once here
-        flat, ncol = t._cells, len(g[0])
-
-        def cell_at(i, j):
-            return flat[i * ncol + j]
-        for i, row in enumerate(g):
-            for j, v in enumerate(row):
-                cell = cell_at(i, j)
-                cell.text = v
-                par = cell.paragraphs[0]
-                par.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
-                for rn in par.runs:
-                    rn.font.size = Pt(9)
-                    if i > 0 and self.rows[i - 1].kind == "section":
-                        rn.italic = True
-        last = len(g) - 1
-        for j in range(len(g[0])):
-            _docx_border(cell_at(0, j), top=12, bottom=6)
-            _docx_border(cell_at(last, j), bottom=12)
-        for i, r in enumerate(self.rows, start=1):
-            if r.kind == "section":
-                for j in range(len(g[0])):
-                    _docx_border(cell_at(i, j), top=6)
-        for n in self.notes:
-            p = doc.add_paragraph()
-            rn = p.add_run(n)
-            rn.font.size = Pt(8)
+        if document is None:
+            journal_styles(doc)
+        append_blocks(doc, blocks if blocks is not None else self.docx_blocks())
         if path is not None:
             doc.save(str(path))
         return doc
 
-    def to_xlsx(self, path=None, workbook=None, sheet: str | None = None):
-        """Excel sheet via openpyxl with three-line borders; returns the ``Workbook``.
+    def to_xlsx(self, path=None, workbook=None, sheet: str | None = None, raw: bool = True):
+        """Excel sheets via openpyxl; returns the ``Workbook``.
 
-        Cells whose text is exactly the formatted number are written as numbers
-        (with a matching number format) so they stay computable in Excel; cells
-        with stars or parentheses are written as text.
+        The journal sheet (three-line borders): cells whose text is exactly the
+        formatted number are written as numbers (with a matching number format);
+        cells with stars or parentheses are text.  Beside it (``raw=True``) the
+        ``<name>_raw`` sheet of :meth:`raw_frame`: every number as a float at full
+        precision, estimates, standard errors, p-values and stars in their own
+        columns, so the workbook stays computable.
         """
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Border, Font, Side
@@ -451,9 +485,74 @@ class Table:
         for k, n in enumerate(self.notes, start=last + 1):
             ws.cell(row=k, column=1, value=n).font = Font(size=8)
         ws.column_dimensions["A"].width = max(12, min(40, max(_textwidth(x[0]) for x in self.grid()) + 2))
+        if raw:
+            self._xlsx_raw(wb.create_sheet(_sheet_name(f"{(sheet or self.name)[:27]}_raw",
+                                                       existing=wb.sheetnames)))
         if path is not None:
             wb.save(str(path))
         return wb
+
+    def raw_frame(self) -> pd.DataFrame:
+        """The numbers behind the table, one float per cell: the raw-numbers sheet.
+
+        A regression layout (rows of standard errors under the coefficients) gives,
+        per model column, the estimate, its standard error (or t), p-value and stars
+        in their own columns, one row per term (``section``: coefficients, direct /
+        indirect / total effects, statistics).  Any other table gives its grid with
+        each numeric cell's float (full precision) and text cells as text.  A column
+        of a flagged fit carries :data:`FLAG_MARK` in its header.
+        """
+        flagged = set(self.meta.get("flags", {}))
+        mark = {c: (c + FLAG_MARK if c in flagged else c) for c in self.columns}
+        if not any(r.kind == "se" for r in self.rows):
+            recs = []
+            for r in self.rows:
+                if r.kind == "section":
+                    continue
+                recs.append([r.label] + [c.value if c.value is not None else (c.text or None)
+                                         for c in r.cells])
+            return pd.DataFrame(recs, columns=[self.stub or "", *(mark[c] for c in self.columns)])
+        W = _RAW_WORDS[self.meta.get("lang", "en") if self.meta.get("lang") in _RAW_WORDS else "en"]
+        below = W["t"] if self.meta.get("paren") == "t" else W["se"]
+        cols = [self.stub or W["term"], W["section"]]
+        for c in self.columns:
+            cols += [f"{mark[c]} {W['estimate']}", f"{mark[c]} {below}", f"{mark[c]} {W['p']}",
+                     f"{mark[c]} {W['stars']}"]
+        recs, section = [], W["coefficients"]
+        rows = list(self.rows)
+        for i, r in enumerate(rows):
+            if r.kind == "section":
+                section = r.label
+                continue
+            if r.kind == "se":
+                continue
+            nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].kind == "se" else None
+            rec = [r.label, section]
+            for j, cell in enumerate(r.cells):
+                se = nxt.cells[j].value if nxt is not None else None
+                star = re.search(r"(\*+)", cell.text) if cell.p is not None else None
+                value = cell.value if cell.value is not None else (cell.text or None)
+                rec += [value, None if se is None or not np.isfinite(se) else se, cell.p,
+                        star.group(1) if star else None]
+            recs.append(rec)
+        return pd.DataFrame(recs, columns=cols)
+
+    def _xlsx_raw(self, ws) -> None:
+        """Write :meth:`raw_frame` (title, header, floats as numbers, notes) on ``ws``."""
+        from openpyxl.styles import Font
+        df = self.raw_frame()
+        ws.cell(row=1, column=1, value=self.title).font = Font(bold=True)
+        for j, h in enumerate(df.columns, start=1):
+            ws.cell(row=2, column=j, value=str(h)).font = Font(bold=True)
+        for i, rec in enumerate(df.itertuples(index=False, name=None), start=3):
+            for j, v in enumerate(rec, start=1):
+                if v is None or (isinstance(v, float) and not np.isfinite(v)):
+                    continue
+                ws.cell(row=i, column=j, value=float(v) if isinstance(v, (float, np.floating)) else v)
+        for k, n in enumerate(self.notes, start=len(df) + 3):
+            ws.cell(row=k, column=1, value=n).font = Font(size=8)
+        ws.column_dimensions["A"].width = max(12, min(40, max([_textwidth(str(x)) for x in df.iloc[:, 0]]
+                                                                 + [8]) + 2))
 
 
 # ---------------------------------------------------------------- helpers
@@ -518,27 +617,171 @@ def _plain_number(cell: Cell):
     return None
 
 
-def _docx_border(cell, top: int | None = None, bottom: int | None = None) -> None:
-    """Set single top/bottom borders (size in eighths of a point) on a python-docx cell."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+#: Word layout of Chinese journals: fonts (East Asian / Latin), sizes in half-points
+#: (21 = 10.5 pt 五号, 18 = 9 pt 小五), rules in eighths of a point (12 = 1.5 pt, 6 = 0.75 pt).
+DOCX_STYLE = {"east_asia": "SimSun", "latin": "Times New Roman", "cell_size": 21,
+              "caption_size": 21, "note_size": 18, "body_size": 21,
+              "rule_outer": 12, "rule_inner": 6}
 
-    tcPr = cell._tc.get_or_add_tcPr()
-    borders = tcPr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tcPr.append(borders)
-    for edge, size in (("top", top), ("bottom", bottom)):
-        if size is None:
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(s) -> str:
+    from xml.sax.saxutils import escape
+    return escape(_XML_BAD.sub("", str(s)))
+
+
+def _docx_rfonts() -> str:
+    st = DOCX_STYLE
+    return (f'<w:rFonts w:ascii="{st["latin"]}" w:hAnsi="{st["latin"]}" '
+            f'w:eastAsia="{st["east_asia"]}" w:cs="{st["latin"]}"/>')
+
+
+def _docx_run(text: str, size: int, bold: bool = False, italic: bool = False) -> str:
+    """One ``w:r`` with explicit East Asian and Latin fonts (empty text: no run)."""
+    if text == "":
+        return ""
+    rpr = (_docx_rfonts() + ("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
+           + f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/><w:lang w:eastAsia="zh-CN"/>')
+    return f'<w:r><w:rPr>{rpr}</w:rPr><w:t xml:space="preserve">{_xml_text(text)}</w:t></w:r>'
+
+
+def _docx_p(text: str, align: str, size: int, bold: bool = False, italic: bool = False,
+            keep_next: bool = False, before: int = 0, ns: bool = True) -> str:
+    ppr = ("<w:keepNext/>" if keep_next else "") + \
+        f'<w:spacing w:before="{before}" w:after="0" w:line="240" w:lineRule="auto"/><w:jc w:val="{align}"/>'
+    return (f"<w:p{' ' + _W_NS if ns else ''}><w:pPr>{ppr}</w:pPr>"
+            f"{_docx_run(text, size, bold, italic)}</w:p>")
+
+
+def _docx_tc(text: str, width: int, align: str, top, bottom, italic: bool, size: int) -> str:
+    """A table cell with only horizontal rules (``w:nil`` left/right: no vertical lines)."""
+    edges = []
+    for edge, sz in (("top", top), ("left", None), ("bottom", bottom), ("right", None)):
+        if sz is None:
+            edges.append(f'<w:{edge} w:val="nil"/>')
+        else:
+            edges.append(f'<w:{edge} w:val="single" w:sz="{sz}" w:space="0" w:color="000000"/>')
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:tcBorders>{"".join(edges)}'
+            f'</w:tcBorders><w:vAlign w:val="center"/></w:tcPr>'
+            f"{_docx_p(text, align, size, italic=italic, ns=False)}</w:tc>")
+
+
+def _docx_widths(grid, total: int = 9000) -> list[int]:
+    """Column widths (twips) proportional to the widest text of each column (5.9 in in all)."""
+    w = [max(4, min(40, max(_textwidth(r[j]) for r in grid))) for j in range(len(grid[0]))]
+    s = sum(w)
+    return [max(500, int(total * x / s)) for x in w]
+
+
+def append_blocks(document, blocks) -> None:
+    """Append deep copies of ``blocks`` (:meth:`Table.docx_blocks`) to the body of ``document``."""
+    import copy
+    body = document.element.body
+    sect = body.find(_qn("w:sectPr"))
+    for el in blocks:
+        el = copy.deepcopy(el)
+        if sect is not None:
+            sect.addprevious(el)
+        else:
+            body.append(el)
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+    return qn(tag)
+
+
+def _set_fonts(rpr) -> None:
+    """Explicit East Asian/Latin fonts on an ``w:rPr`` (theme font attributes removed)."""
+    st = DOCX_STYLE
+    rf = rpr.get_or_add_rFonts()
+    for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        rf.attrib.pop(_qn(f"w:{a}"), None)
+    for a, v in (("ascii", st["latin"]), ("hAnsi", st["latin"]), ("eastAsia", st["east_asia"]),
+                 ("cs", st["latin"])):
+        rf.set(_qn(f"w:{a}"), v)
+
+
+class _DocxTemplate:
+    """A blank ``.docx`` in the journal styles, built once; one file per table is its zip
+    with the table's blocks as the body (python-docx would open its template and
+    rebuild the package for each of the two dozen table files)."""
+
+    def __init__(self):
+        import io
+        import zipfile
+
+        import docx
+        doc = docx.Document()
+        journal_styles(doc)
+        buf = io.BytesIO()
+        doc.save(buf)
+        with zipfile.ZipFile(buf) as z:
+            self.entries = [(i.filename, z.read(i)) for i in z.infolist()]
+        self.document = dict(self.entries)["word/document.xml"]
+
+    def write(self, path, blocks) -> Path:
+        import copy
+        import zipfile
+
+        from docx.opc.oxml import serialize_part_xml  # python-docx's own part writer
+        from docx.oxml import parse_xml
+        root = parse_xml(self.document)
+        sect = root.find(_qn("w:body")).find(_qn("w:sectPr"))
+        for el in blocks:
+            sect.addprevious(copy.deepcopy(el))
+        xml = serialize_part_xml(root)
+        with zipfile.ZipFile(str(path), "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in self.entries:
+                z.writestr(name, xml if name == "word/document.xml" else data)
+        return Path(path)
+
+
+_DOCX_TEMPLATE: list = []
+
+
+def _docx_template() -> _DocxTemplate:
+    if not _DOCX_TEMPLATE:
+        _DOCX_TEMPLATE.append(_DocxTemplate())
+    return _DOCX_TEMPLATE[0]
+
+
+def journal_styles(document) -> None:
+    """Document defaults and the Normal, Title and heading styles in the journal fonts (black text)."""
+    from docx.shared import Pt, RGBColor
+    styles = document.styles
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
+        try:
+            style = styles[name]
+        except KeyError:
             continue
-        el = borders.find(qn(f"w:{edge}"))
-        if el is None:
-            el = OxmlElement(f"w:{edge}")
-            borders.append(el)
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), str(size))
-        el.set(qn("w:space"), "0")
-        el.set(qn("w:color"), "000000")
+        _set_fonts(style.element.get_or_add_rPr())
+        if name != "Normal":
+            style.font.color.rgb = RGBColor(0, 0, 0)
+    styles["Normal"].font.size = Pt(DOCX_STYLE["body_size"] / 2)
+    defaults = document.styles.element.find(_qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(f"{_qn('w:rPrDefault')}/{_qn('w:rPr')}")
+        if rpr is not None:
+            _set_fonts(rpr)
+
+
+def apply_journal_fonts(document) -> int:
+    """Set the journal fonts on every run of ``document`` that has none; return how many runs.
+
+    Runs built by :meth:`Table.docx_blocks` already carry them; this covers the
+    headings, readings and captions the report writer adds with python-docx.
+    """
+    n = 0
+    for r in document.element.body.iter(_qn("w:r")):
+        rpr = r.get_or_add_rPr()
+        rf = rpr.find(_qn("w:rFonts"))
+        if rf is None or rf.get(_qn("w:eastAsia")) is None or rf.get(_qn("w:ascii")) is None:
+            _set_fonts(rpr)
+            n += 1
+    return n
 
 
 # ----------------------------------------------------------- model protocol
@@ -742,7 +985,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
         """Coefficient with stars, and the SE (or t) in parentheses below it."""
         below = se if paren == "se" else (b / se if se else float("nan"))
         text = format_number(below, digits if paren == "se" else 2)
-        return (Cell(format_number(b, digits) + stars(p, star_levels), b),
+        return (Cell(format_number(b, digits) + stars(p, star_levels), b, p),
                 Cell(f"({text})" if np.isfinite(below) else "", below))
 
     rows: list[Row] = []
@@ -753,7 +996,7 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
                 cell, below = coef_cells(float(e["params"][t]), float(e["bse"][t]),
                                          float(e["pvalues"][t]))
                 if c in flagged:
-                    cell = Cell(cell.text + FLAG_MARK, cell.value)
+                    cell = Cell(cell.text + FLAG_MARK, cell.value, cell.p)
                 main.append(cell)
                 sub.append(below)
             else:
@@ -821,7 +1064,8 @@ def regression_table(models, *, name: str = "regression", title: str | None = No
                                           why=_flag_reasons(fl, lang)))
     return Table(name=name, title=title or L["coefficients"], stub=L["variable"], columns=cols,
                  rows=tuple(rows), notes=tuple(note),
-                 meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()}})
+                 meta={"flags": {c: [list(f) for f in fl] for c, fl in flagged.items()},
+                       "lang": lang, "paren": paren})
 
 
 def _float_or_none(v):
@@ -912,6 +1156,14 @@ SPEC_TESTS_ZH = {
     "Wald_SDM_vs_SAR": "Wald 检验：SDM 对 SAR", "Wald_SDM_vs_SEM": "Wald 检验：SDM 对 SEM",
     "LR_SDM_vs_SAR": "LR 检验：SDM 对 SAR", "LR_SDM_vs_SEM": "LR 检验：SDM 对 SEM",
     "decision": "模型选择",
+    # step 6 (dynamic SDM, specification_search(dynamic=...))
+    "LR dynamic vs static": "LR 检验：动态对静态",
+    "Wald eta = 0 (W_y_lag)": "Wald 检验：η = 0（W×y(t−1)）",
+    "Wald SDM -> SAR (theta = 0)": "Wald 检验：动态 SDM 对 SAR（θ = 0）",
+    "Wald SDM -> SEM (theta + rho beta = 0)": "Wald 检验：动态 SDM 对 SEM（θ + ρβ = 0）",
+    "Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)":
+        "Wald 检验：动态 SDM 对动态 SEM（θ + ρβ = 0，η + ρτ = 0）",
+    "stability": "平稳性",
 }
 
 #: Chinese names of the fixed-effect types (``fe=`` of the spatial panel models).
@@ -938,6 +1190,8 @@ SPEC_DECISIONS_ZH = {
         "接受 SEM，但稳健 LM 检验指向滞后项：保留 SDM",
     "both simplifications accepted: the one with the larger LR p-value":
         "两种简化均被接受：取 LR 检验 p 值较大者",
+    "significant": "显著",
+    "not significant": "不显著",
 }
 
 _RE_USE_FE = re.compile(r"^use fe='(\w+)'$")
@@ -1022,9 +1276,12 @@ def lee_yu_label(value, lang: str = "zh") -> str:
     raise ValueError(f"lee_yu must be True, False or 'elhorst', got {value!r}")
 
 
-def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "xlsx", "csv", "html", "md")
-                ) -> dict[str, Path]:
-    """Write ``table`` as ``folder/<name>.<ext>`` for each format; returns the paths."""
+def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "xlsx", "csv", "html", "md"),
+                *, blocks=None) -> dict[str, Path]:
+    """Write ``table`` as ``folder/<name>.<ext>`` for each format; returns the paths.
+
+    ``blocks``: the table's :meth:`Table.docx_blocks` when already built (reused).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -1040,7 +1297,7 @@ def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "
         elif fmt == "csv":
             table.to_csv(p)
         elif fmt == "docx":
-            table.to_docx(p)
+            _docx_template().write(p, blocks if blocks is not None else table.docx_blocks())
         elif fmt == "xlsx":
             table.to_xlsx(p)
         else:
@@ -1050,7 +1307,8 @@ def write_table(table: Table, folder, formats: Sequence[str] = ("tex", "docx", "
 
 
 def write_workbook(tables: Sequence[Table], path) -> Path:
-    """All ``tables`` in one Excel workbook, one sheet per table."""
+    """All ``tables`` in one Excel workbook: per table its journal sheet and, beside it,
+    its raw-numbers sheet ``<name>_raw`` (:meth:`Table.raw_frame`)."""
     from openpyxl import Workbook
     wb = Workbook()
     wb.remove(wb.active)
@@ -1062,14 +1320,22 @@ def write_workbook(tables: Sequence[Table], path) -> Path:
     return Path(path)
 
 
-def write_document(tables: Sequence[Table], path, heading: str | None = None) -> Path:
-    """All ``tables`` in one Word document, in order, each with its caption and notes."""
+def write_document(tables: Sequence[Table], path, heading: str | None = None,
+                   blocks: Mapping | None = None) -> Path:
+    """All ``tables`` in one Word document, in order, each with its caption and notes.
+
+    ``blocks`` maps a table's ``name`` to its :meth:`Table.docx_blocks` already built
+    (copies are inserted); tables not in it are built here.
+    """
     import docx
     doc = docx.Document()
+    journal_styles(doc)
     if heading:
         doc.add_heading(heading, level=1)
     for t in tables:
-        t.to_docx(document=doc)
+        got = None if blocks is None else blocks.get(t.name)
+        append_blocks(doc, got if got is not None else t.docx_blocks())
         doc.add_paragraph()
+    apply_journal_fonts(doc)
     doc.save(str(path))
     return Path(path)

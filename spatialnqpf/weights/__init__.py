@@ -1,4 +1,4 @@
-"""Spatial weights for Chinese provinces and prefecture-level cities.
+"""Spatial weights for Chinese provinces, prefecture-level cities and counties.
 
 Every builder returns a :class:`WeightsGraph`: a libpysal
 :class:`~libpysal.graph.Graph` keyed by region codes (ints) that carries a

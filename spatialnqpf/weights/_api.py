@@ -1,4 +1,4 @@
-"""Public builders of spatial weights for Chinese provinces and cities."""
+"""Public builders of spatial weights for Chinese provinces, cities and counties."""
 from __future__ import annotations
 
 import functools
@@ -28,6 +28,14 @@ HAINAN, GUANGDONG, GUANGXI = 46, 44, 45
 # city level: Haikou <-> Zhanjiang (the Qiongzhou Strait crossing), Haikou <-> Beihai for +guangxi
 _CITY_HAINAN_LINKS = {"guangdong": ((460100, 440800),),
                       "guangdong+guangxi": ((460100, 440800), (460100, 450500))}
+# county level: Haikou 秀英区 (Xiuying port) <-> Zhanjiang 徐闻县 (Hai'an port), and <-> Beihai 海城区;
+# plus the two island groups whose polygons touch no mainland county, joined by fixed links:
+# Xiamen Island 湖里区 <-> 集美区 (Xiamen and Jimei bridges), Zhoushan 定海区 (Jintang) <-> Ningbo
+# 北仑区 (Zhoushan Cross-Sea Bridges)
+_COUNTY_BRIDGES = ((350206, 350211), (330902, 330206))
+_COUNTY_HAINAN_LINKS = {"guangdong": ((460105, 440825),) + _COUNTY_BRIDGES,
+                        "guangdong+guangxi": ((460105, 440825), (460105, 450502)) + _COUNTY_BRIDGES}
+LEVELS = ("province", "city", "county")
 
 
 # ---------------------------------------------------------------------------
@@ -42,17 +50,18 @@ def _regions():
 def _available_ids(level: str) -> pd.Index:
     if level == "province":
         return pd.Index(_regions().provinces(include_sar=False).index.astype(int), name="code")
-    if level == "city":
+    if level in ("city", "county"):
         from .. import _shapes
 
-        return pd.Index(_shapes.load_cities().index.astype(int), name="code")
-    raise SpatialNQPFError(f"level must be 'province' or 'city', got {level!r}")
+        gdf = _shapes.load_cities() if level == "city" else _shapes.load_counties()
+        return pd.Index(gdf.index.astype(int), name="code")
+    raise SpatialNQPFError(f"level must be 'province', 'city' or 'county', got {level!r}")
 
 
 def _resolve_ids(ids, level: str, available: pd.Index | None = None) -> pd.Index:
     """Validate/normalise requested ids: duplicates and unknown ids raise, naming them."""
-    if level not in ("province", "city"):
-        raise SpatialNQPFError(f"level must be 'province' or 'city', got {level!r}")
+    if level not in LEVELS:
+        raise SpatialNQPFError(f"level must be 'province', 'city' or 'county', got {level!r}")
     if available is None:
         available = _available_ids(level)
     if ids is None:
@@ -94,8 +103,12 @@ def _resolve_ids(ids, level: str, available: pd.Index | None = None) -> pd.Index
         hint = ""
         if level == "province" and set(unknown) & {71, 81, 82}:
             hint = " (Taiwan 71, Hong Kong 81 and Macao 82 are not part of the mainland sample)"
-        elif level == "city" and any(10 <= int(u) <= 82 for u in unknown if _is_int(u)):
-            hint = " (city ids are six-digit codes such as 440100; did you mean level='province'?)"
+        elif level in ("city", "county") and any(10 <= int(u) <= 82 for u in unknown if _is_int(u)):
+            hint = (f" ({level} ids are six-digit codes such as "
+                    f"{440100 if level == 'city' else 110105}; did you mean level='province'?)")
+        elif level == "county" and set(unknown) & {710000} | {u for u in unknown if _is_int(u)
+                                                                and int(u) // 10000 in (81, 82)}:
+            hint = " (Taiwan, Hong Kong and Macao are not part of the mainland sample)"
         raise IdMismatchError(f"unknown {level} id(s): {format_values(list(unknown))}{hint}; "
                               f"known ids are {format_values(sorted(available.tolist()), 40)}")
     if len(idx) < 2:
@@ -112,7 +125,8 @@ def _shapes_for(level: str, ids: pd.Index):
         from .. import _shapes
     except ImportError as exc:
         raise SpatialNQPFError("the bundled shapes (spatialnqpf._shapes) are not available") from exc
-    gdf = _shapes.load_provinces() if level == "province" else _shapes.load_cities()
+    gdf = {"province": _shapes.load_provinces, "city": _shapes.load_cities,
+           "county": _shapes.load_counties}[level]()
     gdf = gdf.copy()
     gdf.index = gdf.index.astype(int)
     missing = ids.difference(gdf.index)
@@ -147,7 +161,7 @@ def resolve_points(points, ids: pd.Index, level: str = "province") -> tuple[pd.D
         if points == "capitals":
             if level != "province":
                 raise SpatialNQPFError("points='capitals' exists for provinces only; "
-                                       "use points='centroids' for cities")
+                                       f"use points='centroids' for {level} units")
             cap = _regions().capitals()
             cap.index = cap.index.astype(int)
             missing = ids.difference(cap.index)
@@ -200,14 +214,23 @@ def _check_distinct(coords: pd.DataFrame):
 
 @functools.lru_cache(maxsize=32)
 def _land_contiguity(level: str, rook: bool, ids: tuple) -> sp.csr_matrix:
-    """Binary symmetric land contiguity of ``ids`` (cached; callers must copy)."""
-    from libpysal.graph import Graph
+    """Binary symmetric land contiguity of ``ids`` (cached; callers must copy).
 
+    Queen: shared vertices (:func:`~spatialnqpf.weights._builders.shared_vertex_pairs`, the rule
+    of libpysal's ``strict=False`` vectorised); rook: libpysal ``Graph.build_contiguity``.
+    """
     idx = pd.Index(ids, name="code")
     gdf = _shapes_for(level, idx)
-    g = Graph.build_contiguity(gdf[[gdf.geometry.name]], rook=rook, strict=False)
-    m = graph_to_sparse(g, idx).astype(float)
-    m.data[:] = 1.0
+    n = len(idx)
+    if rook:
+        from libpysal.graph import Graph
+
+        g = Graph.build_contiguity(gdf[[gdf.geometry.name]], rook=True, strict=False)
+        m = graph_to_sparse(g, idx).astype(float)
+        m.data[:] = 1.0
+    else:
+        r, c = K.shared_vertex_pairs(gdf.geometry.values)
+        m = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(n, n))
     m = sp.csr_matrix(((m + m.T) > 0).astype(float))
     m.setdiag(0)
     m.eliminate_zeros()
@@ -231,7 +254,17 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
         Units to include (default: all 31 provinces, or all cities).  The
         matrix is built for exactly these units; a subset (e.g. 30 provinces
         without Tibet) is a different matrix, never a silent drop.
-    level : {"province", "city"}
+    level : {"province", "city", "county"}
+        ``"county"``: the 2 848 mainland county-level units of
+        :func:`spatialnqpf.datasets.load_counties`.  Queen contiguity of the shipped county
+        polygons equals that of the full-resolution source (8 205 pairs incl. SARs; see
+        ``shapes/README.md``); the mainland counties without a land neighbour are 长海县
+        (210224), 岱山县 (330921), 金门县 (350527), 南澳县 (440523), 西沙区 (460301) and 南沙区
+        (460302): the default rule links Haikou 秀英区 (460105) to Zhanjiang 徐闻县 (440825)
+        (``"guangdong+guangxi"``: also to Beihai 海城区, 450502), bridge the two island groups
+        that touch no mainland county (Xiamen Island: 湖里区 350206 - 集美区 350211; Zhoushan:
+        定海区 330902 - Ningbo 北仑区 330206, both fixed links) and link the six islands to
+        their nearest county by centroid, with a warning naming them; the result is connected.
     rook : bool
         Rook instead of queen contiguity.
     islands : {"guangdong", "guangdong+guangxi", "nearest", "keep"}
@@ -289,10 +322,11 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
     notes: list[str] = []
     pts_choice = points or ("capitals" if level == "province" else "centroids")
     used_nearest = False
-    if level == "city" and islands in ("guangdong", "guangdong+guangxi"):
-        # Hainan's cities touch each other but not the mainland: bridge the strait
+    if level in ("city", "county") and islands in ("guangdong", "guangdong+guangxi"):
+        # Hainan's cities (counties) touch each other but not the mainland: bridge the strait
         pos = {c: k for k, c in enumerate(idx)}
-        for a, b in _CITY_HAINAN_LINKS[islands]:
+        bridge = _CITY_HAINAN_LINKS if level == "city" else _COUNTY_HAINAN_LINKS
+        for a, b in bridge[islands]:
             if a in pos and b in pos and m[pos[a], pos[b]] == 0:
                 links.append((a, b))
     if found and islands != "keep":
@@ -390,10 +424,14 @@ def distance(ids=None, points=None, decay: str = "inverse", power: float = 1.0,
         Default: all units of ``level``.
     points : "capitals", "centroids", DataFrame or mapping, optional
         See :func:`resolve_points`.  Default: capitals for provinces,
-        equal-area centroids for cities.  With user points, ``ids`` defaults
+        equal-area centroids for cities and counties (the centroid of the shipped,
+        simplified polygon in the Albers projection; for a crescent-shaped unit it may lie
+        outside the polygon).  With user points, ``ids`` defaults
         to their index and may be any hashable ids.
     decay, power, cutoff, bandwidth : see above.
-    level : {"province", "city"}
+    level : {"province", "city", "county"}
+        At county level (2 848 units) give a ``cutoff``: without one the matrix has every
+        pair (8.1 million links).
     standardize : {"row", "spectral", "none"}
 
     Raises
@@ -678,6 +716,12 @@ def _level_of(idx) -> str:
     if all(10 <= v <= 82 for v in vals):
         return "province"
     if all(100000 <= v <= 829999 for v in vals):
+        try:
+            if not set(vals) <= set(_regions().cities().index):
+                if set(vals) <= set(_regions().counties().index):
+                    return "county"
+        except SpatialNQPFError:  # pragma: no cover - registries are part of the package
+            pass
         return "city"
     return "custom"
 
@@ -687,7 +731,7 @@ def _economic_ids(ids, means: pd.Series) -> pd.Index:
         return pd.Index(sorted(means.index.tolist()))
     lst = list(ids)
     lvl = _level_of(means.index)
-    if lvl in ("province", "city") and any(not _is_int(v) for v in lst):
+    if lvl in LEVELS and any(not _is_int(v) for v in lst):
         lst = [int(c) for c in _regions().normalize(lst, level=lvl)]
     idx = pd.Index(lst)
     if idx.has_duplicates:

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 __all__ = ["EARTH_RADIUS_KM", "haversine", "unit_vectors", "pairwise_haversine",
-           "knn_edges", "band_edges", "distance_transform", "economic_matrix"]
+           "knn_edges", "band_edges", "distance_transform", "economic_matrix", "shared_vertex_pairs"]
 
 #: mean Earth radius used by the great-circle distances (km)
 EARTH_RADIUS_KM = 6371.0
@@ -140,3 +140,50 @@ def economic_matrix(means: np.ndarray) -> sp.csr_matrix:
     diff = np.abs(m[:, None] - m[None, :])
     np.fill_diagonal(diff, np.inf)
     return sp.csr_matrix(1.0 / diff)
+
+
+def shared_vertex_pairs(geoms) -> tuple[np.ndarray, np.ndarray]:
+    r"""Queen contiguity by shared vertices: positions (i, j), i != j, both directions, sorted.
+
+    Units *i* and *j* are neighbours when a vertex of *i* is bit-for-bit a vertex of *j*; for a
+    valid polygonal coverage (shared edges stored with the same vertices, as the bundled
+    coverage-simplified shapes are) this is queen contiguity, the rule of libpysal
+    ``Graph.build_contiguity(rook=False, strict=False)``.  Ours because that one spends ~10 s in
+    Python loops at 2 848 counties; this is one sort of all vertices (well under 1 s).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely (Multi)Polygons
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Row and column positions of the directed links.
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    empty = np.empty(0, dtype=np.int64)
+    if xy.shape[0] == 0:
+        return empty, empty
+    n = np.int64(len(geoms))
+    o = np.lexsort((xy[:, 1], xy[:, 0]))
+    x, y = xy[o, 0], xy[o, 1]
+    vid = np.cumsum(np.r_[True, (x[1:] != x[:-1]) | (y[1:] != y[:-1])]) - 1   # exact equality
+    key = np.unique(vid.astype(np.int64) * n + owner[o].astype(np.int64))     # (vertex, unit), sorted
+    v, u = key // n, key % n
+    rows, cols = [], []
+    d = 1
+    while d < len(v):
+        same = v[d:] == v[:-d]   # v is sorted: equal at distance d means one vertex group
+        if not same.any():
+            break
+        a, b = u[:-d][same], u[d:][same]
+        rows += [a, b]
+        cols += [b, a]
+        d += 1
+    if not rows:
+        return empty, empty
+    e = np.unique(np.concatenate(rows) * n + np.concatenate(cols))
+    return e // n, e % n

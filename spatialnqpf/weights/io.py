@@ -260,6 +260,8 @@ def _labels(ids, labels):
     from .. import regions
 
     level = "city" if all(_is_intlike(v) and int(v) >= 100000 for v in ids) else "province"
+    if level == "city" and not set(int(v) for v in ids) <= set(regions.cities().index):
+        level = "county"   # six-digit codes that are not all city-level units
     return list(regions.names(list(ids), lang=labels, level=level))
 
 
@@ -284,7 +286,7 @@ def read(path, format: str | None = None, ids=None, level: str = "province",
         the file and only in the data) and the result follows their order.
         For a ``.mat`` file without an ``ids`` variable they are taken as the
         ids of the rows, in file order.
-    level : {"province", "city"}
+    level : {"province", "city", "county"}
         How to interpret non-numeric labels (Chinese or English names are
         mapped with :func:`spatialnqpf.regions.normalize`).
     standardize : {"none", "row", "spectral"}

@@ -8,12 +8,12 @@ single-stage commands (``spatialnqpf moran`` ...) and the stages each needs firs
 """
 from __future__ import annotations
 
-from . import autocorrelation, data, dynamics, index, inequality, models, weights
+from . import autocorrelation, data, dynamics, impact, index, inequality, models, weights
 from . import patterns
 from ._base import FigureRecord, Skip, Stage, StageOutput, State
 
 __all__ = ["REGISTRY", "STAGES", "Stage", "StageOutput", "State", "Skip", "FigureRecord", "get",
-           "commands", "with_requirements"]
+           "commands", "with_requirements", "default_stages"]
 
 #: Every stage, in run order.
 REGISTRY: tuple = (
@@ -25,6 +25,7 @@ REGISTRY: tuple = (
     dynamics.STAGE,
     models.STAGE,
     patterns.STAGE,
+    impact.STAGE,
 )
 
 #: Stage names in run order (``spatialnqpf report --stages`` takes a subset).
@@ -54,3 +55,9 @@ def with_requirements(names) -> tuple:
             want.add(s.name)
             todo.extend(s.requires)
     return tuple(n for n in STAGES if n in want)
+
+
+def default_stages(config) -> tuple:
+    """Stage names a full report runs under ``config``: every stage, less the optional ones
+    (``Stage.enabled``) that the configuration does not turn on."""
+    return tuple(s.name for s in REGISTRY if s.enabled is None or s.enabled(config))

@@ -76,6 +76,10 @@ class Stage:
         Name of the CLI single-stage command (``spatialnqpf <command>``), or None.
     help : str
         One line of CLI help for the command.
+    enabled : callable or None
+        ``enabled(config) -> bool`` for an optional stage: a full report runs it only when
+        this is true (e.g. the impact stage, on when the configuration has ``[impact]``);
+        None: always part of the full report.
     """
 
     name: str
@@ -84,6 +88,7 @@ class Stage:
     requires: tuple = ()
     command: str | None = None
     help: str = ""
+    enabled: Callable | None = None
 
 
 class State:
@@ -113,6 +118,8 @@ class State:
         self.level: str = getattr(config, "level", "province")  # "province" or "city" ([data] level)
         from ..labels import Labels
         self.labels = Labels(config.settings.get("labels"))  # rebuilt with the indicator system by the data stage
+        self.on_step = None                      # progress hook: called with the name of each file written
+        self.figure_seconds = 0.0                # time spent saving figures (the writing part of a stage)
 
     # text in the report / figure language
     def t(self, zh: str, en: str) -> str:
@@ -204,9 +211,16 @@ class State:
         return self.groups(scheme)
 
     def save_figure(self, fig, name: str, title: str) -> FigureRecord:
-        return save_figure(fig, self.out / "figures", name, title,
-                           formats=self.config.get("output", "figures"),
-                           dpi=self.config.get("output", "dpi"))
+        import time
+        if self.on_step is not None:
+            self.on_step(f"figures/{name}")
+        t0 = time.perf_counter()
+        try:
+            return save_figure(fig, self.out / "figures", name, title,
+                               formats=self.config.get("output", "figures"),
+                               dpi=self.config.get("output", "dpi"))
+        finally:
+            self.figure_seconds += time.perf_counter() - t0
 
     def variable(self, role: str) -> str:
         """Column analysed by a stage: ``"index"`` resolves to the index score column."""

@@ -133,6 +133,13 @@ def run(state: State) -> StageOutput:
         mcfg = cfg.get("models")
         used += [mcfg["y"]] if mcfg["y"] != "index" else []
         used += list(mcfg["x"])
+        used += list(mcfg.get("endog", ())) + list(mcfg.get("instruments", ()))   # spatial 2SLS
+    if runs is None or "impact" in runs:
+        icfg = cfg.get("impact")
+        if icfg["enabled"] or (runs and "impact" in runs):
+            used += [icfg["y"]] if icfg["y"] != "index" else []
+            used += [*icfg["x"], *icfg["controls"], *icfg["mediators"], *icfg["moderators"]]
+            used += [icfg["threshold"]] if icfg["threshold"] else []
     for role in ("autocorrelation", "inequality", "dynamics"):
         v = cfg.get(role, "variable")
         if v != "index" and (runs is None or role in runs):

@@ -88,7 +88,7 @@ TEXT = {
     "dir4": {"zh": "南", "en": "south"}, "dir5": {"zh": "西南", "en": "south-west"},
     "dir6": {"zh": "西", "en": "west"}, "dir7": {"zh": "西北", "en": "north-west"},
     # --- network
-    "no_population": {"zh": "未计算空间关联网络：修正引力模型需要人口列（[patterns] population），"
+    "no_population": {"zh": "未计算空间关联网络：修正引力模型需要人口列（配置项 [patterns] population = '列名'），"
                             "数据中没有给出（内置演示数据不含人口）。",
                       "en": "The spatial association network is not computed: the modified gravity "
                             "model needs a population column ([patterns] population), which is not "
@@ -191,7 +191,7 @@ TEXT = {
     "divergent_row": {"zh": "发散组", "en": "Divergent"},
     "clubs_title": {"zh": "{v}的俱乐部收敛检验（Phillips–Sul log t）",
                     "en": "Club convergence of the {v} (Phillips–Sul log t test)"},
-    "clubs_note": {"zh": "回归 log(H₁/H_t) − 2 log log t = a + b log t，t 自 round(T/3)+1 起；HAC 标准误（同 R "
+    "clubs_note": {"zh": "回归 log(H₁/H_t) − 2 log log t = a + b log t，t 自 [T/3]+1 起（[·] 为四舍五入取整）；HAC 标准误（同 R "
                          "ConvergenceClubs）；t > −1.65 时不拒绝收敛。数据{filt}；合并规则：{merge}。",
                    "en": "log(H₁/H_t) − 2 log log t = a + b log t for t from round(T/3)+1; HAC standard "
                          "errors (as R ConvergenceClubs); convergence is not rejected when t > −1.65. "

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..tables import write_document, write_table, write_workbook
 from .common import WORDS
 
-__all__ = ["write_tables"]
+__all__ = ["write_tables", "table_blocks"]
 
 
 
@@ -23,8 +23,19 @@ def _have(fmt: str) -> bool:
     return True
 
 
-def write_tables(out: Path, stages, formats, lang: str, notes: list) -> dict:
-    """Write the tables; a format whose package is absent is skipped with a note."""
+def table_blocks(stages) -> dict:
+    """``{table name: Table.docx_blocks()}`` for every table of ``stages``: each Word table is
+    built once and copied into its own file, ``all_tables.docx`` and ``report.docx``."""
+    return {t.name: t.docx_blocks() for s in stages for t in s.tables}
+
+
+def write_tables(out: Path, stages, formats, lang: str, notes: list, *, blocks=None,
+                 on_step=None) -> dict:
+    """Write the tables; a format whose package is absent is skipped with a note.
+
+    ``blocks``: the Word XML of the tables (:func:`table_blocks`), built here when
+    absent and docx is written; ``on_step(text)`` is called before each file (progress).
+    """
     folder = Path(out) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     avail = []
@@ -37,10 +48,18 @@ def write_tables(out: Path, stages, formats, lang: str, notes: list) -> dict:
         avail.append(fmt)
     files = {}
     alltables = [t for s in stages for t in s.tables]
+    if "docx" in avail and blocks is None:
+        blocks = table_blocks(stages)
+    step = on_step or (lambda text: None)
     for t in alltables:
-        files[t.name] = {k: str(v) for k, v in write_table(t, folder, avail).items()}
+        step(f"tables/{t.name}")
+        files[t.name] = {k: str(v) for k, v in write_table(
+            t, folder, avail, blocks=(blocks or {}).get(t.name)).items()}
     if "xlsx" in avail:
+        step("tables/all_tables.xlsx")
         write_workbook(alltables, folder / "all_tables.xlsx")
     if "docx" in avail:
-        write_document(alltables, folder / "all_tables.docx", heading=WORDS[lang]["report"])
+        step("tables/all_tables.docx")
+        write_document(alltables, folder / "all_tables.docx", heading=WORDS[lang]["report"],
+                       blocks=blocks)
     return files
