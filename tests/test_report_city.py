@@ -247,6 +247,10 @@ def test_config_level_is_validated():
     with pytest.raises(ConfigError, match="did you mean 'city'"):
         ReportConfig(s)
     assert load_config(EXAMPLE).level == "city"
+    s = copy.deepcopy(DEFAULTS)
+    s["inequality"]["groups"] = "province"
+    with pytest.raises(ConfigError, match='level = "city"'):
+        ReportConfig(s)
 
 
 def test_unit_words_at_city_level():

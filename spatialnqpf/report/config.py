@@ -426,6 +426,9 @@ def validate_settings(s: Mapping) -> None:
     _want_str(s, "inequality", "variable", allow_empty=False)
     # a regions scheme (region4, belt3, zone8) or a column of the data (checked on loading)
     _want_str(s, "inequality", "groups", allow_empty=False)
+    if s["inequality"]["groups"] == "province" and s["data"].get("level", "province") != "city":
+        raise ConfigError('[inequality] groups = "province" groups cities by their province: it needs '
+                          '[data] level = "city" (provinces are grouped by region4, belt3 or zone8)')
     _want_int(s, "inequality", "bootstrap", lo=0, hi=100_000,
               what="a number of bootstrap replications (an integer)")
     # [dynamics]
