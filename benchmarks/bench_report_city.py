@@ -5,7 +5,7 @@ Run by hand (never in CI):
     python benchmarks/bench_report_city.py           # everything (~1-2 min on 2 cores)
     python benchmarks/bench_report_city.py --quick   # only the two hot spots
 
-1. A Word table of 336 city rows x 7 columns: ours (``Table.to_docx``, the cell list built once)
+1. A Word table of 336 city rows x 7 columns: ours (``Table.to_docx``, the table XML built in one pass)
    against the peer, python-docx's ``table.cell(i, j)`` in the double loop (it rebuilds the list
    of every cell on each call: quadratic).  The peer is timed on 60 rows and its quadratic cost
    extrapolated to 336 rows (the full peer takes minutes), and that is said in the output.
