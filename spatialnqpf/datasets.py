@@ -291,3 +291,135 @@ def load_counties(province=None, city=None, **kwargs):
 from .intake import YearbookReport, read_yearbook  # noqa: E402
 
 __all__ += ["read_yearbook", "YearbookReport"]
+
+
+# ---------------------------------------------------------------------------
+# Generated example city panel (no city statistics can be redistributed)
+
+#: Years of :func:`load_demo_city_panel` by default.
+DEMO_CITY_YEARS = range(2015, 2023)
+
+#: Columns of the generated city panel (the raw columns of the demo indicator system and of
+#: the demo model variables, so that the default report runs on it with ``level = "city"``).
+_CITY_UNITS = {
+    "gdp": "亿元", "share_secondary": "% of GDP", "rd_intensity": "% of GDP",
+    "budget_exp_total": "亿元", "budget_exp_scitech": "亿元", "budget_exp_education": "亿元",
+    "rd_fte_total": "person-years", "patent_grant_invention": "count",
+    "techmkt_inflow_value": "万元", "hitech_revenue": "亿元",
+    "co2_scope1_total_mt": "Mt CO2", "co2_coal_mt": "Mt CO2",
+}
+
+GENERATED_CITY_NOTE = ("GENERATED example data, not statistics: a smooth spatial development "
+                       "factor (east-west gradient, provincial capitals, spatially autocorrelated "
+                       "noise on the city contiguity) plus trends and noise over the real city "
+                       "ids and shapes; use it to try the city-level workflow, never to describe "
+                       "China's cities")
+
+
+def load_demo_city_panel(seed: int = 0, years=None) -> pd.DataFrame:
+    r"""A **generated** prefecture-level city panel over the real city ids (not real data).
+
+    No city-level statistics can be redistributed with the package (see
+    :func:`data_sources`), so this panel is *generated*: it lets the city-level workflow
+    (``[data] level = "city"`` of ``spatialnqpf report``, city contiguity, maps on the city
+    polygons, groups by province or region) be tried and tested.  Its numbers describe no
+    real city.
+
+    Units: the 333 prefecture-level divisions and the 4 municipalities of the bundled registry
+    (:func:`spatialnqpf.regions.cities`) without Sansha (460300, no permanent statistics):
+    336 cities.  The 30 county-level units administered by a province are not in the panel.
+
+    Generation (all draws from ``as_generator(seed, "demo_city_panel")``): a development
+    factor :math:`u_i = 0.8\,z(\mathrm{lon}_i) - 0.3\,z(|\mathrm{lat}_i - 32|) + 0.8\,c_i + e_i`
+    with :math:`c_i = 1` for provincial capitals and municipalities and
+    :math:`e = (I - 0.6W)^{-1}\varepsilon` on the row-standardised city contiguity :math:`W`
+    (spatially autocorrelated), standardised; a time-varying factor
+    :math:`u_{it} = u_i + g_i\,t/(T-1) + v_{it}` with city growth :math:`g_i \sim N(-0.08u_i,
+    0.25^2)` and :math:`v_{it} = 0.8v_{i,t-1} + (I - 0.6W)^{-1}\varepsilon_t \cdot 0.08`; every
+    variable is a log-linear function of :math:`u_{it}`, a yearly trend and independent noise
+    (e.g. :math:`\ln \mathrm{gdp}_{it} = 6.2 + 0.9u_{it} + 0.06(t - t_0) + a_i + \eta_{it}`).
+    The columns are those the demo indicator system and the demo model variables read (:data:`_CITY_UNITS`), so the default report runs on it unchanged.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed of the generation (the package convention: same seed, same panel).
+    years : iterable of int, optional
+        Years to generate (default 2015–2022, eight years).
+
+    Returns
+    -------
+    DataFrame
+        ``code`` (six-digit city code), ``year``, ``name_zh``, ``short_zh``, ``province``
+        (two-digit parent code) and the variables, sorted by (code, year); ``attrs`` holds
+        ``units``, ``description`` (says it is generated) and ``generated = True``.
+    """
+    from . import regions
+    from ._validation import as_generator
+    from .weights import _api as _wapi
+
+    years = list(DEMO_CITY_YEARS if years is None else years)
+    if not years or any(not isinstance(y, (int, np.integer)) or isinstance(y, bool) for y in years):
+        raise DataError(f"years must be a non-empty list of integer years, got {years!r}")
+    if len(set(years)) != len(years):
+        raise DataError(f"years lists a year more than once: {format_values(sorted(years))}")
+    years = sorted(int(y) for y in years)
+    reg = regions.cities()
+    reg = reg[reg["kind"] != "county-level"].drop(index=[460300], errors="ignore")
+    codes = reg.index.astype(int)
+    rng = as_generator(seed, "demo_city_panel")
+    n, T = len(codes), len(years)
+    cent = _wapi._all_centroids("city").loc[codes]
+    z = lambda v: (v - v.mean()) / v.std()  # noqa: E731
+    import warnings as _w
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")  # islands of the subset are linked to their nearest city
+        W = _wapi.contiguity(ids=list(codes), level="city").sparse
+    import scipy.sparse as _sp
+    import scipy.sparse.linalg as _spl
+    solve = _spl.factorized(_sp.csc_matrix(_sp.identity(n) - 0.6 * _sp.csc_matrix(W)))
+    e = solve(rng.standard_normal(n) * 0.45)
+    capital = np.array([(c % 10000 == 100) for c in codes], dtype=float)
+    u = 0.8 * z(cent["lon"].to_numpy()) - 0.3 * z(np.abs(cent["lat"].to_numpy() - 32)) \
+        + 0.8 * capital + e
+    u = (u - u.mean()) / u.std()
+    # time-varying part: city-specific growth plus a persistent (AR(1), 0.8) spatially
+    # autocorrelated shock, so that ranks move slowly (Markov, beta convergence)
+    growth = rng.normal(0.0, 0.25, n) - 0.08 * u
+    v = np.zeros((n, T))
+    for k in range(T):
+        shock = solve(rng.standard_normal(n)) * 0.1
+        v[:, k] = (0.8 * v[:, k - 1] if k else 0.0) + shock
+    uit = u[:, None] + growth[:, None] * np.arange(T) / max(T - 1, 1) + v
+    t = np.tile(np.arange(T, dtype=float), n)
+    ui = uit.ravel()  # (code, year) order
+
+    def noise(sd):
+        return rng.normal(0.0, sd, n * T)
+    lgdp = 6.2 + 0.9 * ui + 0.06 * t + np.repeat(rng.normal(0, 0.25, n), T) + noise(0.04)
+    gdp = np.exp(lgdp)
+    out = pd.DataFrame({"code": np.repeat(codes, T), "year": np.tile(years, n)})
+    out["gdp"] = gdp
+    out["share_secondary"] = np.clip(40 + 4 * ui - 0.6 * t + noise(2.5), 12, 68)
+    out["rd_intensity"] = np.clip(np.exp(0.35 + 0.55 * ui + 0.03 * t + noise(0.05)), 0.05, 8)
+    budget = gdp * np.clip(0.16 - 0.03 * ui + noise(0.01), 0.06, 0.4)
+    out["budget_exp_total"] = budget
+    out["budget_exp_scitech"] = budget * 0.025 * np.exp(0.45 * ui + 0.02 * t + noise(0.06))
+    out["budget_exp_education"] = budget * np.clip(0.16 + 0.01 * ui + noise(0.015), 0.08, 0.3)
+    out["rd_fte_total"] = gdp * out["rd_intensity"] * 3.0 * np.exp(noise(0.05))
+    out["patent_grant_invention"] = np.round(gdp * np.exp(-1.2 + 0.8 * ui + 0.05 * t + noise(0.06)))
+    out["techmkt_inflow_value"] = gdp * 100.0 * np.exp(0.6 * ui + 0.04 * t + noise(0.08))
+    out["hitech_revenue"] = gdp * 0.08 * np.exp(0.7 * ui + 0.02 * t + noise(0.06))
+    co2 = gdp / 120.0 * np.exp(-0.4 * ui - 0.03 * t + noise(0.05))
+    out["co2_scope1_total_mt"] = co2
+    out["co2_coal_mt"] = co2 * np.clip(0.72 - 0.08 * ui + noise(0.04), 0.2, 0.95)
+    out.insert(2, "name_zh", out["code"].map(reg["name_zh"]))
+    out.insert(3, "short_zh", out["code"].map(reg["short_zh"]))
+    out.insert(4, "province", out["code"].map(reg["province"]).astype(int))
+    out = out.sort_values(["code", "year"], kind="mergesort").reset_index(drop=True)
+    out.attrs = {"units": dict(_CITY_UNITS), "description": GENERATED_CITY_NOTE,
+                 "generated": True, "seed": seed, "id": "code", "time": "year"}
+    return out
+
+
+__all__ += ["load_demo_city_panel", "DEMO_CITY_YEARS", "GENERATED_CITY_NOTE"]

@@ -645,3 +645,111 @@ def _county_aliases() -> dict[str, frozenset]:
             if exact:
                 aliases[k] = exact
     return {k: frozenset(v) for k, v in aliases.items()}
+
+
+# ---------------------------------------------------------------------------
+# Cities that changed status since the 2000s (GB/T 2260 revisions; Ministry of Civil Affairs)
+
+#: Old label or code -> (kind, current code or None, year, successor(s)).  ``kind`` is
+#: ``"recoded"`` (a prefecture 地区 became a prefecture-level city with a new code: same
+#: territory), ``"renamed"`` (same code, new name), ``"merged"`` (absorbed by the successor)
+#: or ``"abolished"`` (split among the successors).  Recoded and renamed units are mapped to
+#: the current code; merged and abolished units have no current unit of their own.
+CITY_CHANGES = {
+    # merged / abolished: no unit of their own today
+    "莱芜市": ("merged", None, 2019, (370100,)), "莱芜": ("merged", None, 2019, (370100,)),
+    371200: ("merged", None, 2019, (370100,)),
+    "巢湖市": ("abolished", None, 2011, (340100, 340200, 340500)),
+    "巢湖": ("abolished", None, 2011, (340100, 340200, 340500)),
+    341400: ("abolished", None, 2011, (340100, 340200, 340500)),
+    # renamed (code unchanged)
+    "襄樊市": ("renamed", 420600, 2010, ()), "襄樊": ("renamed", 420600, 2010, ()),
+    "思茅市": ("renamed", 530800, 2007, ()), "思茅": ("renamed", 530800, 2007, ()),
+    # prefectures (地区) that became prefecture-level cities with a new code
+    522400: ("recoded", 520500, 2011, ()), 522200: ("recoded", 520600, 2011, ()),
+    632100: ("recoded", 630200, 2013, ()), 542300: ("recoded", 540200, 2014, ()),
+    542100: ("recoded", 540300, 2014, ()), 542600: ("recoded", 540400, 2015, ()),
+    542200: ("recoded", 540500, 2016, ()), 542400: ("recoded", 540600, 2017, ()),
+    652100: ("recoded", 650400, 2015, ()), 652200: ("recoded", 650500, 2016, ()),
+    469003: ("recoded", 460400, 2015, ()),
+}
+
+
+def _change_of(value):
+    """The :data:`CITY_CHANGES` record of one label (code, int-like string or name), or None."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return None
+    num = _code_from_number(value, "city") if not (isinstance(value, float) and np.isnan(value)) \
+        else None
+    if num is not None and num in CITY_CHANGES:
+        return CITY_CHANGES[num]
+    if isinstance(value, str):
+        k = unicodedata.normalize("NFKC", value).replace(" ", "").replace("\u3000", "").strip()
+        return CITY_CHANGES.get(k)
+    return None
+
+
+def update_city_labels(values) -> tuple[list, list]:
+    """Current city codes of ``values``, after the status changes of :data:`CITY_CHANGES`.
+
+    Renamed cities (襄樊 → 襄阳) and prefectures recoded as cities (毕节地区 522400 →
+    毕节市 520500) get their current code; merged or abolished cities (莱芜 → 济南 2019,
+    巢湖 2011) get ``None``; other labels go through :func:`normalize` (``level="city"``),
+    which raises :class:`UnknownRegionError` naming every unknown label with "did you mean"
+    suggestions.
+
+    Returns
+    -------
+    codes : list of int or None
+        One per value (``None`` for a merged or abolished city).
+    changes : list of dict
+        One per distinct changed label: ``label``, ``kind``, ``code`` (current or None),
+        ``year``, ``successors`` (codes) and ``message`` (English, naming the successors).
+    """
+    seq = list(values)
+    changes, seen, out = [], {}, [None] * len(seq)
+    rest = []
+    for i, v in enumerate(seq):
+        rec = _change_of(v)
+        if rec is None:
+            rest.append(i)
+            continue
+        kind, new, year, succ = rec
+        out[i] = new
+        key = repr(v)
+        if key not in seen:
+            seen[key] = True
+            tab = _city_table()
+            names_ = [f"{tab.loc[c, 'name_zh']} ({c})" for c in ([new] if new else succ) if c in tab.index]
+            verb = {"recoded": "became", "renamed": "was renamed", "merged": "was merged into",
+                    "abolished": "was abolished and split among"}[kind]
+            changes.append({"label": v, "kind": kind, "code": new, "year": year,
+                            "successors": tuple(succ),
+                            "message": f"{v!s} {verb} {' / '.join(names_)} in {year}"})
+    if rest:
+        codes = normalize([seq[i] for i in rest], level="city")
+        for i, c in zip(rest, codes):
+            out[i] = int(c)
+    return out, changes
+
+
+def city_groups(codes, scheme: str = "province") -> pd.Series:
+    """Group of each city: its ``"province"`` (two-digit code) or a :data:`SCHEMES` region
+    of its province (``"region4"``, ``"belt3"``, ``"zone8"`` and their ``_zh`` forms)."""
+    tab = _city_table()
+    idx = pd.Index([int(c) for c in codes], name="code")
+    unknown = idx.difference(tab.index)
+    if len(unknown):
+        raise UnknownRegionError(f"unknown city code(s) {format_values(list(unknown))}",
+                                 unknown=list(unknown))
+    prov = tab["province"].reindex(idx).astype(int)
+    if scheme == "province":
+        return prov.rename("province")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be 'province' or one of {SCHEMES}, got {scheme!r}")
+    out = pd.Series(_province_table()[scheme].reindex(prov.to_numpy()).to_numpy(), index=idx,
+                    name=scheme)
+    return out
+
+
+__all__ += ["CITY_CHANGES", "update_city_labels", "city_groups"]

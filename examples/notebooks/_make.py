@@ -249,31 +249,47 @@ print(rep.summary())'''),
 
 NOTEBOOKS["05_city_level.ipynb"] = [
     ("md", "# City level\n\nPrefecture-level cities keyed by their GB/T 2260 codes: the registry, "
-           "city contiguity from the bundled shapes, and Moran's I on a panel. The city panel "
-           "here is **generated** (a smooth spatial trend plus noise over the real city ids), "
-           "because the package bundles no city statistics; bring your own with the same "
-           "`code`/`year` layout."),
+           "cities that changed status, city contiguity from the bundled shapes, Moran's I, and "
+           "the report with `[data] level = \"city\"`. The city panel here is **generated** "
+           "(`sn.datasets.load_demo_city_panel`: a spatial development factor plus trends and "
+           "noise over the real city ids), because no city statistics can be redistributed with "
+           "the package; bring your own with the same `code`/`year` layout (codes or city names)."),
     ("code", SETUP),
     ("code", 'cities = sn.regions.cities()\nprint(len(cities), "cities")\ncities["kind"].value_counts()'),
-    ("code", 'wc = sn.weights.contiguity(level="city")\nsn.weights.describe(wc)'),
-    ("md", "## A generated city panel over the real ids"),
+    ("md", "## Cities that changed status\n\nRenamed or recoded cities get their current code; "
+           "merged or abolished ones have none (the report refuses them unless "
+           "`missing = \"drop_units\"`)."),
+    ("code", 'codes, changes = sn.regions.update_city_labels(["襄樊", 522400, "莱芜市", "广州"])\n'
+             'print(codes)\npd.DataFrame(changes)[["label", "kind", "code", "year", "message"]]'),
+    ("md", "## The generated city panel and its contiguity"),
+    ("code", 'city_panel = sn.datasets.load_demo_city_panel(seed=0)\n'
+             'print(city_panel.attrs["description"])\ncity_panel.head()'),
     ("code", '''\
-shapes = sn.datasets.load_cities()
-pts = shapes.to_crs(sn.patterns.CHINA_CRS).representative_point()
-xy = np.column_stack([pts.x, pts.y]) / 1e6
-codes = np.asarray(shapes["code"] if "code" in shapes else shapes.index, dtype=int)
-rng = np.random.default_rng(0)
-rows = []
-for year in range(2018, 2023):
-    trend = np.sin(xy[:, 0]) + 0.5 * xy[:, 1] + 0.1 * (year - 2018)
-    rows.append(pd.DataFrame({"code": codes, "year": year,
-                              "value": trend + rng.normal(0, 0.3, len(codes))}))
-city_panel = pd.concat(rows, ignore_index=True)
-city_panel.head()'''),
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")   # Sanya and Danzhou are linked to their nearest city (recorded)
+    wc = sn.weights.contiguity(ids=sorted(city_panel["code"].unique()), level="city")
+print(wc.recipe.islands_found, wc.recipe.links)
+sn.weights.describe(wc)'''),
     ("md", "## Moran's I by year on city contiguity"),
-    ("code", 'moran = sn.autocorrelation.moran_by_year(city_panel, "value", wc, id="code", time="year",\n'
+    ("code", 'city_panel["ln_gdp"] = np.log(city_panel["gdp"])\n'
+             'moran = sn.autocorrelation.moran_by_year(city_panel, "ln_gdp", wc, id="code", time="year",\n'
              '                                         permutations=99, seed=0)\nmoran'),
-    ("code", 'assert (moran.to_frame()["I"] > 0.3).all()   # the generated trend is spatially smooth\n'
+    ("code", 'assert (moran.to_frame()["I"] > 0.3).all()   # the generated factor is spatially smooth'),
+    ("md", "## The report at city level\n\n`examples/city_report.toml` runs every stage; here "
+           "three stages, to keep the notebook short."),
+    ("code", '''\
+from spatialnqpf.report import build_report
+from spatialnqpf.report.config import load_config
+cfg = load_config(None, data={"level": "city", "years": [2021, 2022]},
+                  weights={"matrices": ["contiguity"]}, autocorrelation={"permutations": 99},
+                  output={"formats": ["md"], "figures": ["png"], "lang": "en"})
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    rep = build_report(cfg, out=OUT / "city-report", progress=False,
+                       stages=["index", "weights", "autocorrelation"])
+print(rep.summary())
+print("\\n".join(rep.stage("autocorrelation").readings))'''),
+    ("code", 'assert rep.ok and (OUT / "city-report" / "figures" / "lisa_map_2022.png").exists()\n'
              'print("city level done")'),
 ]
 

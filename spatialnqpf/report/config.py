@@ -39,7 +39,8 @@ class ConfigError(SpatialNQPFError):
 #: Default configuration (what ``spatialnqpf report`` with no arguments runs).
 DEFAULTS: dict = {
     "data": {"file": "", "sheet": 0, "id": "code", "time": "year", "years": [],
-             "missing": "auto", "encoding": "", "layout": "long", "sheets": []},
+             "missing": "auto", "encoding": "", "layout": "long", "sheets": [],
+             "level": "province"},
     "variables": {},
     "index": {"method": "entropy_topsis", "system": "demo", "pillars": ["technology"], "shift": 1e-4,
               "indicators": []},
@@ -101,6 +102,13 @@ encoding = ""             # CSV encoding; empty tries utf-8, utf-8-sig, gb18030
 # and listed in the parse report.  The sheet name is the variable name (id/time/sheet unused).
 layout = "long"
 sheets = []               # wide: sheets to read (empty = all), or a table {sheet = "variable"}
+# "province" (31 mainland provinces) or "city" (prefecture-level cities: six-digit codes or
+# city names; contiguity and maps on the bundled city shapes; [inequality] groups may also be
+# "province").  A renamed or recoded city (襄樊 -> 襄阳, 毕节地区 522400 -> 520500) is mapped to its
+# current code and listed; a merged or abolished one (莱芜 2019, 巢湖 2011) is an error unless
+# missing = "drop_units", which drops it (listed).  With file = "" and level = "city" the
+# GENERATED example city panel (spatialnqpf.datasets.load_demo_city_panel) is used.
+level = "province"
 
 [variables]
 # Derived columns.  A safe expression language (no code runs): column names, numbers,
@@ -143,6 +151,7 @@ lisa_years = []           # years for LISA maps; empty = first and last year
 [inequality]
 variable = "index"
 groups = "region4"        # region4 (NBS East/Central/West/Northeast) | belt3 | zone8
+                          # (| province: at [data] level = "city", the cities' provinces)
 bootstrap = 0             # bootstrap replications for Dagum confidence intervals (0 = none)
 
 [dynamics]
@@ -272,6 +281,7 @@ CHOICES = {
     ("patterns", "club_merge"): ("PS", "vLT", "none"),
     # see spatialnqpf.patterns.geodetector; "categorical": the values are the strata
     ("patterns", "discretize"): ("opgd", "equal", "natural", "quantile", "geometric", "sd", "categorical"),
+    ("data", "level"): ("province", "city"),
 }
 
 
@@ -349,6 +359,7 @@ def validate_settings(s: Mapping) -> None:
     _want_str(s, "data", "id", allow_empty=False)
     _want_str(s, "data", "time", allow_empty=False)
     _want_str(s, "data", "missing", CHOICES[("data", "missing")])
+    _want_str(s, "data", "level", CHOICES[("data", "level")])
     _want_str(s, "data", "encoding")
     enc = s["data"]["encoding"]
     if enc:
@@ -415,6 +426,9 @@ def validate_settings(s: Mapping) -> None:
     _want_str(s, "inequality", "variable", allow_empty=False)
     # a regions scheme (region4, belt3, zone8) or a column of the data (checked on loading)
     _want_str(s, "inequality", "groups", allow_empty=False)
+    if s["inequality"]["groups"] == "province" and s["data"].get("level", "province") != "city":
+        raise ConfigError('[inequality] groups = "province" groups cities by their province: it needs '
+                          '[data] level = "city" (provinces are grouped by region4, belt3 or zone8)')
     _want_int(s, "inequality", "bootstrap", lo=0, hi=100_000,
               what="a number of bootstrap replications (an integer)")
     # [dynamics]
@@ -680,6 +694,11 @@ class ReportConfig:
     @property
     def is_demo(self) -> bool:
         return not self.settings["data"]["file"]
+
+    @property
+    def level(self) -> str:
+        """Spatial level of the units: ``"province"`` or ``"city"`` (``[data] level``)."""
+        return self.settings["data"].get("level", "province")
 
     def data_path(self) -> Path | None:
         f = self.settings["data"]["file"]
@@ -962,6 +981,37 @@ def _apply_missing(df: pd.DataFrame, used: list[str], policy: str, absent=()):
     raise ConfigError(f"unknown missing policy {policy!r}")
 
 
+def _city_codes(df: pd.DataFrame, id_col: str, policy: str):
+    """City codes of the id column after the status changes of
+    :data:`spatialnqpf.regions.CITY_CHANGES`: renamed/recoded cities get their current code;
+    merged/abolished ones are an error naming them (and the policy), or are dropped under
+    ``missing = "drop_units"``.  Unknown labels raise with "did you mean" suggestions."""
+    from .. import regions
+    codes, changes = regions.update_city_labels(df[id_col])
+    gone = [c for c in changes if c["code"] is None]
+    if gone:
+        if policy != "drop_units":
+            raise DataError(
+                "city unit(s) in the data that no longer exist: "
+                + "; ".join(c["message"] for c in gone)
+                + ". Their territory now belongs to other cities, so their series cannot be "
+                  "continued: set [data] missing = 'drop_units' to drop them (listed in the "
+                  "report), or merge their data into the successor city before the analysis.")
+        keep = np.array([c is not None for c in codes])
+        df = df.loc[keep].copy()
+        codes = [c for c in codes if c is not None]
+    return df, pd.Series(codes, index=df.index, dtype="int64"), changes
+
+
+def _city_change_records(city_changes) -> list:
+    """Change-log records (data stage table) of the cities mapped or dropped on loading."""
+    act = {"recoded": "recoded city", "renamed": "renamed city", "merged": "dropped city (merged)",
+           "abolished": "dropped city (abolished)"}
+    return [{"action": act[c["kind"]], "code": c["code"] if c["code"] is not None else str(c["label"]),
+             "year": c["year"], "column": c["message"], "old": None, "new": None}
+            for c in city_changes]
+
+
 def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
     """Load the configured data (or the demo), normalise ids, derive variables, handle gaps.
 
@@ -987,7 +1037,9 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
     d = config.get("data")
     labels = {}
     intake = None
-    if config.is_demo:
+    level = config.level
+    city_changes: list = []
+    if config.is_demo and level != "city":
         from .. import datasets
         raw = datasets.load_demo_panel()
         source = "bundled demo panel (spatialnqpf.datasets.load_demo_panel)"
@@ -1004,32 +1056,44 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
                 new = [c for c in ind.columns if c not in df.columns]
                 df = df.merge(ind[["code", "year", *new]], on=["code", "year"], how="left")
     else:
-        path = config.data_path()
-        layout = d.get("layout", "long")
-        if layout not in ("long", "wide"):
-            raise ConfigError(f"[data] layout must be 'long' or 'wide', got {layout!r}")
-        if layout == "wide":
-            from ..intake import read_yearbook
-            sheets = d.get("sheets") or None
-            if not path.exists():
-                raise DataError(f"data file not found: {str(path)!r}")
-            kw = {"variables": dict(sheets)} if isinstance(sheets, Mapping) else {"sheets": sheets}
-            raw, intake = read_yearbook(path, encoding=d["encoding"], **kw)
-            id_col, time_col = "code", "year"
+        if config.is_demo:  # city level without a file: the GENERATED example city panel
+            from .. import datasets
+            raw = datasets.load_demo_city_panel()
+            source = ("GENERATED example city panel (spatialnqpf.datasets.load_demo_city_panel, "
+                      "seed 0): not real statistics")
+            checksum = sha256_frame(raw)
+            id_col, time_col, fname = "code", "year", "the generated city panel"
         else:
-            raw = read_table(path, d["sheet"], d["encoding"])
-            id_col, time_col = d["id"], d["time"]
-        source = str(path)
-        checksum = sha256_file(path)
+            path = config.data_path()
+            layout = d.get("layout", "long")
+            if layout not in ("long", "wide"):
+                raise ConfigError(f"[data] layout must be 'long' or 'wide', got {layout!r}")
+            if layout == "wide":
+                from ..intake import read_yearbook
+                sheets = d.get("sheets") or None
+                if not path.exists():
+                    raise DataError(f"data file not found: {str(path)!r}")
+                kw = {"variables": dict(sheets)} if isinstance(sheets, Mapping) else {"sheets": sheets}
+                raw, intake = read_yearbook(path, encoding=d["encoding"], level=level, **kw)
+                id_col, time_col = "code", "year"
+            else:
+                raw = read_table(path, d["sheet"], d["encoding"])
+                id_col, time_col = d["id"], d["time"]
+            source = str(path)
+            checksum = sha256_file(path)
+            fname = path.name
         missing_cols = [c for c in (id_col, time_col) if c not in raw.columns]
         if missing_cols:
-            raise DataError(f"id/time column(s) {format_values(missing_cols)} not in {path.name}; "
+            raise DataError(f"id/time column(s) {format_values(missing_cols)} not in {fname}; "
                             f"columns are {format_values(list(raw.columns), 40)}; set [data] id/time")
         df = raw.copy()
         if df[id_col].isna().any():
             rows = [int(i) + 2 for i in df.index[df[id_col].isna()]]
             raise PanelError(f"column {id_col!r} is empty in file row(s) {format_values(rows)}")
-        codes = regions.normalize(df[id_col])  # raises naming every unknown label
+        if level == "city":
+            df, codes, city_changes = _city_codes(df, id_col, config.missing)
+        else:
+            codes = regions.normalize(df[id_col])  # raises naming every unknown label
         labels = dict(zip(df[id_col].astype(str), (int(c) for c in codes)))
         if intake is not None:
             labels = dict(intake.labels)  # the labels as written in the yearbook sheets
@@ -1050,7 +1114,9 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
     dup = df.duplicated(["code", "year"], keep=False)
     if dup.any():
         pairs = df.loc[dup, ["code", "year"]].drop_duplicates().itertuples(index=False, name=None)
-        raise PanelError(f"duplicated (province code, year) rows: {format_values(list(pairs))}")
+        raise PanelError(f"duplicated ({level} code, year) rows: {format_values(list(pairs))}"
+                         + (" (a renamed or recoded city and its current name both in the data?)"
+                            if level == "city" and city_changes else ""))
     yrs = d["years"]
     if yrs:
         if len(yrs) != 2:
@@ -1061,7 +1127,7 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
             raise DataError(f"[data] years {format_values(outside)} not in the data "
                             f"({min(have)}-{max(have)})")
         df = df.loc[df["year"].between(yrs[0], yrs[1])]
-    if not config.is_demo and config.get("index", "system") == "demo":
+    if (not config.is_demo or level == "city") and config.get("index", "system") == "demo":
         # a user file laid out like the bundled panel: derive the demo indicators from it
         try:
             from .. import index as _index
@@ -1103,6 +1169,11 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
     df, absent = _complete_panel(df.reset_index(drop=True), used)
     missing_before = {c: int(df[c].isna().sum()) for c in used}
     df, changes = _apply_missing(df.reset_index(drop=True), used, config.missing, absent)
+    if level == "city":
+        for ch in changes:
+            if ch["action"] == "dropped province":
+                ch["action"] = "dropped city"
+    changes = _city_change_records(city_changes) + changes
     df = df.sort_values(["year", "code"], kind="mergesort").reset_index(drop=True)
     unused = ()
     if not config.is_demo:

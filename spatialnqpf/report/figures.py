@@ -120,21 +120,34 @@ def as_figure(obj):
     raise TypeError(f"cannot find the figure of a {type(obj).__name__}")
 
 
+#: Cities named on a city-level map of values: the highest ``CITY_LABELS`` of the year.
+CITY_LABELS = 10
+
+
+def _plotter(state):
+    """:func:`.maps.plot_provinces`, or :func:`.maps.plot_cities` at ``[data] level = "city"``."""
+    from .maps import plot_cities, plot_provinces
+    return plot_cities if getattr(state, "level", "province") == "city" else plot_provinces
+
+
 def province_maps(state, piv: pd.DataFrame, years, stem: str, what: str, fig_what: str | None = None) -> list:
-    """Province maps of ``piv[year]`` on one colour scale (:func:`.maps.plot_provinces`).
+    """Province maps of ``piv[year]`` on one colour scale (:func:`.maps.plot_provinces`; city
+    polygons with the ten highest cities named at ``[data] level = "city"``).
 
     ``what`` names the variable in the caption (report language), ``fig_what`` in the map's
     title and colour bar (figure language: English when no CJK font was found); default ``what``.
     """
-    from .maps import plot_provinces
+    plot = _plotter(state)
+    city = plot.__name__ == "plot_cities"
     fig_what = _cap(what if fig_what is None else fig_what)
     what = _cap(what)
     out = []
     vmin, vmax = float(np.nanmin(piv[years].to_numpy())), float(np.nanmax(piv[years].to_numpy()))
     for y in years:
         try:
-            ax = plot_provinces(piv[y].rename(fig_what), lang=state.fig_lang, title=f"{fig_what} {y}",
-                                vmin=vmin, vmax=vmax)
+            kw = {"labels": list(piv[y].nlargest(CITY_LABELS).index)} if city else {}
+            ax = plot(piv[y].rename(fig_what), lang=state.fig_lang, title=f"{fig_what} {y}",
+                      vmin=vmin, vmax=vmax, **kw)
             out.append(state.save_figure(ax.figure, f"{stem}_{y}", f"{what} {y}"))
         except Exception as exc:
             state.notes.append(f"map {stem} {y} failed: {type(exc).__name__}: {exc}")
@@ -153,7 +166,7 @@ def map_grid(state, piv: pd.DataFrame, stem: str, what: str, n: int = 4, fig_wha
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
-    from .maps import plot_provinces
+    plot_provinces = _plotter(state)
     years = list(piv.columns)
     pick = sorted({years[round(i * (len(years) - 1) / (n - 1))] for i in range(n)}) if len(years) > 1 else years
     vmin, vmax = float(np.nanmin(piv.to_numpy())), float(np.nanmax(piv.to_numpy()))

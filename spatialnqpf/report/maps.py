@@ -60,7 +60,8 @@ def _as_series(values, level: str, valid_index: pd.Index) -> pd.Series:
 
 
 def _labels(codes, level: str, lang: str, shapes) -> pd.Series:
-    if lang == "zh":
+    # cities have no English names in the registry: their (proper) Chinese names in both languages
+    if lang == "zh" or (level == "city" and "short_zh" in shapes):
         return shapes.loc[codes, "short_zh"] if "short_zh" in shapes else \
             shapes.loc[codes, "name_zh"].str.replace(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$",
                                                      "", regex=True)
@@ -162,6 +163,13 @@ def _map(level, values, ax, lang, **kw):
     import matplotlib.pyplot as plt
 
     lang, rc = _lang(lang)
+    if level == "city" and lang == "en" and kw.get("labels") is not None \
+            and kw.get("labels") is not False:
+        # city names are Chinese proper names in both languages: a CJK font as glyph fallback
+        from .fonts import find_cjk_font
+        fam = find_cjk_font()
+        if fam is not None:
+            rc = dict(rc, **{"font.family": ["DejaVu Sans", fam]})
     with matplotlib.rc_context(rc):
         if ax is None:
             _, ax = plt.subplots(figsize=kw["figsize"])
@@ -248,8 +256,10 @@ def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categoric
     handles = _draw(ax, gdf, aligned, legend=legend, legend_kwds=legend_kwds, box=box, **common)
     if prov_lines is not None:
         prov_lines.plot(ax=ax, color="0.15", linewidth=0.6)
-    if labels:
+    if labels is not None and labels is not False and (labels is True or len(labels)):
         keep = gdf.index if include_sar else gdf.index[~gdf["is_sar"]]
+        if labels is not True:  # a collection of codes: label only these units
+            keep = keep[keep.isin([int(c) for c in labels])]
         pts = gdf.loc[keep].representative_point()
         names = _labels(list(keep), level, lang, shapes)
         tr = Transformer.from_crs("EPSG:4326", ALBERS_CHINA, always_xy=True)
@@ -259,7 +269,7 @@ def _map_body(level, values, ax, lang, *, cmap, scheme, k, vmin, vmax, categoric
                 x, y = tr.transform(*_ANCHOR[code])
             if not (box[0] <= x <= box[2] and box[1] <= y <= box[3]):
                 continue
-            size = 6 if level == "province" else 4
+            size = 6 if level == "province" else (4 if labels is True else 5.5)
             if level == "province" and code in _OFFSET:
                 lon, lat = tr.transform(x, y, direction="INVERSE")
                 tx, ty = tr.transform(lon + _OFFSET[code][0], lat + _OFFSET[code][1])
@@ -388,6 +398,10 @@ def plot_cities(values=None, ax=None, lang: str = "en", *, province=None, cmap=N
         Draw only the cities of these provinces, zoomed to them (no inset).
     overlay_provinces : bool, default True
         Draw province boundaries over the cities.
+    labels : bool or collection of codes, default False
+        ``True`` writes every city's short Chinese name (the registry has no English city
+        names; they are proper names in both languages), a collection of city codes only
+        those (e.g. the ten highest values, as the city-level report does).
 
     Returns
     -------

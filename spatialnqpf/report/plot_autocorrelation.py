@@ -62,6 +62,11 @@ def _year_frame(res, year):
     return f[f[res.time] == year].reset_index(drop=True), f", {year}"
 
 
+#: Up to this many units every unit is named on a LISA map; above it (cities) only the
+#: significant ones.
+_LABEL_ALL = 60
+
+
 def _unit_labels(ids, lang):
     try:
         from .. import regions
@@ -70,7 +75,14 @@ def _unit_labels(ids, lang):
         lab = tab[col].reindex(pd.Index(ids))
         if lab.notna().all():
             return list(lab)
-    except Exception:  # ids that are not province codes: show them as they are
+    except Exception:  # ids that are not province codes: try city codes, else show them as they are
+        pass
+    try:
+        from .. import regions
+        lab = regions.cities()["short_zh"].reindex(pd.Index(ids))  # proper names in both languages
+        if lab.notna().all():
+            return list(lab)
+    except Exception:
         pass
     return [str(i) for i in ids]
 
@@ -188,7 +200,8 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
     ax : matplotlib Axes, optional
     lang : {"en", "zh"}
     labels : bool
-        Write province short names (provinces only) at representative points.
+        Write unit names at representative points: province short names (English with
+        ``lang="en"``), or city short names; above 60 units only the significant ones.
     variable_label : str, optional
         Display name of the variable in the title (default the column name).
 
@@ -222,6 +235,12 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
     if g.crs is not None and g.crs.is_geographic:
         g = g.to_crs(_ALBERS_CHINA)
     lang, rc = _lang(lang)
+    if lang == "en" and labels and len(f) > _LABEL_ALL:
+        # city names are Chinese proper names in both languages: a CJK font as glyph fallback
+        from .fonts import find_cjk_font
+        fam = find_cjk_font()
+        if fam is not None:
+            rc = dict(rc, **{"font.family": ["DejaVu Sans", fam]})
     T = _TEXT[lang]
     with matplotlib.rc_context(rc):
         if ax is None:
@@ -229,13 +248,19 @@ def plot_lisa_map(result, column: str | None = None, w=None, year=None, shapes=N
         else:
             fig = ax.figure
         colors = g["_cluster"].map(CLUSTER_COLORS).fillna("#ffffff")
-        g.plot(ax=ax, color=list(colors), edgecolor="#666666", linewidth=0.4)
+        from .maps import _no_idle_draw
+        with _no_idle_draw(fig):  # one render at savefig, not one per geopandas layer
+            g.plot(ax=ax, color=list(colors), edgecolor="#666666", linewidth=0.4)
         if labels:
-            labs = _unit_labels(list(f[res.id]), lang)
-            if labs != [str(i) for i in f[res.id]]:
-                pts = g.loc[f[res.id]].geometry.representative_point()
+            ids = list(f[res.id])
+            if len(ids) > _LABEL_ALL:  # many units (cities): name the significant ones only
+                ids = list(f.loc[~f["cluster"].isin(["ns", "isolate"]), res.id])
+            labs = _unit_labels(ids, lang)
+            if ids and labs != [str(i) for i in ids]:
+                pts = g.loc[ids].geometry.representative_point()
+                size = 6 if len(f) <= _LABEL_ALL else 4.5
                 for p, lab in zip(pts, labs):
-                    ax.annotate(lab, (p.x, p.y), ha="center", va="center", fontsize=6, color="#222222")
+                    ax.annotate(lab, (p.x, p.y), ha="center", va="center", fontsize=size, color="#222222")
         main = ["hot", "cold"] if "Getis" in res.statistic else ["HH", "LL", "LH", "HL"]
         present = main + [c for c in ("ns", "isolate") if (f["cluster"] == c).any()]
         handles = [Patch(facecolor=CLUSTER_COLORS[c], edgecolor="#666666",

@@ -343,6 +343,10 @@ def contiguity(ids=None, level: str = "province", rook: bool = False, islands: s
                     links.append((a, b))
             done = {a for a, _ in links}
             remaining = [c for c in remaining if c not in done]
+        elif islands in ("guangdong", "guangdong+guangxi"):
+            # city level: a Haikou isolated by a subset is bridged by the strait rule above
+            done = {a for a, _ in links}
+            remaining = [c for c in remaining if c not in done]
         if remaining:
             used_nearest = True
             coords, _ = resolve_points(pts_choice, idx, level)

@@ -60,6 +60,11 @@ def _economic_of(ids, data, options):
     return _api.economic(values=data, column=var, id="code", time="year", ids=ids)
 
 
+def _level(options) -> str:
+    """Spatial level of the units: ``options["level"]`` (the report passes ``[data] level``)."""
+    return options.get("level", "province") if isinstance(options, Mapping) else "province"
+
+
 def _means(recipe: Recipe) -> pd.Series:
     return pd.Series({m[0]: m[1] for m in recipe.param("means")})
 
@@ -114,21 +119,24 @@ def _econ_geo_options(ids, data, options):
     var = options["economic_variable"]
     if var not in data.columns:
         raise SpatialNQPFError(f"[weights] economic_variable {var!r} is not a column of the data")
-    return _api.economic_geographic(w_dist=_api.distance(ids=ids), values=data, column=var, id="code", time="year")
+    return _api.economic_geographic(w_dist=_api.distance(ids=ids, level=_level(options)), values=data,
+                                    column=var, id="code", time="year")
 
 
 #: Every kind of weights matrix, in the order the report lists them.
 BUILDERS: Mapping[str, WBuilder] = {b.kind: b for b in (
     WBuilder("contiguity", {"zh": "邻接矩阵", "en": "Contiguity"},
-             lambda ids, data, o: _api.contiguity(ids=ids, islands=o["islands"]), _contiguity_recipe),
+             lambda ids, data, o: _api.contiguity(ids=ids, islands=o["islands"], level=_level(o)),
+             _contiguity_recipe),
     WBuilder("distance", {"zh": "地理距离矩阵", "en": "Inverse distance"},
-             lambda ids, data, o: _api.distance(ids=ids), _distance_recipe),
+             lambda ids, data, o: _api.distance(ids=ids, level=_level(o)), _distance_recipe),
     WBuilder("knn", {"zh": "k 近邻矩阵", "en": "k nearest neighbours"},
-             lambda ids, data, o: _api.knn(ids=ids, k=o["k"]), _knn_recipe),
+             lambda ids, data, o: _api.knn(ids=ids, k=o["k"], level=_level(o)), _knn_recipe),
     WBuilder("economic", {"zh": "经济距离矩阵", "en": "Economic distance"},
              _economic_of, _economic_recipe),
     WBuilder("nested", {"zh": "经济地理嵌套矩阵", "en": "Nested economic-geographic"},
-             lambda ids, data, o: _api.nested(w_geo=_api.distance(ids=ids), w_econ=_economic_of(ids, data, o),
+             lambda ids, data, o: _api.nested(w_geo=_api.distance(ids=ids, level=_level(o)),
+                                              w_econ=_economic_of(ids, data, o),
                                               phi=o["phi"]), _nested_recipe),
     WBuilder("economic_geographic", {"zh": "经济地理矩阵", "en": "Economic-geographic"},
              _econ_geo_options, _econ_geo_recipe),

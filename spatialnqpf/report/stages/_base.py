@@ -115,6 +115,7 @@ class State:
         self.indicator_meta: pd.DataFrame | None = None
         self.fallback_variable: str | None = None  # analysed when the index is unavailable
         self.stages: tuple = ()                  # names of the stages this run executes (all if empty)
+        self.level: str = getattr(config, "level", "province")  # "province" or "city" ([data] level)
         from ..labels import Labels
         self.labels = Labels(config.settings.get("labels"))  # rebuilt with the indicator system by the data stage
         self.on_step = None                      # progress hook: called with the name of each file written
@@ -122,18 +123,27 @@ class State:
 
     # text in the report / figure language
     def t(self, zh: str, en: str) -> str:
-        return zh if self.lang == "zh" else en
+        return self.units(zh if self.lang == "zh" else en)
 
     def ft(self, zh: str, en: str) -> str:
-        return zh if self.fig_lang == "zh" else en
+        return self.units(zh if self.fig_lang == "zh" else en)
 
     def text(self, table: Mapping, key: str, **fmt) -> str:
         """``table[key][lang]`` formatted with ``fmt`` (the zh/en table of a stage)."""
-        return table[key][self.lang].format(**fmt)
+        return self.units(table[key][self.lang]).format(**fmt)
 
     def ftext(self, table: Mapping, key: str, **fmt) -> str:
         """:meth:`text` in the figure language (English when no CJK font was found)."""
-        return table[key][self.fig_lang].format(**fmt)
+        return self.units(table[key][self.fig_lang]).format(**fmt)
+
+    def units(self, template: str) -> str:
+        """``template`` with its unit words for the level: at ``[data] level = "city"`` the
+        stages' province words (省份, provinces, province-years ...) become city words, so
+        that one zh/en table serves both levels (applied before formatting: names and
+        numbers filled in are never changed)."""
+        if self.level != "city" or not isinstance(template, str):
+            return template
+        return _city_words(template)
 
     def region_label(self, g, fig: bool = False) -> str:
         """Group key in the report (or figure) language: ``East`` -> 东部 in Chinese."""
@@ -152,12 +162,53 @@ class State:
         return self.labels.get(scheme, lang)
 
     def province_names(self, codes, fig: bool = False):
+        """Names of the units (provinces, or cities at ``level = "city"``) in the language."""
         from ... import regions
         lang = self.fig_lang if fig else self.lang
+        if self.level == "city":
+            return city_names(codes)
         try:
             return list(regions.names(list(codes), lang="short" if lang == "zh" else "en"))
         except Exception:
             return [str(c) for c in codes]
+
+    def groups(self, scheme: str, codes=None) -> pd.Series:
+        """Group label of each unit (Series indexed by code) for ``scheme``.
+
+        Provinces: :func:`spatialnqpf.regions.groups`.  Cities: the region of the city's
+        province (:func:`spatialnqpf.regions.city_groups`), or with ``scheme = "province"``
+        the province's name in the report language.
+        """
+        from ... import regions
+        codes = sorted(self.frame["code"].unique()) if codes is None else list(codes)
+        if self.level != "city":
+            return regions.groups(codes, scheme=scheme)
+        g = regions.city_groups(codes, scheme=scheme)
+        if scheme == "province":
+            names = regions.names(sorted(set(g)), lang="short" if self.lang == "zh" else "en")
+            g = g.map(dict(zip(sorted(set(g)), names))).rename("province")
+        return g
+
+    def group_arg(self, scheme: str, density: bool = False):
+        """What to pass as ``group=`` to the inequality/dynamics functions for ``scheme``.
+
+        The scheme name itself at province level (or a data column); at city level a Series
+        code -> label from :meth:`groups`.  With ``density=True`` (kernel densities need two
+        or more units per group and year) province groups at city level fall back to
+        ``region4``, with a note.
+        """
+        from ...regions import SCHEMES
+        if self.level != "city" or (scheme not in SCHEMES + ("province",)
+                                    and scheme in self.frame.columns):
+            return scheme  # a scheme name (provinces) or a group column of the data
+        if density and scheme == "province":
+            # (not through t(): its unit words are meant literally here)
+            self.notes.append("城市层面的核密度按四大区域（而非省份）分组：有的省份只有一个城市。"
+                              if self.lang == "zh" else
+                              "City-level kernel densities are by region4 (not by province): "
+                              "some provinces have only one city.")
+            scheme = "region4"
+        return self.groups(scheme)
 
     def save_figure(self, fig, name: str, title: str) -> FigureRecord:
         import time
@@ -206,6 +257,36 @@ class State:
     def need_weights(self) -> None:
         if not self.weights:
             raise Skip("no spatial weights (the weights stage did not succeed)")
+
+
+# province words of the stages' templates -> city words ([data] level = "city"); longest first
+_CITY_WORD_MAP = (
+    ("省份-年份", "城市-年份"), ("省-年", "城市-年"), ("个省份", "个城市"), ("省份", "城市"),
+    ("各省", "各城市"),
+    ("province-years", "city-years"), ("province-year", "city-year"),
+    ("Provinces", "Cities"), ("provinces", "cities"), ("Province", "City"),
+    ("province", "city"),
+)
+
+
+def _city_words(text: str) -> str:
+    import re
+    out = text
+    for a, b in _CITY_WORD_MAP:
+        if a.isascii():
+            out = re.sub(rf"\b{re.escape(a)}\b", b, out)
+        else:
+            out = out.replace(a, b)
+    return out
+
+
+def city_names(codes) -> list:
+    """Short Chinese names of city codes (the registry has no English names: city names are
+    proper names in both report languages); unknown codes are shown as they are."""
+    from ... import regions
+    tab = regions.cities()
+    return [tab["short_zh"].get(int(c), str(c)) if str(c).lstrip("-").isdigit() else str(c)
+            for c in codes]
 
 
 def pct(x: float, digits: int = 0) -> str:

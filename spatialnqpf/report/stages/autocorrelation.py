@@ -188,12 +188,19 @@ def _lisa_figures(state: State, lres, years) -> list:
                             (plot_lisa_map, "lisa_map", state.text(TEXT, "lisa_cluster_map"))):
         for y in years:
             try:
+                kw = {"shapes": _city_shapes()} if (fn is plot_lisa_map and state.level == "city") else {}
                 fig = as_figure(fn(lres, year=y, lang=state.fig_lang,
-                                   variable_label=state.var_label(lres.column, fig=True)))
+                                   variable_label=state.var_label(lres.column, fig=True), **kw))
                 out.append(state.save_figure(fig, f"{stem}_{y}", f"{title} {y}"))
             except Exception as exc:  # a plotting failure must not lose the tables
                 state.notes.append(f"{fn.__name__}({y}) failed: {type(exc).__name__}: {exc}")
     return out
+
+
+def _city_shapes():
+    """City polygons for the LISA maps at ``[data] level = "city"``."""
+    from ..._shapes import load_cities
+    return load_cities()
 
 
 STAGE = Stage(name="autocorrelation", title=TEXT["title"], run=run, requires=("index", "weights"),

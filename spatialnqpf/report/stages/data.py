@@ -56,6 +56,16 @@ TEXT = {
     "missing_values_handled_missing": {"zh": '缺失值处理明细（missing = {v0}）',
                                       "en": 'Missing values handled (missing = {v0})'},
     "yes_handled": {"zh": '是（已处理）', "en": 'yes (handled)'},
+    "city_absent": {"zh": "城市登记表中有 {n} 个单元不在数据中（{names}）；空间权重矩阵按数据中的城市构建。",
+                    "en": "{n} units of the city registry are not in the data ({names}); the weight "
+                          "matrices are built for the cities in the data."},
+    "name_sep": {"zh": "、", "en": ", "},
+    "etc": {"zh": " 等", "en": " ..."},
+    "generated": {"zh": "注意：本报告所用城市面板为程序生成的示例数据（spatialnqpf.datasets.load_demo_city_panel），"
+                        "并非真实统计数据，仅用于演示城市层面的分析流程，不能用于描述中国城市。",
+                  "en": "Note: the city panel of this report is GENERATED example data "
+                        "(spatialnqpf.datasets.load_demo_city_panel), not statistics; it demonstrates the "
+                        "city-level workflow and describes no real city."},
     "name": {"zh": "变量名", "en": "Name"},
     "unknown_labels": {"zh": "[labels.{lang}] 中的 {names} 不是数据列、指标或维度，其标签未使用{hint}。",
                        "en": "[labels.{lang}] {names}: not a column, indicator or pillar of the data; "
@@ -70,6 +80,11 @@ ACTIONS = {
     "dropped row": {"zh": "删除观测", "en": "dropped row"},
     "dropped province": {"zh": "删除省份", "en": "dropped province"},
     "dropped unit": {"zh": "删除单元", "en": "dropped unit"},
+    "dropped city": {"zh": "删除城市", "en": "dropped city"},
+    "recoded city": {"zh": "城市代码更新", "en": "recoded city"},
+    "renamed city": {"zh": "城市更名", "en": "renamed city"},
+    "dropped city (merged)": {"zh": "删除城市（已并入他市）", "en": "dropped city (merged)"},
+    "dropped city (abolished)": {"zh": "删除城市（已撤销）", "en": "dropped city (abolished)"},
     "absent row": {"zh": "缺失整行", "en": "absent row"},
 }
 
@@ -162,8 +177,17 @@ def run(state: State) -> StageOutput:
                                   digits=3))
     nmiss = int(sum(data.derived.get("missing_before", {}).values()))
     readings.append(state.text(TEXT, "the_panel_covers_v", v0=numbers['n_provinces'], v1=yrs[0], v2=yrs[-1], v3=len(f)))
-    absent = sorted(set(regions.provinces().index) - set(f["code"].unique()))
-    if absent:
+    universe = regions.cities().index if state.level == "city" else regions.provinces().index
+    absent = sorted(set(universe) - set(f["code"].unique()))
+    if absent and state.level == "city":
+        shown = state.province_names(absent[:12])
+        readings.append(state.text(TEXT, "city_absent", n=len(absent),
+                                   names=state.text(TEXT, "name_sep").join(shown)
+                                   + (state.text(TEXT, "etc") if len(absent) > 12 else "")))
+        gen = getattr(data.frame, "attrs", {}).get("generated") or data.source.startswith("GENERATED")
+        if gen:
+            readings.append(state.text(TEXT, "generated"))
+    elif absent:
         readings.append(state.text(TEXT, "the_data_do_not", v0='、'.join(state.province_names(absent)), v1=', '.join(map(str, absent)), v2=', '.join(state.province_names(absent))))
     per_year = f.groupby("year")["code"].nunique()
     if per_year.nunique() > 1:

@@ -96,8 +96,8 @@ def run(state: State) -> StageOutput:
     vals = state.frame[col].to_numpy(dtype=float)
     support = (INDEX_SUPPORT if col == state.index_column and np.nanmin(vals) >= INDEX_SUPPORT[0]
                and np.nanmax(vals) <= INDEX_SUPPORT[1] else None)
-    kd = dynamics.kernel_density_by_year(data=state.frame, column=col, group=grp, id="code", time="year",
-                                         support=support)
+    kd = dynamics.kernel_density_by_year(data=state.frame, column=col, group=state.group_arg(grp, density=True),
+                                         id="code", time="year", support=support)
     numbers["kernel_density_peaks"] = kd.peaks()
     numbers["kernel_density_bandwidth"] = kd.bandwidth
     numbers["kernel_density_support"] = None if support is None else list(support)

@@ -11,7 +11,7 @@ import warnings
 
 import pandas as pd
 
-from ... import index, regions
+from ... import index
 from ..figures import map_grid, province_maps
 from ..tables import frame_table
 from ._base import Skip, Stage, StageOutput, State, pct
@@ -143,7 +143,7 @@ def run(state: State) -> StageOutput:
     tables.append(frame_table(rk, name="index_ranking",
                               title=state.text(TEXT, "index_scores_and_ranks", first=first, last=last), digits=4))
     numbers["scores"] = piv
-    grp = regions.groups(list(piv.index), scheme="region4")
+    grp = state.groups("region4", piv.index)  # cities: the region of their province
     by_region = f.assign(_g=f["code"].map(grp)).groupby(["year", "_g"])["index_score"].mean().unstack()
     by_region["nation"] = f.groupby("year")["index_score"].mean()
     numbers["mean_by_region"] = by_region

@@ -310,7 +310,11 @@ def run(state: State) -> StageOutput:
 
 # ----------------------------------------------------------------- centre and ellipse
 def _centre(state, col, v, cfg, out):
-    ell = patterns.std_ellipse(state.frame, col, id="code", time="year",
+    coords = None
+    if state.level == "city":  # cities at their polygon centroids (capitals exist for provinces only)
+        from ...weights._api import resolve_points
+        coords = resolve_points("centroids", pd.Index(sorted(state.frame["code"].unique())), "city")[0]
+    ell = patterns.std_ellipse(state.frame, col, id="code", time="year", coords=coords,
                                method=cfg["ellipse_method"])
     tab = ell.table.set_index("year")
     out["numbers"]["ellipse"] = ell.table
@@ -325,8 +329,10 @@ def _centre(state, col, v, cfg, out):
         digits={"lon": 3, "lat": 3, "distance_km": 2, "direction_deg": 1, "sigma_x_km": 1,
                 "sigma_y_km": 1, "rotation_deg": 1, "area_km2": 2, "shape_index": 3},
         title=state.text(TEXT, "centre_title", v=v),
-        notes=[state.text(TEXT, "centre_note",
-                          method=state.text(TEXT, f"method_{cfg['ellipse_method']}"))]))
+        notes=[(lambda t: t.replace("城市位于省会", "城市位于其行政区域的几何中心").replace(
+            "Cities at their capitals", "Cities at their polygon centroids")
+            if state.level == "city" else t)(state.text(TEXT, "centre_note",
+                          method=state.text(TEXT, f"method_{cfg['ellipse_method']}")))]))
     first, last = tab.index[0], tab.index[-1]
     r0, r1 = tab.loc[first], tab.loc[last]
     dx, dy = r1["x_km"] - r0["x_km"], r1["y_km"] - r0["y_km"]

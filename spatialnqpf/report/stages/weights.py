@@ -31,6 +31,13 @@ TEXT = {
     "hainan": {"zh": "邻接矩阵中海南（46）按规则 islands = {rule} 连接到 {to}。",
                "en": "In the contiguity matrix Hainan (46) is linked by the rule islands = {rule} to {to}."},
     "none": {"zh": "（无）", "en": "(none)"},
+    "city_subset": {"zh": "矩阵按数据中的 {n} 个城市构建；城市登记表中另有 {k} 个单元（如省直辖县级单位）不在数据中，未纳入矩阵。",
+                    "en": "The matrices are built for the {n} cities of the data; {k} units of the city "
+                          "registry (e.g. county-level units under direct provincial administration) are not in the "
+                          "data and not in the matrices."},
+    "city_islands": {"zh": "在该城市子集上，{n} 个城市没有陆地邻居（{names}），已按 islands 规则或最近邻连接：{links}。",
+                     "en": "On this subset of cities {n} have no land neighbour ({names}); they are "
+                           "linked by the islands rule or to their nearest city: {links}."},
     "neighbours": {"zh": "{label}：平均每个省份 {mean:.2f} 个邻居（{lo}–{hi}）。",
                    "en": "{label}: {mean:.2f} neighbours per province on average ({lo}–{hi})."},
     "recipe": {"zh": "{n} 个{level}；参数：{params}；标准化：{std}{extra}；由 {versions} 构建。",
@@ -74,7 +81,8 @@ def _recipe_note(state: State, w, d) -> str:
 def run(state: State) -> StageOutput:
     ids = sorted(state.frame["code"].unique())
     cfg = state.config.get("weights")
-    state.weights = {name: registry.build(name, ids, state.frame, cfg) for name in cfg["matrices"]}
+    opts = dict(cfg, level=state.level)  # the builders' spatial level ([data] level)
+    state.weights = {name: registry.build(name, ids, state.frame, opts) for name in cfg["matrices"]}
     state.weight_labels = {k: registry.label(k, state.lang) for k in state.weights}
     T = lambda key, **kw: state.text(TEXT, key, **kw)  # noqa: E731
     rows, recipes, readings = {}, {}, []
@@ -93,17 +101,38 @@ def run(state: State) -> StageOutput:
                               to=", ".join(state.province_names(hn)) or T("none")))
         readings.append(T("neighbours", label=state.weight_labels[name], mean=d.mean_neighbors,
                           lo=d.min_neighbors, hi=d.max_neighbors))
+        if name == "contiguity" and state.level == "city":
+            readings += _city_islands(state, w, ids)
     df = pd.DataFrame(rows).T
     df.index.name = T("matrix")
     t = frame_table(df, name="weights_summary", title=T("table"), digits=2,
                     notes=tuple(f"{state.weight_labels.get(k, k)}{state.t('：', ': ')}{v}"
                                 for k, v in recipes.items() if v))
     mats = {}
-    if len(ids) <= 400:  # the matrices themselves, for reproduction (dense only for small n)
+    if len(ids) <= 100:  # the matrices themselves (dense: provinces, not ~300 cities; recipes rebuild them)
         for name, w in state.weights.items():
             mats[name] = pd.DataFrame(graph_to_sparse(w, ids).toarray(), index=ids, columns=ids)
     return StageOutput(tables=(t,), readings=readings,
                        numbers={"summary": df, "recipes": recipes, "matrices": mats})
+
+
+def _city_islands(state: State, w, ids) -> list:
+    """City level: registry cities absent from the data, and the islands of the subset W."""
+    from ... import regions
+    from ._base import city_names
+    T = lambda key, **kw: state.text(TEXT, key, **kw)  # noqa: E731
+    out = []
+    absent = sorted(set(regions.cities().index) - set(ids))
+    if absent:
+        out.append(T("city_subset", n=len(ids), k=len(absent)))
+    rec = w.recipe
+    found = list(rec.islands_found)
+    if found:
+        sep = "、" if state.lang == "zh" else ", "
+        links = [f"{city_names([a])[0]}–{city_names([b])[0]}" for a, b in rec.links if a in found]
+        out.append(T("city_islands", n=len(found), names=sep.join(city_names(found)),
+                     links=sep.join(links) or T("none")))
+    return out
 
 
 STAGE = Stage(name="weights", title=TEXT["title"], run=run, requires=("data",), command="weights",
