@@ -367,7 +367,7 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
         tqdm progress bar for the bootstrap (default: on for long runs).
     backend : {"serial", "processes", "dask"}, default "serial"
         Where the replications run: :func:`spatialnqpf.batch.run` over jobs of
-        50 replications (``"processes"``: a local process pool of ``n_workers``;
+        100 replications (``"processes"``: a local process pool of ``n_workers``;
         ``"dask"``: :mod:`dask.distributed` on ``client``, or a ``LocalCluster``
         of ``n_workers`` made for the run).  The data are sent once per worker.
     client : dask.distributed.Client, optional
@@ -460,7 +460,7 @@ def _dagum_fit(values, groups, obs_weights, order):
 
 
 #: Bootstrap replications per batch job (the replications do not depend on it).
-_BOOT_CHUNK = 50
+_BOOT_CHUNK = 100
 
 
 def _check_boot_args(ci_level, backend):
