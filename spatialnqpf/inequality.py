@@ -40,8 +40,8 @@ import pandas as pd
 
 from ._kernels import gini as _gk
 from ._results import Results
-from ._validation import (DataError, as_1d_float, as_count, as_generator, check_panel,
-                          format_values)
+from ._validation import (ArgumentError, DataError, as_1d_float, as_count, as_generator,
+                          check_panel, format_values)
 
 __all__ = [
     "DagumResult", "DagumPanelResult", "TheilResult", "NestedTheilResult",
@@ -320,7 +320,8 @@ def _dagum_flat(r, rank, order):
 
 def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = None,
                n_boot: int = 0, seed=0, ci_level: float = 0.95,
-               progress: bool | None = None) -> DagumResult:
+               progress: bool | None = None, backend: str = "serial", client=None,
+               n_workers: int | None = None) -> DagumResult:
     r"""Dagum (1997) decomposition of the Gini coefficient by groups.
 
     .. math::
@@ -351,13 +352,28 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
     n_boot : int, default 0
         Bootstrap replications (resampling units with replacement *within*
         each group, keeping group sizes); 0 for none.
-    seed : int, None or numpy Generator, default 0
+    seed : int, None, SeedSequence or numpy Generator, default 0
         Seed of the bootstrap (the package's one convention:
-        :func:`spatialnqpf._validation.as_generator`).
+        :func:`spatialnqpf._validation.as_generator`).  Replication ``b``
+        (0-based) resamples with its own stream ``as_generator(s, ("dagum", b))``,
+        where ``s`` is ``seed`` itself for an int, one draw ``integers(2**63)``
+        from a Generator (or from ``default_rng(seed)`` for a SeedSequence) and
+        fresh entropy for None; ``s`` is recorded in ``result.seed`` (rerun with
+        ``seed=result.seed``).  The replications are therefore the same bit for
+        bit on every backend, worker count and chunking.
     ci_level : float, default 0.95
         Level of the percentile intervals.
     progress : bool, optional
         tqdm progress bar for the bootstrap (default: on for long runs).
+    backend : {"serial", "processes", "dask"}, default "serial"
+        Where the replications run: :func:`spatialnqpf.batch.run` over jobs of
+        100 replications (``"processes"``: a local process pool of ``n_workers``;
+        ``"dask"``: :mod:`dask.distributed` on ``client``, or a ``LocalCluster``
+        of ``n_workers`` made for the run).  The data are sent once per worker.
+    client : dask.distributed.Client, optional
+        Cluster of the ``"dask"`` backend.
+    n_workers : int, optional
+        Worker count of the ``"processes"`` / ``"dask"`` backends (default: CPUs).
 
     Returns
     -------
@@ -375,6 +391,21 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
     Dagum, C. (1997). A new approach to the decomposition of the Gini income
     inequality ratio. *Empirical Economics* 22(4), 515-531.
     """
+    n_boot = as_count(n_boot, "n_boot")
+    _check_boot_args(ci_level, backend)
+    res, task = _dagum_fit(values, groups, obs_weights, order)
+    if n_boot:
+        root = _boot_seed(seed)
+        if progress is None:
+            progress = n_boot * len(task["y"]) > 5_000_000
+        (ci,) = _bootstrap([dict(task, seed=root)], [res.to_series().index], int(n_boot),
+                           ci_level, progress, backend, client, n_workers)
+        res = dataclasses.replace(res, ci=ci, n_boot=int(n_boot), ci_level=ci_level, seed=root)
+    return res
+
+
+def _dagum_fit(values, groups, obs_weights, order):
+    """Point decomposition and the bootstrap task (data of :func:`_boot_reps`, no seed)."""
     y = _check_values(values)
     n = len(y)
     labels = _labels_of(values, n, groups)
@@ -397,7 +428,7 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
         # e.g. prefecture-level data grouped by province: four municipalities are one city each
         import warnings
         warnings.warn(f"Dagum: group(s) with a single member: {format_values(single)}; their "
-                      "within-group Gini G_jj is 0 by definition", RuntimeWarning, stacklevel=2)
+                      "within-group Gini G_jj is 0 by definition", RuntimeWarning, stacklevel=3)
     gsum = np.bincount(codes, weights=y, minlength=k)
     zero = [order[i] for i in np.flatnonzero(gsum <= 0)]
     if zero:
@@ -425,35 +456,82 @@ def dagum_gini(values, groups, obs_weights=None, *, order: Sequence | None = Non
                                   "G_nb_jh", "G_t_jh"])
     res = DagumResult(G=r["G"], G_w=r["Gw"], G_nb=r["Gnb"], G_t=r["Gt"], groups=grp,
                       pairs=pairs, order=tuple(order), weighted=w is not None)
-    n_boot = as_count(n_boot, "n_boot")
-    if n_boot:
-        ci = _bootstrap(y, codes, k, w, order, res, int(n_boot), seed, ci_level, progress)
-        res = DagumResult(G=res.G, G_w=res.G_w, G_nb=res.G_nb, G_t=res.G_t, groups=grp,
-                          pairs=pairs, order=tuple(order), weighted=w is not None, ci=ci,
-                          n_boot=int(n_boot), ci_level=ci_level, seed=seed)
-    return res
+    return res, dict(y=y, codes=codes, k=k, w=w, order=tuple(order))
 
 
-def _bootstrap(y, codes, k, w, order, res, n_boot, seed, ci_level, progress):
-    from tqdm.auto import tqdm
+#: Bootstrap replications per batch job (the replications do not depend on it).
+_BOOT_CHUNK = 100
 
-    if not 0 < ci_level < 1:
+
+def _check_boot_args(ci_level, backend):
+    from .batch import BACKENDS
+    if not (isinstance(ci_level, (int, float, np.floating)) and 0 < ci_level < 1):
         raise DataError(f"ci_level must be in (0, 1), got {ci_level!r}")
-    rng = as_generator(seed)
+    if backend not in BACKENDS:
+        raise ArgumentError(f"backend must be one of {BACKENDS}, got {backend!r}")
+
+
+def _boot_seed(seed) -> int:
+    """Int root of the keyed replication streams (see :func:`dagum_gini`, ``seed``)."""
+    if isinstance(seed, np.random.SeedSequence):
+        seed = np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2 ** 63))
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(2, np.uint64)[0] >> np.uint64(1))
+    as_generator(seed)  # validates: ArgumentError naming a bad seed
+    return int(seed)
+
+
+def _boot_reps(y, codes, k, w, order, seed, reps):
+    """Bootstrap replications ``reps`` (one batch job) as a (len(reps), statistics) array.
+
+    Replication b resamples units with replacement within each group, keeping group
+    sizes, with the stream ``as_generator(seed, ("dagum", b))``.
+    """
     members = [np.flatnonzero(codes == j) for j in range(k)]
-    names = res.to_series().index
-    draws = np.empty((n_boot, len(names)))
-    if progress is None:
-        progress = n_boot * len(y) > 5_000_000
-    for b in tqdm(range(n_boot), desc="Dagum bootstrap", disable=not progress):
+    rows = []
+    for b in reps:
+        rng = as_generator(seed, ("dagum", int(b)))
         idx = np.concatenate([m[rng.integers(0, len(m), len(m))] for m in members])
         rb, rank = _dagum_core(y[idx], codes[idx], k, None if w is None else w[idx], order)
-        draws[b] = _dagum_flat(rb, rank, order)
+        rows.append(_dagum_flat(rb, rank, order))
+    return np.vstack(rows)
+
+
+def _keep(value):
+    return value
+
+
+def _bootstrap(tasks, names, n_boot, ci_level, progress, backend, client, n_workers):
+    """Within-group bootstrap of every task (one cross-section each) in one batch run.
+
+    ``tasks`` are keyword dicts of :func:`_boot_reps` (without ``reps``); all their
+    replications go through one :func:`spatialnqpf.batch.run` (jobs of ``_BOOT_CHUNK``
+    replications), so the years of a panel share one pool / cluster.  Returns one frame
+    ``se, low, high`` (percentile) per task.
+    """
+    from . import batch
+    starts = range(0, n_boot, _BOOT_CHUNK)
+    jobs = [batch.Job(key=("dagum_boot", t, s), func=_boot_reps,
+                      kwargs=dict(task, reps=range(s, min(n_boot, s + _BOOT_CHUNK))),
+                      params={})
+            for t, task in enumerate(tasks) for s in starts]
+    out = batch.run(jobs, backend=backend, client=client, seed=0, progress=bool(progress),
+                    n_workers=n_workers, collect=_keep)
+    if out.failures:
+        key, f = next(iter(out.failures.items()))
+        raise RuntimeError(f"Dagum bootstrap: {len(out.failures)} of {len(jobs)} jobs "
+                           f"failed; first {key}: {f.error}\n{f.traceback}")
     a = (1 - ci_level) / 2
-    return pd.DataFrame({"se": np.nanstd(draws, axis=0, ddof=1),
-                         "low": np.nanquantile(draws, a, axis=0),
-                         "high": np.nanquantile(draws, 1 - a, axis=0)},
-                        index=pd.Index(names, name="statistic"))
+    cis = []
+    for t, idx in enumerate(names):
+        draws = np.vstack([out.values[("dagum_boot", t, s)] for s in starts])
+        cis.append(pd.DataFrame({"se": np.nanstd(draws, axis=0, ddof=1),
+                                 "low": np.nanquantile(draws, a, axis=0),
+                                 "high": np.nanquantile(draws, 1 - a, axis=0)},
+                                index=pd.Index(idx, name="statistic")))
+    return cis
 
 
 # ----------------------------------------------------------------------------
@@ -604,7 +682,8 @@ def _year_seed_sequence(seed, year) -> np.random.SeedSequence:
 
 def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str = "code",
                        time: str = "year", obs_weights: str | None = None, n_boot: int = 0,
-                       seed=0, ci_level: float = 0.95, progress: bool | None = None
+                       seed=0, ci_level: float = 0.95, progress: bool | None = None,
+                       backend: str = "serial", client=None, n_workers: int | None = None
                        ) -> DagumPanelResult:
     """Dagum decomposition of ``column`` for every year of a long panel.
 
@@ -622,34 +701,45 @@ def dagum_gini_by_year(data: pd.DataFrame, column: str, group=None, *, id: str =
     obs_weights : str, optional
         Column of unit weights (population).
     n_boot, seed, ci_level, progress
-        Bootstrap as in :func:`dagum_gini`; year ``t`` uses the seed sequence
-        keyed by (``seed``, ``t``) so its draws do not depend on which other
-        years are kept (a numpy Generator ``seed`` supplies one base entropy).
+        Bootstrap as in :func:`dagum_gini`; year ``t`` is bootstrapped exactly as
+        ``dagum_gini(..., seed=default_rng(SeedSequence(s, spawn_key=(t,))))``
+        with ``s`` the int root of ``seed`` (``seed`` itself for an int, one draw
+        from a Generator, fresh entropy for None; recorded in each year's
+        ``.seed``), so its draws do not depend on which other years are kept.
+    backend, client, n_workers
+        As in :func:`dagum_gini`; the replications of all years go through one
+        :func:`spatialnqpf.batch.run` (one pool or cluster for the whole panel),
+        with the same numbers bit for bit on every backend.
 
     Returns
     -------
     DagumPanelResult
     """
     n_boot = as_count(n_boot, "n_boot")
+    _check_boot_args(ci_level, backend)
     df = _panel(data, column, id, time, obs_weights)
     lab, order = _panel_groups(df, group, id, data, time)
     df = df.assign(_group=lab)
     years = list(pd.unique(df[time]))
-    base = int(seed.integers(0, 2 ** 63)) if isinstance(seed, np.random.Generator) else seed
-    seeds = [_year_seed_sequence(base, yr) for yr in years] if n_boot else [None] * len(years)
-    out = {}
-    for yr, ss in zip(years, seeds):
+    out, tasks = {}, []
+    base = _boot_seed(seed) if n_boot else None
+    for yr in years:
         sub = df[df[time] == yr]
         vals = pd.Series(sub[column].to_numpy(dtype=float), index=sub[id].to_numpy())
+        wts = None if obs_weights is None else sub[obs_weights].to_numpy(dtype=float)
         try:
-            out[yr] = dagum_gini(vals, sub["_group"].to_numpy(), None if obs_weights is None else
-                                 sub[obs_weights].to_numpy(dtype=float), order=order, n_boot=n_boot,
-                                 seed=None if ss is None else np.random.default_rng(ss),
-                                 ci_level=ci_level, progress=progress)
+            out[yr], task = _dagum_fit(vals, sub["_group"].to_numpy(), wts, order)
         except DataError as e:
             raise DataError(f"{time}={yr}: {e}") from None
+        if n_boot:  # the task of dagum_gini(..., seed=default_rng(year's seed sequence))
+            tasks.append(dict(task, seed=_boot_seed(_year_seed_sequence(base, yr))))
     if n_boot:
-        out = {y: dataclasses.replace(r, seed=seed) for y, r in out.items()}
+        if progress is None:
+            progress = n_boot * len(df) > 5_000_000
+        cis = _bootstrap(tasks, [out[yr].to_series().index for yr in years], int(n_boot),
+                         ci_level, progress, backend, client, n_workers)
+        out = {yr: dataclasses.replace(out[yr], ci=ci, n_boot=int(n_boot), ci_level=ci_level,
+                                       seed=base) for yr, ci in zip(years, cis)}
     return DagumPanelResult(column=column, results=MappingProxyType(out), order=tuple(order))
 
 
