@@ -200,13 +200,7 @@ def load_cities(province=None, include_sar: bool = False, include_county_level: 
         gdf = gdf[~gdf["is_sar"]]
     if not include_county_level:
         gdf = gdf[gdf["kind"] != "county-level"]
-    if province is not None:
-        codes = _province_codes(province)
-        known = set(_read("province").index)
-        bad = [c for c in codes if c not in known]
-        if bad:
-            raise DataError(f"unknown province code(s) {format_values(bad)}")
-        gdf = gdf[gdf["province"].isin(codes)]
+    gdf = _in_provinces(gdf, province)
     return _datum(_finish(gdf, "city"), datum)
 
 
@@ -263,13 +257,7 @@ def load_counties(province=None, city=None, include_sar: bool = False, datum: st
     gdf = _read("county")
     if not include_sar:
         gdf = gdf[~gdf["is_sar"]]
-    if province is not None:
-        codes = _province_codes(province)
-        known = set(_read("province").index)
-        bad = [c for c in codes if c not in known]
-        if bad:
-            raise DataError(f"unknown province code(s) {format_values(bad)}")
-        gdf = gdf[gdf["province"].isin(codes)]
+    gdf = _in_provinces(gdf, province)
     if city is not None:
         codes = _city_codes(city)
         known = set(_read("city").index)
@@ -279,6 +267,18 @@ def load_counties(province=None, city=None, include_sar: bool = False, datum: st
                             "load_cities(), e.g. 440100)")
         gdf = gdf[gdf["city"].isin(codes)]
     return _datum(_finish(gdf, "county"), datum)
+
+
+def _in_provinces(gdf, province):
+    """Rows of ``gdf`` whose ``province`` is among ``province`` (codes or names; None = all)."""
+    if province is None:
+        return gdf
+    codes = _province_codes(province)
+    known = set(_read("province").index)
+    bad = [c for c in codes if c not in known]
+    if bad:
+        raise DataError(f"unknown province code(s) {format_values(bad)}")
+    return gdf[gdf["province"].isin(codes)]
 
 
 def city_table(include_sar: bool = False, include_county_level: bool = True) -> pd.DataFrame:

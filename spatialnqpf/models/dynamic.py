@@ -111,6 +111,18 @@ __all__ = ["DynamicPanelResults", "DYNAMIC_TYPES", "NonStationaryError", "fit_dy
 DYNAMIC_TYPES = ("time", "spacetime", "both")
 
 
+def _time_lag_blocks(W, Ylag, dynamic):
+    """The (T−1, N, 1) blocks of y_{t−1} and W y_{t−1} that ``dynamic`` asks for, and their names."""
+    blocks, names = [], []
+    if dynamic in ("time", "both"):
+        blocks.append(Ylag[:, :, None])
+        names.append("y_lag")
+    if dynamic in ("spacetime", "both"):
+        blocks.append(_lag(W, Ylag)[:, :, None])
+        names.append("W_y_lag")
+    return blocks, names
+
+
 class NonStationaryError(SpatialNQPFError):
     """A long-run quantity was requested for a fit outside the stationary region."""
 
@@ -464,13 +476,7 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
         raise ValueError("durbin=[...] needs model='sdm' (a SAR model has no W x terms)")
     Y1, Ylag = d.Y[1:], d.Y[:-1]
     X1 = d.X[1:]
-    blocks, names = [], []
-    if dynamic in ("time", "both"):
-        blocks.append(Ylag[:, :, None])
-        names.append("y_lag")
-    if dynamic in ("spacetime", "both"):
-        blocks.append(_lag(W, Ylag)[:, :, None])
-        names.append("W_y_lag")
+    blocks, names = _time_lag_blocks(W, Ylag, dynamic)
     blocks.append(X1)
     names += xn
     if dur:
@@ -677,13 +683,7 @@ def _fit_dynamic_error(d, model, fe, dynamic, _fit, *, durbin, logdet, traces, t
     xn = list(d.xnames)
     dur = xn if (model == "sdem" and durbin is None) else list(durbin or [])
     Ylag = d.Y[:-1]
-    blocks, lagn = [], []
-    if dynamic in ("time", "both"):
-        blocks.append(Ylag[:, :, None])
-        lagn.append("y_lag")
-    if dynamic in ("spacetime", "both"):
-        blocks.append(_lag(W, Ylag)[:, :, None])
-        lagn.append("W_y_lag")
+    blocks, lagn = _time_lag_blocks(W, Ylag, dynamic)
     ld = _choose_logdet(W, logdet, seed)
     lo, hi = ld.bounds
     kw = dict(logdet=logdet, traces=traces, trace_nsim=trace_nsim, seed=seed,
