@@ -34,6 +34,11 @@ Recorded results (issue 17; 2026-12-01, 2 cores shared with 7 other jobs, load a
              (data 1.6 GiB); rho_hat 0.39995 (se 0.00043) vs 0.4; logdet truncation <= 2.5e-8,
              MC se 1.5; traces se (trG, trGG, trG'G) = (8.2, 53, 92)
 
+    Quiet machine (2026-12-02, load average < 1.3, nothing else running):
+    sdm-fe   65.2x faster than spreg ML_LagFE(slx_lags=1), peak memory ratio 0.042, same estimates
+    sdm-big  5.2 s wall, 8.2 s CPU, peak 0.87 GiB (data 0.45 GiB); rho_hat 0.39989 (se 0.00136)
+    sdm-1m   70.3 s wall, 105.9 s CPU, peak 5.98 GiB (data 1.64 GiB); rho_hat 0.39995 (se 0.00043)
+
 Usage::
 
     python benchmarks/bench_panel.py            # all cases

@@ -21,6 +21,14 @@ after back to back, first run of a fresh process each:
                        + tables and reports  3.4 s (14 % of the run)
     load ~5.5  before 105.0 s, after 29.1 s;  load ~9: before 167.0 s, after 64.1 s.
 
+Quiet machine (2026-12-02, load average < 1, after every branch of the session was merged;
+the "after" run also has the patterns stage and 9 999 LISA permutations instead of 999):
+
+    before (aff3c57): total 33.9 s; stages 8.1 s; writing 25.8 s (76 %) = figure files 6.5 s
+                      + tables and reports 19.3 s
+    after:            total 13.4 s; stages 5.5 s; writing 7.9 s (59 %) = figure files 5.8 s
+                      + tables and reports 2.1 s (16 % of the run)
+
 Left: the figure files (14 figures as PNG and SVG: a layout pass for the tight box, then
 one render per format) and, in the dynamics stage, importing giddy.markov -> mapclassify,
 which compiles a numba function at import (5-10 s here, once per process).
