@@ -53,6 +53,15 @@ Recorded results (2 cores, 24 GiB, Python 3.11, numpy 2, numba 0.68.1, esda 2.8.
     had used 18 min of CPU time without finishing when the session ended (stopped at
     23:19 UTC); ours used 2 116 s wall for the whole process at about 0.2 of a core, i.e.
     roughly 6-7 min of CPU (CPU time was not recorded for that run).
+
+    Part B at n = 10^6, 999 permutations on a quiet machine (2026-12-02, load average ~1,
+    nothing else running; all-threads run of ours, then esda):
+      spatialnqpf numba LISA ..... 8.6 s (warm call; warm-up 1.2 s), global Moran 89.5 s,
+                                   peak RSS 1.33 GB, I = 0.163704, 113 566 units p <= 0.05
+      esda Moran_Local n_jobs=1 .. 1 308.5 s (warm-up 18.4 s); esda Moran 68.2 s;
+                                   peak RSS 1.99 GB, I = 0.163704, 110 177 units (2 p_sim <= 0.05)
+      LISA ratio esda / spatialnqpf 152x; global Moran 0.76x (ours slower: numpy shuffles
+      and scipy products in permute_global, not yet numba)
 """
 from __future__ import annotations
 
