@@ -111,6 +111,41 @@ __all__ = ["DynamicPanelResults", "DYNAMIC_TYPES", "NonStationaryError", "fit_dy
 DYNAMIC_TYPES = ("time", "spacetime", "both")
 
 
+def _nonstationary_flag(st) -> list:
+    """``[Flag("nonstationary", ...)]`` when :func:`_stability` says the fit is not stationary."""
+    if st["stationary"]:
+        return []
+    return [Flag("nonstationary", "the fitted model is not stationary (" + st["condition"] +
+                 "); long-run effects do not exist")]
+
+
+def _selection(pidx, terms) -> np.ndarray:
+    """Rows of the identity picking ``terms`` out of the parameter vector ``pidx``."""
+    J = np.zeros((len(terms), len(pidx)))
+    for i, t in enumerate(terms):
+        J[i, pidx.index(t)] = 1.0
+    return J
+
+
+def _wald(name, g, J, C) -> tuple:
+    """(name, W, df, p) of the Wald test of g(θ) = 0 with Jacobian ``J`` and covariance ``C``."""
+    w = float(g @ np.linalg.solve(J @ C @ J.T, g))
+    return (name, w, len(g), float(stats.chi2.sf(w, len(g))))
+
+
+def _eta_theta_tests(params, cov, dur, theta_name) -> list:
+    """Wald η = 0 (when W y_{t−1} is in the model) and θ = 0 for the Durbin terms ``dur``."""
+    pidx, C = list(params.index), cov.to_numpy()
+    out = []
+    if "W_y_lag" in pidx:
+        out.append(_wald("Wald eta = 0 (W_y_lag)", params[["W_y_lag"]].to_numpy(),
+                         _selection(pidx, ["W_y_lag"]), C))
+    if dur:
+        wx = ["W_" + v for v in dur]
+        out.append(_wald(theta_name, params[wx].to_numpy(), _selection(pidx, wx), C))
+    return out
+
+
 def _time_lag_blocks(W, Ylag, dynamic):
     """The (T−1, N, 1) blocks of y_{t−1} and W y_{t−1} that ``dynamic`` asks for, and their names."""
     blocks, names = [], []
@@ -575,9 +610,7 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
     st = _stability(tau, eta, rhat, ld.eigenvalues, lo)
     info["stationary"] = st["stationary"]
     info["stability"] = st["condition"]
-    if not st["stationary"]:
-        flags.append(Flag("nonstationary", "the fitted model is not stationary (" +
-                          st["condition"] + "); long-run effects do not exist"))
+    flags += _nonstationary_flag(st)
     _boundary_warning(rhat, lo, hi, "rho")
     tss = float(yd @ yd) if fe != "none" else float(((yd - yd.mean()) ** 2).sum())
     info["r2_within" if fe != "none" else "r2"] = 1.0 - float(e @ e) / tss
@@ -587,31 +620,16 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
     r0, negll0, _, _ = concentrated(Zd[:, keepc])
     lr = 2.0 * (llf + negll0)
     tests.append(("LR dynamic vs static", lr, len(dyn), float(stats.chi2.sf(max(lr, 0), len(dyn)))))
-
-    def wald(g, Jg, name):
-        Vg = Jg @ cov.to_numpy() @ Jg.T
-        w = float(g @ np.linalg.solve(Vg, g))
-        tests.append((name, w, len(g), float(stats.chi2.sf(w, len(g)))))
-
-    pidx = list(params.index)
-    if "W_y_lag" in pidx:
-        J = np.zeros((1, len(pidx)))
-        J[0, pidx.index("W_y_lag")] = 1.0
-        wald(np.array([eta]), J, "Wald eta = 0 (W_y_lag)")
+    tests += _eta_theta_tests(params, cov, dur, "Wald SDM -> SAR (theta = 0)")
+    pidx, C = list(params.index), cov.to_numpy()
     if dur:
-        J = np.zeros((len(dur), len(pidx)))
-        g = np.zeros(len(dur))
-        for i, v in enumerate(dur):
-            J[i, pidx.index("W_" + v)] = 1.0
-            g[i] = params["W_" + v]
-        wald(g, J, "Wald SDM -> SAR (theta = 0)")
-        J2 = J.copy()
+        J2 = _selection(pidx, ["W_" + v for v in dur])
         g2 = np.zeros(len(dur))
         for i, v in enumerate(dur):
             g2[i] = params["W_" + v] + rhat * params[v]
             J2[i, pidx.index(v)] = rhat
             J2[i, pidx.index("rho")] = params[v]
-        wald(g2, J2, "Wald SDM -> SEM (theta + rho beta = 0)")
+        tests.append(_wald("Wald SDM -> SEM (theta + rho beta = 0)", g2, J2, C))
         if dynamic == "both" and len(dur) == len(xn):
             # dynamic SEM y_t = tau y_(t-1) + X b + u, u = lambda W u + e, multiplied out:
             # the dynamic SDM with theta = -rho beta and eta = -rho tau (common factor)
@@ -619,8 +637,8 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
             J3[-1, pidx.index("W_y_lag")] = 1.0
             J3[-1, pidx.index("y_lag")] = rhat
             J3[-1, pidx.index("rho")] = tau
-            wald(np.r_[g2, eta + rhat * tau], J3,
-                 "Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, eta + rho tau = 0)")
+            tests.append(_wald("Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, "
+                               "eta + rho tau = 0)", np.r_[g2, eta + rhat * tau], J3, C))
     tests = pd.DataFrame(tests, columns=["test", "statistic", "df", "p"]).set_index("test")
     core = _DynamicEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
                            method=effects_method, bounds=ld.bounds, eigenvalues=ld.eigenvalues,
@@ -706,27 +724,11 @@ def _fit_dynamic_error(d, model, fe, dynamic, _fit, *, durbin, logdet, traces, t
     eta = float(params.get("W_y_lag", 0.0))
     st = _stability(tau, eta, 0.0, ld.eigenvalues, lo)
     flags = [f for f in r.flags if f.code != "boundary"]    # boundary: re-derived from bounds
-    if not st["stationary"]:
-        flags.append(Flag("nonstationary", "the fitted model is not stationary (" +
-                          st["condition"] + "); long-run effects do not exist"))
+    flags += _nonstationary_flag(st)
     tests = []
     lr = 2.0 * (r.llf - r0.llf)
     tests.append(("LR dynamic vs static", lr, len(lagn), float(stats.chi2.sf(max(lr, 0), len(lagn)))))
-    pidx = list(params.index)
-
-    def wald(g, J, name):
-        w = float(g @ np.linalg.solve(J @ cov.to_numpy() @ J.T, g))
-        tests.append((name, w, len(g), float(stats.chi2.sf(w, len(g)))))
-
-    if "W_y_lag" in pidx:
-        J = np.zeros((1, len(pidx)))
-        J[0, pidx.index("W_y_lag")] = 1.0
-        wald(np.array([eta]), J, "Wald eta = 0 (W_y_lag)")
-    if dur:
-        J = np.zeros((len(dur), len(pidx)))
-        for i, v in enumerate(dur):
-            J[i, pidx.index("W_" + v)] = 1.0
-        wald(params[["W_" + v for v in dur]].to_numpy(), J, "Wald SDEM -> SEM (theta = 0)")
+    tests += _eta_theta_tests(params, cov, dur, "Wald SDEM -> SEM (theta = 0)")
     tests = pd.DataFrame(tests, columns=["test", "statistic", "df", "p"]).set_index("test")
     info = dict(r.info)
     info.pop("model", None)
