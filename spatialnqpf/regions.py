@@ -526,17 +526,24 @@ def groups(codes=None, scheme: str = "region4") -> pd.Series:
 # Prefecture-level cities (shapes/cities_registry.csv, written by tools/build_shapes.py with the
 # city polygons; read here without the shapes code, so regions does not import _shapes)
 
+def _read_registry(file: str, what: str, parents: tuple, text: tuple) -> pd.DataFrame:
+    """A registry CSV of ``shapes/`` without the SAR rows, indexed by code (``text`` columns as
+    object, as in the tables built from the shapes)."""
+    try:
+        path = shapes_path(file)
+    except FileNotFoundError as exc:  # pragma: no cover - the registry is part of the package
+        raise SpatialNQPFError(f"the {what} registry is missing: {exc}") from exc
+    with path.open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype={"code": "int64", **{c: "int64" for c in parents},
+                                    "is_sar": bool})
+    df = df[~df["is_sar"]].drop(columns="is_sar")
+    return df.astype({c: object for c in text}).set_index("code")
+
+
 @lru_cache(maxsize=None)
 def _city_table() -> pd.DataFrame:
-    try:
-        path = shapes_path("cities_registry.csv")
-    except FileNotFoundError as exc:  # pragma: no cover - the registry is part of the package
-        raise SpatialNQPFError(f"the city registry is missing: {exc}") from exc
-    with path.open("r", encoding="utf-8") as fh:
-        df = pd.read_csv(fh, dtype={"code": "int64", "province": "int64", "is_sar": bool})
-    df = df[~df["is_sar"]].drop(columns="is_sar")
-    text = ["name_zh", "short_zh", "kind"]  # object columns, as the table built from the shapes
-    return df.astype({c: object for c in text}).set_index("code")
+    return _read_registry("cities_registry.csv", "city", ("province",),
+                          ("name_zh", "short_zh", "kind"))
 
 
 def cities(province=None) -> pd.DataFrame:
@@ -586,15 +593,8 @@ def _level_aliases(level: str) -> dict:
 
 @lru_cache(maxsize=None)
 def _county_table() -> pd.DataFrame:
-    try:
-        path = shapes_path("counties_registry.csv")
-    except FileNotFoundError as exc:  # pragma: no cover - the registry is part of the package
-        raise SpatialNQPFError(f"the county registry is missing: {exc}") from exc
-    with path.open("r", encoding="utf-8") as fh:
-        df = pd.read_csv(fh, dtype={"code": "int64", "city": "int64", "province": "int64",
-                                    "is_sar": bool})
-    df = df[~df["is_sar"]].drop(columns="is_sar")
-    return df.astype({"name_zh": object, "kind": object}).set_index("code")
+    return _read_registry("counties_registry.csv", "county", ("city", "province"),
+                          ("name_zh", "kind"))
 
 
 def counties(province=None, city=None) -> pd.DataFrame:
