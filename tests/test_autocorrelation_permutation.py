@@ -103,6 +103,42 @@ class TestReproducible:
         pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), rtol=1e-12)
 
 
+    def test_global_draws_are_the_stream_of_rng_permuted(self, lattice):
+        """Row r of the drawn block is shuffle(copy of v): the rows of rng.permuted(axis=1)."""
+        v = lattice[1]["x"].to_numpy()
+        a = K._draw_rows(v, 7, np.random.default_rng(9))
+        b = np.random.default_rng(9).permuted(np.broadcast_to(v, (7, v.size)), axis=1)
+        np.testing.assert_array_equal(a, b)
+
+    @pytest.mark.parametrize("kind", ["moran", "geary", "getis_ord"])
+    def test_global_numpy_and_numba_engines_agree(self, lattice, monkeypatch, kind):
+        """The numba path (unit-major blocks evaluated in a worker thread) draws the same
+        permutations as the numpy path: statistics equal to rounding, in the same order.
+        A block of 256 bytes x n forces m = 5 permutations per block and a short last one."""
+        pytest.importorskip("numba")
+        g, df = lattice
+        x = df["x"].to_numpy() - df["x"].min() + 0.5
+        W = g.sparse.tocsr()
+        c = K.weight_constants(W)
+        ref = K.permute_global(kind, x, W, 37, np.random.default_rng(4), c, engine="numpy")
+        monkeypatch.setattr(K, "_QUAD_BLOCK_BYTES", 8 * 5 * x.size)
+        got = K.permute_global(kind, x, W, 37, np.random.default_rng(4), c, engine="numba")
+        np.testing.assert_allclose(got, ref, rtol=1e-12)
+        assert np.ptp(ref) > 1e-3 * np.abs(ref).max()   # the 37 statistics differ
+        monkeypatch.setattr(K, "NUMBA_THRESHOLD", 0)    # "auto" picks numba
+        auto = K.permute_global(kind, x, W, 37, np.random.default_rng(4), c)
+        np.testing.assert_array_equal(auto, got)
+
+    def test_moran_by_year_same_p_on_both_engines(self, columbus, monkeypatch):
+        pytest.importorskip("numba")
+        a = ac.moran_by_year(columbus, "CRIME", columbus_graph(), id="id", time=None,
+                             permutations=999, seed=3).to_frame()
+        monkeypatch.setattr(K, "NUMBA_THRESHOLD", 0)
+        b = ac.moran_by_year(columbus, "CRIME", columbus_graph(), id="id", time=None,
+                             permutations=999, seed=3).to_frame()
+        assert a["p_perm"].iloc[0] == b["p_perm"].iloc[0] < 0.01
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+
 class TestConvergence:
     def test_global_permutation_moments_converge_to_randomisation(self, lattice):
         """Mean and variance of permuted I and C equal E and Var under randomisation (exact)."""
