@@ -161,3 +161,36 @@ def test_panel_series_path_against_exact(monkeypatch):
     e0, e1 = base.effects(method="delta"), r.effects(method="delta")
     np.testing.assert_allclose(e1[["direct", "indirect", "total"]],
                                e0[["direct", "indirect", "total"]], rtol=1e-6)
+
+
+def test_g_norms_blocking_does_not_change_the_numbers(knn):
+    """The column-blocked sweep gives each probe the same ||G x||^2 and power traces as one
+    block, and the extended trace series equals a fresh traces() call."""
+    a = L.HutchinsonPowers(knn, nsim=12, seed=4)
+    b = L.HutchinsonPowers(knn, nsim=12, seed=4)
+    na, qa = a.g_norms(0.45)
+    nb, qb = b.g_norms(0.45, block_cols=5)          # blocks of 5, 5, 2 columns
+    assert qa == qb > 20
+    np.testing.assert_allclose(nb, na, rtol=1e-13)
+    np.testing.assert_allclose(b.per_probe, a.per_probe, rtol=1e-12, atol=1e-9)
+    fresh = L.HutchinsonPowers(knn, nsim=12, seed=4).traces(qa)
+    np.testing.assert_allclose(a.traces(qa), fresh, rtol=1e-12, atol=1e-9)
+    # ||G x||^2 against G x from a sparse LU solve, probe by probe
+    import scipy.sparse.linalg as spla
+    X = L._rademacher(N, 12, 4)
+    GX = knn @ spla.splu((sp.identity(N, format="csc") - 0.45 * knn).tocsc()).solve(X)
+    np.testing.assert_allclose(na, (GX ** 2).sum(axis=0), rtol=1e-9)
+    # a second sweep at another rho (no new powers) keeps the state and the series
+    k = a.k
+    a.g_norms(0.2)
+    assert a.k == k and a.V is not None
+
+
+def test_released_probe_block_refuses_more_powers(ring):
+    W, _ = ring
+    hp = L.HutchinsonPowers(W, nsim=4, seed=0)
+    t = hp.traces(5)
+    hp.release()
+    np.testing.assert_array_equal(hp.traces(5), t)
+    with pytest.raises(RuntimeError, match="released at power 5"):
+        hp.traces(6)

@@ -322,6 +322,52 @@ def test_large_n_trace_path_agrees_with_eigen(synth):
         np.testing.assert_allclose(a_h, a_e, rtol=0.02, atol=2e-3)
 
 
+
+class _ExactPowers:
+    """Stands in for HutchinsonPowers with exact tr(W^k) for every 'probe' (one probe)."""
+
+    def __init__(self, ev):
+        self.ev, self.nsim = np.asarray(ev, dtype=complex), 1
+
+    def traces(self, q):
+        return np.real(np.array([np.sum(self.ev ** k) for k in range(q + 1)]))
+
+    @property
+    def per_probe(self):
+        return self.traces(2000)[:, None]
+
+
+def test_series_bias_traces_equal_eigen_with_exact_powers(synth):
+    """The power-series path (n > SERIES_MIN_N: coefficients r^k/(1 - tau), rho^k and their
+    Cauchy product) is exact up to its 1e-10 n truncation when the power traces are exact;
+    with real Hutchinson probes it agrees with the eigenvalue path to Monte Carlo error."""
+    from spatialnqpf.models import dynamic as dyn
+    from spatialnqpf.models._logdet import HutchinsonPowers
+    _, _, W, *_ = synth
+    import scipy.sparse as sp
+    names = ["y_lag", "W_y_lag", "x1"]
+    ev = np.linalg.eigvals(W)
+    for beta, rho in ((np.array([0.5, 0.1, 1.0]), 0.2), (np.array([0.3, -0.2, 1.0]), -0.4)):
+        for tw in (True, False):
+            a_e, mm_e, _ = dyn._bias_vector(names, beta, rho, 0.3, ev, sp.csr_matrix(W), 8,
+                                            13 if tw else 14, tw, 100, 0, -1.0)
+            a_s, mm_s, how = dyn._bias_vector(names, beta, rho, 0.3, None, sp.csr_matrix(W), 8,
+                                              13 if tw else 14, tw, 100, 0, -1.0,
+                                              hp=_ExactPowers(ev))
+            assert "power series to W^" in how and mm_s == mm_e
+            np.testing.assert_allclose(a_s, a_e, rtol=1e-9, atol=1e-9)
+            hp = HutchinsonPowers(sp.csr_matrix(W), 20000, 0)
+            a_h, _, how = dyn._bias_vector(names, beta, rho, 0.3, None, sp.csr_matrix(W), 8,
+                                           13 if tw else 14, tw, 100, 0, -1.0, hp=hp)
+            assert how.startswith("Hutchinson (20000 vectors, seed 0; power series")
+            np.testing.assert_allclose(a_h, a_e, rtol=0.02, atol=2e-3)
+    # (rho + eta)/(1 - tau) >= 1: no convergent series, the LU path is used
+    assert dyn._bias_traces_series(_ExactPowers(ev), 0.5, 0.6, 0.2) is None
+    _, _, how = dyn._bias_vector(names, np.array([0.5, 0.45, 1.0]), 0.1, 0.3, None,
+                                 sp.csr_matrix(W), 8, 13, True, 100, 0, -1.0,
+                                 hp=_ExactPowers(ev))
+    assert how.endswith("sparse LU)")
+
 # --------------------------------------------------------------- stability and effects
 def test_nonstationary_flag_and_long_run_refused(cigar, w):
     res = _fit(cigar, w, model="sdm", fe="individual", lee_yu=True, dynamic="both")

@@ -103,8 +103,8 @@ from .._validation import DataError, SpatialNQPFError, as_generator, format_valu
 from ._effects import EffectsCore, finish_effects_frame, summarise_draws
 from ._logdet import EIGEN_MAX_N, _rademacher
 from .results import SpatialResults
-from ._panel_core import (_Solver, _boundary_warning, _check_dependent, _check_design,
-                          _choose_logdet, _demean, _information, _lag, _maximise)
+from ._panel_core import (SERIES_MIN_N, _Solver, _boundary_warning, _check_dependent,
+                          _check_design, _choose_logdet, _demean, _information, _lag, _maximise)
 
 __all__ = ["DynamicPanelResults", "DYNAMIC_TYPES", "NonStationaryError", "fit_dynamic"]
 
@@ -352,12 +352,56 @@ def _stability(tau, eta, rho, ev, lo):
             "tau_rho_eta": float(s)}
 
 
-def _bias_vector(names, beta, rho, s2, ev, W, T1, n, twoways, trace_nsim, seed, lo):
+#: most powers of W the series path of the bias traces may use before it falls back to LU
+BIAS_SERIES_MAX_TERMS = 600
+
+
+def _bias_traces_series(hp, tau, c, rho, tol=1e-10):
+    """(tr K⁻¹, tr WK⁻¹, tr GK⁻¹, tr GWK⁻¹, tr G) from the power traces of ``hp``, or None.
+
+    Coefficients in powers of W: h_k = r^k/(1 − τ) (K⁻¹, r = c/(1 − τ)), s_k = ρ^k (S⁻¹) and
+    g = s * h (Cauchy product: GK⁻¹ = Σ_j g_j W^{j+1}).  With ‖W‖_∞ = 1 (row-standardised),
+    |tr W^k| ≤ n, |g_j| ≤ (j + 1) a^j/(1 − τ), a = max(|ρ|, |r|), so stopping at the first K
+    with (K + 2) a^{K+1} / ((1 − a)² (1 − τ)) ≤ tol bounds every truncation error by tol · n.
+    Orders 0-2 are exact (as in :func:`~spatialnqpf.models._logdet.series_spatial_traces`).
+    Returns None when 1 − τ ≤ 0, a ≥ 1 or more than :data:`BIAS_SERIES_MAX_TERMS` powers are needed.
+    """
+    if not 1.0 - tau > 0:
+        return None
+    r = c / (1.0 - tau)
+    a = max(abs(rho), abs(r))
+    if not a < 1:
+        return None
+    K = 0
+    while (K + 2) * a ** (K + 1) / ((1 - a) ** 2 * (1.0 - tau)) > tol:
+        K += 1
+        if K > BIAS_SERIES_MAX_TERMS:
+            return None
+    q = K + 2
+    tr = hp.traces(q)
+    P = hp.per_probe[: q + 1].copy()
+    P[:3] = tr[:3, None]
+    k = np.arange(K + 1)
+    h = r ** k / (1.0 - tau)
+    sk = rho ** k
+    g = np.convolve(sk, h)[: K + 1]
+    est = (h @ P[: K + 1], h @ P[1: K + 2], g @ P[1: K + 2], g @ P[2: K + 3], sk @ P[1: K + 2])
+    return tuple(float(np.mean(v)) for v in est), q
+
+
+
+def _bias_vector(names, beta, rho, s2, ev, W, T1, n, twoways, trace_nsim, seed, lo, hp=None):
     """â of Yu, de Jong & Lee (2008) in the order (β..., ρ, σ²) (see the module docstring).
 
-    ``ev``: eigenvalues of W (N ≤ 2 000; exact); else Hutchinson estimates with sparse LU
-    of K = (1 − τ)I − (ρ + η)W, assuming no eigenvalue of A other than the one at ω = 1 is
-    above 1 − 1/n (checked at ω_min).
+    ``ev``: eigenvalues of W (N ≤ 2 000; exact); else Hutchinson estimates x′f(W)x of the five
+    traces, assuming no eigenvalue of A other than the one at ω = 1 is above 1 − 1/n (checked
+    at ω_min).  With ``hp`` (the probe block of the information-matrix traces and the effects,
+    n > ``SERIES_MIN_N``, row-standardised W) they come from its power traces x′W^k x:
+    K⁻¹ = (1 − τ)⁻¹ Σ_k r^k W^k with r = (ρ + η)/(1 − τ) (the ρ_L of the long-run effects, so
+    the effects reuse the same powers) and S⁻¹ = Σ_k ρ^k W^k, truncated where the remainder
+    is below 1e-10 · n; no factorisation.  Otherwise (or when the series would need more
+    than :data:`BIAS_SERIES_MAX_TERMS` powers) sparse LU of K = (1 − τ)I − (ρ + η)W and of S
+    on the same probes ``_rademacher(N, trace_nsim, seed)``.
     """
     p = len(names)
     tau = float(beta[names.index("y_lag")]) if "y_lag" in names else 0.0
@@ -388,17 +432,23 @@ def _bias_vector(names, beta, rho, s2, ev, W, T1, n, twoways, trace_nsim, seed, 
                 f"w_min = {wmin:.4g} it is {dmin:.6g}; use lee_yu=False")
         Nw = W.shape[0]
         c = rho + eta
-        I_ = sp.identity(Nw, format="csc")
-        luK = spla.splu(((1.0 - tau) * I_ - c * W).tocsc())
-        luS = spla.splu((I_ - rho * W).tocsc())
-        X = _rademacher(Nw, trace_nsim, seed)
-        U = luK.solve(X)                                # K^-1 x
-        WU = np.asarray(W @ U)
-        GU = np.asarray(W @ luS.solve(U))               # G K^-1 x
-        GWU = np.asarray(W @ luS.solve(WU))             # G W K^-1 x
-        GX = np.asarray(W @ luS.solve(X))
-        tr = lambda M: float(np.mean(np.einsum("ij,ij->j", X, M)))
-        tH, tWH, tGH, tGWH, tG = tr(U), tr(WU), tr(GU), tr(GWU), tr(GX)
+        series = _bias_traces_series(hp, tau, c, rho) if hp is not None else None
+        if series is not None:
+            (tH, tWH, tGH, tGWH, tG), q = series
+            nvec, how = hp.nsim, f"power series to W^{q}"
+        else:
+            I_ = sp.identity(Nw, format="csc")
+            luK = spla.splu(((1.0 - tau) * I_ - c * W).tocsc())
+            luS = spla.splu((I_ - rho * W).tocsc())
+            X = _rademacher(Nw, trace_nsim, seed)
+            U = luK.solve(X)                                # K^-1 x
+            WU = np.asarray(W @ U)
+            GU = np.asarray(W @ luS.solve(U))               # G K^-1 x
+            GWU = np.asarray(W @ luS.solve(WU))             # G W K^-1 x
+            GX = np.asarray(W @ luS.solve(X))
+            tr = lambda M: float(np.mean(np.einsum("ij,ij->j", X, M)))
+            tH, tWH, tGH, tGWH, tG = tr(U), tr(WU), tr(GU), tr(GWU), tr(GX)
+            nvec, how = trace_nsim, "sparse LU"
         # the eigenvalue w = 1 (row-standardised W): remove it for W*, or replace h(1)
         # by 1 when A's eigenvalue there is above 1 - 1/n
         mm = 0
@@ -416,7 +466,7 @@ def _bias_vector(names, beta, rho, s2, ev, W, T1, n, twoways, trace_nsim, seed, 
         tH, tWH, tGH, tGWH, tG = vals
         a_tau, a_eta = tH / n, tWH / n
         a_rho = (tau * tGH + eta * tGWH + tG) / n
-        method = f"Hutchinson ({trace_nsim} vectors, seed {seed})"
+        method = f"Hutchinson ({nvec} vectors, seed {seed}; {how})"
     a = np.zeros(p + 2)
     if "y_lag" in names:
         a[names.index("y_lag")] = a_tau
@@ -561,12 +611,23 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
             "weights_row_standardised": d.row_standardised, "logdet": ld.method,
             "rho_bounds": f"({lo:.6g}, {hi:.6g})", "traces": tmeth, "nobs_effective": m}
     flags = []
+    core = _DynamicEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
+                           method=effects_method, bounds=ld.bounds, eigenvalues=ld.eigenvalues,
+                           trace_seed=seed)
+    hp = None
+    if core.method != "exact" and core.trace_method == "mc" and N > SERIES_MIN_N \
+            and d.row_standardised:
+        # one probe block (the effects' own) for the long-run effects and the bias traces:
+        # both are series in W at rate (rho + eta)/(1 - tau), so the powers are shared
+        from ._logdet import HutchinsonPowers
+        hp = core._hutch = HutchinsonPowers(W, *core._trace_args[:2])
+        core._rad = 1.0
     correct = ly and fe in ("individual", "twoways")
     bias = None
     if correct:
         nb = N - 1 if fe == "twoways" else N
         a, mm, bmeth = _bias_vector(names, beta, rhat, s2, ld.eigenvalues, W, T1, nb,
-                                    fe == "twoways", trace_nsim, seed, lo)
+                                    fe == "twoways", trace_nsim, seed, lo, hp=hp)
         # theta_bc = theta + Sigma^-1 a / T1 with Sigma = I/m
         bias = m * np.linalg.solve(I0, a) / T1
         theta = theta0 + bias
@@ -640,9 +701,6 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
             tests.append(_wald("Wald dynamic SDM -> dynamic SEM (theta + rho beta = 0, "
                                "eta + rho tau = 0)", np.r_[g2, eta + rhat * tau], J3, C))
     tests = pd.DataFrame(tests, columns=["test", "statistic", "df", "p"]).set_index("test")
-    core = _DynamicEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
-                           method=effects_method, bounds=ld.bounds, eigenvalues=ld.eigenvalues,
-                           trace_seed=seed)
     info["effects"] = core.method
     times = d.times[1:]
     idx = pd.MultiIndex.from_arrays([np.repeat(times.to_numpy(), N), np.tile(d.ids.to_numpy(), T1)],
