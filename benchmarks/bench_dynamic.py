@@ -28,6 +28,18 @@ ratio to the static SDM with effects 2.7.  η̂ = 0.117 (se 0.0017): the Yu–de
 estimator keeps an O(1/T²) bias, negligible against its SE only when n/T³ → 0 (their Theorem 3);
 here n/T³ ≈ 140.  (n = 3 000, T = 10: uncorrected η̂ 0.131, corrected 0.113.)
 
+Quiet machine (2026-12-02, load average ~1), after the bias traces moved to the effects'
+power series and the information traces to column blocks (peak = whole process, fit and
+effects; the data alone 0.45 GiB at n = 10⁵, 1.58 GiB at n = 10⁶):
+dyn-3000: 0.8 s (fit 0.6 s), peak 0.28 GiB.
+dyn-big:  11.6 - 12.2 s (fit 10.2 - 10.9 s), peak 0.90 - 0.91 GiB (targets ≤ 15 s, ≤ 1 GiB);
+          τ̂ 0.4974, η̂ 0.1171, ρ̂ 0.2976 (true 0.5, 0.1, 0.3); bias traces "Hutchinson (50
+          vectors, seed 0; power series to W^101)"; ratio to the static SDM 1.7 - 1.8.
+dyn-1m:   156.4 s (fit 135.9 s), peak 6.27 GiB (targets ≤ 5 min, ≤ 16 GiB); τ̂ 0.4982 (se
+          0.0002), η̂ 0.1151 (0.0005), ρ̂ 0.2973 (0.0005); long-run total of x1 16.90 (true 15,
+          from the η bias above); ratio to the static SDM 1.9.  Whole process 7 min 54 s
+          (data generation included), maximum RSS 6.6 GiB (with the static fit).
+
 Usage::
 
     python benchmarks/bench_dynamic.py               # dyn-3000 and dyn-big

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "SpatialNQPFError", "DataError", "PanelError", "IdMismatchError",
-    "format_values", "require_columns", "check_panel", "check_finite",
+    "format_values", "did_you_mean", "require_columns", "check_panel", "check_finite",
     "graph_ids", "graph_to_sparse", "as_1d_float", "as_generator", "WeightsError",
     "check_weights", "check_id_types", "check_unique_columns", "as_count", "ArgumentError",
 ]
@@ -50,6 +50,14 @@ def format_values(values: Iterable, limit: int = 20) -> str:
     if len(vals) > limit:
         shown += f", ... ({len(vals) - limit} more)"
     return shown
+
+
+def did_you_mean(value, choices: Iterable, n: int = 1, cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` with the closest of ``choices`` to ``value`` (up to ``n``,
+    :func:`difflib.get_close_matches` at ``cutoff``), or ``""`` when none is close."""
+    import difflib
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=n, cutoff=cutoff)
+    return f"; did you mean {format_values(close)}?" if close else ""
 
 
 def require_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "data") -> None:

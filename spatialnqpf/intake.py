@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import hashlib
 import re
 import unicodedata
@@ -31,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._results import Results
-from ._validation import DataError, PanelError, format_values
+from ._validation import DataError, PanelError, did_you_mean, format_values
 
 __all__ = ["read_yearbook", "YearbookReport", "YearbookWarning", "MISSING_MARKS",
            "TOTAL_LABELS", "unit_factor"]
@@ -536,8 +535,7 @@ def _parse_sheet(g: _Grid, variable, level, unknown, id, time, name_from):
 
 
 def _suggest(name, options) -> str:
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=3, cutoff=0.4)
-    return f"; did you mean {format_values(close)}?" if close else ""
+    return did_you_mean(name, options, n=3, cutoff=0.4)
 
 
 def read_yearbook(path, sheets=None, *, variables: Mapping | None = None,

@@ -221,6 +221,7 @@ def test_recoded_and_renamed_cities_get_current_codes(tmp_path, city_panel):
     d = load_data(_cfg(tmp_path, f), used_columns=USED)
     codes = set(d.frame["code"])
     assert {520500, 420600} <= codes and 522400 not in codes and len(codes) == 336
+    assert " 336 cities x 2 years (672 rows)" in d.summary()
     acts = {c["action"]: c for c in d.changes}
     assert acts["recoded city"]["code"] == 520500 and "毕节市" in acts["recoded city"]["column"]
     assert acts["renamed city"]["code"] == 420600 and "2010" in acts["renamed city"]["column"]

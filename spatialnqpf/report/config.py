@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _expr
-from .._validation import DataError, PanelError, SpatialNQPFError, format_values
+from .._validation import DataError, PanelError, SpatialNQPFError, did_you_mean, format_values
 from ..weights.registry import CONFIG_KINDS
 
 __all__ = ["ReportConfig", "PreparedData", "ConfigError", "DEFAULTS", "template", "load_config",
@@ -316,9 +316,7 @@ def _want_str(s, sec, key, choices=None, allow_empty=True):
 
 
 def _did_you_mean(v, choices) -> str:
-    import difflib
-    near = difflib.get_close_matches(str(v), [str(c) for c in choices], n=1)
-    return f"; did you mean {near[0]!r}?" if near else ""
+    return did_you_mean(v, choices)
 
 
 def _want_list(s, sec, key, item="str", choices=None):
@@ -900,7 +898,10 @@ class PreparedData:
 
     def summary(self) -> str:
         f = self.frame
-        return (f"{self.source}: {f['code'].nunique()} provinces x {f['year'].nunique()} years "
+        codes = f["code"].astype("int64")
+        unit = ("provinces" if (codes < 100).all() else
+                "cities" if (codes % 100 == 0).all() else "units")
+        return (f"{self.source}: {f['code'].nunique()} {unit} x {f['year'].nunique()} years "
                 f"({len(f)} rows); missing policy {self.missing_policy!r}: "
                 f"{len(self.changes)} change(s)")
 
