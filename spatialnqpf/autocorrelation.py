@@ -426,7 +426,7 @@ def _bv_perms(zx, zy, W, c, P, rng):
     block = max(1, 4_000_000 // n)
     for s in range(0, P, block):
         m = min(block, P - s)
-        Zp = rng.permuted(np.broadcast_to(zy, (m, n)), axis=1)
+        Zp = _k._draw_rows(zy, m, rng)       # the stream of rng.permuted along rows
         out[s:s + m] = f * (Zp @ a)
     return out
 
