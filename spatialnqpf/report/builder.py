@@ -84,9 +84,8 @@ class StageOutcome:
     ``status`` is ``"ok"``, ``"warning"`` (a result shown is flagged: see the readings
     and table notes), ``"skipped"`` (prerequisite absent; ``reason`` says which) or
     ``"failed"`` (``reason`` is the error message, ``traceback`` the full trace).
-    ``reason`` is stable English (machine-readable; the CLI summary); ``message`` is the
-    same in the report language, as the report shows it (a skipped stage's sentence in
-    Chinese in a zh report; a failure's error text as the library raised it).
+    ``reason`` is stable English (machine-readable; the CLI summary); ``message``, if any, the
+    same in the report language as the report shows it (a failure's error text is never translated).
     """
 
     name: str
@@ -119,17 +118,15 @@ class StageOutcome:
         return pd.DataFrame(rows, columns=["kind", "name", "title"])
 
     def to_dict(self) -> dict:
-        d = {"name": self.name, "title": self.title, "status": self.status,
-             "seconds": round(self.seconds, 3), "reason": self.reason}
-        if self.reason:  # a skipped or failed stage: its reason in the report language too
-            d["message"] = self.shown_reason
-        d.update({"traceback": self.traceback, "readings": list(self.readings),
-                  "notes": list(self.notes), "numbers": jsonable(self.numbers),
-                  "tables": {t.name: jsonable(t.to_dict()) for t in self.tables},
-                  "figures": [{"name": f.name, "title": f.title,
-                               "files": {k: Path(v).name for k, v in f.files.items()}}
-                              for f in self.figures]})
-        return d
+        shown = {"message": self.shown_reason} if self.reason else {}  # skipped/failed: as shown
+        return {"name": self.name, "title": self.title, "status": self.status,
+                "seconds": round(self.seconds, 3), "reason": self.reason, **shown,
+                "traceback": self.traceback, "readings": list(self.readings),
+                "notes": list(self.notes), "numbers": jsonable(self.numbers),
+                "tables": {t.name: jsonable(t.to_dict()) for t in self.tables},
+                "figures": [{"name": f.name, "title": f.title,
+                             "files": {k: Path(v).name for k, v in f.files.items()}}
+                            for f in self.figures]}
 
 
 @dataclass(frozen=True)
@@ -339,12 +336,10 @@ def _build(config, out, data, lang, stages, progress, write=None, label=None) ->
         outcomes = [o for o in all_outcomes if shown is None or o.name in shown]
         prereq = {o.name: {"status": o.status, "seconds": round(o.seconds, 3), "reason": o.reason}
                   for o in all_outcomes if shown is not None and o.name not in shown}
-        shown_reason = {o.name: o.shown_reason for o in all_outcomes}
         for name, o in prereq.items():
-            if o["status"] == "failed":
+            if o["status"] == "failed":  # (a failure's reason is the error text, never translated)
                 state.notes.append(state.text(COMMON_TEXT, "prerequisite_failed", name=name,
-                                              title=_TITLES[name][state.lang],
-                                              reason=shown_reason[name]))
+                                              title=_TITLES[name][state.lang], reason=o["reason"]))
 
         def phase(name):
             bar.show(f"writing {name}")
