@@ -63,6 +63,7 @@ from .config import ReportConfig, load_config
 from .progress import WRITE_PHASES, Progress
 from .figures import rasterize_heavy as _rasterize_heavy  # noqa: F401  (kept: builder._rasterize_heavy)
 from .stages import REGISTRY, STAGES, FigureRecord, Skip, State, StageOutput, default_stages
+from .stages._base import COMMON_TEXT
 from .writers import docx_report, html_report, jsonable, md_report, versions, write_tables
 
 __all__ = ["build_report", "run_stages", "ReportResult", "StageOutcome", "FigureRecord", "STAGES",
@@ -83,6 +84,8 @@ class StageOutcome:
     ``status`` is ``"ok"``, ``"warning"`` (a result shown is flagged: see the readings
     and table notes), ``"skipped"`` (prerequisite absent; ``reason`` says which) or
     ``"failed"`` (``reason`` is the error message, ``traceback`` the full trace).
+    ``reason`` is stable English (machine-readable; the CLI summary); ``message``, if any, the
+    same in the report language as the report shows it (a failure's error text is never translated).
     """
 
     name: str
@@ -96,6 +99,12 @@ class StageOutcome:
     readings: tuple = ()
     numbers: Mapping = field(default_factory=dict)
     notes: tuple = ()
+    message: str = ""
+
+    @property
+    def shown_reason(self) -> str:
+        """What the report shows after the status word: ``message``, else ``reason``."""
+        return self.message or self.reason
 
     def summary(self) -> str:
         """Status line, readings and every table as text."""
@@ -109,8 +118,9 @@ class StageOutcome:
         return pd.DataFrame(rows, columns=["kind", "name", "title"])
 
     def to_dict(self) -> dict:
+        shown = {"message": self.shown_reason} if self.reason else {}  # skipped/failed: as shown
         return {"name": self.name, "title": self.title, "status": self.status,
-                "seconds": round(self.seconds, 3), "reason": self.reason,
+                "seconds": round(self.seconds, 3), "reason": self.reason, **shown,
                 "traceback": self.traceback, "readings": list(self.readings),
                 "notes": list(self.notes), "numbers": jsonable(self.numbers),
                 "tables": {t.name: jsonable(t.to_dict()) for t in self.tables},
@@ -177,15 +187,15 @@ def run_stage(state: State, name: str) -> StageOutcome:
             out = _STAGE_FUNCS[name](state)
         if not isinstance(out, StageOutput):
             raise TypeError(f"stage {name!r} returned {type(out).__name__}, not StageOutput")
-        extra = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
-                                    if not issubclass(w.category, _IGNORED)
-                                    and "Glyph" not in str(w.message)))
+        extra = tuple(dict.fromkeys(
+            state.text(COMMON_TEXT, "run_warning", err=f"{w.category.__name__}: {w.message}")
+            for w in caught if not issubclass(w.category, _IGNORED) and "Glyph" not in str(w.message)))
         return StageOutcome(name, title, out.status, time.perf_counter() - t0, tables=out.tables,
                             figures=out.figures, readings=out.readings, numbers=out.numbers,
                             notes=tuple(dict.fromkeys(notes() + tuple(out.notes) + extra)))
     except Skip as s:
         return StageOutcome(name, title, "skipped", time.perf_counter() - t0, reason=str(s),
-                            notes=notes())
+                            notes=notes(), message=state.units(s.message(state.lang)) if s.text else "")
     except Exception as exc:
         if name == "data":
             raise  # no data, no report: user errors (unknown province, missing cells) go to the caller
@@ -327,8 +337,9 @@ def _build(config, out, data, lang, stages, progress, write=None, label=None) ->
         prereq = {o.name: {"status": o.status, "seconds": round(o.seconds, 3), "reason": o.reason}
                   for o in all_outcomes if shown is not None and o.name not in shown}
         for name, o in prereq.items():
-            if o["status"] == "failed":
-                state.notes.append(f"prerequisite stage {name} failed: {o['reason']}")
+            if o["status"] == "failed":  # (a failure's reason is the error text, never translated)
+                state.notes.append(state.text(COMMON_TEXT, "prerequisite_failed", name=name,
+                                              title=_TITLES[name][state.lang], reason=o["reason"]))
 
         def phase(name):
             bar.show(f"writing {name}")

@@ -150,7 +150,7 @@ def province_maps(state, piv: pd.DataFrame, years, stem: str, what: str, fig_wha
                       vmin=vmin, vmax=vmax, **kw)
             out.append(state.save_figure(ax.figure, f"{stem}_{y}", f"{what} {y}"))
         except Exception as exc:
-            state.notes.append(f"map {stem} {y} failed: {type(exc).__name__}: {exc}")
+            state.fail_note(f"{what} {y}", exc, "figure_failed")
     return out
 
 
@@ -180,7 +180,8 @@ def map_grid(state, piv: pd.DataFrame, stem: str, what: str, n: int = 4, fig_wha
                      shrink=0.7, pad=0.01, label=_cap(what if fig_what is None else fig_what))
     except Exception as exc:
         plt.close(fig)
-        state.notes.append(f"map grid {stem} failed: {type(exc).__name__}: {exc}")
+        state.fail_note(state.t(f"{_cap(what)}（多年）", f"{_cap(what)} (small multiples)"), exc,
+                        "figure_failed")
         return []
     what = _cap(what)
     return [state.save_figure(fig, stem, state.t(f"{what}：{'、'.join(map(str, pick))} 年（同一色阶）",

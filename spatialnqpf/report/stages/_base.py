@@ -23,14 +23,59 @@ from ..config import PreparedData, ReportConfig
 from ..figures import FigureRecord, save_figure
 
 __all__ = ["Stage", "StageOutput", "State", "Skip", "FigureRecord", "pct", "year_ranges",
-           "REGION_ZH"]
+           "REGION_ZH", "COMMON_TEXT", "error_text"]
 
 #: Chinese names of the four regions of :func:`spatialnqpf.regions.groups` ("region4").
 REGION_ZH = {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北"}
 
+#: zh/en sentences shared by the stages and the builder: a part of a stage that failed, a
+#: figure that could not be drawn, a skipped stage, a failed prerequisite, a warning caught
+#: while a stage ran.  ``{err}`` is the library's error (:func:`error_text`), never translated;
+#: ``{part}`` is the part's name in the report language (a stage's own ``TEXT`` entry).
+COMMON_TEXT = {
+    "part_failed": {"zh": "{part}未能完成：{err}", "en": "{part} failed: {err}"},
+    "not_computed": {"zh": "{part}未计算：{err}", "en": "{part} not computed: {err}"},
+    "figure_failed": {"zh": "图“{part}”未能绘制：{err}", "en": "figure “{part}” could not be drawn: {err}"},
+    "prerequisite_failed": {"zh": "前置阶段“{title}”失败：{reason}",
+                            "en": "prerequisite stage {name} ({title}) failed: {reason}"},
+    "run_warning": {"zh": "运行时警告：{err}", "en": "{err}"},
+    "skip_no_weights": {"zh": "没有空间权重矩阵（空间权重阶段未成功）",
+                        "en": "no spatial weights (the weights stage did not succeed)"},
+    "skip_no_scores": {"zh": "指数阶段未得到综合指数得分，且没有可替代的变量",
+                       "en": "the index stage did not produce scores and no fallback variable is known"},
+    "skip_no_system": {"zh": "没有指标体系（请配置 [index] 或安装演示指标体系）",
+                       "en": "no indicator system (configure [index] or install the demo system)"},
+}
+
+
+def error_text(exc: BaseException) -> str:
+    """``"TypeName: message"`` of an exception, as the library raised it (not translated)."""
+    return f"{type(exc).__name__}: {exc}"
+
 
 class Skip(Exception):
-    """A stage cannot run (a prerequisite is missing); not an error of the data."""
+    """A stage cannot run (a prerequisite is missing); not an error of the data.
+
+    ``Skip(reason, text=None)``: ``reason`` is the stable English reason (``StageOutcome.reason``,
+    ``results.json``); ``text`` (``{"zh": ..., "en": ...}``) the same in the report's
+    languages (``StageOutcome.message``, shown in the report).  Without ``text`` the report
+    shows ``reason``.
+    """
+
+    def __init__(self, reason: str = "", text: Mapping | None = None):
+        super().__init__(reason)
+        self.text = dict(text) if text else None
+
+    @classmethod
+    def common(cls, key: str) -> "Skip":
+        """A skip with a sentence of :data:`COMMON_TEXT` (English reason, zh/en message)."""
+        return cls(COMMON_TEXT[key]["en"], text=COMMON_TEXT[key])
+
+    def message(self, lang: str) -> str:
+        """The reason in ``lang`` (the English reason when no translation was given)."""
+        if self.text and lang in self.text:
+            return self.text[lang]
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -136,6 +181,14 @@ class State:
         """:meth:`text` in the figure language (English when no CJK font was found)."""
         return self.units(table[key][self.fig_lang]).format(**fmt)
 
+    def fail_note(self, part: str, exc: BaseException, key: str = "part_failed") -> str:
+        """Note that ``part`` (its name in the report language) failed with ``exc``: the
+        sentence of :data:`COMMON_TEXT` ``[key]`` (``"part_failed"``, ``"not_computed"``,
+        ``"figure_failed"``) around the library's own error text; appended to the notes."""
+        note = self.text(COMMON_TEXT, key, part=part, err=error_text(exc))
+        self.notes.append(note)
+        return note
+
     def units(self, template: str) -> str:
         """``template`` with its unit words for the level: at ``[data] level = "city"`` the
         stages' province words (省份, provinces, province-years ...) become city words, so
@@ -239,7 +292,7 @@ class State:
                           f"section uses the indicator {lab} instead.")
             self.notes.append(note)  # every stage that falls back says so
             return fallback
-        raise Skip("the index stage did not produce scores and no fallback variable is known")
+        raise Skip.common("skip_no_scores")
 
     def var_label(self, col: str, fig: bool = False) -> str:
         """Display label of a variable in the report (or figure) language ([labels], the
@@ -256,7 +309,7 @@ class State:
 
     def need_weights(self) -> None:
         if not self.weights:
-            raise Skip("no spatial weights (the weights stage did not succeed)")
+            raise Skip.common("skip_no_weights")
 
 
 # province words of the stages' templates -> city words ([data] level = "city"); longest first

@@ -50,6 +50,7 @@ TEXT = {
     "high_high_provinces_in": {"zh": '{last} 年高-高聚类省份：{v1}。',
                               "en": 'High-high provinces in {last}: {v2}.'},
     "moran_scatter": {"zh": 'Moran 散点图', "en": 'Moran scatter'},
+    "part_lisa_transitions": {"zh": "LISA 聚类类型的转移", "en": "LISA cluster transitions"},
     "lisa_cluster_map": {"zh": 'LISA 聚类图', "en": 'LISA cluster map'},
     "global_moran_s_i_2": {"zh": "全局 Moran's I（{v0}）", "en": "Global Moran's I of the {v0}"},
     "lisa_clusters_wlab_two": {"zh": 'LISA 聚类个数（{wlab}，{rule}）',
@@ -145,7 +146,7 @@ def run(state: State) -> StageOutput:
         moved = int(tr.to_numpy().sum() - np.trace(tr.reindex(columns=tr.index).fillna(0).to_numpy()))
         readings.append(state.text(TEXT, "from_the_first_to", stay=stay, moved=moved))
     except Exception as exc:
-        state.notes.append(f"LISA transitions not computed: {exc}")
+        state.fail_note(state.text(TEXT, "part_lisa_transitions"), exc, "not_computed")
     last = counts.index[-1]
     c = counts.loc[last]
     readings.append(state.text(TEXT, "in_last_wlab_weights", last=last, wlab=wlab, v2=int(c.get('HH', 0)), v3=int(c.get('LL', 0)), v4=int(c.get('ns', 0)), rule=rule))
@@ -193,7 +194,7 @@ def _lisa_figures(state: State, lres, years) -> list:
                                    variable_label=state.var_label(lres.column, fig=True), **kw))
                 out.append(state.save_figure(fig, f"{stem}_{y}", f"{title} {y}"))
             except Exception as exc:  # a plotting failure must not lose the tables
-                state.notes.append(f"{fn.__name__}({y}) failed: {type(exc).__name__}: {exc}")
+                state.fail_note(f"{title} {y}", exc, "figure_failed")
     return out
 
 

@@ -25,6 +25,9 @@ TEXT = {
     "flagged": {"zh": "{col}：该估计被标记（{codes}），结果不能按常规解释：{why}",
                 "en": "{col}: this fit is flagged ({codes}) and cannot be interpreted as it stands: {why}"},
     "t_t": {"zh": 't \\ t+1', "en": 't \\ t+1'},
+    "part_spatial_markov": {"zh": "空间马尔可夫链", "en": "Spatial Markov chain"},
+    "part_conditional_beta": {"zh": "条件 β 收敛", "en": "Conditional β-convergence"},
+    "part_spatial_beta": {"zh": "空间 β 收敛（SDM）", "en": "Spatial β-convergence (SDM)"},
     "the_main_peak_of": {"zh": '全国分布的主峰从 {v0} 年的 {v1:.3f} 移到 {v2} 年的 {v3:.3f}。',
                         "en": 'The main peak of the national distribution moved from {v1:.3f} in {v0} to {v3:.3f} in {v2}.'},
     "the_probability_of_staying": {"zh": '保持原类型的概率在 {v0:.2f} 至 {v1:.2f} 之间；稳态分布中最高一类占 {v2}。',
@@ -150,7 +153,7 @@ def run(state: State) -> StageOutput:
                                       title=state.text(TEXT, "spatial_markov_homogeneity_tests")))
             numbers["spatial_markov_tests"] = sm.tests
         except Exception as exc:
-            state.notes.append(f"spatial Markov failed: {type(exc).__name__}: {exc}")
+            state.fail_note(state.text(TEXT, "part_spatial_markov"), exc)
     tables.append(_steady_state_table(state, mk, sm))
     numbers["markov_class_shares"] = _class_shares(mk)
     fits = {state.text(TEXT, "absolute"): dynamics.beta_convergence(data=state.frame, column=col, id="code", time="year")}
@@ -160,7 +163,7 @@ def run(state: State) -> StageOutput:
             fits[state.text(TEXT, "conditional")] = dynamics.beta_convergence(
                 data=state.frame, column=col, controls=ctrl, id="code", time="year")
         except Exception as exc:
-            state.notes.append(f"conditional beta convergence failed: {type(exc).__name__}: {exc}")
+            state.fail_note(state.text(TEXT, "part_conditional_beta"), exc)
     speed = {c: r.speed for c, r in fits.items()}
     half = {c: r.half_life for c, r in fits.items()}
     cols = dict(fits)  # BetaResult: read through tidy() by the table
@@ -182,7 +185,7 @@ def run(state: State) -> StageOutput:
                 flagged.append(state.text(TEXT, "flagged", col=c, codes=", ".join(f.code for f in sb.flags),
                                           why=flag_reasons(sb.flags, state.lang)))
         except Exception as exc:
-            state.notes.append(f"spatial beta convergence failed: {type(exc).__name__}: {exc}")
+            state.fail_note(state.text(TEXT, "part_spatial_beta"), exc)
     extra = {state.text(TEXT, "speed"): speed, state.text(TEXT, "half_life_years"): half}
     n_years = int(state.frame["year"].nunique())
     short = n_years < SHORT_PANEL_YEARS
@@ -261,7 +264,7 @@ def _kde_figures(state: State, kd) -> list:
         try:
             out.append(state.save_figure(fig(), stem, title))
         except Exception as exc:  # a plotting failure must not lose the tables
-            state.notes.append(f"{stem} failed: {type(exc).__name__}: {exc}")
+            state.fail_note(title, exc, "figure_failed")
     return out
 
 

@@ -42,6 +42,8 @@ TEXT = {
                    "(needs [impact]; runs the index first)"},
     "off": {"zh": "配置中没有 [impact] 表",
             "en": "no [impact] table in the configuration (see examples/impact_report.toml)"},
+    "skip_y_index": {"zh": "[impact] y = 'index'，但指数阶段未得到综合指数得分",
+                     "en": "[impact] y = 'index' but the index stage did not produce scores"},
     "controls": {"zh": "控制变量", "en": "Controls"},
     "cluster_row": {"zh": "聚类", "en": "Clustered by"},
     "unit": {"zh": "地区", "en": "province"},
@@ -217,7 +219,7 @@ def _resolve_y(state: State, y: str) -> str:
         return y
     if state.index_column is not None:
         return state.index_column
-    raise Skip("[impact] y = 'index' but the index stage did not produce scores")
+    raise Skip(TEXT["skip_y_index"]["en"], text=TEXT["skip_y_index"])
 
 
 def _check_columns(state: State, cols, what="[impact]"):
@@ -630,7 +632,7 @@ def _coef_figure(state, res, xs, groups, lab, baseline):
 def run(state: State) -> StageOutput:
     cfg = state.config.get("impact")
     if not cfg["enabled"]:
-        raise Skip(TEXT["off"]["en"])
+        raise Skip(TEXT["off"]["en"], text=TEXT["off"])
     xs = list(cfg["x"])
     if not xs:
         raise ConfigError('[impact] x is empty; name the core explanatory variable(s), e.g. '

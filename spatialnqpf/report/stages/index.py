@@ -19,6 +19,8 @@ from ._base import Skip, Stage, StageOutput, State, pct
 #: zh/en strings of this stage.
 TEXT = {
     "title": {"zh": "综合指数：权重与得分", "en": "Composite index: weights and scores"},
+    "part_coupling": {"zh": "维度间耦合协调度", "en": "Coupling coordination between pillars"},
+    "part_obstacle": {"zh": "障碍度", "en": "Obstacle degree"},
     "rank": {"zh": "排名", "en": "Rank"},
     "score": {"zh": "得分", "en": "score"},
     "help": {"zh": "仅综合指数（权重、得分、排名）", "en": "composite index only (weights, scores, ranking)"},
@@ -91,7 +93,7 @@ def _index_call(state: State):
 
 def run(state: State) -> StageOutput:
     if not state.indicators:
-        raise Skip("no indicator system (configure [index] or install the demo system)")
+        raise Skip.common("skip_no_system")
     res = _index_call(state)
     state.index_result = res
     tables, figures, readings, numbers = [], [], [], {}
@@ -233,7 +235,7 @@ def _index_extras(state: State, res, last, tables, readings, numbers) -> None:
             numbers["coupling_coordination_mean"] = ct
             readings.append(state.text(TEXT, "the_national_mean_coupling", v0=d.iloc[0], v1=d.iloc[-1]))
         except Exception as exc:
-            state.notes.append(f"coupling coordination not computed: {type(exc).__name__}: {exc}")
+            state.fail_note(state.text(TEXT, "part_coupling"), exc, "not_computed")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # undefined cases are listed by the index module
@@ -253,7 +255,7 @@ def _index_extras(state: State, res, last, tables, readings, numbers) -> None:
         numbers["obstacle_degree_last_year"] = sub
         readings.append(state.text(TEXT, "in_last_the_indicator", last=last, v1=state.var_label(mean.index[0]), v2=pct(mean.iloc[0]), v3=int(top1.get(mean.index[0], 0))))
     except Exception as exc:
-        state.notes.append(f"obstacle degree not computed: {type(exc).__name__}: {exc}")
+        state.fail_note(state.text(TEXT, "part_obstacle"), exc, "not_computed")
 
 
 STAGE = Stage(name="index", title=TEXT["title"], run=run, requires=("data",), command="index",

@@ -150,7 +150,7 @@ def run(state: State) -> StageOutput:
             figures.append(state.save_figure(plot_dagum_regions(res, lang=state.fig_lang), "dagum_by_region",
                                              state.text(TEXT, "within_between_by_region")))
         except Exception as exc:  # a plotting failure must not lose the tables
-            state.notes.append(f"dagum_by_region failed: {type(exc).__name__}: {exc}")
+            state.fail_note(state.text(TEXT, "within_between_by_region"), exc, "figure_failed")
     th = inequality.theil_by_year(data=state.frame, column=col, group=garg, id="code", time="year")
     numbers["theil"] = th
     keep = [c for c in th.columns if c in ("T", "T_w", "T_b", "L", "L_w", "L_b")] or list(th.columns)

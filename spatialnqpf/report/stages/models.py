@@ -24,7 +24,7 @@ from ... import models
 from ..._results import FitWarning
 from ..tables import FE_ZH, frame_table, lee_yu_label, regression_table, translate_specification
 from ..labels import flag_reasons
-from ._base import Stage, StageOutput, State
+from ._base import Stage, StageOutput, State, error_text
 
 #: zh/en strings of this stage.
 TEXT = {
@@ -117,6 +117,7 @@ TEXT = {
     "failed": {"zh": "{what}未能估计：{err}", "en": "{what} could not be estimated: {err}"},
     "what_dyn": {"zh": "动态空间面板模型", "en": "the dynamic spatial panel"},
     "what_gmm": {"zh": "空间 2SLS", "en": "the spatial 2SLS"},
+    "what_spec": {"zh": "模型设定检验（Elhorst 检验序列）", "en": "the specification search (Elhorst sequence)"},
 }
 
 
@@ -201,7 +202,8 @@ def run(state: State) -> StageOutput:
             readings.append(state.text(TEXT, "the_elhorst_sequence_v", v0=state.weight_labels.get(wn0, wn0), v1=ss.model.upper(),
                                        v2=FE_ZH.get(ss.fe, ss.fe) if state.lang == "zh" else ss.fe))
         except Exception as exc:
-            state.notes.append(f"specification_search failed: {type(exc).__name__}: {exc}")
+            state.notes.append(state.text(TEXT, "failed", what=state.text(TEXT, "what_spec"),
+                                          err=error_text(exc)))
     labels = state.var_labels([y, *x, *cfg.get("endog", []), *cfg.get("instruments", [])])
     lee = lee_yu_label(cfg["lee_yu"], state.lang)
     fe_zh = FE_ZH.get(cfg["fe"], cfg["fe"])
