@@ -1,4 +1,5 @@
-"""Stage "patterns": gravity centre and ellipse, association network, clubs, geodetector.
+"""Stage "patterns": gravity centre and ellipse, association network, clubs, LISA time paths,
+geodetector.
 
 Each part calls the public API and shows its result frames unchanged (rounded):
 
@@ -11,13 +12,25 @@ Each part calls the public API and shows its result frames unchanged (rounded):
   and the reason stated);
 * :func:`spatialnqpf.dynamics.club_convergence` (Phillips--Sul log t test, clubs and
   merging), on by default (``[patterns] clubs``);
+* :func:`spatialnqpf.patterns.lisa_paths` (LISA time paths of Rey, Murray & Anselin 2011
+  and space--time transitions of Rey 2001), on by default (``[patterns] lisa_paths``):
+  path length, relative length and tortuosity by region and overall with the direction
+  sectors, the five longest and most tortuous paths, the Type 0/I/II/III counts and
+  shares with the space--time cohesion (share of Type 0) and flux (1 − cohesion), the
+  types by period, and the Rose diagram test of the first→last moves (8 sectors, 999
+  permutations from the keyed stream ``as_generator(seed, "patterns-lisa-paths")``).  The
+  weights are the first matrix of the weights stage (as the dynamics stage's spatial
+  Markov chain), row-standardised; without the weights stage (``spatialnqpf patterns``)
+  the contiguity of ``[weights]`` is built here;
 * :func:`spatialnqpf.patterns.geodetector` of the variable when ``[patterns] factors`` are
   given (one detector per year of ``geodetector_years``, default the last year).
 
 A part that cannot run (no coordinates for the ids, a network without ties, a factor that
 cannot be discretised) is left out with its reason in the notes and the stage status is
 ``"warning"``; the other parts are still shown.  Cost on the demo panel (31 provinces,
-11 years): about 0.1 s for the centre, ellipse and clubs without figures; the geodetector
+11 years): about 0.1 s for the centre, ellipse and clubs without figures; about 0.1 s for
+the LISA time paths with the 999 Rose permutations (0.3 s when it builds the contiguity
+itself), 0.6 s more for its two figures (PNG and SVG); the geodetector
 with OPGD over three factors adds about 0.3 s per year; the network about 0.1 s per year.
 The MRQAP regression of the last year's network (``[patterns] qap_permutations`` > 0) is
 opt-in: its cost grows with the permutations (about 1 s for 999 with three regressors on 31
@@ -263,9 +276,9 @@ TEXT = {
                          "{tt}'s ({tv:.3f}); {share} of the provinces moved in the direction "
                          "\"{sector}\"."},
     "type0": {"zh": "类型 0：自身与邻域均不跃迁", "en": "Type 0: neither the province nor its neighbours move"},
-    "type1": {"zh": "类型 I：仅自身跃迁", "en": "Type I: only the province moves"},
-    "type2": {"zh": "类型 II：仅邻域跃迁", "en": "Type II: only the neighbours move"},
-    "type3": {"zh": "类型 III：自身与邻域均跃迁", "en": "Type III: both move"},
+    "type1": {"zh": "类型 Ⅰ：仅自身跃迁", "en": "Type I: only the province moves"},
+    "type2": {"zh": "类型 Ⅱ：仅邻域跃迁", "en": "Type II: only the neighbours move"},
+    "type3": {"zh": "类型 Ⅲ：自身与邻域均跃迁", "en": "Type III: both move"},
     "total": {"zh": "合计", "en": "Total"},
     "tt_type": {"zh": "跃迁类型", "en": "Transition type"},
     "tt_count": {"zh": "次数", "en": "Count"},
@@ -283,12 +296,12 @@ TEXT = {
                       "flux = 1 − cohesion = {f:.4f}."},
     "period": {"zh": "时段", "en": "Period"},
     "cohesion": {"zh": "时空凝聚度", "en": "Cohesion"},
-    "t0": {"zh": "类型 0", "en": "Type 0"}, "t1": {"zh": "类型 I", "en": "Type I"},
-    "t2": {"zh": "类型 II", "en": "Type II"}, "t3": {"zh": "类型 III", "en": "Type III"},
+    "t0": {"zh": "类型 0", "en": "Type 0"}, "t1": {"zh": "类型 Ⅰ", "en": "Type I"},
+    "t2": {"zh": "类型 Ⅱ", "en": "Type II"}, "t3": {"zh": "类型 Ⅲ", "en": "Type III"},
     "tp_title": {"zh": "{v}的 LISA 时空跃迁：各时段类型次数与时空凝聚度",
                  "en": "Space–time transitions of the {v} by period: counts and cohesion"},
-    "tt_reading": {"zh": "{m} 次时空跃迁中类型 0 占 {s0}（时空凝聚度 {c:.3f}），类型 I 占 {s1}、"
-                         "类型 II 占 {s2}、类型 III 占 {s3}；各时段凝聚度介于 {lo:.3f} 与 {hi:.3f} 之间，"
+    "tt_reading": {"zh": "{m} 次时空跃迁中类型 0 占 {s0}（时空凝聚度 {c:.3f}），类型 Ⅰ 占 {s1}、"
+                         "类型 Ⅱ 占 {s2}、类型 Ⅲ 占 {s3}；各时段凝聚度介于 {lo:.3f} 与 {hi:.3f} 之间，"
                          "局部空间集聚格局{how}。",
                    "en": "Of the {m} space–time transitions, Type 0 makes {s0} (cohesion {c:.3f}), "
                          "Type I {s1}, Type II {s2} and Type III {s3}; the cohesion of the periods "
