@@ -201,6 +201,26 @@ def test_a_failure_is_a_stated_warning(demo, monkeypatch):
                and "constant in period(s) 2015" in n for n in out.notes)
 
 
+def test_a_flagged_result_is_marked_not_read(demo, monkeypatch):
+    from spatialnqpf._results import Flag
+    from spatialnqpf.report.stages import patterns as stage
+
+    class Flagged:  # the real result with a flag added
+        def __init__(self, res):
+            self._res = res
+
+        def __getattr__(self, name):
+            return getattr(self._res, name)
+
+        flags = (Flag("degenerate_se", "test flag"),)
+    real = patterns.lisa_paths
+    monkeypatch.setattr(stage.patterns, "lisa_paths", lambda *a, **k: Flagged(real(*a, **k)))
+    out = builder.run_stage(_variant(demo["en"], centre=False, clubs=False), "patterns")
+    assert out.status == "warning" and [t.name for t in out.tables] == LISA
+    assert out.readings == ("LISA time paths and space–time transitions: the fit is flagged "
+                            "(degenerate_se) and cannot be interpreted as it stands.",)
+
+
 @pytest.mark.parametrize("over, match", [
     ({"lisa_paths": "yes"}, r"\[patterns\] lisa_paths must be true or false, got 'yes'"),
     ({"lisa_paths": 1}, r"\[patterns\] lisa_paths must be true or false"),

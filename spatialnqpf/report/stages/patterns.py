@@ -306,8 +306,9 @@ TEXT = {
                    "en": "Of the {m} space–time transitions, Type 0 makes {s0} (cohesion {c:.3f}), "
                          "Type I {s1}, Type II {s2} and Type III {s3}; the cohesion of the periods "
                          "lies between {lo:.3f} and {hi:.3f}: the local clustering {how}."},
-    "stable": {"zh": "较为稳定，具有路径依赖特征", "en": "is stable and path-dependent"},
-    "mobile": {"zh": "变动较多", "en": "changes often"},
+    "stable": {"zh": "以保持不变为主（类型 0 过半），具有路径依赖特征",
+               "en": "mostly stays as it is (Type 0 above half): it is path-dependent"},
+    "mobile": {"zh": "变动频繁（类型 0 不足一半）", "en": "changes often (Type 0 below half)"},
     "sector": {"zh": "扇区", "en": "Sector"},
     "rose_count": {"zh": "省份数", "en": "Provinces"},
     "rose_expected": {"zh": "置换期望", "en": "Expected (permutations)"},
@@ -415,7 +416,8 @@ def run(state: State) -> StageOutput:
             status = "warning"
     if cfg["lisa_paths"]:
         try:
-            _lisa_paths(state, col, v, out)
+            if _lisa_paths(state, col, v, out):
+                status = "warning"
         except SpatialNQPFError as exc:
             _fail(state, "part_lisa", exc, out["notes"])
             status = "warning"
@@ -710,7 +712,8 @@ def _lisa_weights(state):
 
 def _lisa_paths(state, col, v, out):
     """LISA time paths and space-time transitions of :func:`spatialnqpf.patterns.lisa_paths`:
-    path geometry by region, the top units, the transition types and the Rose test."""
+    path geometry by region, the top units, the transition types and the Rose test; True
+    when the result is flagged (then marked in the notes, and not read)."""
     from ..._validation import as_generator
     w, wlab = _lisa_weights(state)
     res = patterns.lisa_paths(state.frame, col, w, id="code", time="year", k=LISA_SECTORS,
@@ -806,7 +809,33 @@ def _lisa_paths(state, col, v, out):
                 "p_value": state.text(TEXT, "rose_p")},
         title=state.text(TEXT, "rose_title", v=v, first=first, last=last, k=LISA_SECTORS),
         notes=[state.text(TEXT, "rose_note", n=LISA_PERMUTATIONS, seed=state.seed)]))
-    # readings from the frames above
+    out["numbers"].update(_lisa_numbers(state, res, p, summ, order, cols, longest, tortuous,
+                                        by, per, cohesion, m, wlab))
+    flags = tuple(getattr(res, "flags", ()) or ())
+    if flags:
+        msg = state.text(TEXT, "flagged", part=state.text(TEXT, "part_lisa"),
+                         codes=", ".join(f.code for f in flags))
+        out["notes"].append(msg)
+        out["readings"].append(msg)
+    else:
+        _lisa_readings(state, v, first, last, p, summ, top, longest, tortuous, ts, per, rose,
+                       rshow, cohesion, m, sectors, skey, sep, out)
+    if state.figures:
+        names = dict(zip(p.index, state.province_names(p.index, fig=True)))
+        ax = _plot().plot_lisa_paths(res, ids=list(longest.index), labels=names)
+        ax.set_ylabel(state.ftext(TEXT, "lag_axis"))
+        ax.set_xlabel(state.ftext(TEXT, "z_axis"))
+        out["figures"].append(state.save_figure(ax.figure, "lisa_time_paths",
+                                                state.text(TEXT, "lp_fig", k=k)))
+        ax = _plot().plot_rose(res)
+        out["figures"].append(state.save_figure(ax.figure, "lisa_rose",
+                                                state.text(TEXT, "rose_fig")))
+    return bool(flags)
+
+
+def _lisa_readings(state, v, first, last, p, summ, top, longest, tortuous, ts, per, rose,
+                   rshow, cohesion, m, sectors, skey, sep, out):
+    """Reading sentences of the LISA time paths part, from its tables' frames."""
     gmeans = summ["relative_length"].iloc[:-1]
     gi = int(np.argmax(gmeans.to_numpy()))
     scount = p["sector"].value_counts()
@@ -826,30 +855,24 @@ def _lisa_paths(state, col, v, out):
     sig = [i for i, pv in zip(rshow.index, rose["p_value"]) if np.isfinite(pv) and pv < 0.05]
     out["readings"].append(state.text(TEXT, "rose_reading",
                                       sig=sep.join(sig) if sig else state.text(TEXT, "qap_none")))
-    # results.json
-    out["numbers"]["lisa_paths"] = p
-    out["numbers"]["lisa_paths_summary"] = summ.set_axis(
-        [*order, "all"], axis=0)[cols].rename_axis("group")
-    out["numbers"]["lisa_paths_top"] = {"longest": longest, "tortuous": tortuous}
-    out["numbers"]["lisa_transition_types"] = ts
-    out["numbers"]["lisa_transitions_by_period"] = by.assign(cohesion=per["cohesion"].to_numpy())
-    out["numbers"]["lisa_transition_probs"] = res.transition_probs
-    out["numbers"]["lisa_cohesion"] = {"cohesion": cohesion, "flux": 1 - cohesion,
-                                       "transitions": m}
-    out["numbers"]["lisa_rose"] = rose
-    out["numbers"]["lisa_settings"] = {"weights": wlab, "permutations": LISA_PERMUTATIONS,
-                                       "sectors": LISA_SECTORS, "seed": state.seed,
-                                       "seed_key": "patterns-lisa-paths"}
-    if state.figures:
-        names = dict(zip(p.index, state.province_names(p.index, fig=True)))
-        ax = _plot().plot_lisa_paths(res, ids=list(longest.index), labels=names)
-        ax.set_ylabel(state.ftext(TEXT, "lag_axis"))
-        ax.set_xlabel(state.ftext(TEXT, "z_axis"))
-        out["figures"].append(state.save_figure(ax.figure, "lisa_time_paths",
-                                                state.text(TEXT, "lp_fig", k=k)))
-        ax = _plot().plot_rose(res)
-        out["figures"].append(state.save_figure(ax.figure, "lisa_rose",
-                                                state.text(TEXT, "rose_fig")))
+
+
+def _lisa_numbers(state, res, p, summ, order, cols, longest, tortuous, by, per, cohesion, m,
+                  wlab) -> dict:
+    """The LISA time paths part's numbers for ``results.json``."""
+    return {
+        "lisa_paths": p,
+        "lisa_paths_summary": summ.set_axis([*order, "all"], axis=0)[cols].rename_axis("group"),
+        "lisa_paths_top": {"longest": longest, "tortuous": tortuous},
+        "lisa_transition_types": res.type_shares,
+        "lisa_transitions_by_period": by.assign(cohesion=per["cohesion"].to_numpy()),
+        "lisa_transition_probs": res.transition_probs,
+        "lisa_cohesion": {"cohesion": cohesion, "flux": 1 - cohesion, "transitions": m},
+        "lisa_rose": res.rose,
+        "lisa_settings": {"weights": wlab, "permutations": LISA_PERMUTATIONS,
+                          "sectors": LISA_SECTORS, "seed": state.seed,
+                          "seed_key": "patterns-lisa-paths"},
+    }
 
 
 # ----------------------------------------------------------------- geodetector
