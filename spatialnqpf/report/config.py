@@ -161,7 +161,8 @@ markov_classes = 4        # quantile classes of the pooled panel
 
 [patterns]
 # Spatial patterns (stage "patterns", command `spatialnqpf patterns`): gravity centre and standard
-# deviational ellipse, spatial association network, club convergence, geographical detector.
+# deviational ellipse, spatial association network, club convergence, LISA time paths,
+# geographical detector.
 variable = "index"
 centre = true             # gravity centre and standard deviational ellipse by year (capitals in
                           # the Albers equal-area plane of spatialnqpf.patterns.CHINA_CRS)

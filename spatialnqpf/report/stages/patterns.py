@@ -48,11 +48,12 @@ from ._base import Stage, StageOutput, State, pct
 
 #: zh/en strings of this stage.
 TEXT = {
-    "title": {"zh": "空间格局：重心迁移、标准差椭圆、空间关联网络、俱乐部收敛与地理探测器",
-              "en": "Spatial patterns: gravity centre, ellipse, association network, clubs, geodetector"},
-    "help": {"zh": "重心与标准差椭圆、空间关联网络、俱乐部收敛、地理探测器（先运行指数阶段）",
+    "title": {"zh": "空间格局：重心迁移、标准差椭圆、空间关联网络、俱乐部收敛、LISA 时间路径与地理探测器",
+              "en": "Spatial patterns: gravity centre, ellipse, association network, clubs, "
+                    "LISA time paths, geodetector"},
+    "help": {"zh": "重心与标准差椭圆、空间关联网络、俱乐部收敛、LISA 时间路径、地理探测器（先运行指数阶段）",
              "en": "gravity centre and ellipse, association network, club convergence, "
-                   "geodetector (runs the index first)"},
+                   "LISA time paths, geodetector (runs the index first)"},
     # --- centre and ellipse
     "year": {"zh": "年份", "en": "Year"},
     "lon": {"zh": "重心经度", "en": "Centre lon"},
