@@ -9,7 +9,9 @@ the plane :data:`spatialnqpf.patterns.CHINA_CRS` of the centre and ellipse, in m
 * :func:`plot_network` -- a year's association network between the capitals;
 * :func:`plot_block_image` -- CONCOR density matrix with the image (1 cells outlined);
 * :func:`plot_transition_paths` -- relative transition paths h_it, mean by club;
-* :func:`plot_interaction` -- geodetector interaction q as a heat map.
+* :func:`plot_interaction` -- geodetector interaction q as a heat map;
+* :func:`plot_lisa_paths` -- LISA time paths of chosen units in the Moran plane;
+* :func:`plot_rose` -- Rose diagram of the first→last moves (sector counts and the moves).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pandas as pd
 from ._validation import DataError, format_values
 
 __all__ = ["plot_ellipses", "plot_network", "plot_block_image", "plot_transition_paths",
-           "plot_interaction"]
+           "plot_interaction", "plot_lisa_paths", "plot_rose"]
 
 
 def _base_map(ax, lang):
@@ -153,4 +155,64 @@ def plot_interaction(geo, ax=None, cmap: str = "OrRd"):
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="q")
+    return ax
+
+
+def plot_lisa_paths(paths, ids=None, ax=None, labels=None, top: int = 5):
+    """LISA time paths of ``ids`` in the Moran plane (z, Wz) of a
+    :class:`spatialnqpf.patterns.LisaPathsResult`.
+
+    ``ids`` default: the ``top`` units of longest path.  A circle marks the first year,
+    an arrow head the last; ``labels`` maps id -> legend text (default the id).
+    """
+    import matplotlib.pyplot as plt
+    co = paths.coordinates
+    idc, tc = co.columns[0], co.columns[1]
+    if ids is None:
+        ids = paths.paths["path_length"].sort_values(ascending=False, kind="stable").index[:top]
+    ids = list(ids)
+    absent = [i for i in ids if i not in set(co[idc])]
+    if absent:
+        raise DataError(f"id(s) {format_values(absent)} are not in the LISA paths result")
+    labels = dict(labels or {})
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.6, 4.6))
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.axvline(0, color="0.6", lw=0.6)
+    for i in ids:
+        c = co[co[idc] == i].sort_values(tc)
+        x, y = c["z"].to_numpy(float), c["wz"].to_numpy(float)
+        (line,) = ax.plot(x, y, lw=1.2, marker=".", ms=4, label=str(labels.get(i, i)))
+        ax.plot(x[:1], y[:1], "o", color=line.get_color(), ms=6, mfc="none")
+        ax.annotate("", xy=(x[-1], y[-1]), xytext=(x[-2], y[-2]),
+                    arrowprops=dict(arrowstyle="-|>", color=line.get_color(), lw=1.2))
+    ax.set_xlabel("z")
+    ax.set_ylabel("Wz")
+    ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+def plot_rose(paths, ax=None, color: str = "#4575b4"):
+    """Rose diagram of a :class:`spatialnqpf.patterns.LisaPathsResult`: the units' moves
+    from the first to the last year (arrows from the origin, direction and length of
+    (dx, dy)) over the counts of the ``k`` sectors (bars, radius = count scaled to the
+    longest move).  ``ax`` must be a polar axes when given."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.8, 4.8), subplot_kw={"projection": "polar"})
+    rose = paths.rose
+    lo = np.radians(rose["from_deg"].to_numpy(float))
+    width = np.radians(rose["to_deg"].to_numpy(float)) - lo
+    counts = rose["count"].to_numpy(float)
+    r = np.hypot(paths.paths["dx"].to_numpy(float), paths.paths["dy"].to_numpy(float))
+    rmax = float(r.max()) if len(r) and r.max() > 0 else 1.0
+    scale = rmax / counts.max() if counts.max() > 0 else 1.0
+    ax.bar(lo, counts * scale, width=width, align="edge", color=color, alpha=0.25,
+           edgecolor=color, lw=0.8)
+    theta = np.radians(paths.paths["direction_deg"].to_numpy(float))
+    for t, ri in zip(theta, r):
+        ax.annotate("", xy=(t, ri), xytext=(0, 0),
+                    arrowprops=dict(arrowstyle="-|>", color="0.25", lw=0.8))
+    ax.set_rmax(rmax * 1.05)
+    ax.set_yticklabels([])
     return ax

@@ -12,7 +12,7 @@ Find the leaks in one line (prints every offending string with its stage/table):
 
 What is *not* a leak in the zh report (a small explicit list, :data:`PROPER_NAMES` and
 :data:`ACRONYMS`): names of methods and people (Moran, Dagum, Theil, Markov, Hausman, Wald,
-Elhorst, Lee, Yu, TOPSIS, CRITIC, LISA), acronyms of models and tests (SAR, SDM, SEM, LM, LR,
+Elhorst, Lee, Yu, Rey, Anselin, TOPSIS, CRITIC, LISA), acronyms of models and tests (SAR, SDM, SEM, LM, LR,
 FE, RE, AIC, GDP, R&D, CO2, SHA), the flag codes of a flagged fit (``boundary`` ...), software (spatialnqpf, libpysal), single letters and math
 notation (``G_nb``, ``ln``, ``W×x``, quantile classes ``Q1``), configuration settings written as
 ``key = value`` (``missing = interpolate``), dotted code references
@@ -39,7 +39,7 @@ PROPER_NAMES = frozenset({
     "Wald", "Elhorst", "Lee", "Yu", "TOPSIS", "CRITIC", "Kernel", "Pesaran", "Arellano", "Bond",
     "Blundell", "Bover", "Sargan", "Hansen", "Theil's", "Nickell", "Phillips", "Sul", "Albers",
     "ArcGIS", "CrimeStat", "ConvergenceClubs", "Sobel", "Baron", "Kenny", "Krackhardt", "CONCOR",
-    "QAP", "MRQAP", "Wang", "OPGD", "Fisher", "reghdfe", "Stata",
+    "QAP", "MRQAP", "Wang", "OPGD", "Fisher", "reghdfe", "Stata", "Rey", "Murray", "Anselin",
 })
 #: Acronyms of models, tests, statistics and units.
 ACRONYMS = frozenset({

@@ -30,6 +30,9 @@ from spatialnqpf.report.stages import commands, get, with_requirements
 ROOT = Path(__file__).resolve().parents[1]
 FACTORS = ["ln_gdp", "industry_share", "edu_budget_share"]
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+#: tables of the LISA time paths part (on by default; tests/test_report_lisa_paths.py)
+LISA_TABLES = ["lisa_paths_summary", "lisa_paths_top", "lisa_transition_types",
+               "lisa_transitions_by_period", "lisa_rose"]
 
 
 def _prepared(tmp, lang="zh", **over):
@@ -66,7 +69,7 @@ def outcome(demo):
 def with_network(demo, tmp_path_factory):
     st = _variant(demo["en"], pop=lambda g: g ** 0.7, output={"figures": ["png"]},
                   population="pop", blocks=4, qap_permutations=199, factors=["ln_gdp"],
-                  centre=False, clubs=False)
+                  centre=False, clubs=False, lisa_paths=False)
     st.out, st.figures = tmp_path_factory.mktemp("netfig"), True
     return st, builder.run_stage(st, "patterns")
 
@@ -98,7 +101,8 @@ def test_runs_on_the_demo_with_the_network_skipped(outcome, demo):
     for lang, out in outcome.items():
         assert out.status == "ok", (out.reason, out.notes)
         assert [t.name for t in out.tables] == ["gravity_centre_ellipse", "club_convergence",
-                                                "geodetector_factor", "geodetector_interaction"]
+                                                *LISA_TABLES, "geodetector_factor",
+                                                "geodetector_interaction"]
         assert not out.figures
         assert out.numbers["network_skipped"].startswith("no population column")
     assert any("[patterns] population" in n and "人口" in n for n in outcome["zh"].notes)
@@ -246,7 +250,8 @@ def test_qap_table_is_the_api_result(with_network):
 
 def test_a_network_without_ties_is_a_stated_warning(demo):
     # pop = gdp: equal per-capita GDP everywhere, every gravity strength is 0
-    st = _variant(demo["en"], pop=lambda g: g, population="pop", clubs=False, factors=[])
+    st = _variant(demo["en"], pop=lambda g: g, population="pop", clubs=False, factors=[],
+                  lisa_paths=False)
     out = builder.run_stage(st, "patterns")
     assert out.status == "warning"
     assert [t.name for t in out.tables] == ["gravity_centre_ellipse"]
@@ -255,7 +260,7 @@ def test_a_network_without_ties_is_a_stated_warning(demo):
 
 
 def test_parts_can_be_switched_off_and_years_are_checked(demo):
-    st = _variant(demo["zh"], centre=False, clubs=False, factors=["ln_gdp"],
+    st = _variant(demo["zh"], centre=False, clubs=False, lisa_paths=False, factors=["ln_gdp"],
                   geodetector_years=[2013, 1990], discretize="quantile")
     out = builder.run_stage(st, "patterns")
     assert out.status == "ok"
@@ -272,7 +277,8 @@ def test_parts_can_be_switched_off_and_years_are_checked(demo):
 ALLOWED_LATIN = {"ln_gdp", "industry_share", "edu_budget_share", "km", "log", "round", "OPGD",
                  "Albers", "WGS84", "ArcGIS", "CrimeStat", "HAC", "ConvergenceClubs", "concorR",
                  "CONCOR", "Krackhardt", "Phillips", "Sul", "von", "Lyncker", "Thoennessen", "SSW",
-                 "SST", "GDP", "lon0", "patterns", "population", "pop", "gdp"}
+                 "SST", "GDP", "lon0", "patterns", "population", "pop", "gdp",
+                 "Moran", "LISA", "Rey", "Murray", "Anselin"}
 #: and formula symbols: one or two letters with an optional subscript (q, H_t, y_ij, B1 ...)
 SYMBOL = re.compile(r"^[A-Za-z]{1,2}(_[a-z0-9]+)?$|^[A-Z][0-9]$")
 
@@ -322,6 +328,7 @@ def test_example_config_draws_the_figures(demo, tmp_path):
     out = builder.run_stage(state, "patterns")
     assert out.status == "ok", (out.reason, out.notes)
     assert [f.name for f in out.figures] == ["std_ellipse", "club_transition_paths",
+                                             "lisa_time_paths", "lisa_rose",
                                              "geodetector_interaction"]
     assert all((tmp_path / "figures" / f"{f.name}.png").stat().st_size > 5000 for f in out.figures)
     fac = _table(out, "geodetector_factor")

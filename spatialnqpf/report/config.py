@@ -51,7 +51,8 @@ DEFAULTS: dict = {
     "dynamics": {"variable": "index", "markov_classes": 4},
     "patterns": {"variable": "index", "centre": True, "ellipse_years": [], "ellipse_method": "arcgis",
                  "population": "", "gdp": "gdp", "blocks": 4, "qap_permutations": 0, "clubs": True, "club_filter": "",
-                 "club_merge": "PS", "factors": [], "discretize": "opgd", "geodetector_years": []},
+                 "club_merge": "PS", "lisa_paths": True, "factors": [], "discretize": "opgd",
+                 "geodetector_years": []},
     "models": {"y": "index", "x": ["ln_gdp", "industry_share", "edu_budget_share"],
                "model": "sdm", "fe": "twoways", "lee_yu": True, "weights": [],
                "effects_nsim": 1000, "specification_search": True, "dynamic": "none",
@@ -160,7 +161,8 @@ markov_classes = 4        # quantile classes of the pooled panel
 
 [patterns]
 # Spatial patterns (stage "patterns", command `spatialnqpf patterns`): gravity centre and standard
-# deviational ellipse, spatial association network, club convergence, geographical detector.
+# deviational ellipse, spatial association network, club convergence, LISA time paths,
+# geographical detector.
 variable = "index"
 centre = true             # gravity centre and standard deviational ellipse by year (capitals in
                           # the Albers equal-area plane of spatialnqpf.patterns.CHINA_CRS)
@@ -177,6 +179,9 @@ qap_permutations = 0      # > 0: MRQAP of the last year's network on geographic 
 clubs = true              # Phillips-Sul log t test and convergence clubs
 club_filter = ""          # "" (values as given) | "hp" (Hodrick-Prescott trend, lambda = 400)
 club_merge = "PS"         # PS (Phillips-Sul 2009) | vLT (von Lyncker-Thoennessen 2017) | none
+lisa_paths = true         # LISA time paths (Rey, Murray and Anselin 2011) and space-time transitions
+                          # (Rey 2001) of the variable under the first [weights] matrix: path
+                          # length, tortuosity, direction, Type 0/I/II/III, Rose test (999 perms)
 # Geographical detector of the variable (q, p, interaction types); empty = not run.
 factors = []              # e.g. ["ln_gdp", "industry_share", "edu_budget_share"]
 discretize = "opgd"       # opgd (optimal method and k) | equal | natural | quantile | geometric | sd
@@ -486,7 +491,7 @@ def _validate_patterns(s) -> None:
     """``[patterns]``: types, choices and ranges (columns are checked when the stage runs)."""
     p = s["patterns"]
     _want_str(s, "patterns", "variable", allow_empty=False)
-    for key in ("centre", "clubs"):
+    for key in ("centre", "clubs", "lisa_paths"):
         if not isinstance(p[key], bool):
             raise ConfigError(f"[patterns] {key} must be true or false, got {p[key]!r}")
     _want_list(s, "patterns", "ellipse_years", item="int")

@@ -1,4 +1,5 @@
-"""Stage "patterns": gravity centre and ellipse, association network, clubs, geodetector.
+"""Stage "patterns": gravity centre and ellipse, association network, clubs, LISA time paths,
+geodetector.
 
 Each part calls the public API and shows its result frames unchanged (rounded):
 
@@ -11,13 +12,25 @@ Each part calls the public API and shows its result frames unchanged (rounded):
   and the reason stated);
 * :func:`spatialnqpf.dynamics.club_convergence` (Phillips--Sul log t test, clubs and
   merging), on by default (``[patterns] clubs``);
+* :func:`spatialnqpf.patterns.lisa_paths` (LISA time paths of Rey, Murray & Anselin 2011
+  and space--time transitions of Rey 2001), on by default (``[patterns] lisa_paths``):
+  path length, relative length and tortuosity by region and overall with the direction
+  sectors, the five longest and most tortuous paths, the Type 0/I/II/III counts and
+  shares with the space--time cohesion (share of Type 0) and flux (1 − cohesion), the
+  types by period, and the Rose diagram test of the first→last moves (8 sectors, 999
+  permutations from the keyed stream ``as_generator(seed, "patterns-lisa-paths")``).  The
+  weights are the first matrix of the weights stage (as the dynamics stage's spatial
+  Markov chain), row-standardised; without the weights stage (``spatialnqpf patterns``)
+  the contiguity of ``[weights]`` is built here;
 * :func:`spatialnqpf.patterns.geodetector` of the variable when ``[patterns] factors`` are
   given (one detector per year of ``geodetector_years``, default the last year).
 
 A part that cannot run (no coordinates for the ids, a network without ties, a factor that
 cannot be discretised) is left out with its reason in the notes and the stage status is
 ``"warning"``; the other parts are still shown.  Cost on the demo panel (31 provinces,
-11 years): about 0.1 s for the centre, ellipse and clubs without figures; the geodetector
+11 years): about 0.1 s for the centre, ellipse and clubs without figures; about 0.1 s for
+the LISA time paths with the 999 Rose permutations (0.3 s when it builds the contiguity
+itself), 0.6 s more for its two figures (PNG and SVG); the geodetector
 with OPGD over three factors adds about 0.3 s per year; the network about 0.1 s per year.
 The MRQAP regression of the last year's network (``[patterns] qap_permutations`` > 0) is
 opt-in: its cost grows with the permutations (about 1 s for 999 with three regressors on 31
@@ -35,11 +48,12 @@ from ._base import Stage, StageOutput, State, pct
 
 #: zh/en strings of this stage.
 TEXT = {
-    "title": {"zh": "空间格局：重心迁移、标准差椭圆、空间关联网络、俱乐部收敛与地理探测器",
-              "en": "Spatial patterns: gravity centre, ellipse, association network, clubs, geodetector"},
-    "help": {"zh": "重心与标准差椭圆、空间关联网络、俱乐部收敛、地理探测器（先运行指数阶段）",
+    "title": {"zh": "空间格局：重心迁移、标准差椭圆、空间关联网络、俱乐部收敛、LISA 时间路径与地理探测器",
+              "en": "Spatial patterns: gravity centre, ellipse, association network, clubs, "
+                    "LISA time paths, geodetector"},
+    "help": {"zh": "重心与标准差椭圆、空间关联网络、俱乐部收敛、LISA 时间路径、地理探测器（先运行指数阶段）",
              "en": "gravity centre and ellipse, association network, club convergence, "
-                   "geodetector (runs the index first)"},
+                   "LISA time paths, geodetector (runs the index first)"},
     # --- centre and ellipse
     "year": {"zh": "年份", "en": "Year"},
     "lon": {"zh": "重心经度", "en": "Centre lon"},
@@ -214,6 +228,108 @@ TEXT = {
     "h_it": {"zh": "相对转移系数 h_it", "en": "relative transition h_it"},
     "club_line": {"zh": "俱乐部 {k}（{n} 个）", "en": "club {k} (n = {n})"},
     "divergent_line": {"zh": "发散组", "en": "divergent"},
+    # --- LISA time paths and space-time transitions
+    "part_lisa": {"zh": "LISA 时间路径与时空跃迁", "en": "LISA time paths and space–time transitions"},
+    "region": {"zh": "区域", "en": "Region"},
+    "all_units": {"zh": "全部", "en": "All"},
+    "lp_n": {"zh": "省份数", "en": "Provinces"},
+    "lp_path_length": {"zh": "平均路径长度", "en": "Mean path length"},
+    "lp_relative_length": {"zh": "平均相对长度", "en": "Mean relative length"},
+    "lp_tortuosity": {"zh": "平均曲折度", "en": "Mean tortuosity"},
+    "sector0": {"zh": "协同上升（0°–90°）", "en": "Both up (0°–90°)"},
+    "sector1": {"zh": "自身下降、邻域上升（90°–180°）", "en": "Own down, neighbours up (90°–180°)"},
+    "sector2": {"zh": "协同下降（180°–270°）", "en": "Both down (180°–270°)"},
+    "sector3": {"zh": "自身上升、邻域下降（270°–360°）", "en": "Own up, neighbours down (270°–360°)"},
+    "lp_title": {"zh": "{v}的 LISA 时间路径：几何特征与移动方向（{first}—{last} 年）",
+                 "en": "LISA time paths of the {v}: geometry and direction of movement ({first}–{last})"},
+    "lp_note": {"zh": "各年将{v}标准化为 z = (y − 均值)/标准差（总体标准差），以行标准化的空间权重（{w}）计算空间滞后 W·z，"
+                      "(z, W·z) 为省份在 Moran 散点图中的位置；路径长度 d_i 为相邻年份位置间距离之和，"
+                      "相对长度 = N d_i / Σ d_j（全国均值为 1），曲折度 = d_i / 首末年位置的直线距离（1 为直线）；"
+                      "移动方向按首年至末年位移向量自 z 轴逆时针的角度分为四个象限（Rey、Murray 与 Anselin，2011）。"
+                      "各象限列为省份数。",
+                "en": "In each year the {v} is standardised, z = (y − mean)/s.d. (population s.d.), "
+                      "and its spatial lag Wz taken with the row-standardised weights ({w}): (z, Wz) is the "
+                      "province's point in the Moran scatter plot. Path length d_i is the sum of the "
+                      "distances between consecutive years, relative length = N d_i / Σ d_j (mean 1), "
+                      "tortuosity = d_i / the straight distance between the first and last points "
+                      "(1 = straight); the direction is the angle of the first-to-last move "
+                      "counter-clockwise from the z axis, in four quadrants (Rey, Murray and "
+                      "Anselin 2011). The quadrant columns count provinces."},
+    "lp_inf_note": {"zh": "{n} 个省份首末年位置相同（曲折度无穷大），未计入平均曲折度。",
+                    "en": "{n} province(s) end where they started (infinite tortuosity) and are "
+                          "left out of the mean tortuosity."},
+    "rank": {"zh": "排序", "en": "Rank"},
+    "longest": {"zh": "路径最长", "en": "Longest path"},
+    "tortuous": {"zh": "路径最曲折", "en": "Most tortuous path"},
+    "relative_length": {"zh": "相对长度", "en": "Relative length"},
+    "tortuosity": {"zh": "曲折度", "en": "Tortuosity"},
+    "lp_top_title": {"zh": "{v}的 LISA 时间路径：相对长度与曲折度居前 {k} 位的省份",
+                     "en": "LISA time paths of the {v}: the {k} provinces of longest and most "
+                           "tortuous paths"},
+    "lp_reading": {"zh": "{first}—{last} 年{v}的 LISA 时间路径中，相对长度最长的是{top}（{rl:.3f}），"
+                         "其在 Moran 散点图中的相对位置变动最大；{grp}的平均相对长度最高（{grl:.3f}）；"
+                         "平均曲折度为 {tort:.3f}，最曲折的是{tt}（{tv:.3f}）；"
+                         "{share}的省份移动方向为“{sector}”。",
+                   "en": "Among the LISA time paths of the {v} from {first} to {last}, {top} has the "
+                         "longest (relative length {rl:.3f}): its relative position in the Moran "
+                         "scatter plot moved most; {grp} has the largest mean relative length "
+                         "({grl:.3f}); the mean tortuosity is {tort:.3f}, the most tortuous path is "
+                         "{tt}'s ({tv:.3f}); {share} of the provinces moved in the direction "
+                         "\"{sector}\"."},
+    "type0": {"zh": "类型 0：自身与邻域均不跃迁", "en": "Type 0: neither the province nor its neighbours move"},
+    "type1": {"zh": "类型 Ⅰ：仅自身跃迁", "en": "Type I: only the province moves"},
+    "type2": {"zh": "类型 Ⅱ：仅邻域跃迁", "en": "Type II: only the neighbours move"},
+    "type3": {"zh": "类型 Ⅲ：自身与邻域均跃迁", "en": "Type III: both move"},
+    "total": {"zh": "合计", "en": "Total"},
+    "tt_type": {"zh": "跃迁类型", "en": "Transition type"},
+    "tt_count": {"zh": "次数", "en": "Count"},
+    "tt_share": {"zh": "占比", "en": "Share"},
+    "tt_title": {"zh": "{v}的 LISA 时空跃迁类型（{first}—{last} 年，{m} 次）",
+                 "en": "Space–time transitions of the {v}'s LISA quadrants ({first}–{last}, {m} "
+                       "transitions)"},
+    "tt_note": {"zh": "象限按各年 Moran 散点图划分（HH、LH、LL、HL，不作显著性筛选），相邻两年为一次跃迁；"
+                      "类型按 Rey (2001)：自身象限（高/低）与邻域象限（高/低）是否改变。"
+                      "时空凝聚度 = 类型 0 占比 = {c:.4f}，时空流动度 = 1 − 凝聚度 = {f:.4f}。",
+                "en": "Quadrants of each year's Moran scatter plot (HH, LH, LL, HL, no significance "
+                      "filter); one transition per province and pair of consecutive years; types "
+                      "as Rey (2001): whether the province's own side (high/low) and its "
+                      "neighbours' side change. Space–time cohesion = share of Type 0 = {c:.4f}, "
+                      "flux = 1 − cohesion = {f:.4f}."},
+    "period": {"zh": "时段", "en": "Period"},
+    "cohesion": {"zh": "时空凝聚度", "en": "Cohesion"},
+    "t0": {"zh": "类型 0", "en": "Type 0"}, "t1": {"zh": "类型 Ⅰ", "en": "Type I"},
+    "t2": {"zh": "类型 Ⅱ", "en": "Type II"}, "t3": {"zh": "类型 Ⅲ", "en": "Type III"},
+    "tp_title": {"zh": "{v}的 LISA 时空跃迁：各时段类型次数与时空凝聚度",
+                 "en": "Space–time transitions of the {v} by period: counts and cohesion"},
+    "tt_reading": {"zh": "{m} 次时空跃迁中类型 0 占 {s0}（时空凝聚度 {c:.3f}），类型 Ⅰ 占 {s1}、"
+                         "类型 Ⅱ 占 {s2}、类型 Ⅲ 占 {s3}；各时段凝聚度介于 {lo:.3f} 与 {hi:.3f} 之间，"
+                         "局部空间集聚格局{how}。",
+                   "en": "Of the {m} space–time transitions, Type 0 makes {s0} (cohesion {c:.3f}), "
+                         "Type I {s1}, Type II {s2} and Type III {s3}; the cohesion of the periods "
+                         "lies between {lo:.3f} and {hi:.3f}: the local clustering {how}."},
+    "stable": {"zh": "以保持不变为主（类型 0 过半），具有路径依赖特征",
+               "en": "mostly stays as it is (Type 0 above half): it is path-dependent"},
+    "mobile": {"zh": "变动频繁（类型 0 不足一半）", "en": "changes often (Type 0 below half)"},
+    "sector": {"zh": "扇区", "en": "Sector"},
+    "rose_count": {"zh": "省份数", "en": "Provinces"},
+    "rose_expected": {"zh": "置换期望", "en": "Expected (permutations)"},
+    "rose_p": {"zh": "p 值", "en": "p-value"},
+    "rose_title": {"zh": "{v}的 LISA 时间路径玫瑰图检验（{first}—{last} 年，{k} 个扇区）",
+                   "en": "Rose diagram test of the {v}'s LISA moves ({first}–{last}, {k} sectors)"},
+    "rose_note": {"zh": "各省份首年至末年在 Moran 散点图中的位移按方向（自 z 轴逆时针）计入扇区；"
+                        "期望与双侧伪 p 值来自 {n} 次随机重排省份位置的置换（种子 {seed}）。",
+                  "en": "Each province's move in the Moran scatter plot from the first to the last year "
+                        "is counted in its sector (angle counter-clockwise from the z axis); "
+                        "expectations and two-sided pseudo p-values from {n} random relabellings "
+                        "of the provinces (formula of giddy Rose; seed {seed})."},
+    "rose_reading": {"zh": "玫瑰图检验中在 5% 水平上显著偏离随机分布的扇区：{sig}。",
+                     "en": "Sectors of the Rose diagram that depart from the random distribution "
+                           "at 5%: {sig}."},
+    "z_axis": {"zh": "标准化值 z", "en": "standardised value z"},
+    "lag_axis": {"zh": "空间滞后 W·z", "en": "spatial lag Wz"},
+    "lp_fig": {"zh": "相对长度居前 {k} 位省份的 LISA 时间路径", "en": "LISA time paths of the {k} longest paths"},
+    "rose_fig": {"zh": "LISA 时间路径玫瑰图（首年至末年位移）",
+                 "en": "Rose diagram of the LISA moves (first to last year)"},
     "flagged": {"zh": "{part}的估计被标记（{codes}），结果不能按常规解释。",
                 "en": "{part}: the fit is flagged ({codes}) and cannot be interpreted as it stands."},
     # --- geodetector
@@ -298,6 +414,13 @@ def run(state: State) -> StageOutput:
                 status = "warning"
         except SpatialNQPFError as exc:
             _fail(state, "part_clubs", exc, out["notes"])
+            status = "warning"
+    if cfg["lisa_paths"]:
+        try:
+            if _lisa_paths(state, col, v, out):
+                status = "warning"
+        except SpatialNQPFError as exc:
+            _fail(state, "part_lisa", exc, out["notes"])
             status = "warning"
     if cfg["factors"]:
         try:
@@ -566,6 +689,191 @@ def _clubs(state, col, v, cfg, out) -> bool:
         out["figures"].append(state.save_figure(ax.figure, "club_transition_paths",
                                                 state.text(TEXT, "clubs_fig")))
     return flagged
+
+
+# ----------------------------------------------------------------- LISA time paths
+#: permutations of the Rose diagram test and the number of units in the top tables / figure
+LISA_PERMUTATIONS = 999
+LISA_SECTORS = 8
+LISA_TOP = 5
+
+
+def _lisa_weights(state):
+    """(W, label): the first matrix of the weights stage (as the spatial Markov chain of the
+    dynamics stage), else contiguity built here from the ``[weights]`` options."""
+    if state.weights:
+        name = next(iter(state.weights))
+        return state.weights[name], state.weight_labels.get(name, name)
+    from ...weights import registry
+    ids = sorted(state.frame["code"].unique())
+    opts = dict(state.config.get("weights"), level=state.level)
+    return registry.build("contiguity", ids, state.frame, opts), registry.label("contiguity",
+                                                                                 state.lang)
+
+
+def _lisa_paths(state, col, v, out):
+    """LISA time paths and space-time transitions of :func:`spatialnqpf.patterns.lisa_paths`:
+    path geometry by region, the top units, the transition types and the Rose test; True
+    when the result is flagged (then marked in the notes, and not read)."""
+    from ..._validation import as_generator
+    w, wlab = _lisa_weights(state)
+    res = patterns.lisa_paths(state.frame, col, w, id="code", time="year", k=LISA_SECTORS,
+                              permutations=LISA_PERMUTATIONS,
+                              seed=as_generator(state.seed, "patterns-lisa-paths"))
+    years = sorted(state.frame["year"].unique())
+    first, last = int(years[0]), int(years[-1])
+    sep = "、" if state.lang == "zh" else ", "
+    p = res.paths
+    sectors = list(patterns.PATH_SECTORS)
+    skey = {name: f"sector{i}" for i, name in enumerate(sectors)}
+    # (a) path geometry by region group and overall
+    grp = state.groups("region4", p.index)
+    order = [g for g in ("East", "Central", "West", "Northeast") if g in set(grp)]
+    order += sorted(set(grp) - set(order), key=str)
+    rows, labels = [], []
+    for g in order + [None]:
+        sub = p if g is None else p.loc[grp.index[grp == g]]
+        tort = sub["tortuosity"].to_numpy(float)
+        fin = tort[np.isfinite(tort)]
+        rec = {"n": len(sub), "path_length": float(sub["path_length"].mean()),
+               "relative_length": float(sub["relative_length"].mean()),
+               "tortuosity": float(fin.mean()) if len(fin) else np.nan}
+        cnt = sub["sector"].value_counts()
+        rec.update({skey[name]: int(cnt.get(name, 0)) for name in sectors})
+        rows.append(rec)
+        labels.append(state.text(TEXT, "all_units") if g is None else state.region_label(g))
+    summ = pd.DataFrame(rows, index=pd.Index(labels, name=state.text(TEXT, "region")))
+    cols = ["n", "path_length", "relative_length", "tortuosity"] + [skey[n] for n in sectors]
+    lab = {"n": state.text(TEXT, "lp_n")}
+    lab.update({k: state.text(TEXT, f"lp_{k}") for k in ("path_length", "relative_length",
+                                                         "tortuosity")})
+    lab.update({skey[n]: state.text(TEXT, skey[n]) for n in sectors})
+    n_inf = int((~np.isfinite(p["tortuosity"].to_numpy(float))).sum())
+    notes = [state.text(TEXT, "lp_note", v=v, w=wlab)]
+    if n_inf:
+        notes.append(state.text(TEXT, "lp_inf_note", n=n_inf))
+    out["tables"].append(frame_table(summ[cols], name="lisa_paths_summary", labels=lab,
+                                     digits=3, title=state.text(TEXT, "lp_title", v=v,
+                                                                first=first, last=last),
+                                     notes=notes))
+    # (a') the units of longest and of most tortuous path
+    k = min(LISA_TOP, len(p))
+    longest = p["relative_length"].sort_values(ascending=False, kind="stable").iloc[:k]
+    tortuous = p["tortuosity"].sort_values(ascending=False, kind="stable").iloc[:k]
+    top = pd.DataFrame({"longest": state.province_names(longest.index),
+                        "relative_length": longest.to_numpy(float),
+                        "tortuous": state.province_names(tortuous.index),
+                        "tortuosity": tortuous.to_numpy(float)},
+                       index=pd.Index(range(1, k + 1), name=state.text(TEXT, "rank")))
+    out["tables"].append(frame_table(
+        top, name="lisa_paths_top", labels={c: state.text(TEXT, c) for c in top.columns},
+        digits=3, title=state.text(TEXT, "lp_top_title", v=v, k=k)))
+    # (b) transition types over all years and by period
+    ts = res.type_shares
+    m = int(ts["count"].sum())
+    cohesion = float(ts.loc["Type 0", "share"])
+    tkey = {t: f"type{i}" for i, t in enumerate(patterns.TRANSITION_TYPES)}
+    tshow = pd.DataFrame({"count": ts["count"].astype(int).to_numpy(),
+                          "share": ts["share"].to_numpy(float)},
+                         index=[state.text(TEXT, tkey[t]) for t in ts.index])
+    tshow.loc[state.text(TEXT, "total")] = [m, float(ts["share"].sum())]
+    tshow["count"] = tshow["count"].astype(int)
+    tshow.index.name = state.text(TEXT, "tt_type")
+    out["tables"].append(frame_table(
+        tshow, name="lisa_transition_types", percent=("share",), digits={"share": 3},
+        labels={"count": state.text(TEXT, "tt_count"), "share": state.text(TEXT, "tt_share")},
+        title=state.text(TEXT, "tt_title", v=v, first=first, last=last, m=m),
+        notes=[state.text(TEXT, "tt_note", c=cohesion, f=1 - cohesion)]))
+    tr = res.transitions
+    by = pd.crosstab(tr["year"], tr["type"]).reindex(columns=list(patterns.TRANSITION_TYPES),
+                                                     fill_value=0)
+    nxt = dict(zip(years[:-1], years[1:]))
+    per = pd.DataFrame({f"t{i}": by[t].astype(int).to_numpy()
+                        for i, t in enumerate(patterns.TRANSITION_TYPES)},
+                       index=pd.Index([f"{int(y)}–{int(nxt[y])}" for y in by.index],
+                                      name=state.text(TEXT, "period")))
+    per["cohesion"] = by["Type 0"].to_numpy() / by.sum(axis=1).to_numpy()
+    out["tables"].append(frame_table(
+        per, name="lisa_transitions_by_period", digits={"cohesion": 3},
+        labels={c: state.text(TEXT, c) for c in per.columns},
+        title=state.text(TEXT, "tp_title", v=v)))
+    # Rose diagram test of the first-to-last moves
+    rose = res.rose
+    rshow = rose[["count", "expected", "p_value"]].copy()
+    rshow["count"] = rshow["count"].astype(int)
+    rshow.index = pd.Index([f"{a:.0f}°–{b:.0f}°" for a, b in zip(rose["from_deg"], rose["to_deg"])],
+                           name=state.text(TEXT, "sector"))
+    out["tables"].append(frame_table(
+        rshow, name="lisa_rose", digits={"expected": 3, "p_value": 3}, pvalues=("p_value",),
+        labels={"count": state.text(TEXT, "rose_count"),
+                "expected": state.text(TEXT, "rose_expected"),
+                "p_value": state.text(TEXT, "rose_p")},
+        title=state.text(TEXT, "rose_title", v=v, first=first, last=last, k=LISA_SECTORS),
+        notes=[state.text(TEXT, "rose_note", n=LISA_PERMUTATIONS, seed=state.seed)]))
+    out["numbers"].update(_lisa_numbers(state, res, p, summ, order, cols, longest, tortuous,
+                                        by, per, cohesion, m, wlab))
+    flags = tuple(getattr(res, "flags", ()) or ())
+    if flags:
+        msg = state.text(TEXT, "flagged", part=state.text(TEXT, "part_lisa"),
+                         codes=", ".join(f.code for f in flags))
+        out["notes"].append(msg)
+        out["readings"].append(msg)
+    else:
+        _lisa_readings(state, v, first, last, p, summ, top, longest, tortuous, ts, per, rose,
+                       rshow, cohesion, m, sectors, skey, sep, out)
+    if state.figures:
+        names = dict(zip(p.index, state.province_names(p.index, fig=True)))
+        ax = _plot().plot_lisa_paths(res, ids=list(longest.index), labels=names)
+        ax.set_ylabel(state.ftext(TEXT, "lag_axis"))
+        ax.set_xlabel(state.ftext(TEXT, "z_axis"))
+        out["figures"].append(state.save_figure(ax.figure, "lisa_time_paths",
+                                                state.text(TEXT, "lp_fig", k=k)))
+        ax = _plot().plot_rose(res)
+        out["figures"].append(state.save_figure(ax.figure, "lisa_rose",
+                                                state.text(TEXT, "rose_fig")))
+    return bool(flags)
+
+
+def _lisa_readings(state, v, first, last, p, summ, top, longest, tortuous, ts, per, rose,
+                   rshow, cohesion, m, sectors, skey, sep, out):
+    """Reading sentences of the LISA time paths part, from its tables' frames."""
+    gmeans = summ["relative_length"].iloc[:-1]
+    gi = int(np.argmax(gmeans.to_numpy()))
+    scount = p["sector"].value_counts()
+    smode = max(sectors, key=lambda s_: (int(scount.get(s_, 0)), -sectors.index(s_)))
+    out["readings"].append(state.text(
+        TEXT, "lp_reading", v=v, first=first, last=last, top=top["longest"].iloc[0],
+        rl=float(longest.iloc[0]), grp=gmeans.index[gi], grl=float(gmeans.iloc[gi]),
+        tort=float(summ["tortuosity"].iloc[-1]), tt=top["tortuous"].iloc[0],
+        tv=float(tortuous.iloc[0]), share=pct(int(scount.get(smode, 0)) / len(p)),
+        sector=state.text(TEXT, skey[smode]).split("（")[0].split(" (")[0]))
+    sh = ts["share"]
+    out["readings"].append(state.text(
+        TEXT, "tt_reading", m=m, c=cohesion, s0=pct(sh["Type 0"], 1), s1=pct(sh["Type I"], 1),
+        s2=pct(sh["Type II"], 1), s3=pct(sh["Type III"], 1), lo=float(per["cohesion"].min()),
+        hi=float(per["cohesion"].max()),
+        how=state.text(TEXT, "stable" if cohesion >= 0.5 else "mobile")))
+    sig = [i for i, pv in zip(rshow.index, rose["p_value"]) if np.isfinite(pv) and pv < 0.05]
+    out["readings"].append(state.text(TEXT, "rose_reading",
+                                      sig=sep.join(sig) if sig else state.text(TEXT, "qap_none")))
+
+
+def _lisa_numbers(state, res, p, summ, order, cols, longest, tortuous, by, per, cohesion, m,
+                  wlab) -> dict:
+    """The LISA time paths part's numbers for ``results.json``."""
+    return {
+        "lisa_paths": p,
+        "lisa_paths_summary": summ.set_axis([*order, "all"], axis=0)[cols].rename_axis("group"),
+        "lisa_paths_top": {"longest": longest, "tortuous": tortuous},
+        "lisa_transition_types": res.type_shares,
+        "lisa_transitions_by_period": by.assign(cohesion=per["cohesion"].to_numpy()),
+        "lisa_transition_probs": res.transition_probs,
+        "lisa_cohesion": {"cohesion": cohesion, "flux": 1 - cohesion, "transitions": m},
+        "lisa_rose": res.rose,
+        "lisa_settings": {"weights": wlab, "permutations": LISA_PERMUTATIONS,
+                          "sectors": LISA_SECTORS, "seed": state.seed,
+                          "seed_key": "patterns-lisa-paths"},
+    }
 
 
 # ----------------------------------------------------------------- geodetector
