@@ -578,7 +578,8 @@ class LisaPathsResult(Results):
     transition_matrix : DataFrame
         Counts between quadrants (rows from, columns to); ``transition_probs`` rows sum 1.
     type_shares : DataFrame
-        Count and share of each transition type; cohesion and flux in ``notes``.
+        Count and share of each transition type (the space–time cohesion, the share of
+        Type 0, is also :attr:`cohesion`).
     rose : DataFrame
         Rose diagram (giddy ``Rose``, first and last year): sector bounds, counts,
         permutation expectation and two-sided pseudo p-values.
@@ -598,8 +599,16 @@ class LisaPathsResult(Results):
     def to_frame(self):
         return self.paths
 
+    @property
+    def cohesion(self) -> float:
+        """Space–time cohesion: the share of Type 0 transitions (neither the unit's nor its
+        neighbours' side of the mean changes), NaN without transitions."""
+        m = float(self.type_shares["count"].sum())
+        return float(self.type_shares.loc["Type 0", "count"]) / m if m else float("nan")
+
     def _summary_notes(self):
-        return ["", "Transition types:", self.type_shares.to_string(), "",
+        return ["", f"Space-time cohesion (share of Type 0): {self.cohesion:.4f}", "",
+                "Transition types:", self.type_shares.to_string(), "",
                 "Quadrant transition probabilities:", self.transition_probs.to_string(),
                 "", "Rose diagram:", self.rose.to_string()]
 

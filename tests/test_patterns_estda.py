@@ -57,6 +57,9 @@ def test_quadrants_and_types(setup):
                                                    fill_value=0)
     np.testing.assert_array_equal(ct.to_numpy(), r.transition_matrix.to_numpy())
     assert r.type_shares["count"].sum() == 310
+    # cohesion: the share of transitions where neither side of the mean changes
+    assert r.cohesion == (tr["type"] == "Type 0").sum() / 310
+    assert 0.5 < r.cohesion < 1
 
 
 def test_rose_permutations_seeded(setup):

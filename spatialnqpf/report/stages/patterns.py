@@ -771,7 +771,7 @@ def _lisa_paths(state, col, v, out):
     # (b) transition types over all years and by period
     ts = res.type_shares
     m = int(ts["count"].sum())
-    cohesion = float(ts.loc["Type 0", "share"])
+    cohesion = res.cohesion
     tkey = {t: f"type{i}" for i, t in enumerate(patterns.TRANSITION_TYPES)}
     tshow = pd.DataFrame({"count": ts["count"].astype(int).to_numpy(),
                           "share": ts["share"].to_numpy(float)},
