@@ -194,3 +194,17 @@ def test_released_probe_block_refuses_more_powers(ring):
     np.testing.assert_array_equal(hp.traces(5), t)
     with pytest.raises(RuntimeError, match="released at power 5"):
         hp.traces(6)
+
+
+def test_g_norms_failure_resets_the_state(knn, monkeypatch):
+    """A sweep that fails after freeing the old state leaves a usable object (power 0)."""
+    hp = L.HutchinsonPowers(knn, nsim=6, seed=2)
+    t4 = hp.traces(4)
+    monkeypatch.setattr(L, "_axpy", lambda *a, **k: (_ for _ in ()).throw(MemoryError("boom")))
+    with pytest.raises(MemoryError, match="boom"):
+        hp.g_norms(0.4)
+    monkeypatch.undo()
+    assert hp.k == 0 and hp.V is hp.X
+    np.testing.assert_array_equal(hp.traces(4), t4)
+    norms, q = hp.g_norms(0.4)
+    assert q > 20 and np.all(norms > 0)

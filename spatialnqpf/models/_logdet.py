@@ -424,8 +424,11 @@ class HutchinsonPowers:
         truncation errors of the series for tr(G) and tr(GG) in :func:`series_spatial_traces`.
         The probes are swept in blocks of ``block_cols`` columns (default: half of them;
         at n = 10^5 a block of 50 columns is as fast per column as one of 100 and faster than
-        one of 25), so the working memory is the probe block plus about three n × block_cols
-        arrays; each column's numbers do not depend on the blocking.
+        one of 25), so the working memory is the probe block, the new state (n × p, when the
+        sweep extends the powers) and four n × block_cols arrays.  The products are the same
+        for every blocking; the per-probe sums can differ in the last bits (einsum's order on
+        a one-column block).  If the sweep fails (e.g. out of memory) the object is reset to
+        power 0, so later calls start again instead of reading a freed state.
         Returns (norms (p,), K + 2 = the highest power used), or None when a ≥ 1 or
         K > max_terms.
         """
@@ -441,13 +444,29 @@ class HutchinsonPowers:
         n, p = self.n, self.nsim
         k0 = self.k
         extend = K + 1 > k0                          # powers k0+1..K+1 are new
-        if extend:
-            per = np.empty((K + 1 - k0, p))
-            if self.V is not self.X:
-                self.V = None                        # superseded by W^{K+1} X: free it first
-            state = np.empty((n, p))
         bc = max(1, -(-p // 2)) if block_cols is None else max(1, int(block_cols))
         norms = np.empty(p)
+        per = state = None
+        try:
+            if extend:
+                per = np.empty((K + 1 - k0, p))
+                if self.V is not self.X:
+                    self.V = None                    # superseded by W^{K+1} X: free it first
+                state = np.empty((n, p))
+            self._sweep(rho, K, k0, bc, norms, per, state)
+        except BaseException:
+            if extend:                               # the old state was freed: start again
+                self.V, self.k, self._per = self.X, 0, self._per[:1]
+            raise
+        if extend:
+            self._per.extend(per)
+            self.V, self.k = state, K + 1
+        self.traces(K + 2)
+        return norms, K + 2
+
+    def _sweep(self, rho, K, k0, bc, norms, per, state):
+        """The column-block loop of :meth:`g_norms` (fills ``norms``, ``per``, ``state``)."""
+        p = self.nsim
         for c0 in range(0, p, bc):
             c1 = min(p, c0 + bc)
             Xc = np.ascontiguousarray(self.X[:, c0:c1])
@@ -456,18 +475,13 @@ class HutchinsonPowers:
             V = Xc
             for k in range(K + 1):
                 V = bufs[k % 2] = _mm(self.W, V, out=bufs[k % 2])     # W^{k+1} X
-                if k + 1 > k0:
+                if per is not None and k + 1 > k0:
                     per[k - k0, c0:c1] = np.einsum("ij,ij->j", Xc, V)
                 _axpy(S, rho ** k, V)
             norms[c0:c1] = np.einsum("ij,ij->j", S, S)
-            if extend:
+            if state is not None:
                 state[:, c0:c1] = V
             del bufs, S, Xc, V
-        if extend:
-            self._per.extend(per)
-            self.V, self.k = state, K + 1
-        self.traces(K + 2)
-        return norms, K + 2
 
     @property
     def per_probe(self) -> np.ndarray:

@@ -395,8 +395,8 @@ def _bias_vector(names, beta, rho, s2, ev, W, T1, n, twoways, trace_nsim, seed, 
 
     ``ev``: eigenvalues of W (N ≤ 2 000; exact); else Hutchinson estimates x′f(W)x of the five
     traces, assuming no eigenvalue of A other than the one at ω = 1 is above 1 − 1/n (checked
-    at ω_min).  With ``hp`` (the probe block of the information-matrix traces and the effects,
-    n > ``SERIES_MIN_N``, row-standardised W) they come from its power traces x′W^k x:
+    at ω_min).  With ``hp`` (the probe block of the effects, 50 vectors; n > ``SERIES_MIN_N``,
+    row-standardised W) they come from its power traces x′W^k x:
     K⁻¹ = (1 − τ)⁻¹ Σ_k r^k W^k with r = (ρ + η)/(1 − τ) (the ρ_L of the long-run effects, so
     the effects reuse the same powers) and S⁻¹ = Σ_k ρ^k W^k, truncated where the remainder
     is below 1e-10 · n; no factorisation.  Otherwise (or when the series would need more
@@ -614,15 +614,15 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
     core = _DynamicEffects(W, xn, model="sdm" if dur else "sar", ids=list(d.ids),
                            method=effects_method, bounds=ld.bounds, eigenvalues=ld.eigenvalues,
                            trace_seed=seed)
+    correct = ly and fe in ("individual", "twoways")
     hp = None
-    if core.method != "exact" and core.trace_method == "mc" and N > SERIES_MIN_N \
+    if correct and core.method != "exact" and core.trace_method == "mc" and N > SERIES_MIN_N \
             and d.row_standardised:
         # one probe block (the effects' own) for the long-run effects and the bias traces:
         # both are series in W at rate (rho + eta)/(1 - tau), so the powers are shared
         from ._logdet import HutchinsonPowers
         hp = core._hutch = HutchinsonPowers(W, *core._trace_args[:2])
         core._rad = 1.0
-    correct = ly and fe in ("individual", "twoways")
     bias = None
     if correct:
         nb = N - 1 if fe == "twoways" else N

@@ -151,7 +151,10 @@ def spatial_panel(data: pd.DataFrame, y: str, x, w, *, id: str = "code", time: s
         and sparse LU otherwise.
     traces : {"auto", "exact", "mc"}
         Traces of the information matrix: exact (N ≤ 2 000) or Hutchinson (``trace_nsim``
-        vectors, ``seed``).
+        vectors, ``seed``).  The Yu–de Jong–Lee bias traces of a dynamic panel use the same
+        ``trace_nsim`` vectors with sparse LU up to N = 50 000; above, they come from the power
+        series of the effects' 50 probe vectors (the long-run effects need the same powers),
+        as ``res.info["bias_correction_traces"]`` states.
     seed : int
         Seed of all stochastic approximations (traces, Monte Carlo log-determinant).
     effects_method : {"auto", "exact", "traces"}
