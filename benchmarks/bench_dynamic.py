@@ -32,7 +32,10 @@ Quiet machine (2026-12-02, load average ~1), after the bias traces moved to the 
 power series and the information traces to column blocks (peak = whole process, fit and
 effects; the data alone 0.45 GiB at n = 10⁵, 1.58 GiB at n = 10⁶):
 dyn-3000: 0.8 s (fit 0.6 s), peak 0.28 GiB.
-dyn-big:  11.6 - 12.2 s (fit 10.2 - 10.9 s), peak 0.90 - 0.91 GiB (targets ≤ 15 s, ≤ 1 GiB);
+dyn-big:  11.6 - 12.7 s (fit 10.2 - 11.1 s), peak 0.90 - 0.91 GiB (targets ≤ 15 s, ≤ 1 GiB)
+          with the machine probe at 27 - 28 ms; the same machine had slower spells (probe
+          37 - 40 ms, no steal time reported) in which the run took 14.5 - 17.4 s: times scale
+          with the probe, which is printed with every run;
           τ̂ 0.4974, η̂ 0.1171, ρ̂ 0.2976 (true 0.5, 0.1, 0.3); bias traces "Hutchinson (50
           vectors, seed 0; power series to W^101)"; ratio to the static SDM 1.7 - 1.8.
 dyn-1m:   156.4 s (fit 135.9 s), peak 6.27 GiB (targets ≤ 5 min, ≤ 16 GiB); τ̂ 0.4982 (se
@@ -98,6 +101,16 @@ CASE = """
 df, g = make({n}, {T})
 base = peak_mib()
 from spatialnqpf.models import spatial_panel
+# machine-speed probe: one threaded W @ X (X: n x 50), the operation the large-n fit repeats;
+# on the quiet reference machine it takes 29 ms at n = 10^5 (times scale with it)
+from spatialnqpf.models._logdet import _mm, _rademacher
+_W, _X = sp.csr_matrix(g.sparse), _rademacher({n}, 50, 0)
+_mm(_W, _X)
+t = time.perf_counter()
+for _ in range(10):
+    _mm(_W, _X)
+probe_ms = (time.perf_counter() - t) * 100
+del _X
 t = time.perf_counter()
 r = spatial_panel(df, "y", ["x1", "x2"], g, id="id", time="year", model="sdm", fe="twoways",
                   lee_yu=True, dynamic="both")
@@ -111,7 +124,7 @@ s = spatial_panel(df, "y", ["x1", "x2"], g, id="id", time="year", model="sdm", f
                   lee_yu=True)
 s.effects(nsim=1000, seed=0)
 static = time.perf_counter() - t
-print(json.dumps({{"secs": secs, "fit_secs": t_fit, "static_secs": static, "peak_mib": dyn_peak,
+print(json.dumps({{"probe_ms": probe_ms, "secs": secs, "fit_secs": t_fit, "static_secs": static, "peak_mib": dyn_peak,
                   "peak_with_static_mib": peak_mib(), "base_mib": base, "params": r.params.round(4).to_dict(),
                   "bse": r.bse.round(4).to_dict(), "long_total": el["total"].round(4).tolist(),
                   "logdet": r.info["logdet"], "traces": r.info["traces"],
@@ -138,6 +151,7 @@ def main(argv):
               f"n = {n}, T = {T}")
         print(f"  spatialnqpf: {r}")
         if "error" not in r:
+            print(f"  machine probe (W @ X, X n x 50): {r['probe_ms']:.1f} ms")
             print(f"  time {r['secs']:.1f} s (fit {r['fit_secs']:.1f} s), peak memory "
                   f"{r['peak_mib'] / 1024:.2f} GiB; ratio dynamic / static SDM (incl. effects): "
                   f"{r['secs'] / r['static_secs']:.2f}")

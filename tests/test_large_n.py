@@ -208,3 +208,25 @@ def test_g_norms_failure_resets_the_state(knn, monkeypatch):
     np.testing.assert_array_equal(hp.traces(4), t4)
     norms, q = hp.g_norms(0.4)
     assert q > 20 and np.all(norms > 0)
+
+
+def test_fused_product_dot_axpy_equals_the_three_steps(knn):
+    """_mm_dot (numba path above NUMBA_MM_MIN_WORK): the product bit for bit as _mm, the
+    running sum as _axpy, the inner products as einsum to rounding; the same with the
+    fallback path below the threshold."""
+    rng = np.random.default_rng(5)
+    V = rng.standard_normal((N, 120))
+    X = L._rademacher(N, 120, 1)
+    assert knn.nnz * 120 >= L.NUMBA_MM_MIN_WORK
+    S0 = rng.standard_normal((N, 120))
+    S1 = S0.copy()
+    out, dots = L._mm_dot(knn, V, X, S=S1, c=0.37)
+    ref = L._mm(knn, V)
+    np.testing.assert_array_equal(out, ref)
+    S2 = S0.copy()
+    L._axpy(S2, 0.37, ref)
+    np.testing.assert_array_equal(S1, S2)
+    np.testing.assert_allclose(dots, np.einsum("ij,ij->j", X, ref), rtol=1e-12, atol=1e-9)
+    small_out, small_dots = L._mm_dot(knn, V[:, :3], X[:, :3])          # fallback path
+    np.testing.assert_array_equal(small_out, ref[:, :3])
+    np.testing.assert_allclose(small_dots, dots[:3], rtol=1e-12, atol=1e-9)

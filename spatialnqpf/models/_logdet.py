@@ -115,21 +115,83 @@ def _spmm_kernel(indptr, indices, data, X, out):  # compiled by numba (never run
                 out[i, k] += w * X[c, k]
 
 
-_prange = range  # replaced by numba.prange before _spmm_kernel is compiled
+def _spmm_dot_kernel(indptr, indices, data, V, out, S, c, X, partial, do_axpy):
+    """out = W V; partial[ch] += Σ_{i in chunk ch} X[i] * out[i]; S += c out if do_axpy
+    (compiled by numba, never run by Python).  The chunks are fixed (partial.shape[0]), so
+    the sums do not depend on the number of threads; out is summed as in _spmm_kernel."""
+    n, p = out.shape
+    nch = partial.shape[0]
+    step = (n + nch - 1) // nch
+    for ch in _prange(nch):
+        lo = ch * step
+        hi = min(n, lo + step)
+        for i in range(lo, hi):
+            for k in range(p):
+                out[i, k] = 0.0
+            for jj in range(indptr[i], indptr[i + 1]):
+                col = indices[jj]
+                w = data[jj]
+                for k in range(p):
+                    out[i, k] += w * V[col, k]
+            for k in range(p):
+                o = out[i, k]
+                if do_axpy:
+                    S[i, k] += c * o
+                partial[ch, k] += X[i, k] * o
 
 
-def _get_spmm():
-    """Threaded numba CSR × dense-block kernel (one pass over W for all p columns), or None."""
+_prange = range  # replaced by numba.prange before the kernels are compiled
+
+
+def _get_spmm(which: str = "k"):
+    """Threaded numba CSR × dense-block kernels, or None without numba: ``"k"`` the product
+    (one pass over W for all p columns), ``"dot"`` the product fused with the per-column
+    inner products and the update of a running sum (:func:`_mm_dot`)."""
     global _prange
-    if "k" not in _SPMM:
+    if which not in _SPMM:
         try:
             import numba
         except ImportError:  # pragma: no cover - numba is optional
-            _SPMM["k"] = None
+            _SPMM[which] = None
         else:
             _prange = numba.prange
-            _SPMM["k"] = numba.njit(parallel=True, cache=True, nogil=True)(_spmm_kernel)
-    return _SPMM["k"]
+            fn = _spmm_kernel if which == "k" else _spmm_dot_kernel
+            _SPMM[which] = numba.njit(parallel=True, cache=True, nogil=True)(fn)
+    return _SPMM[which]
+
+
+#: row chunks of :func:`_mm_dot`'s inner products (fixed: the sums do not depend on threads)
+_DOT_CHUNKS = 64
+
+
+def _mm_dot(W, V, X, out=None, S=None, c=0.0):
+    """(W V, x_j′(W V)_j for every column j), and S += c · W V in place when S is given.
+
+    One pass over the rows instead of three (product, inner products, update): the threaded
+    numba kernel for large blocks, otherwise :func:`_mm`, :func:`_axpy` and ``einsum``.
+    """
+    V = np.asarray(V)
+    p = V.shape[1]
+    if W.nnz * p >= NUMBA_MM_MIN_WORK and sp.isspmatrix_csr(W):
+        k = _get_spmm("dot")
+        if k is not None:
+            Vc = np.ascontiguousarray(V, dtype=float)
+            Xc = np.ascontiguousarray(X, dtype=float)
+            shape = (W.shape[0], p)
+            if out is None or out.shape != shape or not out.flags.c_contiguous or out is Vc:
+                out = np.empty(shape)
+            do = S is not None
+            Sx = S if do else np.empty((1, 1))
+            if do and (not S.flags.c_contiguous or S.shape != shape):
+                raise ValueError("S must be a C-contiguous array of the shape of W V")
+            part = np.zeros((max(1, min(_DOT_CHUNKS, shape[0])), p))
+            k(W.indptr, W.indices, np.asarray(W.data, dtype=float), Vc, out, Sx, float(c),
+              Xc, part, do)
+            return out, part.sum(axis=0)
+    out = _mm(W, V, out=out)
+    if S is not None:
+        _axpy(S, c, out)
+    return out, np.einsum("ij,ij->j", X, out)
 
 
 def _mm(W, X, out=None):
@@ -395,11 +457,11 @@ class HutchinsonPowers:
                                f"tr(W^{q}) needs a new HutchinsonPowers")
         spare = None
         while self.k < q:
-            new = _mm(self.W, self.V, out=spare)
+            new, dots = _mm_dot(self.W, self.V, self.X, out=spare)
             spare = self.V if self.V is not self.X else None    # reuse the old power's memory
             self.V = new
             self.k += 1
-            self._per.append(np.einsum("ij,ij->j", self.X, self.V))
+            self._per.append(dots)
         out = np.array([float(np.mean(self._per[k])) for k in range(q + 1)])
         if q >= 1:
             out[1:3] = self._exact12[: min(q, 2)]
@@ -474,10 +536,11 @@ class HutchinsonPowers:
             bufs = [None, None]                      # two buffers for the powers, reused
             V = Xc
             for k in range(K + 1):
-                V = bufs[k % 2] = _mm(self.W, V, out=bufs[k % 2])     # W^{k+1} X
+                # W^{k+1} X, its inner products with the probes, S += rho^k W^{k+1} X
+                V, dots = _mm_dot(self.W, V, Xc, out=bufs[k % 2], S=S, c=rho ** k)
+                bufs[k % 2] = V
                 if per is not None and k + 1 > k0:
-                    per[k - k0, c0:c1] = np.einsum("ij,ij->j", Xc, V)
-                _axpy(S, rho ** k, V)
+                    per[k - k0, c0:c1] = dots
             norms[c0:c1] = np.einsum("ij,ij->j", S, S)
             if state is not None:
                 state[:, c0:c1] = V
