@@ -202,17 +202,9 @@ def test_a_failure_is_a_stated_warning(demo, monkeypatch):
 
 
 def test_a_flagged_result_is_marked_not_read(demo, monkeypatch):
-    from spatialnqpf._results import Flag
+    from _flagged import Flagged  # the real result with a flag added
     from spatialnqpf.report.stages import patterns as stage
 
-    class Flagged:  # the real result with a flag added
-        def __init__(self, res):
-            self._res = res
-
-        def __getattr__(self, name):
-            return getattr(self._res, name)
-
-        flags = (Flag("degenerate_se", "test flag"),)
     real = patterns.lisa_paths
     monkeypatch.setattr(stage.patterns, "lisa_paths", lambda *a, **k: Flagged(real(*a, **k)))
     out = builder.run_stage(_variant(demo["en"], centre=False, clubs=False), "patterns")

@@ -390,17 +390,9 @@ def test_getting_started_patterns_block_is_a_valid_configuration(page, tmp_path)
 
 
 def test_a_flagged_club_fit_is_marked_not_read(demo, monkeypatch):
-    from spatialnqpf._results import Flag
+    from _flagged import Flagged  # the real result with a flag added
     from spatialnqpf.report.stages import patterns as stage
 
-    class Flagged:  # the real result with a flag added
-        def __init__(self, res):
-            self._res = res
-
-        def __getattr__(self, name):
-            return getattr(self._res, name)
-
-        flags = (Flag("degenerate_se", "test flag"),)
     real = dynamics.club_convergence
     monkeypatch.setattr(stage.dynamics, "club_convergence", lambda *a, **k: Flagged(real(*a, **k)))
     out = builder.run_stage(_variant(demo["en"], centre=False, factors=[]), "patterns")
