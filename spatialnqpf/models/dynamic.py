@@ -389,7 +389,6 @@ def _bias_traces_series(hp, tau, c, rho, tol=1e-10):
     return tuple(float(np.mean(v)) for v in est), q
 
 
-
 def _bias_vector(names, beta, rho, s2, ev, W, T1, n, twoways, trace_nsim, seed, lo, hp=None):
     """â of Yu, de Jong & Lee (2008) in the order (β..., ρ, σ²) (see the module docstring).
 
