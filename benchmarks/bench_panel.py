@@ -120,7 +120,7 @@ _k = _get_spmm()                 # numba kernel: compiled once per installation,
 t = time.perf_counter()
 if _k is not None:               # compile / load it outside the timed fit (int32 CSR, float64)
     _k(np.array([0, 1], np.int32), np.array([0], np.int32), np.ones(1), np.ones((1, 2)),
-       np.empty((1, 2)))
+       np.empty((1, 2)), np.empty((1, 1)), 0.0, np.ones((1, 2)), np.zeros((1, 2)), False, False)
 compile_secs = time.perf_counter() - t
 t, c = time.perf_counter(), cpu()
 r = spatial_panel(df, "y", ["x1", "x2"], g, id="id", time="year", model="sdm", fe="twoways", lee_yu=True)

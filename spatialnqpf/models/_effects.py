@@ -194,6 +194,17 @@ class EffectsCore:
             self._trace_args = (trace_nsim, trace_seed, eigenvalues)
             self._tr = None  # computed on first use (effects are often not needed)
 
+    def share_probes(self, hp=None):
+        """Evaluate the trace series with the Hutchinson probe block ``hp`` of the unscaled,
+        row-standardised W (spectral radius 1), so that another computation on the same
+        probes (the information-matrix traces, the dynamic bias traces) and the effects
+        extend one series of powers; ``hp=None`` makes the core's own block
+        (``trace_nsim`` vectors, ``trace_seed``) now.  Returns the block."""
+        if hp is None:
+            hp = HutchinsonPowers(self.W, *self._trace_args[:2])
+        self._hutch, self._rad, self._tr = hp, 1.0, None
+        return hp
+
     def _ensure_traces(self):
         if self._tr is not None:
             return

@@ -103,22 +103,11 @@ NUMBA_MM_MIN_WORK = 2_000_000
 _SPMM = {}
 
 
-def _spmm_kernel(indptr, indices, data, X, out):  # compiled by numba (never run by Python)
-    n, p = out.shape
-    for i in _prange(n):
-        for k in range(p):
-            out[i, k] = 0.0
-        for jj in range(indptr[i], indptr[i + 1]):
-            c = indices[jj]
-            w = data[jj]
-            for k in range(p):
-                out[i, k] += w * X[c, k]
-
-
-def _spmm_dot_kernel(indptr, indices, data, V, out, S, c, X, partial, do_axpy):
-    """out = W V; partial[ch] += Σ_{i in chunk ch} X[i] * out[i]; S += c out if do_axpy
-    (compiled by numba, never run by Python).  The chunks are fixed (partial.shape[0]), so
-    the sums do not depend on the number of threads; out is summed as in _spmm_kernel."""
+def _spmm_kernel(indptr, indices, data, V, out, S, c, X, partial, do_axpy, do_dot):
+    """out = W V; S += c out if ``do_axpy``; partial[ch] += Σ_{i in chunk ch} X[i] * out[i] if
+    ``do_dot`` (compiled by numba, never run by Python).  Per row the product is summed in the
+    order of scipy's ``csr_matvec``; the row chunks are fixed (``partial.shape[0]``), so the
+    inner products do not depend on the number of threads."""
     n, p = out.shape
     nch = partial.shape[0]
     step = (n + nch - 1) // nch
@@ -133,35 +122,58 @@ def _spmm_dot_kernel(indptr, indices, data, V, out, S, c, X, partial, do_axpy):
                 w = data[jj]
                 for k in range(p):
                     out[i, k] += w * V[col, k]
-            for k in range(p):
-                o = out[i, k]
-                if do_axpy:
-                    S[i, k] += c * o
-                partial[ch, k] += X[i, k] * o
+            if do_axpy or do_dot:
+                for k in range(p):
+                    o = out[i, k]
+                    if do_axpy:
+                        S[i, k] += c * o
+                    if do_dot:
+                        partial[ch, k] += X[i, k] * o
 
 
-_prange = range  # replaced by numba.prange before the kernels are compiled
+_prange = range  # replaced by numba.prange before _spmm_kernel is compiled
 
 
-def _get_spmm(which: str = "k"):
-    """Threaded numba CSR × dense-block kernels, or None without numba: ``"k"`` the product
-    (one pass over W for all p columns), ``"dot"`` the product fused with the per-column
-    inner products and the update of a running sum (:func:`_mm_dot`)."""
+def _get_spmm():
+    """Threaded numba CSR × dense-block kernel (one pass over W for all p columns, optionally
+    fused with the per-column inner products and a running sum), or None without numba."""
     global _prange
-    if which not in _SPMM:
+    if "k" not in _SPMM:
         try:
             import numba
         except ImportError:  # pragma: no cover - numba is optional
-            _SPMM[which] = None
+            _SPMM["k"] = None
         else:
             _prange = numba.prange
-            fn = _spmm_kernel if which == "k" else _spmm_dot_kernel
-            _SPMM[which] = numba.njit(parallel=True, cache=True, nogil=True)(fn)
-    return _SPMM[which]
+            _SPMM["k"] = numba.njit(parallel=True, cache=True, nogil=True)(_spmm_kernel)
+    return _SPMM["k"]
 
 
-#: row chunks of :func:`_mm_dot`'s inner products (fixed: the sums do not depend on threads)
+#: row chunks of the threaded kernel (fixed: the inner products do not depend on threads)
 _DOT_CHUNKS = 64
+
+
+def _numba_mm(W, V, out=None, X=None, S=None, c=0.0):
+    """The threaded kernel's (W V, inner products x_j′(W V)_j or None), S += c W V when S is
+    given; None when the kernel does not apply (no numba, small work, W not CSR)."""
+    p = V.shape[1]
+    if not (W.nnz * p >= NUMBA_MM_MIN_WORK and sp.isspmatrix_csr(W)):
+        return None
+    k = _get_spmm()
+    if k is None:
+        return None
+    Vc = np.ascontiguousarray(V, dtype=float)
+    shape = (W.shape[0], p)
+    if out is None or out.shape != shape or not out.flags.c_contiguous or out is Vc:
+        out = np.empty(shape)
+    if S is not None and (not S.flags.c_contiguous or S.shape != shape):
+        raise ValueError("S must be a C-contiguous array of the shape of W V")
+    do_dot = X is not None
+    part = np.zeros((max(1, min(_DOT_CHUNKS, shape[0])), p if do_dot else 1))
+    k(W.indptr, W.indices, np.asarray(W.data, dtype=float), Vc, out,
+      S if S is not None else np.empty((1, 1)), float(c),
+      np.ascontiguousarray(X, dtype=float) if do_dot else Vc, part, S is not None, do_dot)
+    return out, (part.sum(axis=0) if do_dot else None)
 
 
 def _mm_dot(W, V, X, out=None, S=None, c=0.0):
@@ -171,23 +183,9 @@ def _mm_dot(W, V, X, out=None, S=None, c=0.0):
     numba kernel for large blocks, otherwise :func:`_mm`, :func:`_axpy` and ``einsum``.
     """
     V = np.asarray(V)
-    p = V.shape[1]
-    if W.nnz * p >= NUMBA_MM_MIN_WORK and sp.isspmatrix_csr(W):
-        k = _get_spmm("dot")
-        if k is not None:
-            Vc = np.ascontiguousarray(V, dtype=float)
-            Xc = np.ascontiguousarray(X, dtype=float)
-            shape = (W.shape[0], p)
-            if out is None or out.shape != shape or not out.flags.c_contiguous or out is Vc:
-                out = np.empty(shape)
-            do = S is not None
-            Sx = S if do else np.empty((1, 1))
-            if do and (not S.flags.c_contiguous or S.shape != shape):
-                raise ValueError("S must be a C-contiguous array of the shape of W V")
-            part = np.zeros((max(1, min(_DOT_CHUNKS, shape[0])), p))
-            k(W.indptr, W.indices, np.asarray(W.data, dtype=float), Vc, out, Sx, float(c),
-              Xc, part, do)
-            return out, part.sum(axis=0)
+    res = _numba_mm(W, V, out=out, X=X, S=S, c=c)
+    if res is not None:
+        return res
     out = _mm(W, V, out=out)
     if S is not None:
         _axpy(S, c, out)
@@ -208,15 +206,9 @@ def _mm(W, X, out=None):
     X = np.asarray(X)
     if X.ndim == 1:
         return W @ X
-    if W.nnz * X.shape[1] >= NUMBA_MM_MIN_WORK and sp.isspmatrix_csr(W):
-        k = _get_spmm()
-        if k is not None:
-            Xc = np.ascontiguousarray(X, dtype=float)
-            shape = (W.shape[0], X.shape[1])
-            if out is None or out.shape != shape or not out.flags.c_contiguous or out is Xc:
-                out = np.empty(shape)
-            k(W.indptr, W.indices, np.asarray(W.data, dtype=float), Xc, out)
-            return out
+    res = _numba_mm(W, X, out=out)
+    if res is not None:
+        return res[0]
     if W.shape[0] < 20000:                   # small n: scipy's block product is the fastest
         return np.asarray(W @ X)
     out = np.empty((W.shape[0], X.shape[1]), order="F")
@@ -550,6 +542,15 @@ class HutchinsonPowers:
     def per_probe(self) -> np.ndarray:
         return np.array(self._per[: self.k + 1])
 
+    def probe_traces(self, q: int) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`traces` up to ``q``, the per-probe estimates x_r′W^k x_r (q + 1 × p) with
+        the exact orders k ≤ 2 in place of their probe values, so that series built from them
+        carry no Monte Carlo spread from those orders)."""
+        tr = self.traces(q)
+        P = self.per_probe[: q + 1].copy()
+        P[:3] = tr[:3, None]
+        return tr, P
+
     def standard_errors(self, q: int) -> np.ndarray:
         """Monte Carlo standard errors of :meth:`traces` (q + 1,)."""
         self.traces(q)
@@ -850,9 +851,7 @@ def series_spatial_traces(hp: "HutchinsonPowers", rho: float, tol: float = 1e-10
         return None
     gnorm, q = out
     K = q - 2
-    tr = hp.traces(q)
-    P = hp.per_probe[: q + 1].copy()
-    P[:3] = tr[:3, None]                    # exact orders: no Monte Carlo spread
+    tr, P = hp.probe_traces(q)              # exact orders k <= 2: no Monte Carlo spread
     k = np.arange(K + 1)
     c0 = rho ** k                           # coefficients of tr(W^{k+1})
     c1 = (k + 1) * rho ** k                 # coefficients of tr(W^{k+2})

@@ -363,7 +363,7 @@ def _bias_traces_series(hp, tau, c, rho, tol=1e-10):
     g = s * h (Cauchy product: GK⁻¹ = Σ_j g_j W^{j+1}).  With ‖W‖_∞ = 1 (row-standardised),
     |tr W^k| ≤ n, |g_j| ≤ (j + 1) a^j/(1 − τ), a = max(|ρ|, |r|), so stopping at the first K
     with (K + 2) a^{K+1} / ((1 − a)² (1 − τ)) ≤ tol bounds every truncation error by tol · n.
-    Orders 0-2 are exact (as in :func:`~spatialnqpf.models._logdet.series_spatial_traces`).
+    Orders 0-2 are exact (:meth:`~spatialnqpf.models._logdet.HutchinsonPowers.probe_traces`).
     Returns None when 1 − τ ≤ 0, a ≥ 1 or more than :data:`BIAS_SERIES_MAX_TERMS` powers are needed.
     """
     if not 1.0 - tau > 0:
@@ -378,9 +378,7 @@ def _bias_traces_series(hp, tau, c, rho, tol=1e-10):
         if K > BIAS_SERIES_MAX_TERMS:
             return None
     q = K + 2
-    tr = hp.traces(q)
-    P = hp.per_probe[: q + 1].copy()
-    P[:3] = tr[:3, None]
+    _, P = hp.probe_traces(q)
     k = np.arange(K + 1)
     h = r ** k / (1.0 - tau)
     sk = rho ** k
@@ -619,9 +617,7 @@ def fit_dynamic(d, model, fe, lee_yu, dynamic, *, durbin=None, logdet="auto", tr
             and d.row_standardised:
         # one probe block (the effects' own) for the long-run effects and the bias traces:
         # both are series in W at rate (rho + eta)/(1 - tau), so the powers are shared
-        from ._logdet import HutchinsonPowers
-        hp = core._hutch = HutchinsonPowers(W, *core._trace_args[:2])
-        core._rad = 1.0
+        hp = core.share_probes()
     bias = None
     if correct:
         nb = N - 1 if fe == "twoways" else N

@@ -411,8 +411,7 @@ def _fit(d: PanelDesign, model, fe, lee_yu, *, logdet="auto", traces="auto", tra
                            trace_seed=seed, q_max=10)
         if core.lag and spatial and N > _panel_core.SERIES_MIN_N and d.row_standardised \
                 and "_hp" in solver.__dict__:
-            core._hutch = solver._hp          # one probe sweep for the traces and the effects
-            core._rad = 1.0
+            core.share_probes(solver._hp)     # one probe sweep for the traces and the effects
         if spatial and "last_traces" in solver.__dict__:
             info["traces_se"] = tuple(round(v, 6) for v in solver.last_traces.se)
         if spatial and ld.method in ("mc", "chebyshev"):
