@@ -20,6 +20,7 @@ from spatialnqpf import dynamics
 from spatialnqpf._validation import DataError, graph_to_sparse
 from spatialnqpf.report.builder import _loop, _prepare
 from spatialnqpf.report.tables import MISSING, format_p, frame_table
+from _report_helpers import table
 
 P_FORMAT = re.compile(r"^(<0\.001|[01]\.\d{3})$")
 
@@ -46,14 +47,9 @@ def zh():
     return _run("zh", ("index", "weights", "autocorrelation", "dynamics"))
 
 
-def _table(outcome, name):
-    (t,) = [t for t in outcome.tables if t.name == name]
-    return t
-
-
-def _column(table, header):
-    j = table.columns.index(header)
-    return [r.cells[j] for r in table.rows]
+def _column(t, header):
+    j = t.columns.index(header)
+    return [r.cells[j] for r in t.rows]
 
 
 # ------------------------------------------------------------------ Moran table
@@ -67,7 +63,7 @@ def test_moran_table_has_expectation_and_sd_matching_esda(en):
     long = ac.numbers["moran_by_year"]
     assert (long["n"] == 31).all()
     np.testing.assert_allclose(long["E[I]"], -1 / 30, rtol=0, atol=1e-15)
-    t = _table(ac, "moran_by_year")
+    t = table(ac, "moran_by_year")
     lab = state.weight_labels["contiguity"]
     assert [c.text for c in _column(t, f"{lab} E(I)")] == ["-0.033"] * 11
     sd_cells = _column(t, f"{lab} sd (rand.)")
@@ -89,7 +85,7 @@ def test_moran_table_has_expectation_and_sd_matching_esda(en):
 
 def test_moran_p_columns_have_one_format(en):
     out, state = en
-    t = _table(out["autocorrelation"], "moran_by_year")
+    t = table(out["autocorrelation"], "moran_by_year")
     pcols = [c for c in t.columns if c.endswith("p (rand.)") or c.endswith("p (perm.)")]
     assert len(pcols) == 4  # two matrices x (rand., perm.)
     for c in pcols:
@@ -99,7 +95,7 @@ def test_moran_p_columns_have_one_format(en):
     rand = [cell for cell in _column(t, pcols[0])]
     assert any(c.text == "<0.001" and c.value < 0.001 for c in rand)
     # the specification tests' p column follows the same rule (it used to print 8.38e-173)
-    spec = _table(out["models"], "specification_tests")
+    spec = table(out["models"], "specification_tests")
     texts = [c.text for c in _column(spec, "p") if c.text]
     assert texts and all(P_FORMAT.match(s) for s in texts)
     assert "<0.001" in texts
@@ -118,7 +114,7 @@ def test_reading_counts_significant_years_by_the_named_p(en, zh):
     out, state = en
     ac = out["autocorrelation"]
     long = ac.numbers["moran_by_year"]
-    note = _table(ac, "moran_by_year").notes[0]
+    note = table(ac, "moran_by_year").notes[0]
     assert "9,999 random permutations" in note and "significant when p (perm.) < 0.05" in note
     sig = ac.numbers["moran_significance"]
     assert sig["p_column"] == "p_perm" and sig["permutations"] == 9999
@@ -134,7 +130,7 @@ def test_reading_counts_significant_years_by_the_named_p(en, zh):
         assert f"(permutation p-value = {df['p_perm'].iloc[-1]:.3f})" in r
     assert differs, "the demo no longer separates the two p columns; pick another check"
     zac = zh[0]["autocorrelation"]
-    assert "正文按 p（置换）< 0.05 判断显著" in _table(zac, "moran_by_year").notes[0]
+    assert "正文按 p（置换）< 0.05 判断显著" in table(zac, "moran_by_year").notes[0]
     assert any("按置换 p 值计" in r for r in zac.readings)
 
 
@@ -144,7 +140,7 @@ def test_lisa_counts_state_their_rule_and_match_the_frame(en, zh):
     ac = out["autocorrelation"]
     rule = ac.numbers["lisa_rule"]
     assert rule["permutations"] == 9999 and rule["alpha"] == 0.05
-    t = _table(ac, "lisa_counts")
+    t = table(ac, "lisa_counts")
     text = "p ≤ 0.05 by 9,999 conditional permutations, two-sided"
     assert text in t.title and text in t.notes[0]
     assert any(text in r and r.startswith("In 2022") for r in ac.readings)
@@ -154,7 +150,7 @@ def test_lisa_counts_state_their_rule_and_match_the_frame(en, zh):
         want = [int(((lf["year"] == y) & (lf["p"] <= 0.05) & (lf["quadrant"] == q)).sum()) for y in years]
         assert [int(c.value) for c in _column(t, q)] == want
     assert sum(int(c.value) for c in _column(t, "LL")) > 0
-    zt = _table(zh[0]["autocorrelation"], "lisa_counts")
+    zt = table(zh[0]["autocorrelation"], "lisa_counts")
     assert "p ≤ 0.05，9,999 次条件置换，双侧" in zt.title
 
 
@@ -162,7 +158,7 @@ def test_lisa_counts_state_their_rule_and_match_the_frame(en, zh):
 def test_markov_rows_without_observations_show_a_dash(en):
     out, _ = en
     dy = out["dynamics"]
-    t = _table(dy, "spatial_markov")
+    t = table(dy, "spatial_markov")
     n = _column(t, "n")
     empty = [i for i, c in enumerate(n) if c.value == 0]
     assert empty, "the demo's spatial Markov chain has an empty row (lag Q1 | Q4)"
@@ -197,7 +193,7 @@ def test_steady_state_is_the_left_eigenvector(en):
     assert ss.sum() == pytest.approx(1.0, abs=1e-12)
     np.testing.assert_allclose(ss.to_numpy(), v, atol=1e-10)
     np.testing.assert_allclose(v @ P, v, atol=1e-12)
-    t = _table(dy, "markov_steady_state")
+    t = table(dy, "markov_steady_state")
     cells = _column(t, "Steady state")
     np.testing.assert_allclose([c.value for c in cells], v, atol=1e-10)
     assert sum(c.value for c in cells) == pytest.approx(1.0)
@@ -267,7 +263,7 @@ def test_half_lives_carry_the_short_panel_caveat(en, zh):
     dy = out["dynamics"]
     assert dy.numbers["beta_convergence_panel"] == {"units": 31, "years": 11, "short_panel_caveat": True}
     assert any("short panel (31 provinces × 11 years)" in r and "Nickell" in r for r in dy.readings)
-    assert any("short panel (11 years)" in n for n in _table(dy, "beta_convergence").notes)
+    assert any("short panel (11 years)" in n for n in table(dy, "beta_convergence").notes)
     assert any("31 个省份 × 11 年的短面板" in r for r in zh[0]["dynamics"].readings)
     # the β p-values of the readings follow the p format of the tables (no "p = 0.000")
     p_abs = float(dy.numbers["beta_convergence"]["Absolute β"]["pvalues"].iloc[0])
@@ -281,12 +277,12 @@ def test_hausman_row_names_its_model(en):
     from spatialnqpf.report.stages.models import _name_hausman
 
     out, _ = en
-    spec = _table(out["models"], "specification_tests")
+    spec = table(out["models"], "specification_tests")
     tests = [c.text for c in _column(spec, "Test")]
     assert "Hausman (SAR, FE vs RE)" in tests and "Hausman_FE_vs_RE" not in tests
     assert HAUSMAN_MODEL == "sar"
     assert out["models"].numbers["specification_search"]["hausman_model"] == "sar"
-    zh_state = SimpleNamespace(text=lambda table, key, **fmt: table[key]["zh"].format(**fmt))
+    zh_state = SimpleNamespace(text=lambda tab, key, **fmt: tab[key]["zh"].format(**fmt))
     df = pd.DataFrame({"test": ["LM_lag", "Hausman_FE_vs_RE"]})
     assert list(_name_hausman(zh_state, df)["test"]) == ["LM_lag", "Hausman 检验（SAR，固定效应对随机效应）"]
 
@@ -294,7 +290,7 @@ def test_hausman_row_names_its_model(en):
 def test_appendix_table_is_the_full_province_year_panel(en):
     out, state = en
     ix = out["index"]
-    t = _table(ix, "index_scores_appendix")
+    t = table(ix, "index_scores_appendix")
     piv = ix.numbers["scores"]
     assert t.columns == ("Province", *[str(y) for y in range(2012, 2023)])
     assert len(t.rows) == 31 and [r.label for r in t.rows] == [str(c) for c in piv.index]
@@ -302,7 +298,7 @@ def test_appendix_table_is_the_full_province_year_panel(en):
     np.testing.assert_allclose(vals, piv.to_numpy(), rtol=0, atol=0)
     assert t.rows[0].cells[0].text == "Beijing"
     # the first/last/mean ranking table is still there
-    assert _table(ix, "index_ranking").columns[0] == "Province"
+    assert table(ix, "index_ranking").columns[0] == "Province"
 
 
 def test_dagum_figure_by_region_and_pair(en):

@@ -25,6 +25,7 @@ from spatialnqpf import plot_patterns as pp  # noqa: E402
 from spatialnqpf._validation import DataError, as_generator  # noqa: E402
 from spatialnqpf.report import builder  # noqa: E402
 from spatialnqpf.report.config import DEFAULTS, ConfigError, load_config  # noqa: E402
+from _report_helpers import table, values  # noqa: E402
 
 LISA = ["lisa_paths_summary", "lisa_paths_top", "lisa_transition_types",
         "lisa_transitions_by_period", "lisa_rose"]
@@ -67,17 +68,10 @@ def ref(demo):
                                seed=as_generator(st.seed, "patterns-lisa-paths"))
 
 
-def _table(out, name):
-    return next(t for t in out.tables if t.name == name)
 
 
-def _values(table) -> np.ndarray:
-    return np.array([[np.nan if c.value is None else c.value for c in r.cells]
-                     for r in table.rows], dtype=float)
-
-
-def _texts(table, j):
-    return [r.cells[j].text for r in table.rows]
+def _texts(t, j):
+    return [r.cells[j].text for r in t.rows]
 
 
 def test_on_by_default_with_five_tables(outcome):
@@ -90,8 +84,8 @@ def test_on_by_default_with_five_tables(outcome):
 
 
 def test_path_summary_is_the_result(outcome, ref, demo):
-    t = _table(outcome["en"], "lisa_paths_summary")
-    got = _values(t)
+    t = table(outcome["en"], "lisa_paths_summary")
+    got = values(t)
     p = ref.paths
     assert [r.label for r in t.rows] == ["East", "Central", "West", "Northeast", "All"]
     grp = regions.groups(p.index, scheme="region4")
@@ -104,15 +98,15 @@ def test_path_summary_is_the_result(outcome, ref, demo):
     assert got[-1, 4:].sum() == 31 and (got[:-1, 4:].sum(axis=0) == got[-1, 4:]).all()
     assert t.columns[4] == "Both up (0°–90°)"
     assert "row-standardised weights (Contiguity)" in t.notes[0]
-    zh = _table(outcome["zh"], "lisa_paths_summary")
+    zh = table(outcome["zh"], "lisa_paths_summary")
     assert [r.label for r in zh.rows] == ["东部", "中部", "西部", "东北", "全部"]
-    np.testing.assert_array_equal(_values(zh), got)
+    np.testing.assert_array_equal(values(zh), got)
 
 
 def test_top_units_are_named_and_are_the_result(outcome, ref, demo):
-    t = _table(outcome["en"], "lisa_paths_top")
+    t = table(outcome["en"], "lisa_paths_top")
     p = ref.paths
-    got = _values(t)
+    got = values(t)
     assert got[0, 1] == p.relative_length.max() and got[0, 3] == p.tortuosity.max()
     lo = p.relative_length.sort_values(ascending=False).index[:5]
     to = p.tortuosity.sort_values(ascending=False).index[:5]
@@ -120,7 +114,7 @@ def test_top_units_are_named_and_are_the_result(outcome, ref, demo):
     np.testing.assert_allclose(got[:, 3], p.tortuosity.loc[to], rtol=1e-12)
     assert _texts(t, 0) == demo["en"].province_names(lo)         # names, not codes
     assert _texts(t, 2) == demo["en"].province_names(to)
-    assert _texts(_table(outcome["zh"], "lisa_paths_top"), 0) == demo["zh"].province_names(lo)
+    assert _texts(table(outcome["zh"], "lisa_paths_top"), 0) == demo["zh"].province_names(lo)
     assert not any(c.isdigit() for c in "".join(_texts(t, 0)))
     top = demo["en"].province_names(lo[:1])[0]
     assert any(f"{top} has the longest (relative length {p.relative_length.max():.3f})" in r
@@ -128,8 +122,8 @@ def test_top_units_are_named_and_are_the_result(outcome, ref, demo):
 
 
 def test_transition_types_and_cohesion(outcome, ref):
-    t = _table(outcome["en"], "lisa_transition_types")
-    got = _values(t)
+    t = table(outcome["en"], "lisa_transition_types")
+    got = values(t)
     ts = ref.type_shares
     assert [r.label.split(":")[0] for r in t.rows] == ["Type 0", "Type I", "Type II", "Type III",
                                                        "Total"]
@@ -148,8 +142,8 @@ def test_transition_types_and_cohesion(outcome, ref):
     assert num["cohesion"] == c and num["flux"] == pytest.approx(1 - c) and num["transitions"] == 310
     assert any(f"cohesion {c:.3f}" in r for r in outcome["en"].readings)
     # by period: counts per year of origin, cohesion = Type 0 / 31
-    tp = _table(outcome["en"], "lisa_transitions_by_period")
-    gp = _values(tp)
+    tp = table(outcome["en"], "lisa_transitions_by_period")
+    gp = values(tp)
     assert [r.label for r in tp.rows] == [f"{y}–{y + 1}" for y in range(2012, 2022)]
     by = pd.crosstab(ref.transitions["year"], ref.transitions["type"]).reindex(
         columns=list(patterns.TRANSITION_TYPES), fill_value=0)
@@ -159,11 +153,11 @@ def test_transition_types_and_cohesion(outcome, ref):
 
 
 def test_rose_table_is_the_result(outcome, ref, demo):
-    t = _table(outcome["en"], "lisa_rose")
-    np.testing.assert_allclose(_values(t), ref.rose[["count", "expected", "p_value"]].to_numpy(),
+    t = table(outcome["en"], "lisa_rose")
+    np.testing.assert_allclose(values(t), ref.rose[["count", "expected", "p_value"]].to_numpy(),
                                rtol=1e-12)
     assert [r.label for r in t.rows][0] == "0°–45°" and len(t.rows) == 8
-    assert _values(t)[:, 0].sum() == 31
+    assert values(t)[:, 0].sum() == 31
     assert "999 random relabellings" in t.notes[0] and str(demo["en"].seed) in t.notes[0]
     sig = [r.label for r, pv in zip(t.rows, ref.rose.p_value) if pv < 0.05]
     assert any(("at 5%: " + (", ".join(sig) if sig else "none")) in r
@@ -177,8 +171,8 @@ def test_without_the_weights_stage_contiguity_is_built(tmp_path, outcome):
     out = builder.run_stage(_variant(st, centre=False, clubs=False), "patterns")
     assert out.status == "ok"
     for name in LISA:
-        np.testing.assert_array_equal(_values(_table(out, name)),
-                                      _values(_table(outcome["en"], name)))
+        np.testing.assert_array_equal(values(table(out, name)),
+                                      values(table(outcome["en"], name)))
 
 
 def test_switch_off_leaves_the_part_out(demo):
@@ -202,7 +196,7 @@ def test_a_failure_is_a_stated_warning(demo, monkeypatch):
 
 
 def test_a_flagged_result_is_marked_not_read(demo, monkeypatch):
-    from _flagged import Flagged  # the real result with a flag added
+    from _report_helpers import Flagged  # the real result with a flag added
     from spatialnqpf.report.stages import patterns as stage
 
     real = patterns.lisa_paths

@@ -26,6 +26,7 @@ from spatialnqpf import dynamics, network, patterns
 from spatialnqpf.report import builder
 from spatialnqpf.report.config import ConfigError, load_config
 from spatialnqpf.report.stages import commands, get, with_requirements
+from _report_helpers import table, values
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTORS = ["ln_gdp", "industry_share", "edu_budget_share"]
@@ -74,18 +75,11 @@ def with_network(demo, tmp_path_factory):
     return st, builder.run_stage(st, "patterns")
 
 
-def _table(out, name):
-    return next(t for t in out.tables if t.name == name)
 
 
-def _values(table) -> np.ndarray:
-    return np.array([[np.nan if c.value is None else c.value for c in r.cells]
-                     for r in table.rows], dtype=float)
-
-
-def _texts(table, col):
-    j = list(table.columns).index(col)
-    return [r.cells[j].text for r in table.rows]
+def _texts(t, col):
+    j = list(t.columns).index(col)
+    return [r.cells[j].text for r in t.rows]
 
 
 # ------------------------------------------------------------------ registry, CLI
@@ -109,7 +103,7 @@ def test_runs_on_the_demo_with_the_network_skipped(outcome, demo):
     assert any("needs a population column" in n for n in outcome["en"].notes)
     # the index, not a fallback indicator, is analysed
     assert demo["en"].index_column is not None
-    assert "composite index" in _table(outcome["en"], "gravity_centre_ellipse").title
+    assert "composite index" in table(outcome["en"], "gravity_centre_ellipse").title
 
 
 # ------------------------------------------------------------------ tables = API
@@ -117,8 +111,8 @@ def test_centre_and_ellipse_table_is_the_api_result(outcome, demo):
     st = demo["en"]
     ell = patterns.std_ellipse(st.frame, st.index_column, id="code", time="year")
     ref = ell.table.set_index("year")
-    t = _table(outcome["en"], "gravity_centre_ellipse")
-    got = _values(t)
+    t = table(outcome["en"], "gravity_centre_ellipse")
+    got = values(t)
     cols = ["lon", "lat", "distance_km", "direction_deg", "sigma_x_km", "sigma_y_km",
             "rotation_deg", "area_km2", "shape_index"]
     want = ref[cols].to_numpy(float).copy()
@@ -137,8 +131,8 @@ def test_centre_and_ellipse_table_is_the_api_result(outcome, demo):
 def test_club_table_is_the_api_result(outcome, demo):
     st = demo["en"]
     res = dynamics.club_convergence(st.frame, st.index_column, id="code", time="year")
-    t = _table(outcome["en"], "club_convergence")
-    got = _values(t)
+    t = table(outcome["en"], "club_convergence")
+    got = values(t)
     want = [[31, res.params["panel"], res.bse["panel"], res.tvalues["panel"]]]
     want += [[r.n, r.beta, r.std_error, r.t] for r in res.clubs.itertuples()]
     want += [[r.n, r.beta, r.std_error, r.t] for r in res.merged.itertuples()]
@@ -161,21 +155,21 @@ def test_geodetector_tables_are_the_api_result(outcome, demo):
     last = int(st.frame["year"].max())
     geo = patterns.geodetector(st.frame[st.frame["year"] == last], y=st.index_column,
                                factors=FACTORS, discretize="opgd", id="code", time="year")
-    t = _table(outcome["en"], "geodetector_factor")
-    got = _values(t)
+    t = table(outcome["en"], "geodetector_factor")
+    got = values(t)
     np.testing.assert_allclose(got[:, :3], geo.factor[["q", "p_value", "n_strata"]].to_numpy(float),
                                rtol=1e-12)
     assert [r.label for r in t.rows] == FACTORS
     methods = [m.split(":")[1] for m in geo.discretization["method"]]
     assert _texts(t, "Discretisation") == [f"OPGD: {'natural breaks' if m == 'natural' else 'standard deviation' if m == 'sd' else m}"
                                           for m in methods]
-    ti = _table(outcome["en"], "geodetector_interaction")
-    np.testing.assert_allclose(_values(ti)[:, :3], geo.interaction[["q_a", "q_b", "q_ab"]].to_numpy(float),
+    ti = table(outcome["en"], "geodetector_interaction")
+    np.testing.assert_allclose(values(ti)[:, :3], geo.interaction[["q_a", "q_b", "q_ab"]].to_numpy(float),
                                rtol=1e-12)
     assert _texts(ti, "Interaction") == [s.lower() for s in geo.interaction["type"]]
     zh = {"Weaken, nonlinear": "非线性减弱", "Weaken, uni-": "单因子非线性减弱", "Enhance, bi-": "双因子增强",
           "Independent": "独立", "Enhance, nonlinear": "非线性增强"}
-    assert _texts(_table(outcome["zh"], "geodetector_interaction"), "交互类型") == \
+    assert _texts(table(outcome["zh"], "geodetector_interaction"), "交互类型") == \
         [zh[s] for s in geo.interaction["type"]]
     best = geo.factor.loc[geo.factor["q"].idxmax()]
     assert any(best["factor"] in r and f"q = {best['q']:.3f}" in r for r in outcome["en"].readings)
@@ -188,19 +182,19 @@ def test_network_tables_are_the_api_result(with_network):
     net = network.gravity_network(st.frame, st.index_column, id="code", time="year",
                                   population="pop", gdp="gdp")
     met = network.metrics(net)
-    t = _table(out, "network_structure")
+    t = table(out, "network_structure")
     keep = ["ties", "density", "connectedness", "hierarchy", "efficiency"]
-    np.testing.assert_allclose(_values(t), met.graph[keep].to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(values(t), met.graph[keep].to_numpy(float), rtol=1e-12)
     last = net.years[-1]
     nodes = met.nodes[met.nodes["year"] == last]
     ncols = ["in_degree", "out_degree", "degree_centrality", "closeness_in", "closeness_out",
              "betweenness"]
-    tc = _table(out, "network_centrality")
-    np.testing.assert_allclose(_values(tc), nodes[ncols].to_numpy(float), rtol=1e-12)
+    tc = table(out, "network_centrality")
+    np.testing.assert_allclose(values(tc), nodes[ncols].to_numpy(float), rtol=1e-12)
     assert [r.label for r in tc.rows] == st.province_names(nodes.index)
     bm = network.block_model(net, n_blocks=4)
-    tb = _table(out, "network_blocks")
-    vals = _values(tb)
+    tb = table(out, "network_blocks")
+    vals = values(tb)
     for j, c in enumerate(["n", None, "internal", "sent_out", "received", "expected_internal_ratio",
                            "internal_ratio"]):
         if c is not None:
@@ -210,7 +204,7 @@ def test_network_tables_are_the_api_result(with_network):
     assert _texts(tb, "Provinces") == [", ".join(st.province_names(m)) for m in bm.roles["members"]]
     assert any(f"block B1 ({bm.roles['role'].iloc[0]}, {bm.roles['n'].iloc[0]})" in r
                for r in out.readings)
-    dens = _table(out, "network_block_density").to_frame()
+    dens = table(out, "network_block_density").to_frame()
     img = bm.image.to_numpy()
     for i in range(4):
         for j in range(4):
@@ -236,9 +230,9 @@ def test_qap_table_is_the_api_result(with_network):
     xs = {"adjacency": pd.DataFrame(adj.astype(float), ids, ids),
           "|Δln_gdp|": pd.DataFrame(np.abs(x[:, None] - x[None, :]), ids, ids)}
     res = network.qap(net.a.astype(float), xs, n_perm=199, seed=as_generator(st.seed, "patterns-qap"))
-    t = _table(out, "network_qap")
+    t = table(out, "network_qap")
     assert [r.label for r in t.rows] == ["Intercept", "adjacency", "|Δln_gdp|"]
-    got = _values(t)
+    got = values(t)
     td = res.tidy()
     np.testing.assert_allclose(got[:, :3], td[["estimate", "statistic", "p_value"]].to_numpy(float),
                                rtol=1e-12)
@@ -268,7 +262,7 @@ def test_parts_can_be_switched_off_and_years_are_checked(demo):
     assert any("1990" in n and "地理探测器年份" in n for n in out.notes)
     geo = patterns.geodetector(st.frame[st.frame["year"] == 2013], y=st.index_column,
                                factors=["ln_gdp"], discretize="quantile", id="code", time="year")
-    assert _values(out.tables[0])[0, 0] == pytest.approx(geo.factor["q"].iloc[0], rel=1e-12)
+    assert values(out.tables[0])[0, 0] == pytest.approx(geo.factor["q"].iloc[0], rel=1e-12)
     assert _texts(out.tables[0], "离散化方法") == ["分位数"]
 
 
@@ -331,7 +325,7 @@ def test_example_config_draws_the_figures(demo, tmp_path):
                                              "lisa_time_paths", "lisa_rose",
                                              "geodetector_interaction"]
     assert all((tmp_path / "figures" / f"{f.name}.png").stat().st_size > 5000 for f in out.figures)
-    fac = _table(out, "geodetector_factor")
+    fac = table(out, "geodetector_factor")
     assert [r.label for r in fac.rows] == [f"{f} ({y})" for y in (2012, 2022) for f in FACTORS]
 
 
@@ -390,14 +384,14 @@ def test_getting_started_patterns_block_is_a_valid_configuration(page, tmp_path)
 
 
 def test_a_flagged_club_fit_is_marked_not_read(demo, monkeypatch):
-    from _flagged import Flagged  # the real result with a flag added
+    from _report_helpers import Flagged  # the real result with a flag added
     from spatialnqpf.report.stages import patterns as stage
 
     real = dynamics.club_convergence
     monkeypatch.setattr(stage.dynamics, "club_convergence", lambda *a, **k: Flagged(real(*a, **k)))
     out = builder.run_stage(_variant(demo["en"], centre=False, factors=[]), "patterns")
     assert out.status == "warning"
-    t = _table(out, "club_convergence")
+    t = table(out, "club_convergence")
     assert any("flagged (degenerate_se)" in n for n in t.notes)
     assert not any("convergence is rejected" in r or "not rejected" in r for r in out.readings)
     assert any("flagged (degenerate_se)" in r for r in out.readings)
