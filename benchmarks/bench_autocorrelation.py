@@ -133,11 +133,9 @@ LARGE_GRAPH = textwrap.dedent("""
     xy = np.random.default_rng(0).uniform(size=(n, 2))
     # the k = 6 nearest-neighbour graph of Graph.build_knn, built with one KD-tree query
     # (build_knn takes minutes at n = 10^6); the ids are 0..n-1 as in build_knn
-    import scipy.sparse as sps
-    from scipy.spatial import cKDTree
-    _, nb = cKDTree(xy).query(xy, k=7)
-    g = Graph.from_sparse(sps.csr_array((np.ones(6 * n), (np.repeat(np.arange(n), 6),
-                                         nb[:, 1:].ravel())), shape=(n, n))).transform("r")
+    sys.path.insert(0, {root!r} + "/benchmarks")
+    from _data import knn_graph
+    g = knn_graph(xy, 6, build_knn_max=0)
     rng = np.random.default_rng(1)
     e = rng.normal(size=n)
     y = e + 0.5 * (g.sparse @ e)

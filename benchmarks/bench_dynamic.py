@@ -55,30 +55,25 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+#: this folder, put on the subprocesses' path for the shared data helpers (_data.py)
+BENCH_DIR = str(Path(__file__).resolve().parent)
 
 SETUP = """
 import numpy as np, pandas as pd, time, resource, json, warnings
 warnings.simplefilter("ignore")
-from libpysal.graph import Graph
-import scipy.sparse as sp, scipy.sparse.linalg as spla
+import scipy.sparse as sp
+import sys
+sys.path.insert(0, BENCH_DIR)
+from _data import knn_graph, lag_solver
 def make(n, T, k=6, seed=0, burn=100):
     rng = np.random.default_rng(seed)
     pts = rng.uniform(0, 100, size=(n, 2))
-    if n <= 100000:
-        g = Graph.build_knn(pts, k=k).transform("r")
-    else:   # the same k-nearest-neighbour graph from one KD-tree query (build_knn: minutes)
-        from scipy.spatial import cKDTree
-        _, nb = cKDTree(pts).query(pts, k=k + 1)
-        g = Graph.from_sparse(sp.csr_array((np.ones(k * n), (np.repeat(np.arange(n), k),
-                                            nb[:, 1:].ravel())), shape=(n, n))).transform("r")
+    g = knn_graph(pts, k)
     W = g.sparse.tocsr()
     tau, eta, rho, b, th = 0.5, 0.1, 0.3, np.array([1.0, -0.5]), np.array([0.5, 0.3])
-    if n <= 100000:
-        lu = spla.splu((sp.identity(n, format="csc") - rho * W).tocsc())
-    else:   # sparse LU of a 10^6 knn graph takes too long: Neumann series, residual-checked
-        from spatialnqpf.models._logdet import neumann_solve
-        class lu:
-            solve = staticmethod(lambda v: neumann_solve(W, rho, v[:, None], tol=1e-13)[:, 0])
+    solve = lag_solver(W, rho)
     mu = rng.standard_normal(n)
     y = np.zeros(n)
     Y, Xs = [], []
@@ -86,7 +81,7 @@ def make(n, T, k=6, seed=0, burn=100):
         x = rng.standard_normal((n, 2))
         rhs = tau * y + eta * (W @ y) + x @ b + (W @ x) @ th + mu + 0.2 * rng.standard_normal() \\
             + rng.standard_normal(n)
-        y = lu.solve(rhs)
+        y = solve(rhs)
         if t >= burn:
             Y.append(y); Xs.append(x)
     Y, Xs = np.array(Y), np.array(Xs)
@@ -136,7 +131,7 @@ SIZES = {"dyn-3000": (3000, 15), "dyn-big": (100000, 10), "dyn-1m": (1000000, 10
 
 def run(case):
     n, T = SIZES[case]
-    code = SETUP + textwrap.dedent(CASE.format(n=n, T=T))
+    code = SETUP.replace("BENCH_DIR", repr(BENCH_DIR)) + textwrap.dedent(CASE.format(n=n, T=T))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         return {"error": out.stderr[-2000:]}

@@ -50,22 +50,21 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+#: this folder, put on the subprocesses' path for the shared data helpers (_data.py)
+BENCH_DIR = str(Path(__file__).resolve().parent)
 
 SETUP = """
 import numpy as np, pandas as pd, time, resource, json, warnings
 warnings.simplefilter("ignore")
-from libpysal.graph import Graph
+import sys
+sys.path.insert(0, BENCH_DIR)
+from _data import knn_graph, lag_solver
 def make(n, T, k=6, seed=0, time_effects=True):
     rng = np.random.default_rng(seed)
     pts = rng.uniform(0, 100, size=(n, 2))
-    import scipy.sparse as sp, scipy.sparse.linalg as spla
-    if n <= 100000:
-        g = Graph.build_knn(pts, k=k).transform("r")
-    else:   # the same k-nearest-neighbour graph from one KD-tree query (build_knn: minutes)
-        from scipy.spatial import cKDTree
-        _, nb = cKDTree(pts).query(pts, k=k + 1)
-        g = Graph.from_sparse(sp.csr_array((np.ones(k * n), (np.repeat(np.arange(n), k),
-                                            nb[:, 1:].ravel())), shape=(n, n))).transform("r")
+    g = knn_graph(pts, k)
     W = g.sparse.tocsr()
     x = rng.standard_normal((T, n, 2))
     mu = rng.standard_normal(n)
@@ -73,12 +72,7 @@ def make(n, T, k=6, seed=0, time_effects=True):
     rho, b, th = 0.4, np.array([1.0, -0.5]), np.array([0.5, 0.3])
     rhs = (x @ b + np.stack([W @ x[t] for t in range(T)]) @ th + mu[None] + al[:, None]
            + rng.standard_normal((T, n)))
-    if n <= 100000:
-        lu = spla.splu((sp.identity(n, format="csc") - rho * W).tocsc())
-        Y = lu.solve(np.ascontiguousarray(rhs.T)).T
-    else:   # sparse LU of a 10^6 knn graph takes too long: Neumann series, residual-checked
-        from spatialnqpf.models._logdet import neumann_solve
-        Y = neumann_solve(W, rho, np.ascontiguousarray(rhs.T), tol=1e-13).T
+    Y = lag_solver(W, rho)(np.ascontiguousarray(rhs.T)).T
     df = pd.DataFrame({"id": np.tile(np.arange(n), T), "year": np.repeat(np.arange(T), n),
                        "y": Y.ravel(), "x1": x[:, :, 0].ravel(), "x2": x[:, :, 1].ravel()})
     return df, g
@@ -141,7 +135,8 @@ print(json.dumps({"secs": secs, "cpu_secs": cpu() - c, "fit_secs": t_fit,
 
 
 def run(case, n_units=100000):
-    code = SETUP + textwrap.dedent(CASES[case]).replace("N_UNITS", str(n_units))
+    code = (SETUP.replace("BENCH_DIR", repr(BENCH_DIR))
+            + textwrap.dedent(CASES[case]).replace("N_UNITS", str(n_units)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         return {"error": out.stderr[-2000:]}
