@@ -896,6 +896,8 @@ class PreparedData:
     derived: Mapping = field(default_factory=dict)
     #: :class:`spatialnqpf.intake.YearbookReport` of a ``layout = "wide"`` file, else None.
     intake: object = None
+    #: ``[data] level`` of the panel: "province" or "city".
+    level: str = "province"
 
     def to_frame(self) -> pd.DataFrame:
         """The analysis panel (a copy)."""
@@ -903,9 +905,7 @@ class PreparedData:
 
     def summary(self) -> str:
         f = self.frame
-        codes = f["code"].astype("int64")
-        unit = ("provinces" if (codes < 100).all() else
-                "cities" if (codes % 100 == 0).all() else "units")
+        unit = {"province": "provinces", "city": "cities"}.get(self.level, "units")
         return (f"{self.source}: {f['code'].nunique()} {unit} x {f['year'].nunique()} years "
                 f"({len(f)} rows); missing policy {self.missing_policy!r}: "
                 f"{len(self.changes)} change(s)")
@@ -1191,4 +1191,4 @@ def load_data(config: ReportConfig, used_columns=None) -> PreparedData:
                         time_column=time_col, missing_policy=config.missing, changes=tuple(changes),
                         unused_columns=unused, labels=labels,
                         derived={"expressions": derived, "missing_before": missing_before},
-                        intake=intake)
+                        intake=intake, level=level)
