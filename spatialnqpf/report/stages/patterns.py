@@ -579,13 +579,11 @@ def _network(state, col, v, cfg, out):
 def _qap(state, yn, cfg, out) -> bool:
     """MRQAP of the 0/1 network on geographic adjacency and |x_i − x_j| of the factors;
     True when the fit is flagged (then marked, and not read)."""
-    from ... import weights
     from ..._validation import as_generator, graph_to_sparse
     ids = yn.a.index
     w = state.weights.get("contiguity")   # the weights stage's matrix when it ran; ties = w > 0
     if w is None:
-        w = weights.contiguity(list(ids), islands=state.config.get("weights", "islands"),
-                               standardize="none")
+        w = _contiguity(state, ids)
     adj = (graph_to_sparse(w, ids).toarray() > 0).astype(float)
     xs = {state.text(TEXT, "adjacency"): pd.DataFrame(adj, index=ids, columns=ids)}
     last = state.frame[state.frame["year"] == yn.year].set_index("code")
@@ -705,10 +703,16 @@ def _lisa_weights(state):
         name = next(iter(state.weights))
         return state.weights[name], state.weight_labels.get(name, name)
     from ...weights import registry
-    ids = sorted(state.frame["code"].unique())
+    return (_contiguity(state, sorted(state.frame["code"].unique())),
+            registry.label("contiguity", state.lang))
+
+
+def _contiguity(state, ids):
+    """Contiguity of ``ids`` from the ``[weights]`` options (island rule, level), for the
+    parts that run without the weights stage (the single command ``spatialnqpf patterns``)."""
+    from ...weights import registry
     opts = dict(state.config.get("weights"), level=state.level)
-    return registry.build("contiguity", ids, state.frame, opts), registry.label("contiguity",
-                                                                                 state.lang)
+    return registry.build("contiguity", list(ids), state.frame, opts)
 
 
 def _lisa_paths(state, col, v, out):
