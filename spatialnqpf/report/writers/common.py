@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..._environment import versions
 
-__all__ = ["WORDS", "jsonable", "versions", "source_text", "shown_reason"]
+__all__ = ["WORDS", "jsonable", "versions", "source_text"]
 
 #: Words of the report frame (headings, status), zh and en.
 WORDS = {
@@ -26,12 +26,6 @@ WORDS = {
 
 #: The data source of the bundled demo (``PreparedData.source``) in each language.
 _DEMO_SOURCE = {"zh": "内置演示面板", "en": "bundled demo panel"}
-
-
-def shown_reason(stage) -> str:
-    """Why a stage was skipped or failed, as the report shows it: its ``message`` (the
-    report language) when it has one, else its ``reason``."""
-    return getattr(stage, "message", "") or stage.reason
 
 
 def source_text(source: str, lang: str) -> str:

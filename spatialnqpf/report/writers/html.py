@@ -7,7 +7,7 @@ import html as _html
 import json
 from pathlib import Path
 
-from .common import WORDS, shown_reason, source_text
+from .common import WORDS, source_text
 
 __all__ = ["html_report"]
 
@@ -41,7 +41,7 @@ def html_report(lang: str, stages, footer) -> str:
         parts.append(f'<section id="{s.name}"><h2>{e(s.title)} '
                      f'<span class="status {s.status}">{e(T[s.status])}</span></h2>')
         if s.reason:
-            parts.append(f"<p><strong>{e(T[s.status])}:</strong> {e(shown_reason(s))}</p>")
+            parts.append(f"<p><strong>{e(T[s.status])}:</strong> {e(s.shown_reason)}</p>")
         if s.traceback:
             parts.append(f"<details><summary>{e(T['traceback'])}</summary><pre>{e(s.traceback)}</pre></details>")
         for r in s.readings:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..tables import md_escape
-from .common import WORDS, shown_reason, source_text
+from .common import WORDS, source_text
 
 __all__ = ["md_report"]
 
@@ -30,7 +30,7 @@ def md_report(lang: str, stages, footer) -> str:
     for s in stages:
         out += [f"## {esc(s.title)}", ""]  # the status is in report.html's contents and results.json
         if s.reason:
-            out += [f"**{esc(T[s.status])}:** {esc(shown_reason(s))}", ""]
+            out += [f"**{esc(T[s.status])}:** {esc(s.shown_reason)}", ""]
         for r in s.readings:
             out += [f"> {esc(r)}", ""]
         for t in s.tables:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..tables import append_blocks, apply_journal_fonts, journal_styles
-from .common import WORDS, shown_reason, source_text
+from .common import WORDS, source_text
 
 __all__ = ["docx_report"]
 
@@ -33,7 +33,7 @@ def docx_report(lang: str, stages, footer, path: Path, blocks=None) -> Path:
     for s in stages:
         doc.add_heading(s.title, level=1)  # no status word: it is in report.html and results.json
         if s.reason:
-            doc.add_paragraph(f"{T[s.status]}: {shown_reason(s)}")
+            doc.add_paragraph(f"{T[s.status]}: {s.shown_reason}")
         for r in s.readings:
             doc.add_paragraph(r)
         for t in s.tables:
